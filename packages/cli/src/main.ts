@@ -1,0 +1,49 @@
+import { validateCommand } from "./commands/validate.js";
+import { type Io, processIo } from "./io.js";
+import { EXIT, HELP, UsageError } from "./usage.js";
+
+const VERSION = "0.1.0";
+
+type Command = (args: string[], io: Io) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  validate: validateCommand,
+};
+
+function isParseArgsError(error: unknown): error is Error {
+  return (
+    error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS")
+  );
+}
+
+/** Runs `fleetline <args>` and returns the exit code; usage mistakes never print a stack trace. */
+export async function main(args: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    io.stdout(HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === "-v" || name === "--version") {
+    io.stdout(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.stderr(`fleetline: unknown command "${name}" (see fleetline --help)\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout(HELP);
+    return EXIT.ok;
+  }
+  try {
+    return await command(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.stderr(`fleetline ${name}: ${error.message.split(". ")[0]}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`fleetline ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.invalid;
+  }
+}

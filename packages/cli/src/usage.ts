@@ -1,0 +1,20 @@
+/** A mistake in how the command was called: one line on stderr, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+
+export const HELP = `fleetline — IoT telemetry pipeline: local twin of AWS IoT → Kinesis → Lambda
+
+Usage: fleetline <command> [options]
+
+Commands:
+  validate --topic T [--client-id C] [--received-at MS] [FILE|-]
+      Validate one payload exactly as the pipeline does. Prints {"ok":…,"reason":…,"detail":…};
+      exit 0 valid, 1 invalid, 2 usage error.
+
+Options:
+  -h, --help       show this help (also: fleetline <command> --help)
+  -v, --version    print the version
+`;

@@ -1,0 +1,14 @@
+/** The device types the v1 contract knows (SPEC §1). */
+export const DEVICE_TYPES = ["freestyle", "robot"] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+
+/** Thing names as AWS IoT allows them in Fleetline: `[A-Za-z0-9_-]{1,64}`. */
+export const THING_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isDeviceType(value: unknown): value is DeviceType {
+  return typeof value === "string" && (DEVICE_TYPES as readonly string[]).includes(value);
+}
+
+export function isThingName(value: unknown): value is string {
+  return typeof value === "string" && THING_NAME_PATTERN.test(value);
+}

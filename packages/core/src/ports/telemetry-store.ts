@@ -1,0 +1,39 @@
+import type { TelemetryRecord } from "../schema/telemetry.js";
+
+export interface WriteResult {
+  /** Records that became new rows. */
+  stored: number;
+  /** Records whose (thing, seq) was already stored: replays, not errors. */
+  duplicates: number;
+}
+
+/** Where validated telemetry is kept (DuckDB locally, Timestream on AWS). */
+export interface TelemetryStore {
+  /** Writes records idempotently: the same (thing, seq) twice is one row. Throws TransientError on outage. */
+  write(records: readonly TelemetryRecord[]): Promise<WriteResult>;
+}
+
+export interface SeriesQuery {
+  thing: string;
+  metric: string;
+  /** Epoch ms, inclusive. */
+  from: number;
+  /** Epoch ms, exclusive. */
+  to: number;
+  bucketMs: number;
+}
+
+export interface SeriesPoint {
+  /** Bucket start, epoch ms. */
+  t: number;
+  avg: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+/** The read side of the telemetry store, behind the query API (SPEC §4). */
+export interface TelemetryQuery {
+  series(query: SeriesQuery): Promise<SeriesPoint[]>;
+  latest(thing: string): Promise<TelemetryRecord | undefined>;
+}
