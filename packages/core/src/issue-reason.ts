@@ -26,9 +26,11 @@ function isFaultCode(path: Path): boolean {
 /** Maps the first zod issue of a payload to the reason code SPEC §2 names for it. */
 export function reasonForIssue(issue: z.core.$ZodIssue, input: unknown): RejectReason {
   const value = valueAt(input, issue.path);
+  // Parsed JSON holds no undefined: undefined at a named path means the key is absent.
+  const absent = value === undefined && issue.path.length > 0;
   switch (issue.code) {
     case "invalid_type":
-      if (value === undefined) return "MISSING_FIELD";
+      if (absent) return "MISSING_FIELD";
       // JSON such as 1e999 parses to Infinity: a number, but not a finite one.
       if (typeof value === "number" && !Number.isFinite(value)) return "OUT_OF_RANGE";
       return "WRONG_TYPE";
@@ -38,6 +40,7 @@ export function reasonForIssue(issue: z.core.$ZodIssue, input: unknown): RejectR
     case "unrecognized_keys":
       return "UNKNOWN_FIELD";
     case "invalid_value":
+      if (absent) return "MISSING_FIELD";
       if (typeof value !== "string") return "WRONG_TYPE";
       return isFaultCode(issue.path) ? "UNKNOWN_FAULT_CODE" : "OUT_OF_RANGE";
     case "invalid_key":
