@@ -4,30 +4,29 @@ import { MAX_FAULTS } from "../limits.js";
 import { FreestyleFault, FreestyleMetrics } from "./freestyle.js";
 import { RobotFault, RobotMetrics } from "./robot.js";
 
-const envelopeFields = {
-  v: z.literal(1).meta({ description: "schema version; only 1 exists" }),
-  seq: z.int().min(0).meta({ description: "increasing per device; used for dedupe and loss detection" }),
-  ts: z.int().min(0).meta({ description: "device time, epoch milliseconds" }),
-};
+/** The v1 payload of one device type: the common envelope around that type's metrics and faults. */
+function telemetrySchema<M extends z.ZodType, F extends z.ZodType>(metrics: M, fault: F, title: string) {
+  return z
+    .strictObject({
+      v: z.literal(1).meta({ description: "schema version; only 1 exists" }),
+      seq: z.int().min(0).meta({ description: "increasing per device; used for dedupe and loss detection" }),
+      ts: z.int().min(0).meta({ description: "device time, epoch milliseconds" }),
+      metrics,
+      faults: z.array(fault).max(MAX_FAULTS).optional(),
+    })
+    .meta({ title });
+}
 
 /** The v1 payload a dispenser publishes on `dt/fleetline/freestyle/{thing}/telemetry`. */
-export const FreestyleTelemetry = z
-  .strictObject({
-    ...envelopeFields,
-    metrics: FreestyleMetrics,
-    faults: z.array(FreestyleFault).max(MAX_FAULTS).optional(),
-  })
-  .meta({ title: "Fleetline freestyle telemetry v1" });
+export const FreestyleTelemetry = telemetrySchema(
+  FreestyleMetrics,
+  FreestyleFault,
+  "Fleetline freestyle telemetry v1",
+);
 export type FreestyleTelemetry = z.infer<typeof FreestyleTelemetry>;
 
 /** The v1 payload a robot publishes on `dt/fleetline/robot/{thing}/telemetry`. */
-export const RobotTelemetry = z
-  .strictObject({
-    ...envelopeFields,
-    metrics: RobotMetrics,
-    faults: z.array(RobotFault).max(MAX_FAULTS).optional(),
-  })
-  .meta({ title: "Fleetline robot telemetry v1" });
+export const RobotTelemetry = telemetrySchema(RobotMetrics, RobotFault, "Fleetline robot telemetry v1");
 export type RobotTelemetry = z.infer<typeof RobotTelemetry>;
 
 export const TELEMETRY_SCHEMAS = {
