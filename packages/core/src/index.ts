@@ -1,4 +1,5 @@
 export * from "./bytes.js";
+export * from "./device-policy.js";
 export * from "./device-types.js";
 export * from "./errors.js";
 export * from "./json-schema.js";
@@ -20,5 +21,6 @@ export * from "./schema/freestyle.js";
 export * from "./schema/robot.js";
 export * from "./schema/rule-envelope.js";
 export * from "./schema/telemetry.js";
+export * from "./topic-filter.js";
 export * from "./topics.js";
 export * from "./validate.js";

@@ -9,6 +9,12 @@ export const STREAMS = {
   validated: "fleetline-validated",
 } as const;
 
+/** Durable queues: Lambda on-failure destinations and the rule's error action (SQS on AWS). */
+export const QUEUES = {
+  deadLetter: "fleetline-dead-letter",
+  ruleErrors: "fleetline-rule-errors",
+} as const;
+
 export const TELEMETRY_RULE_NAME = "telemetry";
 
 /**
@@ -21,7 +27,6 @@ export const TELEMETRY_RULE_SQL =
   `FROM '${TELEMETRY_TOPIC_FILTER}'`;
 
 /** The thing name: per-device ordering on the stream. Never `${newuuid()}`. */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT rule substitution template, not JS.
 export const TELEMETRY_PARTITION_KEY = "${topic(4)}";
 
 /** Event-source mapping settings for every stream consumer, on Lambda and in the local emulator. */
@@ -43,3 +48,25 @@ export const EVENT_SOURCE = {
 } as const;
 
 export type EventSourceSettings = typeof EVENT_SOURCE;
+
+/** An IoT rule action, in the shape of the AWS TopicRulePayload action it stands for. */
+export type RuleAction =
+  | { kinesis: { streamName: string; partitionKey: string } }
+  | { republish: { topic: string; qos?: 0 | 1 } }
+  | { sqs: { queueName: string } };
+
+/** An IoT topic rule: SQL, actions and the action that receives failures. */
+export interface TopicRule {
+  name: string;
+  sql: string;
+  actions: RuleAction[];
+  errorAction?: RuleAction;
+}
+
+/** The pipeline's only rule, deployed to AWS IoT Core and loaded by the local rules engine alike. */
+export const TELEMETRY_RULE: TopicRule = {
+  name: TELEMETRY_RULE_NAME,
+  sql: TELEMETRY_RULE_SQL,
+  actions: [{ kinesis: { streamName: STREAMS.raw, partitionKey: TELEMETRY_PARTITION_KEY } }],
+  errorAction: { sqs: { queueName: QUEUES.ruleErrors } },
+};

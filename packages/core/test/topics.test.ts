@@ -47,7 +47,6 @@ describe("pipeline constants", () => {
   });
 
   it("partition by thing and bound retries, unlike Lambda's Kinesis defaults", () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT rule substitution template.
     expect(TELEMETRY_PARTITION_KEY).toBe("${topic(4)}");
     expect(EVENT_SOURCE).toMatchObject({
       batchSize: 100,

@@ -1,0 +1,225 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import { type DeviceIdentity, MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from "@fleetline/core";
+import { Aedes, type AuthenticateError, type Client } from "aedes";
+import { createWebSocketStream, WebSocketServer } from "ws";
+import { closeServer, listen } from "../net/listen.js";
+import type { DeviceRegistry } from "../registry/device-registry.js";
+import { EmbeddedSource, PUBLISHER_KEY } from "./embedded-source.js";
+import { emptyRefusalCounts, type Refusal, type RefusalCounts } from "./refusals.js";
+
+/** MQTT 3.1.1 CONNACK return codes. */
+const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
+
+/** The username of Fleetline's own clients (rules engine, shadow service); its password is per run. */
+export const SERVICE_USERNAME = "fleetline-service";
+
+export interface BrokerOptions {
+  host: string;
+  mqttPort: number;
+  wsPort: number;
+  registry: DeviceRegistry;
+}
+
+export interface BrokerEvents {
+  refused: [event: { refusal: Refusal; clientId: string; detail: string }];
+}
+
+type Principal = DeviceIdentity | "service";
+
+function authError(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The local stand-in for the AWS IoT Core message broker: aedes on TCP and WebSocket (`/mqtt`),
+ * with thing-name/token authentication and the per-device policy of core's DEVICE_POLICY, and the
+ * IoT Core limits that change device behaviour (128 KB payloads, no QoS 2).
+ */
+export class LocalBroker extends EventEmitter<BrokerEvents> {
+  readonly refusals: RefusalCounts = emptyRefusalCounts();
+  /** Password of the `fleetline-service` user, for the runtime's own clients. */
+  readonly serviceToken = randomBytes(24).toString("base64url");
+  private readonly principals = new WeakMap<Client, Principal>();
+  private readonly tcp = createNetServer();
+  private readonly http = createHttpServer();
+  private readonly ws = new WebSocketServer({ server: this.http, path: "/mqtt" });
+  private aedes!: Aedes;
+  mqttPort = 0;
+  wsPort = 0;
+
+  private constructor(private readonly options: BrokerOptions) {
+    super();
+  }
+
+  static async start(options: BrokerOptions): Promise<LocalBroker> {
+    const broker = new LocalBroker(options);
+    await broker.listen();
+    return broker;
+  }
+
+  get mqttUrl(): string {
+    return `mqtt://${this.options.host}:${this.mqttPort}`;
+  }
+
+  get wsUrl(): string {
+    return `ws://${this.options.host}:${this.wsPort}/mqtt`;
+  }
+
+  /** Credentials for Fleetline's own MQTT clients. */
+  get serviceCredentials(): { username: string; password: string } {
+    return { username: SERVICE_USERNAME, password: this.serviceToken };
+  }
+
+  private async listen(): Promise<void> {
+    this.aedes = await Aedes.createBroker({
+      // AWS IoT allows client ids of up to 128 characters.
+      maxClientsIdLength: 128,
+      authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
+      authorizePublish: (client, packet, done) => {
+        const refusal = this.authorizePublish(client, packet.topic, packet.qos, packet.payload);
+        // Remember the publisher on the packet: aedes keeps it, and the rules engine reads it for clientid().
+        if (!refusal && client) Object.assign(packet, { [PUBLISHER_KEY]: client.id });
+        done(refusal);
+      },
+      authorizeSubscribe: (client, subscription, done) =>
+        done(null, this.authorizeSubscribe(client, subscription)),
+    });
+    this.tcp.on("connection", (socket) => this.aedes.handle(socket));
+    this.ws.on("connection", (socket, request) => this.aedes.handle(createWebSocketStream(socket), request));
+    // A device that misbehaves is disconnected; it must never take the broker down with it.
+    this.aedes.on("clientError", () => undefined);
+    this.aedes.on("connectionError", () => undefined);
+    this.options.registry.on("removed", (thing) => this.disconnect(thing));
+    const { host } = this.options;
+    this.mqttPort = await listen(this.tcp, {
+      label: "MQTT",
+      flag: "--mqtt-port",
+      host,
+      port: this.options.mqttPort,
+    });
+    this.wsPort = await listen(this.http, {
+      label: "MQTT over WebSocket",
+      flag: "--ws-port",
+      host,
+      port: this.options.wsPort,
+    });
+  }
+
+  private refuse(refusal: Refusal, clientId: string, detail: string): void {
+    this.refusals[refusal] += 1;
+    this.emit("refused", { refusal, clientId, detail });
+  }
+
+  private authenticate(
+    client: Client,
+    rawUsername: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    // The AWS IoT Device SDK appends "?SDK=…&Version=…" to the username.
+    const username = (rawUsername ?? "").split("?")[0] ?? "";
+    const token = password?.toString("utf8") ?? "";
+    if (username === SERVICE_USERNAME) {
+      if (sameSecret(token, this.serviceToken)) {
+        this.principals.set(client, "service");
+        done(null, true);
+        return;
+      }
+      this.refuse("bad-credentials", client.id, "wrong service token");
+      done(authError(CONNACK.badUsernameOrPassword, "bad credentials"), false);
+      return;
+    }
+    const verdict = this.options.registry.verify(username, token);
+    if (verdict === "unknown-thing") {
+      this.refuse("unknown-thing", client.id, `no thing named "${username}"`);
+      done(authError(CONNACK.notAuthorized, "unknown thing"), false);
+      return;
+    }
+    if (verdict === "bad-token") {
+      this.refuse("bad-credentials", client.id, `wrong token for ${username}`);
+      done(authError(CONNACK.badUsernameOrPassword, "bad credentials"), false);
+      return;
+    }
+    if (client.id !== verdict.thing) {
+      this.refuse("client-id-mismatch", client.id, `client id must be the thing name ${verdict.thing}`);
+      done(authError(CONNACK.identifierRejected, "client id is not the thing name"), false);
+      return;
+    }
+    this.principals.set(client, verdict);
+    done(null, true);
+  }
+
+  /** An error here makes aedes close the connection, as AWS IoT Core does for an unauthorized publish. */
+  private authorizePublish(
+    client: Client | null,
+    topic: string,
+    qos: number,
+    payload: Buffer | string,
+  ): Error | null {
+    if (topic.startsWith("$SYS/")) return new Error("$SYS topics are reserved");
+    const principal = client && this.principals.get(client);
+    if (principal === "service") return null;
+    if (!client || !principal) return new Error("not authenticated");
+    const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+    if (size > MAX_PAYLOAD_BYTES) {
+      this.refuse(
+        "payload-too-large",
+        client.id,
+        `${size} bytes on ${topic}; the limit is ${MAX_PAYLOAD_BYTES}`,
+      );
+      return new Error("payload too large");
+    }
+    if (qos === 2) {
+      this.refuse("qos2-publish", client.id, `QoS 2 publish on ${topic}; AWS IoT Core supports QoS 0 and 1`);
+      return new Error("QoS 2 is not supported");
+    }
+    if (!mayPublish(principal, topic)) {
+      this.refuse("publish-denied", client.id, `may not publish to ${topic}`);
+      return new Error("not authorized");
+    }
+    return null;
+  }
+
+  /** In-process message source for the rules engine, which knows each message's publisher. */
+  source(): EmbeddedSource {
+    return new EmbeddedSource(this.aedes);
+  }
+
+  /** null negates the subscription: SUBACK 0x80. QoS 2 is granted as QoS 1. */
+  private authorizeSubscribe<S extends { topic: string; qos: number }>(
+    client: Client,
+    subscription: S,
+  ): S | null {
+    const principal = this.principals.get(client);
+    if (principal === "service") return subscription;
+    if (!principal || !maySubscribe(principal, subscription.topic)) {
+      this.refuse("subscribe-denied", client.id, `may not subscribe to ${subscription.topic}`);
+      return null;
+    }
+    return subscription.qos > 1 ? { ...subscription, qos: 1 } : subscription;
+  }
+
+  private disconnect(thing: string): void {
+    const clients = (this.aedes as unknown as { clients: Record<string, Client> }).clients;
+    clients[thing]?.close();
+  }
+
+  get connectedClients(): number {
+    return this.aedes.connectedClients;
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.ws.clients) client.terminate();
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+    await Promise.all([closeServer(this.tcp), closeServer(this.http)]);
+  }
+}

@@ -1,0 +1,47 @@
+import type { Aedes } from "aedes";
+import type { InboundMessage, MessageSource } from "../rules/message-source.js";
+
+/** Publisher ids travel on the aedes packet under this key (set when the publish is authorized). */
+export const PUBLISHER_KEY = "clientId";
+
+/**
+ * Messages straight from the embedded broker, in-process. Unlike an MQTT subscription, this knows
+ * each message's publisher, so `clientid()` in rules is exact, as in AWS IoT Core's own engine.
+ */
+export class EmbeddedSource implements MessageSource {
+  private readonly subscriptions: Array<{
+    filter: string;
+    deliver: (packet: unknown, done: () => void) => void;
+  }> = [];
+
+  constructor(private readonly aedes: Aedes) {}
+
+  subscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void> {
+    const deliver = (packet: unknown, done: () => void) => {
+      const { topic, payload } = packet as { topic: string; payload: Buffer };
+      const clientId = (packet as Record<string, unknown>)[PUBLISHER_KEY];
+      // The engine reports its own failures (error action); a throw here must not stall the broker.
+      handler({ topic, payload, clientId: typeof clientId === "string" ? clientId : "n/a" }).then(done, done);
+    };
+    this.subscriptions.push({ filter, deliver });
+    return new Promise((resolve) => this.aedes.subscribe(filter, deliver as never, () => resolve()));
+  }
+
+  publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.aedes.publish(
+        { cmd: "publish", topic, payload: Buffer.from(payload), qos, retain: false, dup: false },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.subscriptions.map(
+        ({ filter, deliver }) =>
+          new Promise<void>((resolve) => this.aedes.unsubscribe(filter, deliver as never, () => resolve())),
+      ),
+    );
+  }
+}

@@ -1,0 +1,49 @@
+import type { Server } from "node:net";
+
+/** A port that cannot be bound, reported by component and flag instead of an EADDRINUSE stack. */
+export class PortInUseError extends Error {
+  override readonly name = "PortInUseError";
+  readonly code = "PORT_IN_USE";
+}
+
+export interface ListenTarget {
+  /** e.g. "MQTT" */
+  label: string;
+  /** e.g. "--mqtt-port" */
+  flag: string;
+  host: string;
+  port: number;
+}
+
+/** Binds `server` and returns the port it got (port 0 picks a free one). */
+export function listen(server: Server, target: ListenTarget): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      if (error.code === "EADDRINUSE") {
+        reject(new PortInUseError(`${target.label} port ${target.port} is in use; pass ${target.flag}`));
+      } else if (error.code === "EACCES") {
+        reject(
+          new PortInUseError(`${target.label} port ${target.port} needs privileges; pass ${target.flag}`),
+        );
+      } else {
+        reject(new Error(`${target.label} cannot listen on ${target.host}:${target.port}: ${error.message}`));
+      }
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      const address = server.address();
+      resolve(typeof address === "object" && address !== null ? address.port : target.port);
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(target.port, target.host);
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+  });
+}

@@ -1,0 +1,62 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "../state/database.js";
+
+export interface QueueMessage {
+  messageId: string;
+  queue: string;
+  body: unknown;
+  sentAt: number;
+}
+
+/**
+ * Durable named queues in the runtime's database: the local stand-in for the SQS queues that take
+ * Lambda's on-failure records and the IoT rule's error action. Nothing sent here is lost on restart.
+ */
+export class LocalQueues {
+  private constructor(private readonly db: Database) {}
+
+  static async open(db: Database): Promise<LocalQueues> {
+    await db.run(`CREATE TABLE IF NOT EXISTS queue_messages (
+      message_id VARCHAR PRIMARY KEY, queue VARCHAR NOT NULL, body VARCHAR NOT NULL, sent_at BIGINT NOT NULL)`);
+    return new LocalQueues(db);
+  }
+
+  async send(queue: string, body: unknown, now = Date.now()): Promise<string> {
+    const messageId = randomUUID();
+    await this.db.run("INSERT INTO queue_messages VALUES ($id, $queue, $body, $sentAt)", {
+      id: messageId,
+      queue,
+      body: JSON.stringify(body),
+      sentAt: BigInt(now),
+    });
+    return messageId;
+  }
+
+  /** Oldest first. */
+  async list(queue: string, limit = 100): Promise<QueueMessage[]> {
+    const rows = await this.db.all<{ message_id: string; queue: string; body: string; sent_at: bigint }>(
+      "SELECT * FROM queue_messages WHERE queue = $queue ORDER BY sent_at, message_id LIMIT $limit",
+      { queue, limit },
+    );
+    return rows.map((row) => ({
+      messageId: row.message_id,
+      queue: row.queue,
+      body: JSON.parse(row.body),
+      sentAt: Number(row.sent_at),
+    }));
+  }
+
+  async count(queue: string): Promise<number> {
+    const [row] = await this.db.all<{ n: bigint }>(
+      "SELECT count(*) AS n FROM queue_messages WHERE queue = $queue",
+      {
+        queue,
+      },
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async delete(messageId: string): Promise<void> {
+    await this.db.run("DELETE FROM queue_messages WHERE message_id = $id", { id: messageId });
+  }
+}

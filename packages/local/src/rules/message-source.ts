@@ -1,0 +1,17 @@
+/** One MQTT message as the rules engine sees it. */
+export interface InboundMessage {
+  topic: string;
+  payload: Uint8Array;
+  /** The publisher's MQTT client id; "n/a" when the source cannot know it (as AWS's clientid()). */
+  clientId: string;
+}
+
+/**
+ * Where the rules engine gets messages from. The handler's promise settles when the message's
+ * actions are done; sources acknowledge the message only then.
+ */
+export interface MessageSource {
+  subscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void>;
+  publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void>;
+  close(): Promise<void>;
+}

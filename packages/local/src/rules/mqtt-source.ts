@@ -1,0 +1,72 @@
+import { topicMatches } from "@fleetline/core";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { InboundMessage, MessageSource } from "./message-source.js";
+
+export interface MqttSourceOptions {
+  url: string;
+  clientId?: string;
+  username?: string;
+  password?: string;
+  /**
+   * MQTT does not tell a subscriber who published. With an external broker, whose ACLs bind each
+   * device's client id to its topic, `clientid()` can be read from this topic level (1-based);
+   * left out, `clientid()` is "n/a", as AWS reports it when there is no MQTT client.
+   */
+  clientIdTopicLevel?: number;
+}
+
+/**
+ * Messages from any MQTT broker (mosquitto, EMQX, …), as a subscriber. Each message is
+ * acknowledged (PUBACK) only after the engine has run its actions.
+ */
+export class MqttSource implements MessageSource {
+  private readonly handlers: Array<{ filter: string; handler: (message: InboundMessage) => Promise<void> }> =
+    [];
+
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly options: MqttSourceOptions,
+  ) {
+    client.handleMessage = (packet, done) => {
+      const topic = packet.topic;
+      const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+      const level = options.clientIdTopicLevel;
+      const clientId = level === undefined ? "n/a" : (topic.split("/")[level - 1] ?? "n/a");
+      const matching = this.handlers.filter(({ filter }) => topicMatches(filter, topic));
+      Promise.all(matching.map(({ handler }) => handler({ topic, payload, clientId }))).then(
+        () => done(),
+        (error: Error) => done(error),
+      );
+    };
+  }
+
+  static async connect(options: MqttSourceOptions): Promise<MqttSource> {
+    const connectOptions: IClientOptions = {
+      clientId: options.clientId ?? "fleetline-rules-engine",
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 1_000,
+      connectTimeout: 5_000,
+    };
+    if (options.username !== undefined) connectOptions.username = options.username;
+    if (options.password !== undefined) connectOptions.password = options.password;
+    const client = await mqtt.connectAsync(options.url, connectOptions);
+    return new MqttSource(client, options);
+  }
+
+  async subscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void> {
+    this.handlers.push({ filter, handler });
+    const granted = await this.client.subscribeAsync(filter, { qos: 1 });
+    if (granted.some((grant) => grant.qos === 128)) {
+      throw new Error(`the broker at ${this.options.url} refused the subscription to ${filter}`);
+    }
+  }
+
+  async publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
+    await this.client.publishAsync(topic, Buffer.from(payload), { qos });
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync();
+  }
+}

@@ -1,0 +1,61 @@
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+
+export type SqlParams = Record<string, DuckDBValue>;
+
+/**
+ * The runtime's state (registry, checkpoints, dead letters, later telemetry): one DuckDB database,
+ * a file under the data directory or in memory. Statements run one at a time on one connection,
+ * so callers never interleave inside DuckDB.
+ */
+export class Database {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    readonly path: string,
+  ) {}
+
+  /** `path` is a file, or `:memory:`. */
+  static async open(path: string): Promise<Database> {
+    const instance = await DuckDBInstance.create(path);
+    return new Database(instance, await instance.connect(), path);
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async run(sql: string, params?: SqlParams): Promise<void> {
+    await this.serial(() => this.connection.run(sql, params));
+  }
+
+  /** Rows as plain objects; BIGINT columns come back as bigint. */
+  async all<T extends Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]> {
+    const reader = await this.serial(() => this.connection.runAndReadAll(sql, params));
+    return reader.getRowObjectsJS() as T[];
+  }
+
+  /** Runs `work` inside one transaction; nothing else runs on the connection meanwhile. */
+  async transaction(statements: Array<{ sql: string; params?: SqlParams }>): Promise<void> {
+    await this.serial(async () => {
+      await this.connection.run("BEGIN TRANSACTION");
+      try {
+        for (const { sql, params } of statements) await this.connection.run(sql, params);
+        await this.connection.run("COMMIT");
+      } catch (error) {
+        await this.connection.run("ROLLBACK");
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.serial(async () => {
+      this.connection.closeSync();
+      this.instance.closeSync();
+    });
+  }
+}
