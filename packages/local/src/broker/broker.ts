@@ -25,6 +25,7 @@ export interface BrokerOptions {
 
 export interface BrokerEvents {
   refused: [event: { refusal: Refusal; clientId: string; detail: string }];
+  authenticated: [event: { clientId: string; username: string }];
 }
 
 type Principal = DeviceIdentity | "service";
@@ -155,6 +156,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       return;
     }
     this.principals.set(client, verdict);
+    this.emit("authenticated", { clientId: client.id, username: rawUsername ?? "" });
     done(null, true);
   }
 
@@ -194,7 +196,10 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     return new EmbeddedSource(this.aedes);
   }
 
-  /** null negates the subscription: SUBACK 0x80. QoS 2 is granted as QoS 1. */
+  /**
+   * null negates the subscription: SUBACK 0x80. AWS IoT Core does not support QoS 2 (it never
+   * answers such a SUBSCRIBE); here the subscription is refused outright, so device code fails fast.
+   */
   private authorizeSubscribe<S extends { topic: string; qos: number }>(
     client: Client,
     subscription: S,
@@ -205,7 +210,11 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       this.refuse("subscribe-denied", client.id, `may not subscribe to ${subscription.topic}`);
       return null;
     }
-    return subscription.qos > 1 ? { ...subscription, qos: 1 } : subscription;
+    if (subscription.qos > 1) {
+      this.refuse("qos2-subscribe", client.id, `QoS 2 subscription to ${subscription.topic}; use QoS 0 or 1`);
+      return null;
+    }
+    return subscription;
   }
 
   private disconnect(thing: string): void {

@@ -7,6 +7,7 @@ export const REFUSALS = [
   "subscribe-denied",
   "payload-too-large",
   "qos2-publish",
+  "qos2-subscribe",
 ] as const;
 
 export type Refusal = (typeof REFUSALS)[number];

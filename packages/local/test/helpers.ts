@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { LocalBroker } from "../src/broker/broker.js";
+import { DeviceRegistry } from "../src/registry/device-registry.js";
+import { Database } from "../src/state/database.js";
+
+/** Polls `check` until it returns a truthy value (integration tests wait on real components). */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A temporary directory under the repository's .tmp, removed by the returned cleanup. */
+export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
+  const base = join(process.cwd(), ".tmp");
+  const { mkdir } = await import("node:fs/promises");
+  await mkdir(base, { recursive: true });
+  const path = await mkdtemp(join(base, `${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+export interface BrokerFixture {
+  db: Database;
+  registry: DeviceRegistry;
+  broker: LocalBroker;
+  close(): Promise<void>;
+}
+
+export async function startBroker(): Promise<BrokerFixture> {
+  const db = await Database.open(":memory:");
+  const registry = await DeviceRegistry.open(db);
+  const broker = await LocalBroker.start({ host: "127.0.0.1", mqttPort: 0, wsPort: 0, registry });
+  return {
+    db,
+    registry,
+    broker,
+    close: async () => {
+      await broker.close();
+      await db.close();
+    },
+  };
+}
+
+export function connectDevice(url: string, thing: string, token: string, extra: IClientOptions = {}): Promise<MqttClient> {
+  return mqtt.connectAsync(url, {
+    clientId: thing,
+    username: thing,
+    password: token,
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
+    protocolVersion: 4,
+    ...extra,
+  });
+}
+
+/** Resolves when the client's connection closes (the broker dropped it). */
+export function closed(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => {
+    if (!client.connected) return resolve();
+    client.once("close", () => resolve());
+  });
+}
