@@ -16,3 +16,4 @@ export * from "./rules/rules-engine.js";
 export * from "./rules/sql-lexer.js";
 export * from "./rules/sql-parser.js";
 export * from "./state/database.js";
+export * from "./twins.js";

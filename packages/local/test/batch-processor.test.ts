@@ -9,36 +9,51 @@ import {
 import type { ShardRecord } from "../src/event-source/kinesis-event.js";
 
 const NOW = 1_764_297_000_000;
-const settings: BatchSettings = { maxRetryAttempts: 5, maxRecordAgeSeconds: 3600, bisectBatchOnFunctionError: true };
+const settings: BatchSettings = {
+  maxRetryAttempts: 5,
+  maxRecordAgeSeconds: 3600,
+  bisectBatchOnFunctionError: true,
+};
 
 /** Sequence numbers long enough that Number would lose precision, as Kinesis's are. */
 function records(count: number, arrival = NOW - 1000): ShardRecord[] {
   return Array.from({ length: count }, (_, i) => ({
-    sequenceNumber: (49_600_000_000_000_000_000_000_000_000_000_000_000_000_000_000n + BigInt(i) * 2n).toString(),
+    sequenceNumber: (
+      49_600_000_000_000_000_000_000_000_000_000_000_000_000_000_000n +
+      BigInt(i) * 2n
+    ).toString(),
     partitionKey: "thing",
     data: new TextEncoder().encode(String(i)),
     approximateArrivalTimestamp: arrival,
   }));
 }
 
-function run(batch: ShardRecord[], invoke: (records: readonly ShardRecord[]) => InvokeOutcome, overrides: Partial<BatchSettings> = {}) {
+function run(
+  batch: ShardRecord[],
+  invoke: (records: readonly ShardRecord[]) => InvokeOutcome,
+  overrides: Partial<BatchSettings> = {},
+) {
   const invocations: string[][] = [];
   const checkpoints: string[] = [];
   const deadLetters: Array<{ ids: string[]; condition: FailureCondition; invokeCount: number }> = [];
   const ids = (rs: readonly ShardRecord[]) => rs.map((r) => new TextDecoder().decode(r.data));
-  return processBatch(batch, { ...settings, ...overrides }, {
-    now: () => NOW,
-    invoke: async (rs) => {
-      invocations.push(ids(rs));
-      return invoke(rs);
+  return processBatch(
+    batch,
+    { ...settings, ...overrides },
+    {
+      now: () => NOW,
+      invoke: async (rs) => {
+        invocations.push(ids(rs));
+        return invoke(rs);
+      },
+      checkpoint: async (seq) => {
+        checkpoints.push(seq);
+      },
+      deadLetter: async (rs, condition, invokeCount) => {
+        deadLetters.push({ ids: ids(rs), condition, invokeCount });
+      },
     },
-    checkpoint: async (seq) => {
-      checkpoints.push(seq);
-    },
-    deadLetter: async (rs, condition, invokeCount) => {
-      deadLetters.push({ ids: ids(rs), condition, invokeCount });
-    },
-  }).then(() => ({ invocations, checkpoints, deadLetters }));
+  ).then(() => ({ invocations, checkpoints, deadLetters }));
 }
 
 const idOf = (record: ShardRecord) => new TextDecoder().decode(record.data);
@@ -54,7 +69,9 @@ describe("processBatch", () => {
   it("retries from the lowest failed sequence number after a partial failure", async () => {
     const batch = records(5);
     let calls = 0;
-    const result = await run(batch, () => (calls++ === 0 ? { kind: "partial", firstFailed: 2 } : { kind: "success" }));
+    const result = await run(batch, () =>
+      calls++ === 0 ? { kind: "partial", firstFailed: 2 } : { kind: "success" },
+    );
     expect(result.invocations).toEqual([
       ["0", "1", "2", "3", "4"],
       ["2", "3", "4"],
@@ -82,7 +99,9 @@ describe("processBatch", () => {
       maxRetryAttempts: 2,
     });
     expect(result.invocations).toHaveLength(3);
-    expect(result.deadLetters).toEqual([{ ids: ["0", "1", "2", "3"], condition: "RetryAttemptsExhausted", invokeCount: 3 }]);
+    expect(result.deadLetters).toEqual([
+      { ids: ["0", "1", "2", "3"], condition: "RetryAttemptsExhausted", invokeCount: 3 },
+    ]);
   });
 
   it("dead-letters records older than the maximum record age without invoking", async () => {
@@ -106,16 +125,23 @@ describe("outcomeOf (ReportBatchItemFailures)", () => {
 
   it("picks the lowest failed sequence number, compared as BigInt", () => {
     const failures = [{ itemIdentifier: id(3) }, { itemIdentifier: id(1) }, { itemIdentifier: id(2) }];
-    expect(outcomeOf({ batchItemFailures: failures }, batch, true)).toEqual({ kind: "partial", firstFailed: 1 });
+    expect(outcomeOf({ batchItemFailures: failures }, batch, true)).toEqual({
+      kind: "partial",
+      firstFailed: 1,
+    });
   });
 
   it("fails the whole batch on an empty, null or unknown itemIdentifier", () => {
     for (const itemIdentifier of ["", null, "123"]) {
-      expect(outcomeOf({ batchItemFailures: [{ itemIdentifier }] }, batch, true)).toMatchObject({ kind: "error" });
+      expect(outcomeOf({ batchItemFailures: [{ itemIdentifier }] }, batch, true)).toMatchObject({
+        kind: "error",
+      });
     }
   });
 
   it("ignores the response when ReportBatchItemFailures is off", () => {
-    expect(outcomeOf({ batchItemFailures: [{ itemIdentifier: id(0) }] }, batch, false)).toEqual({ kind: "success" });
+    expect(outcomeOf({ batchItemFailures: [{ itemIdentifier: id(0) }] }, batch, false)).toEqual({
+      kind: "success",
+    });
   });
 });

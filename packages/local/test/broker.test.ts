@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { iot, mqtt as crtMqtt } from "aws-iot-device-sdk-v2";
+import { mqtt as crtMqtt, iot } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalBroker } from "../src/broker/broker.js";
 import { type BrokerFixture, closed, connectDevice, startBroker, waitFor } from "./helpers.js";
@@ -24,19 +24,25 @@ describe("the local broker", () => {
     const token = await device("fs-broker-ok");
     const client = await connectDevice(fixture.broker.mqttUrl, "fs-broker-ok", token);
     // publishAsync resolves only once the broker's PUBACK arrives.
-    await expect(client.publishAsync("dt/fleetline/freestyle/fs-broker-ok/telemetry", "{}", { qos: 1 })).resolves.toBeDefined();
+    await expect(
+      client.publishAsync("dt/fleetline/freestyle/fs-broker-ok/telemetry", "{}", { qos: 1 }),
+    ).resolves.toBeDefined();
     await client.endAsync();
   });
 
   it("refuses a wrong token with CONNACK 4 and counts it", async () => {
     await device("fs-broker-badtoken");
     const before = fixture.broker.refusals["bad-credentials"];
-    await expect(connectDevice(fixture.broker.mqttUrl, "fs-broker-badtoken", "nope")).rejects.toMatchObject({ code: 4 });
+    await expect(connectDevice(fixture.broker.mqttUrl, "fs-broker-badtoken", "nope")).rejects.toMatchObject({
+      code: 4,
+    });
     expect(fixture.broker.refusals["bad-credentials"]).toBe(before + 1);
   });
 
   it("refuses an unknown thing with CONNACK 5 and counts it", async () => {
-    await expect(connectDevice(fixture.broker.mqttUrl, "fs-broker-ghost", "token")).rejects.toMatchObject({ code: 5 });
+    await expect(connectDevice(fixture.broker.mqttUrl, "fs-broker-ghost", "token")).rejects.toMatchObject({
+      code: 5,
+    });
     expect(fixture.broker.refusals["unknown-thing"]).toBeGreaterThan(0);
   });
 
@@ -62,7 +68,9 @@ describe("the local broker", () => {
     const token = await device("fs-broker-sub");
     const client = await connectDevice(fixture.broker.mqttUrl, "fs-broker-sub", token);
     const before = fixture.broker.refusals["subscribe-denied"];
-    await expect(client.subscribeAsync("$aws/things/fs-victim/shadow/update/delta", { qos: 1 })).rejects.toMatchObject({
+    await expect(
+      client.subscribeAsync("$aws/things/fs-victim/shadow/update/delta", { qos: 1 }),
+    ).rejects.toMatchObject({
       packet: { granted: [128] },
     });
     expect(fixture.broker.refusals["subscribe-denied"]).toBe(before + 1);
@@ -75,7 +83,9 @@ describe("the local broker", () => {
   it("does not grant QoS 2: SUBACK 0x80 to a QoS 2 subscription, disconnect on a QoS 2 publish", async () => {
     const token = await device("fs-broker-qos");
     const client = await connectDevice(fixture.broker.mqttUrl, "fs-broker-qos", token);
-    await expect(client.subscribeAsync("alerts/fleetline/freestyle/fs-broker-qos", { qos: 2 })).rejects.toMatchObject({
+    await expect(
+      client.subscribeAsync("alerts/fleetline/freestyle/fs-broker-qos", { qos: 2 }),
+    ).rejects.toMatchObject({
       packet: { granted: [128] },
     });
     expect(fixture.broker.refusals["qos2-subscribe"]).toBe(1);
@@ -90,7 +100,9 @@ describe("the local broker", () => {
     const token = await device("fs-broker-big");
     const client = await connectDevice(fixture.broker.mqttUrl, "fs-broker-big", token);
     const gone = closed(client);
-    client.publish("dt/fleetline/freestyle/fs-broker-big/telemetry", Buffer.alloc(128 * 1024 + 1, 32), { qos: 1 });
+    client.publish("dt/fleetline/freestyle/fs-broker-big/telemetry", Buffer.alloc(128 * 1024 + 1, 32), {
+      qos: 1,
+    });
     await gone;
     expect(fixture.broker.refusals["payload-too-large"]).toBeGreaterThan(0);
     client.end(true);
@@ -103,13 +115,17 @@ describe("the local broker", () => {
     await fixture.registry.remove("fs-broker-revoked");
     await gone;
     client.end(true);
-    await expect(connectDevice(fixture.broker.mqttUrl, "fs-broker-revoked", token)).rejects.toMatchObject({ code: 5 });
+    await expect(connectDevice(fixture.broker.mqttUrl, "fs-broker-revoked", token)).rejects.toMatchObject({
+      code: 5,
+    });
   });
 
   it("speaks MQTT over WebSocket on /mqtt with the same authentication", async () => {
     const token = await device("rb-broker-ws", "robot");
     const client = await connectDevice(fixture.broker.wsUrl, "rb-broker-ws", token);
-    await expect(client.publishAsync("dt/fleetline/robot/rb-broker-ws/telemetry", "{}", { qos: 1 })).resolves.toBeDefined();
+    await expect(
+      client.publishAsync("dt/fleetline/robot/rb-broker-ws/telemetry", "{}", { qos: 1 }),
+    ).resolves.toBeDefined();
     await client.endAsync();
   });
 

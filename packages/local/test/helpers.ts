@@ -6,7 +6,11 @@ import { DeviceRegistry } from "../src/registry/device-registry.js";
 import { Database } from "../src/state/database.js";
 
 /** Polls `check` until it returns a truthy value (integration tests wait on real components). */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -47,7 +51,12 @@ export async function startBroker(): Promise<BrokerFixture> {
   };
 }
 
-export function connectDevice(url: string, thing: string, token: string, extra: IClientOptions = {}): Promise<MqttClient> {
+export function connectDevice(
+  url: string,
+  thing: string,
+  token: string,
+  extra: IClientOptions = {},
+): Promise<MqttClient> {
   return mqtt.connectAsync(url, {
     clientId: thing,
     username: thing,
@@ -65,4 +74,39 @@ export function closed(client: MqttClient): Promise<void> {
     if (!client.connected) return resolve();
     client.once("close", () => resolve());
   });
+}
+
+/** Every record on every shard of a stream, per shard in order (for assertions on what rules wrote). */
+export async function readStream(
+  kinesis: import("@aws-sdk/client-kinesis").KinesisClient,
+  streamName: string,
+): Promise<Map<string, Array<{ partitionKey: string; data: string }>>> {
+  const { ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand } = await import(
+    "@aws-sdk/client-kinesis"
+  );
+  const shards = new Map<string, Array<{ partitionKey: string; data: string }>>();
+  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  for (const shard of Shards) {
+    const records: Array<{ partitionKey: string; data: string }> = [];
+    let { ShardIterator: iterator } = await kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: shard.ShardId,
+        ShardIteratorType: "TRIM_HORIZON",
+      }),
+    );
+    while (iterator) {
+      const result = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+      for (const record of result.Records ?? []) {
+        records.push({
+          partitionKey: record.PartitionKey ?? "",
+          data: Buffer.from(record.Data ?? []).toString("utf8"),
+        });
+      }
+      if ((result.Records ?? []).length === 0) break;
+      iterator = result.NextShardIterator;
+    }
+    shards.set(shard.ShardId as string, records);
+  }
+  return shards;
 }

@@ -1,0 +1,104 @@
+import { join } from "node:path";
+import { STREAMS, type TopicRule } from "@fleetline/core";
+import { LocalBroker } from "./broker/broker.js";
+import { CheckpointStore } from "./event-source/checkpoint-store.js";
+import { EventSourceEmulator } from "./event-source/event-source-emulator.js";
+import { KinesisTwin } from "./kinesis/kinesis-twin.js";
+import { LocalQueues } from "./queues/local-queues.js";
+import { DeviceRegistry } from "./registry/device-registry.js";
+import type { MessageSource } from "./rules/message-source.js";
+import { MqttSource } from "./rules/mqtt-source.js";
+import { RulesEngine } from "./rules/rules-engine.js";
+import { Database } from "./state/database.js";
+
+export interface TwinsOptions {
+  host: string;
+  mqttPort: number;
+  wsPort: number;
+  kinesisPort: number;
+  /** State directory; undefined keeps everything in memory. */
+  dataDir?: string;
+  /** An external broker (`mqtt://host:port`) instead of the embedded one. */
+  brokerUrl?: string;
+  rules: readonly TopicRule[];
+  shardCount?: number;
+}
+
+/**
+ * The local stand-ins for AWS IoT Core, Kinesis, SQS and Lambda's event-source mappings, started
+ * together and stopped in the order that loses nothing: devices first, then the rules in flight,
+ * then the batches in flight, then the streams and the state.
+ */
+export class LocalTwins {
+  private constructor(
+    readonly db: Database,
+    readonly registry: DeviceRegistry,
+    readonly broker: LocalBroker | undefined,
+    readonly source: MessageSource,
+    readonly kinesis: KinesisTwin,
+    readonly queues: LocalQueues,
+    readonly engine: RulesEngine,
+    readonly eventSources: EventSourceEmulator,
+    readonly mqttUrl: string,
+  ) {}
+
+  static async start(options: TwinsOptions): Promise<LocalTwins> {
+    const started: Array<() => Promise<void>> = [];
+    try {
+      const db = await Database.open(
+        options.dataDir ? join(options.dataDir, "fleetline.duckdb") : ":memory:",
+      );
+      started.push(() => db.close());
+      const registry = await DeviceRegistry.open(db);
+      const queues = await LocalQueues.open(db);
+      const kinesis = await KinesisTwin.start({
+        host: options.host,
+        port: options.kinesisPort,
+        streams: Object.values(STREAMS),
+        shardCount: options.shardCount ?? 2,
+        ...(options.dataDir ? { path: join(options.dataDir, "kinesis") } : {}),
+      });
+      started.push(() => kinesis.close());
+      let broker: LocalBroker | undefined;
+      let source: MessageSource;
+      if (options.brokerUrl === undefined) {
+        broker = await LocalBroker.start({
+          host: options.host,
+          mqttPort: options.mqttPort,
+          wsPort: options.wsPort,
+          registry,
+        });
+        started.push(() => (broker as LocalBroker).close());
+        source = broker.source();
+      } else {
+        // Device identity is the external broker's job; its ACL must bind client id to topic level 4.
+        source = await MqttSource.connect({ url: options.brokerUrl, clientIdTopicLevel: 4 });
+        started.push(() => source.close());
+      }
+      const engine = await RulesEngine.start({
+        rules: options.rules,
+        source,
+        targets: { kinesis: kinesis.client, queues },
+      });
+      const eventSources = new EventSourceEmulator({
+        kinesis: kinesis.client,
+        checkpoints: await CheckpointStore.open(db),
+        queues,
+      });
+      const mqttUrl = broker?.mqttUrl ?? (options.brokerUrl as string);
+      return new LocalTwins(db, registry, broker, source, kinesis, queues, engine, eventSources, mqttUrl);
+    } catch (error) {
+      for (const stop of started.reverse()) await stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.broker) await this.broker.close();
+    await this.engine.drain();
+    if (!this.broker) await this.source.close();
+    await this.eventSources.stop();
+    await this.kinesis.close();
+    await this.db.close();
+  }
+}
