@@ -3,11 +3,18 @@ export interface StreamEntry {
   data: Uint8Array;
 }
 
+export interface PutFailure {
+  /** Index into the entries given to `put`. */
+  index: number;
+  errorCode: string;
+  errorMessage: string;
+}
+
 /** Puts records on a Kinesis stream (the real Kinesis API, or the local Kinesis twin). */
 export interface StreamProducer {
   /**
-   * Puts every entry, retrying only the entries a partial failure rejected, with backoff; order per
-   * partition key is kept. Throws TransientError (STREAM_WRITE_FAILED) when retries run out.
+   * Puts every entry, retrying only the entries a partial failure rejected, with backoff. Returns
+   * the entries still failed when the retries ran out (none, normally).
    */
-  put(stream: string, entries: readonly StreamEntry[]): Promise<void>;
+  put(stream: string, entries: readonly StreamEntry[]): Promise<PutFailure[]>;
 }

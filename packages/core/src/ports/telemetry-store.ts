@@ -32,8 +32,21 @@ export interface SeriesPoint {
   count: number;
 }
 
+export interface DeviceSummary {
+  thing: string;
+  type: TelemetryRecord["type"];
+  /** Receive time of the newest record, epoch ms. */
+  lastSeen: number;
+  /** `metrics.state` of the newest record. */
+  state: string;
+}
+
 /** The read side of the telemetry store, behind the query API (SPEC §4). */
 export interface TelemetryQuery {
+  /** Bucketed avg/min/max/count of one metric, computed by the store (never in the caller). */
   series(query: SeriesQuery): Promise<SeriesPoint[]>;
+  /** The newest record of a thing by device time. */
   latest(thing: string): Promise<TelemetryRecord | undefined>;
+  /** One summary per thing that has stored telemetry. */
+  summaries(): Promise<DeviceSummary[]>;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { DeadLetterQueue } from "@fleetline/core";
 import type { Database } from "../state/database.js";
 
 export interface QueueMessage {
@@ -54,6 +55,16 @@ export class LocalQueues {
       },
     );
     return Number(row?.n ?? 0);
+  }
+
+  /** One named queue behind the DeadLetterQueue port. */
+  queue(name: string): DeadLetterQueue {
+    return {
+      send: (body, now) => this.send(name, body, now),
+      list: (limit) => this.list(name, limit),
+      count: () => this.count(name),
+      delete: (messageId) => this.delete(messageId),
+    };
   }
 
   async delete(messageId: string): Promise<void> {

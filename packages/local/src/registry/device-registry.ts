@@ -6,14 +6,10 @@ import {
   fleetlineError,
   isDeviceType,
   isThingName,
+  type RegisteredThing,
+  type ThingRegistry,
 } from "@fleetline/core";
 import type { Database } from "../state/database.js";
-
-export interface RegisteredThing {
-  thing: string;
-  type: DeviceType;
-  createdAt: number;
-}
 
 interface Entry extends RegisteredThing {
   tokenHash: Buffer;
@@ -29,7 +25,7 @@ function hashToken(token: string): Buffer {
  * and a token, stored hashed. Emits `removed` with the thing name when a thing is deleted, so the
  * broker can close its connections.
  */
-export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> {
+export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> implements ThingRegistry {
   private constructor(
     private readonly db: Database,
     private readonly things: Map<string, Entry>,

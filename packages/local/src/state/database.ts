@@ -2,6 +2,16 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb
 
 export type SqlParams = Record<string, DuckDBValue>;
 
+export interface Transaction {
+  run(sql: string, params?: SqlParams): Promise<void>;
+  all<T extends Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]>;
+}
+
+async function rows<T>(connection: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
+  const reader = await connection.runAndReadAll(sql, params);
+  return reader.getRowObjectsJS() as T[];
+}
+
 /**
  * The runtime's state (registry, checkpoints, dead letters, later telemetry): one DuckDB database,
  * a file under the data directory or in memory. Statements run one at a time on one connection,
@@ -34,17 +44,23 @@ export class Database {
 
   /** Rows as plain objects; BIGINT columns come back as bigint. */
   async all<T extends Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]> {
-    const reader = await this.serial(() => this.connection.runAndReadAll(sql, params));
-    return reader.getRowObjectsJS() as T[];
+    return this.serial(() => rows<T>(this.connection, sql, params));
   }
 
-  /** Runs `work` inside one transaction; nothing else runs on the connection meanwhile. */
-  async transaction(statements: Array<{ sql: string; params?: SqlParams }>): Promise<void> {
-    await this.serial(async () => {
+  /** Runs `work` in one transaction; nothing else runs on the connection meanwhile. */
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      const tx: Transaction = {
+        run: async (sql, params) => {
+          await this.connection.run(sql, params);
+        },
+        all: (sql, params) => rows(this.connection, sql, params),
+      };
       await this.connection.run("BEGIN TRANSACTION");
       try {
-        for (const { sql, params } of statements) await this.connection.run(sql, params);
+        const result = await work(tx);
         await this.connection.run("COMMIT");
+        return result;
       } catch (error) {
         await this.connection.run("ROLLBACK");
         throw error;

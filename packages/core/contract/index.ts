@@ -1,0 +1,5 @@
+export * from "./counters.contract.js";
+export * from "./dead-letter-queue.contract.js";
+export * from "./quarantine.contract.js";
+export * from "./telemetry-store.contract.js";
+export * from "./thing-registry.contract.js";

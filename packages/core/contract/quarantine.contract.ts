@@ -1,0 +1,39 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Quarantine, QuarantineEntry } from "../src/index.js";
+
+function entry(messageId: string, reason: QuarantineEntry["reason"] = "MALFORMED_JSON"): QuarantineEntry {
+  return {
+    messageId,
+    receivedAt: 1_764_297_000_000,
+    topic: "dt/fleetline/freestyle/fs-q/telemetry",
+    clientId: "fs-q",
+    reason,
+    detail: "Unexpected token",
+    payloadBase64: Buffer.from("{oops").toString("base64"),
+  };
+}
+
+/** The behaviour every quarantine adapter must have. */
+export function describeQuarantineContract(
+  name: string,
+  setup: () => Promise<{ quarantine: Quarantine; close(): Promise<void> }>,
+) {
+  describe(`${name} (quarantine contract)`, () => {
+    let fixture: Awaited<ReturnType<typeof setup>>;
+    beforeEach(async () => {
+      fixture = await setup();
+    });
+    afterEach(async () => {
+      await fixture.close();
+    });
+
+    it("keeps each rejected message once, with its reason and original bytes, newest first", async () => {
+      expect(await fixture.quarantine.put([entry("m1"), entry("m2", "UNKNOWN_FIELD")])).toBe(2);
+      expect(await fixture.quarantine.put([entry("m2", "UNKNOWN_FIELD"), entry("m3")])).toBe(1);
+      const listed = await fixture.quarantine.list({ limit: 10 });
+      expect(listed.map((e) => e.messageId)).toEqual(["m3", "m2", "m1"]);
+      expect(listed[1]).toEqual(entry("m2", "UNKNOWN_FIELD"));
+      expect(await fixture.quarantine.list({ limit: 1 })).toHaveLength(1);
+    });
+  });
+}

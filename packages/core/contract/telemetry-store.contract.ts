@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { TelemetryQuery, TelemetryStore } from "../src/index.js";
+import type { TelemetryRecord } from "../src/schema/telemetry.js";
+
+export interface TelemetryStoreFixture {
+  store: TelemetryStore;
+  query: TelemetryQuery;
+  close(): Promise<void>;
+}
+
+const T0 = 1_764_297_000_000;
+
+export function freestyleRecord(
+  thing: string,
+  seq: number,
+  overrides: Partial<TelemetryRecord> = {},
+): TelemetryRecord {
+  return {
+    thing,
+    type: "freestyle",
+    seq,
+    ts: T0 + seq * 1000,
+    receivedAt: T0 + seq * 1000 + 20,
+    messageId: `${thing}-${seq}`,
+    metrics: {
+      cabinetTempC: 3 + (seq % 3),
+      co2Kpa: 400,
+      waterKpa: 280,
+      pours: seq % 2,
+      cartridges: { cola: 100 - seq },
+      state: seq % 2 === 0 ? "idle" : "dispensing",
+    },
+    faults: [],
+    ...overrides,
+  } as TelemetryRecord;
+}
+
+/** The behaviour every telemetry store adapter must have (DuckDB locally, Timestream on AWS). */
+export function describeTelemetryStoreContract(
+  name: string,
+  setup: () => Promise<TelemetryStoreFixture>,
+): void {
+  describe(`${name} (telemetry store contract)`, () => {
+    let fixture: TelemetryStoreFixture;
+    beforeEach(async () => {
+      fixture = await setup();
+    });
+    afterEach(async () => {
+      await fixture.close();
+    });
+
+    it("stores new records and counts a replayed (thing, seq) as a duplicate, not a row", async () => {
+      const records = [1, 2, 3].map((seq) => freestyleRecord("fs-contract-dup", seq));
+      expect(await fixture.store.write(records)).toEqual({ stored: 3, duplicates: 0 });
+      expect(
+        await fixture.store.write([records[1] as TelemetryRecord, freestyleRecord("fs-contract-dup", 4)]),
+      ).toEqual({
+        stored: 1,
+        duplicates: 1,
+      });
+      const points = await fixture.query.series({
+        thing: "fs-contract-dup",
+        metric: "co2Kpa",
+        from: T0,
+        to: T0 + 10_000,
+        bucketMs: 1,
+      });
+      expect(points.map((p) => p.count)).toEqual([1, 1, 1, 1]);
+    });
+
+    it("counts a record repeated inside one batch once", async () => {
+      const record = freestyleRecord("fs-contract-inbatch", 1);
+      expect(await fixture.store.write([record, record])).toEqual({ stored: 1, duplicates: 1 });
+    });
+
+    it("buckets a metric with avg, min, max and count", async () => {
+      await fixture.store.write([0, 1, 2, 3, 4, 5].map((seq) => freestyleRecord("fs-contract-series", seq)));
+      const points = await fixture.query.series({
+        thing: "fs-contract-series",
+        metric: "cabinetTempC",
+        from: T0,
+        to: T0 + 6_000,
+        bucketMs: 3_000,
+      });
+      expect(points).toEqual([
+        { t: T0, avg: 4, min: 3, max: 5, count: 3 },
+        { t: T0 + 3_000, avg: 4, min: 3, max: 5, count: 3 },
+      ]);
+    });
+
+    it("keeps a series per cartridge flavor and excludes the end of the range", async () => {
+      await fixture.store.write([0, 1].map((seq) => freestyleRecord("fs-contract-cart", seq)));
+      const points = await fixture.query.series({
+        thing: "fs-contract-cart",
+        metric: "cartridges.cola",
+        from: T0,
+        to: T0 + 1_000,
+        bucketMs: 60_000,
+      });
+      expect(points).toEqual([{ t: T0, avg: 100, min: 100, max: 100, count: 1 }]);
+    });
+
+    it("returns the newest record by device time and one summary per thing", async () => {
+      await fixture.store.write([3, 1, 2].map((seq) => freestyleRecord("fs-contract-latest", seq)));
+      expect((await fixture.query.latest("fs-contract-latest"))?.seq).toBe(3);
+      expect(await fixture.query.latest("fs-contract-nobody")).toBeUndefined();
+      const summaries = await fixture.query.summaries();
+      expect(summaries.find((s) => s.thing === "fs-contract-latest")).toEqual({
+        thing: "fs-contract-latest",
+        type: "freestyle",
+        lastSeen: T0 + 3_000 + 20,
+        state: "dispensing",
+      });
+    });
+  });
+}

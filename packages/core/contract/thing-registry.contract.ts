@@ -1,0 +1,41 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ThingRegistry } from "../src/index.js";
+
+/** The behaviour every thing-registry adapter must have. */
+export function describeThingRegistryContract(
+  name: string,
+  setup: () => Promise<{ registry: ThingRegistry; close(): Promise<void> }>,
+) {
+  describe(`${name} (thing registry contract)`, () => {
+    let fixture: Awaited<ReturnType<typeof setup>>;
+    beforeEach(async () => {
+      fixture = await setup();
+    });
+    afterEach(async () => {
+      await fixture.close();
+    });
+
+    it("registers a thing once, lists it and removes it", async () => {
+      const created = await fixture.registry.register("rb-reg-1", "robot", 1_000);
+      expect(created).toMatchObject({
+        thing: "rb-reg-1",
+        type: "robot",
+        createdAt: 1_000,
+        token: expect.any(String),
+      });
+      await expect(fixture.registry.register("rb-reg-1", "robot")).rejects.toMatchObject({
+        code: "CONFLICT",
+      });
+      expect(fixture.registry.list()).toEqual([{ thing: "rb-reg-1", type: "robot", createdAt: 1_000 }]);
+      expect(await fixture.registry.remove("rb-reg-1")).toBe(true);
+      expect(await fixture.registry.remove("rb-reg-1")).toBe(false);
+      expect(fixture.registry.get("rb-reg-1")).toBeUndefined();
+    });
+
+    it("refuses a thing name outside [A-Za-z0-9_-]{1,64}", async () => {
+      await expect(fixture.registry.register("bad name", "robot")).rejects.toMatchObject({
+        code: "CONFIG_INVALID",
+      });
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import type { Quarantine, QuarantineEntry } from "@fleetline/core";
+import type { Database } from "../state/database.js";
+
+/** Rejected messages in DuckDB, one row per messageId, with the device's original bytes. */
+export class DuckDbQuarantine implements Quarantine {
+  private constructor(private readonly db: Database) {}
+
+  static async open(db: Database): Promise<DuckDbQuarantine> {
+    await db.run(`CREATE TABLE IF NOT EXISTS quarantine (
+      message_id VARCHAR PRIMARY KEY, received_at BIGINT NOT NULL, topic VARCHAR NOT NULL,
+      client_id VARCHAR NOT NULL, reason VARCHAR NOT NULL, detail VARCHAR NOT NULL, payload_base64 VARCHAR NOT NULL,
+      position BIGINT NOT NULL)`);
+    return new DuckDbQuarantine(db);
+  }
+
+  async put(entries: readonly QuarantineEntry[]): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const [last] = await tx.all<{ position: bigint | null }>(
+        "SELECT max(position) AS position FROM quarantine",
+      );
+      let position = last?.position ?? 0n;
+      let added = 0;
+      for (const entry of entries) {
+        position += 1n;
+        const inserted = await tx.all(
+          `INSERT INTO quarantine VALUES ($id, $receivedAt, $topic, $clientId, $reason, $detail, $payload, $position)
+           ON CONFLICT DO NOTHING RETURNING message_id`,
+          {
+            id: entry.messageId,
+            receivedAt: BigInt(entry.receivedAt),
+            topic: entry.topic,
+            clientId: entry.clientId,
+            reason: entry.reason,
+            detail: entry.detail,
+            payload: entry.payloadBase64,
+            position,
+          },
+        );
+        added += inserted.length;
+      }
+      return added;
+    });
+  }
+
+  async list(options: { limit: number }): Promise<QuarantineEntry[]> {
+    const rows = await this.db.all<Record<string, unknown>>(
+      "SELECT * FROM quarantine ORDER BY position DESC LIMIT $limit",
+      { limit: options.limit },
+    );
+    return rows.map((row) => ({
+      messageId: row.message_id as string,
+      receivedAt: Number(row.received_at),
+      topic: row.topic as string,
+      clientId: row.client_id as string,
+      reason: row.reason as QuarantineEntry["reason"],
+      detail: row.detail as string,
+      payloadBase64: row.payload_base64 as string,
+    }));
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.db.all<{ n: bigint }>("SELECT count(*) AS n FROM quarantine");
+    return Number(row?.n ?? 0);
+  }
+}

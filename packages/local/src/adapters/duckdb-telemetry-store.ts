@@ -1,0 +1,134 @@
+import {
+  type DeviceSummary,
+  readingsOf,
+  type SeriesPoint,
+  type SeriesQuery,
+  type TelemetryQuery,
+  TelemetryRecord,
+  type TelemetryStore,
+  type WriteResult,
+} from "@fleetline/core";
+import type { Database, SqlParams } from "../state/database.js";
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS telemetry (
+    thing VARCHAR NOT NULL, seq BIGINT NOT NULL, type VARCHAR NOT NULL, ts BIGINT NOT NULL,
+    received_at BIGINT NOT NULL, message_id VARCHAR NOT NULL, state VARCHAR NOT NULL,
+    record VARCHAR NOT NULL, PRIMARY KEY (thing, seq))`,
+  `CREATE TABLE IF NOT EXISTS readings (
+    thing VARCHAR NOT NULL, ts BIGINT NOT NULL, metric VARCHAR NOT NULL, value DOUBLE NOT NULL)`,
+];
+
+/** DuckDB binds at most this many rows per INSERT statement here; larger batches are split. */
+const ROWS_PER_INSERT = 200;
+
+function valuesClause(rows: SqlParams[], columns: string[], params: SqlParams, prefix: string): string {
+  return rows
+    .map((row, i) => {
+      const names = columns.map((column) => {
+        const name = `${prefix}${i}_${column}`;
+        params[name] = row[column] ?? null;
+        return `$${name}`;
+      });
+      return `(${names.join(", ")})`;
+    })
+    .join(", ");
+}
+
+/**
+ * Telemetry in DuckDB: one row per (thing, seq) with the canonical record, and one row per numeric
+ * reading for bucketed queries. A replayed record inserts nothing: the primary key decides, and
+ * readings are written only for rows that were new, in the same transaction.
+ */
+export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
+  private constructor(private readonly db: Database) {}
+
+  static async open(db: Database): Promise<DuckDbTelemetryStore> {
+    for (const statement of SCHEMA) await db.run(statement);
+    return new DuckDbTelemetryStore(db);
+  }
+
+  async write(records: readonly TelemetryRecord[]): Promise<WriteResult> {
+    let stored = 0;
+    await this.db.transaction(async (tx) => {
+      for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
+        const chunk = records.slice(start, start + ROWS_PER_INSERT);
+        const params: SqlParams = {};
+        const rows = chunk.map((record) => ({
+          thing: record.thing,
+          seq: BigInt(record.seq),
+          type: record.type,
+          ts: BigInt(record.ts),
+          received_at: BigInt(record.receivedAt),
+          message_id: record.messageId,
+          state: record.metrics.state,
+          record: JSON.stringify(record),
+        }));
+        const columns = Object.keys(rows[0] as object);
+        const inserted = await tx.all<{ thing: string; seq: bigint }>(
+          `INSERT INTO telemetry VALUES ${valuesClause(rows, columns, params, "t")} ON CONFLICT DO NOTHING RETURNING thing, seq`,
+          params,
+        );
+        stored += inserted.length;
+        const fresh = new Set(inserted.map((row) => `${row.thing}\u0000${row.seq}`));
+        const readings = chunk
+          .filter((record) => fresh.has(`${record.thing}\u0000${record.seq}`))
+          .flatMap((record) =>
+            readingsOf(record).map(({ metric, value }) => ({
+              thing: record.thing,
+              ts: BigInt(record.ts),
+              metric,
+              value,
+            })),
+          );
+        for (let r = 0; r < readings.length; r += ROWS_PER_INSERT) {
+          const slice = readings.slice(r, r + ROWS_PER_INSERT);
+          const readingParams: SqlParams = {};
+          await tx.run(
+            `INSERT INTO readings VALUES ${valuesClause(slice, ["thing", "ts", "metric", "value"], readingParams, "r")}`,
+            readingParams,
+          );
+        }
+      }
+    });
+    return { stored, duplicates: records.length - stored };
+  }
+
+  async series(query: SeriesQuery): Promise<SeriesPoint[]> {
+    const bucket = BigInt(query.bucketMs);
+    const rows = await this.db.all<{ t: bigint; avg: number; min: number; max: number; count: bigint }>(
+      `SELECT (ts // $bucket) * $bucket AS t, avg(value) AS avg, min(value) AS min, max(value) AS max, count(*) AS count
+       FROM readings WHERE thing = $thing AND metric = $metric AND ts >= $from AND ts < $to
+       GROUP BY 1 ORDER BY 1`,
+      { bucket, thing: query.thing, metric: query.metric, from: BigInt(query.from), to: BigInt(query.to) },
+    );
+    return rows.map((row) => ({
+      t: Number(row.t),
+      avg: row.avg,
+      min: row.min,
+      max: row.max,
+      count: Number(row.count),
+    }));
+  }
+
+  async latest(thing: string): Promise<TelemetryRecord | undefined> {
+    const [row] = await this.db.all<{ record: string }>(
+      "SELECT record FROM telemetry WHERE thing = $thing ORDER BY ts DESC, seq DESC LIMIT 1",
+      { thing },
+    );
+    return row ? TelemetryRecord.parse(JSON.parse(row.record)) : undefined;
+  }
+
+  async summaries(): Promise<DeviceSummary[]> {
+    const rows = await this.db.all<{ thing: string; type: string; last_seen: bigint; state: string }>(
+      `SELECT thing, any_value(type) AS type, max(received_at) AS last_seen, arg_max(state, ts) AS state
+       FROM telemetry GROUP BY thing ORDER BY thing`,
+    );
+    return rows.map((row) => ({
+      thing: row.thing,
+      type: row.type as DeviceSummary["type"],
+      lastSeen: Number(row.last_seen),
+      state: row.state,
+    }));
+  }
+}
