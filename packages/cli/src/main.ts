@@ -1,13 +1,14 @@
-import { validateCommand } from "./commands/validate.js";
 import { type Io, processIo } from "./io.js";
 import { EXIT, HELP, UsageError } from "./usage.js";
-
-const VERSION = "0.1.0";
+import { VERSION } from "./version.js";
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  validate: validateCommand,
+/** Loaded on demand, so `fleetline validate` does not start up the whole local runtime's code. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  dev: async () => (await import("./commands/dev.js")).devCommand,
+  devices: async () => (await import("./commands/devices.js")).devicesCommand,
+  validate: async () => (await import("./commands/validate.js")).validateCommand,
 };
 
 function isParseArgsError(error: unknown): error is Error {
@@ -27,8 +28,8 @@ export async function main(args: string[], io: Io = processIo()): Promise<number
     io.stdout(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
+  const load = COMMANDS[name];
+  if (load === undefined) {
     io.stderr(`fleetline: unknown command "${name}" (see fleetline --help)\n`);
     return EXIT.usage;
   }
@@ -37,6 +38,7 @@ export async function main(args: string[], io: Io = processIo()): Promise<number
     return EXIT.ok;
   }
   try {
+    const command = await load();
     return await command(rest, io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {

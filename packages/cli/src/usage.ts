@@ -10,6 +10,12 @@ export const HELP = `fleetline — IoT telemetry pipeline: local twin of AWS IoT
 Usage: fleetline <command> [options]
 
 Commands:
+  dev [--mqtt-port N] [--ws-port N] [--http-port N] [--kinesis-port N] [--data-dir DIR | --in-memory]
+      [--broker mqtt://host:port] [--host H --api-token T]
+      Run the whole pipeline locally: MQTT broker, telemetry rule, Kinesis streams, the validate and
+      store functions, DuckDB and the HTTP API. Port 0 picks a free port. Stop with Ctrl-C.
+  devices add <thing> --type freestyle|robot | list | remove <thing> [--url URL] [--json]
+      Manage the registry of a running \`fleetline dev\` (default --url http://127.0.0.1:8080).
   validate --topic T [--client-id C] [--received-at MS] [FILE|-]
       Validate one payload exactly as the pipeline does. Prints {"ok":…,"reason":…,"detail":…};
       exit 0 valid, 1 invalid, 2 usage error.

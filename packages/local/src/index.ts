@@ -15,5 +15,7 @@ export * from "./rules/mqtt-source.js";
 export * from "./rules/rules-engine.js";
 export * from "./rules/sql-lexer.js";
 export * from "./rules/sql-parser.js";
+export * from "./runtime/data-dir.js";
+export * from "./runtime/runtime.js";
 export * from "./state/database.js";
 export * from "./twins.js";

@@ -22,6 +22,7 @@ export interface TwinsOptions {
   brokerUrl?: string;
   rules: readonly TopicRule[];
   shardCount?: number;
+  onDelivered?: (ruleName: string) => void;
 }
 
 /**
@@ -79,6 +80,7 @@ export class LocalTwins {
         rules: options.rules,
         source,
         targets: { kinesis: kinesis.client, queues },
+        ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
       });
       const eventSources = new EventSourceEmulator({
         kinesis: kinesis.client,
@@ -93,11 +95,14 @@ export class LocalTwins {
     }
   }
 
-  async close(): Promise<void> {
+  /** `beforeStateCloses` runs after the last batch, while the database is still open. */
+  async close(beforeStateCloses?: () => Promise<void>): Promise<void> {
+    if (this.broker) await this.broker.stopAccepting();
+    await this.engine.drain(100);
     if (this.broker) await this.broker.close();
-    await this.engine.drain();
-    if (!this.broker) await this.source.close();
+    else await this.source.close();
     await this.eventSources.stop();
+    await beforeStateCloses?.();
     await this.kinesis.close();
     await this.db.close();
   }

@@ -226,9 +226,17 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     return this.aedes.connectedClients;
   }
 
+  /** Stops taking connections and disconnects every client; messages already received still flow. */
+  async stopAccepting(): Promise<void> {
+    const closing = Promise.all([closeServer(this.tcp), closeServer(this.http)]);
+    const clients = (this.aedes as unknown as { clients: Record<string, Client> }).clients;
+    for (const client of Object.values(clients)) client.close();
+    for (const socket of this.ws.clients) socket.terminate();
+    await closing;
+  }
+
   async close(): Promise<void> {
-    for (const client of this.ws.clients) client.terminate();
+    await this.stopAccepting();
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
-    await Promise.all([closeServer(this.tcp), closeServer(this.http)]);
   }
 }

@@ -34,6 +34,8 @@ export interface RulesEngineOptions {
   targets: Omit<ActionTargets, "source">;
   clock?: Clock;
   newUuid?: () => string;
+  /** Called when every action of a rule succeeded for a message. */
+  onDelivered?: (ruleName: string) => void;
   /** Called for failures the error action could not take either: they would otherwise be silent. */
   onUnhandledFailure?: (detail: { ruleName: string; topic: string; error: unknown }) => void;
 }
@@ -137,7 +139,10 @@ export class RulesEngine {
         });
       }
     }
-    if (failures.length === 0) return;
+    if (failures.length === 0) {
+      this.options.onDelivered?.(rule.name);
+      return;
+    }
     // The AWS IoT error-action message shape.
     const errorMessage = {
       ruleName: rule.name,
@@ -156,8 +161,16 @@ export class RulesEngine {
     }
   }
 
-  /** Resolves when every message received so far has been through its rules. */
-  async drain(): Promise<void> {
-    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+  /**
+   * Resolves when every message received so far has been through its rules and none has arrived
+   * for `quietMs` (a broker may still be handing over messages it acknowledged a moment ago).
+   */
+  async drain(quietMs = 0): Promise<void> {
+    for (;;) {
+      while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+      const seen = this.stats.messages;
+      if (quietMs > 0) await new Promise((resolve) => setTimeout(resolve, quietMs));
+      if (this.chains.size === 0 && this.stats.messages === seen) return;
+    }
   }
 }

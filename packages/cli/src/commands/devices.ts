@@ -1,0 +1,100 @@
+import { parseArgs } from "node:util";
+import { urlFlag } from "../flags.js";
+import type { Io } from "../io.js";
+import { EXIT, UsageError } from "../usage.js";
+
+export const DEVICES_USAGE =
+  "usage: fleetline devices add <thing> --type freestyle|robot | list | remove <thing> [--url URL]";
+
+class ApiError extends Error {}
+
+async function call(
+  url: string,
+  path: string,
+  init: RequestInit,
+  token: string | undefined,
+): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(`${url}${path}`, { ...init, headers });
+  } catch {
+    throw new ApiError(`cannot reach fleetline at ${url}; is \`fleetline dev\` running?`);
+  }
+  if (!response.ok) {
+    const body = (await response.json().catch(() => undefined)) as
+      | { error?: { message?: string } }
+      | undefined;
+    throw new ApiError(body?.error?.message ?? `${response.status} ${response.statusText}`);
+  }
+  return response;
+}
+
+/** `fleetline devices add|list|remove` (SPEC §5): the registry of a running local runtime. */
+export async function devicesCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      type: { type: "string" },
+      url: { type: "string" },
+      "api-token": { type: "string" },
+      json: { type: "boolean" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [action, thing, ...extra] = positionals;
+  const url = urlFlag("url", values.url ?? "http://127.0.0.1:8080", ["http:", "https:"]);
+  const token = values["api-token"];
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  try {
+    switch (action) {
+      case "add": {
+        if (!thing) throw new UsageError("devices add needs a thing name");
+        if (values.type !== "freestyle" && values.type !== "robot")
+          throw new UsageError("--type must be freestyle or robot");
+        const response = await call(
+          url,
+          "/api/things",
+          { method: "POST", body: JSON.stringify({ thing, type: values.type }) },
+          token,
+        );
+        const created = (await response.json()) as { thing: string; type: string; token: string };
+        io.stdout(
+          values.json
+            ? `${JSON.stringify(created)}\n`
+            : `registered ${created.thing} (${created.type})\ntoken ${created.token}\n`,
+        );
+        return EXIT.ok;
+      }
+      case "list": {
+        if (thing) throw new UsageError(`unexpected argument "${thing}"`);
+        const things = (await (await call(url, "/api/things", { method: "GET" }, token)).json()) as Array<{
+          thing: string;
+          type: string;
+          createdAt: number;
+        }>;
+        if (values.json) io.stdout(`${JSON.stringify(things)}\n`);
+        else
+          for (const t of things)
+            io.stdout(`${t.thing}\t${t.type}\t${new Date(t.createdAt).toISOString()}\n`);
+        return EXIT.ok;
+      }
+      case "remove": {
+        if (!thing) throw new UsageError("devices remove needs a thing name");
+        await call(url, `/api/things/${encodeURIComponent(thing)}`, { method: "DELETE" }, token);
+        io.stdout(`removed ${thing}\n`);
+        return EXIT.ok;
+      }
+      default:
+        throw new UsageError(action ? `unknown action "${action}"; ${DEVICES_USAGE}` : DEVICES_USAGE);
+    }
+  } catch (error) {
+    if (error instanceof ApiError) {
+      io.stderr(`fleetline devices: ${error.message}\n`);
+      return EXIT.invalid;
+    }
+    throw error;
+  }
+}

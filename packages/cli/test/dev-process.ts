@@ -1,0 +1,59 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("../bin/fleetline.js", import.meta.url));
+
+export interface DevProcess {
+  child: ChildProcess;
+  http: string;
+  mqtt: string;
+  output(): string;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `fleetline dev` as a real process on free ports and waits for its ready line. */
+export function startDev(args: string[], timeoutMs = 60_000): Promise<DevProcess> {
+  const child = spawn(
+    process.execPath,
+    [bin, "dev", "--mqtt-port", "0", "--ws-port", "0", "--http-port", "0", "--kinesis-port", "0", ...args],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN" } },
+  );
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`fleetline dev did not get ready:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split("\n").find((l) => l.startsWith("fleetline ready "));
+      if (!line) return;
+      clearTimeout(timer);
+      const field = (name: string) => (new RegExp(`${name}=(\\S+)`).exec(line)?.[1] ?? "") as string;
+      resolve({
+        child,
+        http: field("http"),
+        mqtt: field("mqtt"),
+        output: () => output,
+        stop: async (signal = "SIGTERM") => {
+          if (child.exitCode === null) child.kill(signal);
+          return exited;
+        },
+      });
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`fleetline dev exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+/** Runs the fleetline command to completion. */
+export function fleetline(args: string[], input = "") {
+  const result = spawnSync(process.execPath, [bin, ...args], { input, encoding: "utf8", timeout: 60_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}

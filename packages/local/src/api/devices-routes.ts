@@ -1,0 +1,81 @@
+import { type DeviceType, isQueryableMetric } from "@fleetline/core";
+import { badParameter, HttpError } from "../http/http-error.js";
+import type { Router } from "../http/router.js";
+import type { ApiContext } from "./api-context.js";
+import { bucketParameter, instantParameter } from "./parameters.js";
+
+const MAX_POINTS = 10_000;
+const HOUR = 3_600_000;
+
+async function typeOf(api: ApiContext, thing: string): Promise<DeviceType> {
+  const registered = api.registry.get(thing);
+  if (registered) return registered.type;
+  const latest = await api.telemetry.latest(thing);
+  if (latest) return latest.type;
+  throw new HttpError(404, "NOT_FOUND", `no device named ${thing}`);
+}
+
+/** The fleet and per-device views (SPEC §4). */
+export function devicesRoutes(router: Router, api: ApiContext): void {
+  router.add("GET", "/api/devices", async () => {
+    const summaries = new Map((await api.telemetry.summaries()).map((s) => [s.thing, s]));
+    const things = new Map(api.registry.list().map((t) => [t.thing, t.type]));
+    for (const summary of summaries.values())
+      if (!things.has(summary.thing)) things.set(summary.thing, summary.type);
+    const devices = [...things.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([thing, type]) => {
+        const summary = summaries.get(thing);
+        return {
+          thing,
+          type,
+          lastSeen: summary?.lastSeen ?? null,
+          state: summary?.state ?? null,
+          openAlerts: 0,
+        };
+      });
+    return { status: 200, body: devices };
+  });
+
+  router.add("GET", "/api/devices/:thing", async (request) => {
+    const thing = request.params.thing as string;
+    const type = await typeOf(api, thing);
+    const latest = await api.telemetry.latest(thing);
+    return {
+      status: 200,
+      body: {
+        thing,
+        type,
+        registered: api.registry.get(thing) !== undefined,
+        lastSeen: latest?.receivedAt ?? null,
+        seq: latest?.seq ?? null,
+        ts: latest?.ts ?? null,
+        metrics: latest?.metrics ?? null,
+        faults: latest?.faults ?? [],
+        openAlerts: [],
+      },
+    };
+  });
+
+  router.add("GET", "/api/devices/:thing/telemetry", async (request) => {
+    const thing = request.params.thing as string;
+    const type = await typeOf(api, thing);
+    const metric = request.query.get("metric");
+    if (metric === null || metric === "")
+      throw badParameter("metric", "is required, e.g. metric=cabinetTempC");
+    if (!isQueryableMetric(metric, type))
+      throw badParameter("metric", `"${metric}" is not a metric of ${type} devices`);
+    const to = instantParameter(request.query, "to", api.clock.now());
+    const from = instantParameter(request.query, "from", to - HOUR);
+    if (from >= to) throw badParameter("from", "must be before to");
+    const bucket = bucketParameter(request.query, to - from);
+    if ((to - from) / bucket.ms > MAX_POINTS) {
+      throw badParameter(
+        "bucket",
+        `${bucket.text} over this range gives more than ${MAX_POINTS} points; use a larger bucket`,
+      );
+    }
+    const points = await api.telemetry.series({ thing, metric, from, to, bucketMs: bucket.ms });
+    return { status: 200, body: { thing, metric, bucket: bucket.text, from, to, points } };
+  });
+}

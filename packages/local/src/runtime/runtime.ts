@@ -1,0 +1,149 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import {
+  type Clock,
+  QUEUES,
+  STREAMS,
+  systemClock,
+  TELEMETRY_RULE,
+  TELEMETRY_RULE_NAME,
+} from "@fleetline/core";
+import { createStoreHandler, createValidateHandler, KinesisStreamProducer } from "@fleetline/functions";
+import { DuckDbCounters } from "../adapters/duckdb-counters.js";
+import { DuckDbQuarantine } from "../adapters/duckdb-quarantine.js";
+import { DuckDbTelemetryStore } from "../adapters/duckdb-telemetry-store.js";
+import { devicesRoutes } from "../api/devices-routes.js";
+import { pipelineRoutes } from "../api/pipeline-routes.js";
+import { thingsRoutes } from "../api/things-routes.js";
+import { HttpServer } from "../http/http-server.js";
+import { Router } from "../http/router.js";
+import { LocalTwins } from "../twins.js";
+import { CounterBuffer } from "./counter-buffer.js";
+import { describeLockError, prepareDataDir } from "./data-dir.js";
+
+export interface RuntimeConfig {
+  host: string;
+  mqttPort: number;
+  wsPort: number;
+  httpPort: number;
+  kinesisPort: number;
+  /** undefined: everything in memory. */
+  dataDir?: string;
+  brokerUrl?: string;
+  apiToken?: string;
+  version: string;
+}
+
+/**
+ * `fleetline dev`: the whole pipeline on one machine — broker, telemetry rule, streams, the
+ * validate and store functions on their event sources, DuckDB, and the HTTP API.
+ */
+export class Runtime {
+  private ready = false;
+
+  private constructor(
+    readonly config: RuntimeConfig,
+    readonly http: HttpServer,
+    readonly twins: LocalTwins,
+    private readonly received: CounterBuffer,
+    readonly logger: Logger,
+  ) {}
+
+  static async start(config: RuntimeConfig, clock: Clock = systemClock): Promise<Runtime> {
+    const logger = new Logger({ serviceName: "fleetline" });
+    if (config.dataDir !== undefined) await prepareDataDir(config.dataDir);
+    const router = new Router();
+    const http = new HttpServer({
+      host: config.host,
+      port: config.httpPort,
+      router,
+      ...(config.apiToken ? { apiToken: config.apiToken } : {}),
+      onError: (error, request) => logger.error("request failed", { ...request, error: error as Error }),
+    });
+    await http.listen();
+    let runtime: Runtime | undefined;
+    let twins: LocalTwins;
+    try {
+      twins = await LocalTwins.start({
+        host: config.host,
+        mqttPort: config.mqttPort,
+        wsPort: config.wsPort,
+        kinesisPort: config.kinesisPort,
+        rules: [TELEMETRY_RULE],
+        ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
+        ...(config.brokerUrl !== undefined ? { brokerUrl: config.brokerUrl } : {}),
+        onDelivered: (rule) => {
+          if (rule === TELEMETRY_RULE_NAME) runtime?.received.add("received");
+        },
+      });
+    } catch (error) {
+      await http.close();
+      throw (config.dataDir !== undefined && describeLockError(config.dataDir, error)) || error;
+    }
+    const counters = await DuckDbCounters.open(twins.db);
+    runtime = new Runtime(config, http, twins, new CounterBuffer(counters), logger);
+    await runtime.wire(router, counters, clock);
+    runtime.ready = true;
+    return runtime;
+  }
+
+  private async wire(router: Router, counters: DuckDbCounters, clock: Clock): Promise<void> {
+    const { twins, logger } = this;
+    const telemetry = await DuckDbTelemetryStore.open(twins.db);
+    const quarantine = await DuckDbQuarantine.open(twins.db);
+    const producer = new KinesisStreamProducer(twins.kinesis.client);
+
+    twins.broker?.on("refused", (event) => logger.warn("connection or packet refused", { ...event }));
+    await twins.eventSources.add({
+      functionName: "validate",
+      streamName: STREAMS.raw,
+      handler: createValidateHandler(
+        { producer, quarantine, counters, validatedStream: STREAMS.validated },
+        new Logger({ serviceName: "validate" }),
+      ),
+    });
+    await twins.eventSources.add({
+      functionName: "store",
+      streamName: STREAMS.validated,
+      handler: createStoreHandler({ store: telemetry, counters }, new Logger({ serviceName: "store" })),
+    });
+
+    const api = {
+      registry: twins.registry,
+      telemetry,
+      quarantine,
+      counters,
+      deadLetters: twins.queues.queue(QUEUES.deadLetter),
+      clock,
+      info: {
+        version: this.config.version,
+        mqttUrl: twins.mqttUrl,
+        wsUrl: twins.broker?.wsUrl ?? "",
+        kinesisEndpoint: twins.kinesis.endpoint,
+        dataPlaneEndpoint: this.http.url,
+      },
+      ready: () => this.ready,
+    };
+    pipelineRoutes(router, api);
+    thingsRoutes(router, api);
+    devicesRoutes(router, api);
+  }
+
+  /** The one line `fleetline dev` prints when everything is up (SPEC §3). */
+  readyLine(): string {
+    const parts = [
+      `http=${this.http.url}`,
+      `mqtt=${this.twins.mqttUrl}`,
+      ...(this.twins.broker ? [`ws=${this.twins.broker.wsUrl}`] : []),
+      `kinesis=${this.twins.kinesis.endpoint}`,
+      `data=${this.config.dataDir ?? "in-memory"}`,
+    ];
+    return `fleetline ready ${parts.join(" ")}`;
+  }
+
+  /** Drains: devices are disconnected, rules and batches in flight finish, state is flushed. */
+  async stop(): Promise<void> {
+    this.ready = false;
+    await this.twins.close(async () => this.received.stop());
+    await this.http.close();
+  }
+}
