@@ -25,9 +25,12 @@ function telemetry(
   });
 }
 
-async function getJson(url: string) {
+// biome-ignore lint/suspicious/noExplicitAny: API responses are asserted field by field.
+type Json = any;
+
+async function getJson(url: string): Promise<{ status: number; body: Json }> {
   const response = await fetch(url);
-  return { status: response.status, body: (await response.json()) as any };
+  return { status: response.status, body: await response.json() };
 }
 
 async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {

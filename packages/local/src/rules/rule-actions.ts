@@ -1,4 +1,4 @@
-import { type KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
+import { type KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import type { RuleAction } from "@fleetline/core";
 import type { LocalQueues } from "../queues/local-queues.js";
 import type { MessageSource } from "./message-source.js";
@@ -12,12 +12,34 @@ export interface ActionTargets {
   source: MessageSource;
 }
 
+export interface ActionItem {
+  output: RuleOutput;
+  context: MessageContext;
+}
+
 export interface CompiledAction {
   /** AWS's name for the action in error-action messages, e.g. `KinesisAction`. */
   type: "KinesisAction" | "RepublishAction" | "SqsAction";
   resource: string;
-  run(output: RuleOutput, context: MessageContext): Promise<void>;
+  /** Runs the action for consecutive messages in order; returns each item's error, if any. */
+  run(items: readonly ActionItem[]): Promise<Array<Error | undefined>>;
 }
+
+function message(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** One item at a time, in order: for actions with no batch API. */
+function eachInTurn(run: (item: ActionItem) => Promise<void>) {
+  return async (items: readonly ActionItem[]) => {
+    const errors: Array<Error | undefined> = [];
+    for (const item of items) errors.push(await run(item).then(() => undefined, message));
+    return errors;
+  };
+}
+
+/** Kinesis PutRecords limit. */
+const MAX_PUT_RECORDS = 500;
 
 function bytesOf(output: RuleOutput): Uint8Array {
   return output.kind === "raw" ? output.bytes : new TextEncoder().encode(JSON.stringify(output.value));
@@ -31,10 +53,35 @@ export function compileAction(action: RuleAction, targets: ActionTargets): Compi
     return {
       type: "KinesisAction",
       resource: streamName,
-      run: async (output, context) => {
-        await targets.kinesis.send(
-          new PutRecordCommand({ StreamName: streamName, PartitionKey: key(context), Data: bytesOf(output) }),
-        );
+      // Messages queued for the same topic go out in one PutRecords, in order: the stream ends up
+      // exactly as with one PutRecord each, at a fraction of the round trips.
+      run: async (items) => {
+        const errors: Array<Error | undefined> = [];
+        for (let start = 0; start < items.length; start += MAX_PUT_RECORDS) {
+          const chunk = items.slice(start, start + MAX_PUT_RECORDS);
+          try {
+            const result = await targets.kinesis.send(
+              new PutRecordsCommand({
+                StreamName: streamName,
+                Records: chunk.map(({ output, context }) => ({
+                  PartitionKey: key(context),
+                  Data: bytesOf(output),
+                })),
+              }),
+            );
+            chunk.forEach((_, i) => {
+              const record = result.Records?.[i];
+              errors.push(
+                record?.ErrorCode
+                  ? new Error(`${record.ErrorCode}: ${record.ErrorMessage ?? ""}`)
+                  : undefined,
+              );
+            });
+          } catch (error) {
+            for (const _ of chunk) errors.push(message(error));
+          }
+        }
+        return errors;
       },
     };
   }
@@ -44,16 +91,16 @@ export function compileAction(action: RuleAction, targets: ActionTargets): Compi
     return {
       type: "RepublishAction",
       resource: action.republish.topic,
-      run: (output, context) => targets.source.publish(topic(context), bytesOf(output), qos),
+      run: eachInTurn(({ output, context }) => targets.source.publish(topic(context), bytesOf(output), qos)),
     };
   }
   const { queueName } = action.sqs;
   return {
     type: "SqsAction",
     resource: queueName,
-    run: async (output) => {
+    run: eachInTurn(async ({ output }) => {
       const body = output.kind === "raw" ? Buffer.from(output.bytes).toString("base64") : output.value;
       await targets.queues.send(queueName, body);
-    },
+    }),
   };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock, type TopicRule, topicMatches } from "@fleetline/core";
 import type { InboundMessage, MessageSource } from "./message-source.js";
-import { type ActionTargets, type CompiledAction, compileAction } from "./rule-actions.js";
+import { type ActionItem, type ActionTargets, type CompiledAction, compileAction } from "./rule-actions.js";
 import type { Statement } from "./sql-ast.js";
-import { type RuleOutput, runStatement } from "./sql-evaluate.js";
+import { runStatement } from "./sql-evaluate.js";
 import type { MessageContext } from "./sql-functions.js";
 import { RuleSqlError } from "./sql-lexer.js";
 import { parseRuleSql } from "./sql-parser.js";
@@ -57,15 +57,25 @@ function compileRule(rule: TopicRule, targets: ActionTargets): CompiledRule {
   }
 }
 
+/** Messages of one topic waiting their turn, with the promises their sources wait on. */
+interface TopicQueue {
+  pending: Array<{ message: InboundMessage; filter: string; done: () => void }>;
+  running: Promise<void> | undefined;
+}
+
+/** At most this many queued messages of one topic are evaluated together. */
+const MAX_BATCH = 500;
+
 /**
  * The local AWS IoT rules engine: evaluates each rule's SQL on the messages its FROM filter
  * matches and runs its actions; a failed action sends the AWS error-action message to the rule's
  * error action. Messages of one topic are processed strictly in arrival order (so one thing's
- * messages reach its Kinesis shard in publish order); different topics proceed in parallel.
+ * messages reach its Kinesis shard in publish order); different topics proceed in parallel. Messages
+ * of one topic that queue up meanwhile are handled together, in order.
  */
 export class RulesEngine {
   readonly stats: RulesEngineStats = { messages: 0, matched: 0, actionFailures: 0, errorActionFailures: 0 };
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly queues = new Map<string, TopicQueue>();
 
   private constructor(
     private readonly rules: CompiledRule[],
@@ -87,24 +97,43 @@ export class RulesEngine {
   }
 
   private enqueue(message: InboundMessage, filter: string): Promise<void> {
-    const previous = this.chains.get(message.topic) ?? Promise.resolve();
-    const next = previous.then(() => this.process(message, filter));
-    this.chains.set(message.topic, next);
-    void next.finally(() => {
-      if (this.chains.get(message.topic) === next) this.chains.delete(message.topic);
-    });
-    return next;
+    let queue = this.queues.get(message.topic);
+    if (!queue) {
+      queue = { pending: [], running: undefined };
+      this.queues.set(message.topic, queue);
+    }
+    const done = new Promise<void>((resolve) => queue.pending.push({ message, filter, done: resolve }));
+    queue.running ??= this.run(message.topic, queue);
+    return done;
   }
 
-  private async process(message: InboundMessage, filter: string): Promise<void> {
-    this.stats.messages += 1;
-    const context = this.contextOf(message);
+  private async run(topic: string, queue: TopicQueue): Promise<void> {
+    while (queue.pending.length > 0) {
+      const batch = queue.pending.splice(0, MAX_BATCH);
+      try {
+        await this.process(batch);
+      } catch (error) {
+        this.options.onUnhandledFailure?.({ ruleName: "*", topic, error });
+      }
+      for (const item of batch) item.done();
+    }
+    this.queues.delete(topic);
+  }
+
+  private async process(batch: TopicQueue["pending"]): Promise<void> {
+    this.stats.messages += batch.length;
+    const contexts = batch.map(({ message }) => this.contextOf(message));
     for (const rule of this.rules) {
-      if (rule.statement.from !== filter || !topicMatches(filter, message.topic)) continue;
-      const output = runStatement(rule.statement, context);
-      if (output === undefined) continue;
-      this.stats.matched += 1;
-      await this.runActions(rule, output, context);
+      const matched: ActionItem[] = [];
+      batch.forEach(({ filter, message }, i) => {
+        if (rule.statement.from !== filter || !topicMatches(filter, message.topic)) return;
+        const context = contexts[i] as MessageContext;
+        const output = runStatement(rule.statement, context);
+        if (output !== undefined) matched.push({ output, context });
+      });
+      if (matched.length === 0) continue;
+      this.stats.matched += matched.length;
+      await this.runActions(rule, matched);
     }
   }
 
@@ -125,24 +154,33 @@ export class RulesEngine {
     };
   }
 
-  private async runActions(rule: CompiledRule, output: RuleOutput, context: MessageContext): Promise<void> {
-    const failures: Array<{ failedAction: string; failedResource: string; errorMessage: string }> = [];
+  private async runActions(rule: CompiledRule, items: ActionItem[]): Promise<void> {
+    type Failure = { failedAction: string; failedResource: string; errorMessage: string };
+    const failures: Failure[][] = items.map(() => []);
     for (const action of rule.actions) {
-      try {
-        await action.run(output, context);
-      } catch (error) {
+      const errors = await action.run(items);
+      errors.forEach((error, i) => {
+        if (!error) return;
         this.stats.actionFailures += 1;
-        failures.push({
+        failures[i]?.push({
           failedAction: action.type,
           failedResource: action.resource,
-          errorMessage: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          errorMessage: `${error.name}: ${error.message}`,
         });
-      }
+      });
     }
-    if (failures.length === 0) {
-      this.options.onDelivered?.(rule.name);
-      return;
+    for (const [i, item] of items.entries()) {
+      const failed = failures[i] as Failure[];
+      if (failed.length === 0) this.options.onDelivered?.(rule.name);
+      else await this.sendToErrorAction(rule, item.context, failed);
     }
+  }
+
+  private async sendToErrorAction(
+    rule: CompiledRule,
+    context: MessageContext,
+    failures: unknown[],
+  ): Promise<void> {
     // The AWS IoT error-action message shape.
     const errorMessage = {
       ruleName: rule.name,
@@ -152,10 +190,10 @@ export class RulesEngine {
       base64OriginalPayload: Buffer.from(context.payload).toString("base64"),
       failures,
     };
-    try {
-      if (!rule.errorAction) throw new Error("the rule has no error action");
-      await rule.errorAction.run({ kind: "json", value: errorMessage }, context);
-    } catch (error) {
+    const error = rule.errorAction
+      ? (await rule.errorAction.run([{ output: { kind: "json", value: errorMessage }, context }]))[0]
+      : new Error("the rule has no error action");
+    if (error) {
       this.stats.errorActionFailures += 1;
       this.options.onUnhandledFailure?.({ ruleName: rule.name, topic: context.topic, error });
     }
@@ -167,10 +205,10 @@ export class RulesEngine {
    */
   async drain(quietMs = 0): Promise<void> {
     for (;;) {
-      while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+      while (this.queues.size > 0) await Promise.allSettled([...this.queues.values()].map((q) => q.running));
       const seen = this.stats.messages;
       if (quietMs > 0) await new Promise((resolve) => setTimeout(resolve, quietMs));
-      if (this.chains.size === 0 && this.stats.messages === seen) return;
+      if (this.queues.size === 0 && this.stats.messages === seen) return;
     }
   }
 }
