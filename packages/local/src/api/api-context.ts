@@ -2,6 +2,7 @@ import type {
   Clock,
   Counters,
   DeadLetterQueue,
+  JsonObject,
   Quarantine,
   TelemetryQuery,
   ThingRegistry,
@@ -22,6 +23,8 @@ export interface ApiContext {
     kinesisEndpoint: string;
     dataPlaneEndpoint: string;
   };
+  /** The thing's classic shadow (as GetThingShadow returns it), or null. */
+  shadow(thing: string): Promise<JsonObject | null>;
   /** True once every component is up. */
   ready(): boolean;
 }

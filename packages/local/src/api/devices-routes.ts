@@ -52,6 +52,7 @@ export function devicesRoutes(router: Router, api: ApiContext): void {
         ts: latest?.ts ?? null,
         metrics: latest?.metrics ?? null,
         faults: latest?.faults ?? [],
+        shadow: await api.shadow(thing),
         openAlerts: [],
       },
     };

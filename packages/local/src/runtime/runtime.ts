@@ -16,6 +16,10 @@ import { pipelineRoutes } from "../api/pipeline-routes.js";
 import { thingsRoutes } from "../api/things-routes.js";
 import { HttpServer } from "../http/http-server.js";
 import { Router } from "../http/router.js";
+import { dataPlaneRoutes } from "../shadow/data-plane-routes.js";
+import { attachShadowMqtt } from "../shadow/shadow-mqtt.js";
+import { ShadowService } from "../shadow/shadow-service.js";
+import { ShadowStore } from "../shadow/shadow-store.js";
 import { LocalTwins } from "../twins.js";
 import { CounterBuffer } from "./counter-buffer.js";
 import { describeLockError, prepareDataDir } from "./data-dir.js";
@@ -107,6 +111,14 @@ export class Runtime {
       handler: createStoreHandler({ store: telemetry, counters }, new Logger({ serviceName: "store" })),
     });
 
+    const shadowService = new ShadowService(
+      await ShadowStore.open(twins.db),
+      (topic, document) => twins.source.publish(topic, new TextEncoder().encode(JSON.stringify(document)), 1),
+      clock,
+    );
+    await attachShadowMqtt(twins.source, shadowService);
+    dataPlaneRoutes(router, shadowService, twins.source);
+
     const api = {
       registry: twins.registry,
       telemetry,
@@ -122,6 +134,10 @@ export class Runtime {
         dataPlaneEndpoint: this.http.url,
       },
       ready: () => this.ready,
+      shadow: async (thing: string) => {
+        const result = await shadowService.handle(thing, undefined, "get", "");
+        return result.ok ? result.value : null;
+      },
     };
     pipelineRoutes(router, api);
     thingsRoutes(router, api);

@@ -1,0 +1,3 @@
+export * from "./shadow-merge.js";
+export * from "./shadow-operations.js";
+export * from "./shadow-types.js";

@@ -1,0 +1,73 @@
+import type { JsonObject, ShadowErrorDocument } from "@fleetline/core";
+import type { Request, Response, Router } from "../http/router.js";
+import type { MessageSource } from "../rules/message-source.js";
+import type { ShadowService } from "./shadow-service.js";
+
+/** The error types the AWS SDK maps to its named exceptions (restJson1 reads x-amzn-ErrorType). */
+const ERROR_TYPES: Record<number, string> = {
+  400: "InvalidRequestException",
+  404: "ResourceNotFoundException",
+  409: "ConflictException",
+  413: "RequestEntityTooLargeException",
+  429: "ThrottlingException",
+  500: "InternalFailureException",
+};
+
+function awsError(error: Pick<ShadowErrorDocument, "code" | "message">): Response {
+  return {
+    status: error.code,
+    headers: { "x-amzn-errortype": ERROR_TYPES[error.code] ?? "InternalFailureException" },
+    body: { message: error.message, code: error.code },
+  };
+}
+
+function document(value: JsonObject): Response {
+  return { status: 200, body: value };
+}
+
+const SHADOW_NAME = /^[a-zA-Z0-9:_-]{1,64}$/;
+
+/**
+ * The IoT Data Plane REST API on the local runtime, path for path, so that
+ * `@aws-sdk/client-iot-data-plane` works with `endpoint: "http://127.0.0.1:<http-port>"`.
+ */
+export function dataPlaneRoutes(router: Router, shadows: ShadowService, source: MessageSource): void {
+  const shadowRoute = (operation: "get" | "update" | "delete") => async (request: Request) => {
+    const name = request.query.get("name") ?? undefined;
+    if (name !== undefined && !SHADOW_NAME.test(name))
+      return awsError({ code: 400, message: "Invalid shadow name" });
+    const result = await shadows.handle(
+      request.params.thing as string,
+      name,
+      operation,
+      operation === "update" ? request.rawBody : "",
+    );
+    return result.ok ? document(result.value) : awsError(result.error);
+  };
+  router.add("GET", "/things/:thing/shadow", shadowRoute("get"));
+  router.add("POST", "/things/:thing/shadow", shadowRoute("update"));
+  router.add("DELETE", "/things/:thing/shadow", shadowRoute("delete"));
+
+  router.add("GET", "/api/things/shadow/ListNamedShadowsForThing/:thing", async (request) => {
+    const names = await shadows.namedShadows(request.params.thing as string);
+    const pageSize = Math.min(Number(request.query.get("pageSize") ?? 25) || 25, 100);
+    const start = Number(request.query.get("nextToken") ?? 0) || 0;
+    const page = names.slice(start, start + pageSize);
+    const more = start + pageSize < names.length;
+    return document({
+      results: page,
+      timestamp: Math.floor(Date.now() / 1000),
+      ...(more ? { nextToken: String(start + pageSize) } : {}),
+    });
+  });
+
+  router.add("POST", "/topics/:topic", async (request) => {
+    const topic = request.params.topic as string;
+    const qos = Number(request.query.get("qos") ?? 0);
+    if (qos !== 0 && qos !== 1) return awsError({ code: 400, message: "qos must be 0 or 1" });
+    if (topic === "" || topic.includes("#") || topic.includes("+"))
+      return awsError({ code: 400, message: "Invalid topic" });
+    await source.publish(topic, request.rawBody, qos);
+    return { status: 200, body: {} };
+  });
+}
