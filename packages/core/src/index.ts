@@ -1,3 +1,5 @@
+export * from "./alarms/alarm-machine.js";
+export * from "./alarms/alarm-rules.js";
 export * from "./bytes.js";
 export * from "./device-policy.js";
 export * from "./device-types.js";
@@ -30,6 +32,7 @@ export * from "./shadow/index.js";
 export * from "./topic-filter.js";
 export * from "./topics.js";
 export type * from "./use-cases/batch-input.js";
+export * from "./use-cases/evaluate-alarms.js";
 export * from "./use-cases/store-records.js";
 export * from "./use-cases/validate-records.js";
 export * from "./validate.js";

@@ -1,4 +1,6 @@
+export * from "./adapters/iot-data-shadow-gateway.js";
 export * from "./adapters/kinesis-producer.js";
+export * from "./alerts/alerts-handler.js";
 export * from "./batch-response.js";
 export * from "./store/store-handler.js";
 export * from "./validate/validate-handler.js";

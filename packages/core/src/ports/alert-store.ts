@@ -1,3 +1,4 @@
+import type { AlarmState } from "../alarms/alarm-machine.js";
 import type { AlertRecord } from "../schema/alert.js";
 
 export interface AlertFilter {
@@ -5,15 +6,25 @@ export interface AlertFilter {
   thing?: string;
 }
 
-/** Alarm state, keyed by (thing, code) for dedupe (SQLite/DuckDB locally, DynamoDB on AWS). */
+/** Alarm state per (thing, code) and the alert records (DuckDB locally, DynamoDB on AWS). */
 export interface AlertStore {
-  /** The alarm for (thing, code) that is not cleared, if any. */
-  active(thing: string, code: string): Promise<AlertRecord | undefined>;
+  /** Every tracked alarm state of a thing. */
+  states(thing: string): Promise<AlarmState[]>;
   /**
-   * Compare-and-set: writes `next` only if the stored alarm is still `previous` (undefined: none
-   * active). Returns false when another writer won, so two identical faults open one alarm.
+   * Compare-and-set on `revision`: writes `next` (or deletes the state when `next.alert` is unset
+   * and nothing is counted) only if the stored revision is still `expectedRevision` (0: none
+   * stored). `alerts` are the records to keep (raised, updated or cleared). False when another
+   * writer won; the caller retries.
    */
-  save(next: AlertRecord, previous: AlertRecord | undefined): Promise<boolean>;
+  save(
+    thing: string,
+    code: string,
+    next: AlarmState | undefined,
+    expectedRevision: number,
+    alerts: AlertRecord[],
+  ): Promise<boolean>;
   get(id: string): Promise<AlertRecord | undefined>;
   list(filter: AlertFilter): Promise<AlertRecord[]>;
+  /** Marks an open alarm acked; returns it, undefined if unknown. Throws CONFLICT if cleared. */
+  ack(id: string, at: number): Promise<AlertRecord | undefined>;
 }

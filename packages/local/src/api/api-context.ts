@@ -1,5 +1,8 @@
 import type {
+  AlertPublisher,
+  AlertStore,
   Clock,
+  CommandLedger,
   Counters,
   DeadLetterQueue,
   JsonObject,
@@ -15,6 +18,9 @@ export interface ApiContext {
   quarantine: Quarantine;
   counters: Counters;
   deadLetters: DeadLetterQueue;
+  alerts: AlertStore;
+  ledger: CommandLedger;
+  publisher: AlertPublisher;
   clock: Clock;
   info: {
     version: string;

@@ -19,6 +19,10 @@ async function typeOf(api: ApiContext, thing: string): Promise<DeviceType> {
 export function devicesRoutes(router: Router, api: ApiContext): void {
   router.add("GET", "/api/devices", async () => {
     const summaries = new Map((await api.telemetry.summaries()).map((s) => [s.thing, s]));
+    const openAlerts = new Map<string, number>();
+    for (const alert of await api.alerts.list({})) {
+      if (alert.status !== "cleared") openAlerts.set(alert.thing, (openAlerts.get(alert.thing) ?? 0) + 1);
+    }
     const things = new Map(api.registry.list().map((t) => [t.thing, t.type]));
     for (const summary of summaries.values())
       if (!things.has(summary.thing)) things.set(summary.thing, summary.type);
@@ -53,7 +57,7 @@ export function devicesRoutes(router: Router, api: ApiContext): void {
         metrics: latest?.metrics ?? null,
         faults: latest?.faults ?? [],
         shadow: await api.shadow(thing),
-        openAlerts: [],
+        openAlerts: (await api.alerts.list({ thing })).filter((alert) => alert.status !== "cleared"),
       },
     };
   });

@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import {
   type Clock,
   QUEUES,
@@ -7,15 +9,26 @@ import {
   TELEMETRY_RULE,
   TELEMETRY_RULE_NAME,
 } from "@fleetline/core";
-import { createStoreHandler, createValidateHandler, KinesisStreamProducer } from "@fleetline/functions";
+import {
+  createAlertsHandler,
+  createStoreHandler,
+  createValidateHandler,
+  IotDataShadowGateway,
+  KinesisStreamProducer,
+} from "@fleetline/functions";
+import { DuckDbAlertStore } from "../adapters/duckdb-alert-store.js";
+import { DuckDbCommandLedger } from "../adapters/duckdb-command-ledger.js";
 import { DuckDbCounters } from "../adapters/duckdb-counters.js";
 import { DuckDbQuarantine } from "../adapters/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../adapters/duckdb-telemetry-store.js";
+import { MqttAlertPublisher } from "../adapters/mqtt-alert-publisher.js";
+import { alertsRoutes } from "../api/alerts-routes.js";
 import { devicesRoutes } from "../api/devices-routes.js";
 import { pipelineRoutes } from "../api/pipeline-routes.js";
 import { thingsRoutes } from "../api/things-routes.js";
 import { HttpServer } from "../http/http-server.js";
 import { Router } from "../http/router.js";
+import { LOCAL_REGION } from "../kinesis/kinesis-client.js";
 import { dataPlaneRoutes } from "../shadow/data-plane-routes.js";
 import { attachShadowMqtt } from "../shadow/shadow-mqtt.js";
 import { ShadowService } from "../shadow/shadow-service.js";
@@ -43,6 +56,7 @@ export interface RuntimeConfig {
  */
 export class Runtime {
   private ready = false;
+  private dataPlane: IoTDataPlaneClient | undefined;
 
   private constructor(
     readonly config: RuntimeConfig,
@@ -119,7 +133,37 @@ export class Runtime {
     await attachShadowMqtt(twins.source, shadowService);
     dataPlaneRoutes(router, shadowService, twins.source);
 
+    const alerts = await DuckDbAlertStore.open(twins.db);
+    const ledger = await DuckDbCommandLedger.open(twins.db);
+    const publisher = new MqttAlertPublisher(twins.source);
+    // The same IoT Data Plane client the alerts Lambda uses on AWS, pointed at this runtime.
+    this.dataPlane = new IoTDataPlaneClient({
+      endpoint: this.http.url,
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: "fleetline-local", secretAccessKey: "fleetline-local" },
+      ...(this.config.apiToken ? { token: { token: this.config.apiToken } } : {}),
+    });
+    await twins.eventSources.add({
+      functionName: "alerts",
+      streamName: STREAMS.validated,
+      handler: createAlertsHandler(
+        {
+          alerts,
+          publisher,
+          ledger,
+          counters,
+          shadows: new IotDataShadowGateway(this.dataPlane),
+          clock,
+          newId: randomUUID,
+        },
+        new Logger({ serviceName: "alerts" }),
+      ),
+    });
+
     const api = {
+      alerts,
+      ledger,
+      publisher,
       registry: twins.registry,
       telemetry,
       quarantine,
@@ -142,6 +186,7 @@ export class Runtime {
     pipelineRoutes(router, api);
     thingsRoutes(router, api);
     devicesRoutes(router, api);
+    alertsRoutes(router, api);
   }
 
   /** The one line `fleetline dev` prints when everything is up (SPEC §3). */
@@ -160,6 +205,7 @@ export class Runtime {
   async stop(): Promise<void> {
     this.ready = false;
     await this.twins.close(async () => this.received.stop());
+    this.dataPlane?.destroy();
     await this.http.close();
   }
 }

@@ -1,0 +1,108 @@
+import type { AlertRecord } from "../schema/alert.js";
+import type { Severity } from "../schema/fault.js";
+import type { TelemetryRecord } from "../schema/telemetry.js";
+import { alarmRule } from "./alarm-rules.js";
+
+/** What the store keeps per (thing, alarm code): the counters behind raise/clear, and the open alarm. */
+export interface AlarmState {
+  thing: string;
+  code: string;
+  /** Consecutive reports with the condition. */
+  streak: number;
+  /** Consecutive reports without it while an alarm is open. */
+  quiet: number;
+  /** The highest seq evaluated: replays and late arrivals are not counted twice. */
+  lastSeq: number;
+  /** The open or acked alarm, if any. */
+  alert?: AlertRecord;
+  /** Bumped on every save, for compare-and-set. */
+  revision: number;
+}
+
+export interface Condition {
+  severity: Severity;
+  detail?: string;
+}
+
+/** The conditions a record shows: its faults, and a robot whose state is `stuck`. */
+export function conditionsOf(record: TelemetryRecord): Map<string, Condition> {
+  const conditions = new Map<string, Condition>();
+  for (const fault of record.faults) {
+    const condition: Condition = { severity: fault.severity };
+    if (fault.detail !== undefined) condition.detail = fault.detail;
+    conditions.set(fault.code, condition);
+  }
+  if (record.type === "robot" && record.metrics.state === "stuck" && !conditions.has("STUCK")) {
+    conditions.set("STUCK", { severity: "major", detail: "robot reports state stuck" });
+  }
+  return conditions;
+}
+
+export interface AlarmStep {
+  /** The state to keep; undefined when nothing is left to track. */
+  next: AlarmState | undefined;
+  event?: { kind: "raised" | "cleared"; alert: AlertRecord };
+  changed: boolean;
+}
+
+/**
+ * One report's effect on one alarm (SPEC §2): raise → ack → clear, deduplicated by (thing, code)
+ * so a repeated fault only counts occurrences, with hysteresis on both edges.
+ */
+export function stepAlarm(
+  state: AlarmState | undefined,
+  code: string,
+  condition: Condition | undefined,
+  record: TelemetryRecord,
+  newId: () => string,
+): AlarmStep {
+  const rule = alarmRule(code);
+  const base: AlarmState = state ?? {
+    thing: record.thing,
+    code,
+    streak: 0,
+    quiet: 0,
+    lastSeq: -1,
+    revision: 0,
+  };
+  if (record.seq <= base.lastSeq) return { next: state, changed: false };
+  const next: AlarmState = { ...base, lastSeq: record.seq };
+  const at = record.receivedAt;
+
+  if (condition) {
+    next.streak = base.streak + 1;
+    next.quiet = 0;
+    if (next.alert) {
+      next.alert = { ...next.alert, occurrences: next.alert.occurrences + 1, lastSeenAt: at };
+      return { next, changed: true };
+    }
+    if (next.streak >= rule.raiseAfter) {
+      const alert: AlertRecord = {
+        id: newId(),
+        thing: record.thing,
+        type: record.type,
+        code,
+        severity: rule.severity ?? condition.severity,
+        status: "open",
+        openedAt: at,
+        occurrences: 1,
+        lastSeenAt: at,
+        ...(condition.detail !== undefined ? { detail: condition.detail } : {}),
+      };
+      next.alert = alert;
+      return { next, event: { kind: "raised", alert }, changed: true };
+    }
+    return { next, changed: true };
+  }
+
+  next.streak = 0;
+  if (!next.alert) return { next: undefined, changed: state !== undefined };
+  next.quiet = base.quiet + 1;
+  if (next.quiet < rule.clearAfter) return { next, changed: true };
+  const cleared: AlertRecord = { ...next.alert, status: "cleared", clearedAt: at };
+  return {
+    next: { ...next, alert: undefined, quiet: 0 },
+    event: { kind: "cleared", alert: cleared },
+    changed: true,
+  };
+}

@@ -1,0 +1,37 @@
+import type { DeviceType } from "../device-types.js";
+import type { Severity } from "../schema/fault.js";
+
+export interface AlarmRule {
+  /** Consecutive reports with the condition before the alarm opens (STUCK: more than 2). */
+  raiseAfter: number;
+  /** Consecutive reports without it before the alarm clears: a flapping value does not re-raise. */
+  clearAfter: number;
+  /** Overrides the severity the device reported. */
+  severity?: Severity;
+}
+
+const DEFAULT_RULE: AlarmRule = { raiseAfter: 1, clearAfter: 3 };
+
+/** Alarm rules by code (SPEC §2); codes not listed use the default. */
+export const ALARM_RULES: Record<string, Partial<AlarmRule>> = {
+  // SPEC §2: a robot stuck for more than 2 reports is a major alarm.
+  STUCK: { raiseAfter: 3, severity: "major" },
+};
+
+export function alarmRule(code: string): AlarmRule {
+  return { ...DEFAULT_RULE, ...ALARM_RULES[code] };
+}
+
+/** The shadow `desired` update an alarm's opening sends to the device (SPEC §2). */
+export const ALARM_ACTIONS: Record<DeviceType, Record<string, Record<string, unknown>>> = {
+  freestyle: {
+    COOLING_FAILURE: { mode: "maintenance" },
+    LEAK_DETECTED: { mode: "maintenance" },
+  },
+  robot: {
+    BATTERY_CRITICAL: { command: "dock" },
+  },
+};
+
+/** How long a command may wait for the device to report it before it expires. */
+export const COMMAND_TTL_MS = 10 * 60 * 1000;

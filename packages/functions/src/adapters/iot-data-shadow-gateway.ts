@@ -1,0 +1,49 @@
+import {
+  ConflictException,
+  GetThingShadowCommand,
+  type IoTDataPlaneClient,
+  RequestEntityTooLargeException,
+  ResourceNotFoundException,
+  ThrottlingException,
+  UpdateThingShadowCommand,
+} from "@aws-sdk/client-iot-data-plane";
+import { fleetlineError, type ShadowDocument, type ShadowGateway, type ShadowUpdate } from "@fleetline/core";
+
+function mapError(error: unknown): Error {
+  if (error instanceof ConflictException) return fleetlineError("CONFLICT", error.message, error);
+  if (error instanceof RequestEntityTooLargeException)
+    return fleetlineError("PAYLOAD_TOO_LARGE", error.message, error);
+  if (error instanceof ThrottlingException) return fleetlineError("THROTTLED", error.message, error);
+  if (error instanceof ResourceNotFoundException) return fleetlineError("NOT_FOUND", error.message, error);
+  return fleetlineError("PUBLISH_FAILED", error instanceof Error ? error.message : String(error), error);
+}
+
+const decode = (payload: Uint8Array | undefined) =>
+  JSON.parse(new TextDecoder().decode(payload ?? new Uint8Array()));
+
+/** The ShadowGateway on the IoT Data Plane API: AWS IoT Core, or the local runtime's same REST paths. */
+export class IotDataShadowGateway implements ShadowGateway {
+  constructor(private readonly client: IoTDataPlaneClient) {}
+
+  async get(thing: string, shadowName?: string): Promise<ShadowDocument | undefined> {
+    try {
+      const result = await this.client.send(new GetThingShadowCommand({ thingName: thing, shadowName }));
+      return decode(result.payload) as ShadowDocument;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw mapError(error);
+    }
+  }
+
+  async update(thing: string, update: ShadowUpdate, shadowName?: string): Promise<ShadowDocument> {
+    try {
+      const payload = new TextEncoder().encode(JSON.stringify(update));
+      const result = await this.client.send(
+        new UpdateThingShadowCommand({ thingName: thing, shadowName, payload }),
+      );
+      return decode(result.payload) as ShadowDocument;
+    } catch (error) {
+      throw mapError(error);
+    }
+  }
+}

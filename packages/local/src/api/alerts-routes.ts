@@ -1,0 +1,31 @@
+import { ALERT_STATUSES, type AlertRecord } from "@fleetline/core";
+import { badParameter, HttpError } from "../http/http-error.js";
+import type { Router } from "../http/router.js";
+import type { ApiContext } from "./api-context.js";
+
+/** Alarms and commands (SPEC §4): `/api/alerts`, `POST /api/alerts/{id}/ack`, `/api/commands`. */
+export function alertsRoutes(router: Router, api: ApiContext): void {
+  router.add("GET", "/api/alerts", async (request) => {
+    const status = request.query.get("status");
+    if (status !== null && !(ALERT_STATUSES as readonly string[]).includes(status)) {
+      throw badParameter("status", `must be one of ${ALERT_STATUSES.join(", ")}, got "${status}"`);
+    }
+    const thing = request.query.get("thing");
+    const alerts = await api.alerts.list({
+      ...(status ? { status: status as AlertRecord["status"] } : {}),
+      ...(thing ? { thing } : {}),
+    });
+    return { status: 200, body: alerts };
+  });
+  router.add("POST", "/api/alerts/:id/ack", async (request) => {
+    const id = request.params.id as string;
+    const acked = await api.alerts.ack(id, api.clock.now());
+    if (!acked) throw new HttpError(404, "NOT_FOUND", `no alert with id ${id}`);
+    await api.publisher.publish(acked);
+    return { status: 200, body: acked };
+  });
+  router.add("GET", "/api/commands", async (request) => {
+    const thing = request.query.get("thing");
+    return { status: 200, body: await api.ledger.list(thing ? { thing } : {}) };
+  });
+}
