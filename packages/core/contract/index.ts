@@ -1,3 +1,5 @@
+export * from "./alert-store.contract.js";
+export * from "./command-ledger.contract.js";
 export * from "./counters.contract.js";
 export * from "./dead-letter-queue.contract.js";
 export * from "./quarantine.contract.js";

@@ -1,10 +1,14 @@
 import {
+  describeAlertStoreContract,
+  describeCommandLedgerContract,
   describeCountersContract,
   describeDeadLetterQueueContract,
   describeQuarantineContract,
   describeTelemetryStoreContract,
   describeThingRegistryContract,
 } from "@fleetline/core/contract";
+import { DuckDbAlertStore } from "../src/adapters/duckdb-alert-store.js";
+import { DuckDbCommandLedger } from "../src/adapters/duckdb-command-ledger.js";
 import { DuckDbCounters } from "../src/adapters/duckdb-counters.js";
 import { DuckDbQuarantine } from "../src/adapters/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../src/adapters/duckdb-telemetry-store.js";
@@ -34,4 +38,10 @@ describeThingRegistryContract("DeviceRegistry (DuckDB)", () =>
 );
 describeDeadLetterQueueContract("LocalQueues", () =>
   withDb(async (db) => ({ queue: (await LocalQueues.open(db)).queue("contract-dlq") })),
+);
+describeAlertStoreContract("DuckDbAlertStore", () =>
+  withDb(async (db) => ({ alerts: await DuckDbAlertStore.open(db) })),
+);
+describeCommandLedgerContract("DuckDbCommandLedger", () =>
+  withDb(async (db) => ({ ledger: await DuckDbCommandLedger.open(db) })),
 );

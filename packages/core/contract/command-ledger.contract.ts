@@ -1,0 +1,59 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Command, CommandLedger } from "../src/index.js";
+
+function command(id: string, desired: Record<string, unknown>, overrides: Partial<Command> = {}): Command {
+  return {
+    id,
+    thing: "fs-contract-ledger",
+    desired,
+    clientToken: `t-${id}`,
+    status: "pending",
+    createdAt: 1_000,
+    expiresAt: 5_000,
+    ...overrides,
+  };
+}
+
+/** The behaviour every command ledger adapter must have. */
+export function describeCommandLedgerContract(
+  name: string,
+  setup: () => Promise<{ ledger: CommandLedger; close(): Promise<void> }>,
+) {
+  describe(`${name} (command ledger contract)`, () => {
+    let fixture: Awaited<ReturnType<typeof setup>>;
+    beforeEach(async () => {
+      fixture = await setup();
+    });
+    afterEach(async () => {
+      await fixture.close();
+    });
+
+    it("delivers a pending command once the reported state matches its desired state", async () => {
+      await fixture.ledger.add(command("c1", { mode: "maintenance" }));
+      await fixture.ledger.add(command("c2", { lockedFlavors: ["cola"] }, { createdAt: 2_000 }));
+      expect(await fixture.ledger.markDelivered("fs-contract-ledger", { mode: "idle" }, 3_000)).toEqual([]);
+      const delivered = await fixture.ledger.markDelivered(
+        "fs-contract-ledger",
+        { mode: "maintenance", lockedFlavors: ["cola"] },
+        3_000,
+      );
+      expect(delivered.map((c) => c.id).sort()).toEqual(["c1", "c2"]);
+      expect(await fixture.ledger.list({ thing: "fs-contract-ledger" })).toEqual([
+        {
+          ...command("c2", { lockedFlavors: ["cola"] }, { createdAt: 2_000 }),
+          status: "delivered",
+          deliveredAt: 3_000,
+        },
+        { ...command("c1", { mode: "maintenance" }), status: "delivered", deliveredAt: 3_000 },
+      ]);
+    });
+
+    it("expires pending commands past their deadline, and only those", async () => {
+      await fixture.ledger.add(command("c1", { command: "dock" }));
+      await fixture.ledger.add(command("c2", { command: "dock" }, { expiresAt: 9_000 }));
+      expect((await fixture.ledger.expire(5_000)).map((c) => c.id)).toEqual(["c1"]);
+      expect(await fixture.ledger.expire(5_000)).toEqual([]);
+      expect((await fixture.ledger.list({})).find((c) => c.id === "c1")?.status).toBe("expired");
+    });
+  });
+}
