@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Command, CommandLedger } from "../src/index.js";
+import { useFixture } from "./fixture.js";
 
 function command(id: string, desired: Record<string, unknown>, overrides: Partial<Command> = {}): Command {
   return {
@@ -20,25 +21,19 @@ export function describeCommandLedgerContract(
   setup: () => Promise<{ ledger: CommandLedger; close(): Promise<void> }>,
 ) {
   describe(`${name} (command ledger contract)`, () => {
-    let fixture: Awaited<ReturnType<typeof setup>>;
-    beforeEach(async () => {
-      fixture = await setup();
-    });
-    afterEach(async () => {
-      await fixture.close();
-    });
+    const current = useFixture(setup);
 
     it("delivers a pending command once the reported state matches its desired state", async () => {
-      await fixture.ledger.add(command("c1", { mode: "maintenance" }));
-      await fixture.ledger.add(command("c2", { lockedFlavors: ["cola"] }, { createdAt: 2_000 }));
-      expect(await fixture.ledger.markDelivered("fs-contract-ledger", { mode: "idle" }, 3_000)).toEqual([]);
-      const delivered = await fixture.ledger.markDelivered(
+      await current().ledger.add(command("c1", { mode: "maintenance" }));
+      await current().ledger.add(command("c2", { lockedFlavors: ["cola"] }, { createdAt: 2_000 }));
+      expect(await current().ledger.markDelivered("fs-contract-ledger", { mode: "idle" }, 3_000)).toEqual([]);
+      const delivered = await current().ledger.markDelivered(
         "fs-contract-ledger",
         { mode: "maintenance", lockedFlavors: ["cola"] },
         3_000,
       );
       expect(delivered.map((c) => c.id).sort()).toEqual(["c1", "c2"]);
-      expect(await fixture.ledger.list({ thing: "fs-contract-ledger" })).toEqual([
+      expect(await current().ledger.list({ thing: "fs-contract-ledger" })).toEqual([
         {
           ...command("c2", { lockedFlavors: ["cola"] }, { createdAt: 2_000 }),
           status: "delivered",
@@ -49,11 +44,11 @@ export function describeCommandLedgerContract(
     });
 
     it("expires pending commands past their deadline, and only those", async () => {
-      await fixture.ledger.add(command("c1", { command: "dock" }));
-      await fixture.ledger.add(command("c2", { command: "dock" }, { expiresAt: 9_000 }));
-      expect((await fixture.ledger.expire(5_000)).map((c) => c.id)).toEqual(["c1"]);
-      expect(await fixture.ledger.expire(5_000)).toEqual([]);
-      expect((await fixture.ledger.list({})).find((c) => c.id === "c1")?.status).toBe("expired");
+      await current().ledger.add(command("c1", { command: "dock" }));
+      await current().ledger.add(command("c2", { command: "dock" }, { expiresAt: 9_000 }));
+      expect((await current().ledger.expire(5_000)).map((c) => c.id)).toEqual(["c1"]);
+      expect(await current().ledger.expire(5_000)).toEqual([]);
+      expect((await current().ledger.list({})).find((c) => c.id === "c1")?.status).toBe("expired");
     });
   });
 }

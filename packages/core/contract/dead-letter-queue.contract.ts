@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { DeadLetterQueue } from "../src/index.js";
+import { useFixture } from "./fixture.js";
 
 /** The behaviour every dead-letter queue adapter must have. */
 export function describeDeadLetterQueueContract(
@@ -7,21 +8,15 @@ export function describeDeadLetterQueueContract(
   setup: () => Promise<{ queue: DeadLetterQueue; close(): Promise<void> }>,
 ) {
   describe(`${name} (dead-letter queue contract)`, () => {
-    let fixture: Awaited<ReturnType<typeof setup>>;
-    beforeEach(async () => {
-      fixture = await setup();
-    });
-    afterEach(async () => {
-      await fixture.close();
-    });
+    const current = useFixture(setup);
 
     it("keeps messages oldest first until they are deleted", async () => {
-      const first = await fixture.queue.send({ n: 1 }, 1_000);
-      await fixture.queue.send({ n: 2 }, 2_000);
-      expect(await fixture.queue.count()).toBe(2);
-      expect((await fixture.queue.list(10)).map((m) => m.body)).toEqual([{ n: 1 }, { n: 2 }]);
-      await fixture.queue.delete(first);
-      expect((await fixture.queue.list(10)).map((m) => m.body)).toEqual([{ n: 2 }]);
+      const first = await current().queue.send({ n: 1 }, 1_000);
+      await current().queue.send({ n: 2 }, 2_000);
+      expect(await current().queue.count()).toBe(2);
+      expect((await current().queue.list(10)).map((m) => m.body)).toEqual([{ n: 1 }, { n: 2 }]);
+      await current().queue.delete(first);
+      expect((await current().queue.list(10)).map((m) => m.body)).toEqual([{ n: 2 }]);
     });
   });
 }

@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Quarantine, QuarantineEntry } from "../src/index.js";
+import { useFixture } from "./fixture.js";
 
 function entry(messageId: string, reason: QuarantineEntry["reason"] = "MALFORMED_JSON"): QuarantineEntry {
   return {
@@ -19,21 +20,15 @@ export function describeQuarantineContract(
   setup: () => Promise<{ quarantine: Quarantine; close(): Promise<void> }>,
 ) {
   describe(`${name} (quarantine contract)`, () => {
-    let fixture: Awaited<ReturnType<typeof setup>>;
-    beforeEach(async () => {
-      fixture = await setup();
-    });
-    afterEach(async () => {
-      await fixture.close();
-    });
+    const current = useFixture(setup);
 
     it("keeps each rejected message once, with its reason and original bytes, newest first", async () => {
-      expect(await fixture.quarantine.put([entry("m1"), entry("m2", "UNKNOWN_FIELD")])).toBe(2);
-      expect(await fixture.quarantine.put([entry("m2", "UNKNOWN_FIELD"), entry("m3")])).toBe(1);
-      const listed = await fixture.quarantine.list({ limit: 10 });
+      expect(await current().quarantine.put([entry("m1"), entry("m2", "UNKNOWN_FIELD")])).toBe(2);
+      expect(await current().quarantine.put([entry("m2", "UNKNOWN_FIELD"), entry("m3")])).toBe(1);
+      const listed = await current().quarantine.list({ limit: 10 });
       expect(listed.map((e) => e.messageId)).toEqual(["m3", "m2", "m1"]);
       expect(listed[1]).toEqual(entry("m2", "UNKNOWN_FIELD"));
-      expect(await fixture.quarantine.list({ limit: 1 })).toHaveLength(1);
+      expect(await current().quarantine.list({ limit: 1 })).toHaveLength(1);
     });
   });
 }

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TelemetryQuery, TelemetryStore } from "../src/index.js";
 import type { TelemetryRecord } from "../src/schema/telemetry.js";
+import { useFixture } from "./fixture.js";
 
 export interface TelemetryStoreFixture {
   store: TelemetryStore;
@@ -41,24 +42,18 @@ export function describeTelemetryStoreContract(
   setup: () => Promise<TelemetryStoreFixture>,
 ): void {
   describe(`${name} (telemetry store contract)`, () => {
-    let fixture: TelemetryStoreFixture;
-    beforeEach(async () => {
-      fixture = await setup();
-    });
-    afterEach(async () => {
-      await fixture.close();
-    });
+    const current = useFixture(setup);
 
     it("stores new records and counts a replayed (thing, seq) as a duplicate, not a row", async () => {
       const records = [1, 2, 3].map((seq) => freestyleRecord("fs-contract-dup", seq));
-      expect(await fixture.store.write(records)).toEqual({ stored: 3, duplicates: 0 });
+      expect(await current().store.write(records)).toEqual({ stored: 3, duplicates: 0 });
       expect(
-        await fixture.store.write([records[1] as TelemetryRecord, freestyleRecord("fs-contract-dup", 4)]),
+        await current().store.write([records[1] as TelemetryRecord, freestyleRecord("fs-contract-dup", 4)]),
       ).toEqual({
         stored: 1,
         duplicates: 1,
       });
-      const points = await fixture.query.series({
+      const points = await current().query.series({
         thing: "fs-contract-dup",
         metric: "co2Kpa",
         from: T0,
@@ -70,12 +65,14 @@ export function describeTelemetryStoreContract(
 
     it("counts a record repeated inside one batch once", async () => {
       const record = freestyleRecord("fs-contract-inbatch", 1);
-      expect(await fixture.store.write([record, record])).toEqual({ stored: 1, duplicates: 1 });
+      expect(await current().store.write([record, record])).toEqual({ stored: 1, duplicates: 1 });
     });
 
     it("buckets a metric with avg, min, max and count", async () => {
-      await fixture.store.write([0, 1, 2, 3, 4, 5].map((seq) => freestyleRecord("fs-contract-series", seq)));
-      const points = await fixture.query.series({
+      await current().store.write(
+        [0, 1, 2, 3, 4, 5].map((seq) => freestyleRecord("fs-contract-series", seq)),
+      );
+      const points = await current().query.series({
         thing: "fs-contract-series",
         metric: "cabinetTempC",
         from: T0,
@@ -89,8 +86,8 @@ export function describeTelemetryStoreContract(
     });
 
     it("keeps a series per cartridge flavor and excludes the end of the range", async () => {
-      await fixture.store.write([0, 1].map((seq) => freestyleRecord("fs-contract-cart", seq)));
-      const points = await fixture.query.series({
+      await current().store.write([0, 1].map((seq) => freestyleRecord("fs-contract-cart", seq)));
+      const points = await current().query.series({
         thing: "fs-contract-cart",
         metric: "cartridges.cola",
         from: T0,
@@ -101,10 +98,10 @@ export function describeTelemetryStoreContract(
     });
 
     it("returns the newest record by device time and one summary per thing", async () => {
-      await fixture.store.write([3, 1, 2].map((seq) => freestyleRecord("fs-contract-latest", seq)));
-      expect((await fixture.query.latest("fs-contract-latest"))?.seq).toBe(3);
-      expect(await fixture.query.latest("fs-contract-nobody")).toBeUndefined();
-      const summaries = await fixture.query.summaries();
+      await current().store.write([3, 1, 2].map((seq) => freestyleRecord("fs-contract-latest", seq)));
+      expect((await current().query.latest("fs-contract-latest"))?.seq).toBe(3);
+      expect(await current().query.latest("fs-contract-nobody")).toBeUndefined();
+      const summaries = await current().query.summaries();
       expect(summaries.find((s) => s.thing === "fs-contract-latest")).toEqual({
         thing: "fs-contract-latest",
         type: "freestyle",

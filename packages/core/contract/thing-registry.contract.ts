@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ThingRegistry } from "../src/index.js";
+import { useFixture } from "./fixture.js";
 
 /** The behaviour every thing-registry adapter must have. */
 export function describeThingRegistryContract(
@@ -7,33 +8,27 @@ export function describeThingRegistryContract(
   setup: () => Promise<{ registry: ThingRegistry; close(): Promise<void> }>,
 ) {
   describe(`${name} (thing registry contract)`, () => {
-    let fixture: Awaited<ReturnType<typeof setup>>;
-    beforeEach(async () => {
-      fixture = await setup();
-    });
-    afterEach(async () => {
-      await fixture.close();
-    });
+    const current = useFixture(setup);
 
     it("registers a thing once, lists it and removes it", async () => {
-      const created = await fixture.registry.register("rb-reg-1", "robot", 1_000);
+      const created = await current().registry.register("rb-reg-1", "robot", 1_000);
       expect(created).toMatchObject({
         thing: "rb-reg-1",
         type: "robot",
         createdAt: 1_000,
         token: expect.any(String),
       });
-      await expect(fixture.registry.register("rb-reg-1", "robot")).rejects.toMatchObject({
+      await expect(current().registry.register("rb-reg-1", "robot")).rejects.toMatchObject({
         code: "CONFLICT",
       });
-      expect(fixture.registry.list()).toEqual([{ thing: "rb-reg-1", type: "robot", createdAt: 1_000 }]);
-      expect(await fixture.registry.remove("rb-reg-1")).toBe(true);
-      expect(await fixture.registry.remove("rb-reg-1")).toBe(false);
-      expect(fixture.registry.get("rb-reg-1")).toBeUndefined();
+      expect(current().registry.list()).toEqual([{ thing: "rb-reg-1", type: "robot", createdAt: 1_000 }]);
+      expect(await current().registry.remove("rb-reg-1")).toBe(true);
+      expect(await current().registry.remove("rb-reg-1")).toBe(false);
+      expect(current().registry.get("rb-reg-1")).toBeUndefined();
     });
 
     it("refuses a thing name outside [A-Za-z0-9_-]{1,64}", async () => {
-      await expect(fixture.registry.register("bad name", "robot")).rejects.toMatchObject({
+      await expect(current().registry.register("bad name", "robot")).rejects.toMatchObject({
         code: "CONFIG_INVALID",
       });
     });

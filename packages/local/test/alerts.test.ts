@@ -1,20 +1,13 @@
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Runtime } from "../src/runtime/runtime.js";
-import { connectDevice, waitFor } from "./helpers.js";
+import type { Runtime } from "../src/runtime/runtime.js";
+import { connectDevice, startRuntime, waitFor } from "./helpers.js";
 
 let runtime: Runtime;
 let seq = 0;
 
 beforeAll(async () => {
-  runtime = await Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    version: "test",
-  });
+  runtime = await startRuntime();
 });
 
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { LocalBroker } from "../src/broker/broker.js";
 import { DeviceRegistry } from "../src/registry/device-registry.js";
+import { Runtime } from "../src/runtime/runtime.js";
 import { Database } from "../src/state/database.js";
 
 /** Polls `check` until it returns a truthy value (integration tests wait on real components). */
@@ -109,4 +110,16 @@ export async function readStream(
     shards.set(shard.ShardId as string, records);
   }
   return shards;
+}
+
+/** The whole local runtime in this process, in memory, on free ports. */
+export function startRuntime(): Promise<Runtime> {
+  return Runtime.start({
+    host: "127.0.0.1",
+    mqttPort: 0,
+    wsPort: 0,
+    httpPort: 0,
+    kinesisPort: 0,
+    version: "test",
+  });
 }

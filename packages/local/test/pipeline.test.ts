@@ -7,8 +7,8 @@ import { DuckDbCounters } from "../src/adapters/duckdb-counters.js";
 import { DuckDbQuarantine } from "../src/adapters/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../src/adapters/duckdb-telemetry-store.js";
 import { kinesisEvent, lambdaContext } from "../src/event-source/kinesis-event.js";
-import { Runtime } from "../src/runtime/runtime.js";
-import { connectDevice, waitFor } from "./helpers.js";
+import type { Runtime } from "../src/runtime/runtime.js";
+import { connectDevice, startRuntime, waitFor } from "./helpers.js";
 
 const quiet = () => new Logger({ serviceName: "test", logLevel: "SILENT" });
 
@@ -26,14 +26,7 @@ let store: DuckDbTelemetryStore;
 let counters: DuckDbCounters;
 
 beforeAll(async () => {
-  runtime = await Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    version: "test",
-  });
+  runtime = await startRuntime();
   store = await DuckDbTelemetryStore.open(runtime.twins.db);
   counters = await DuckDbCounters.open(runtime.twins.db);
 });

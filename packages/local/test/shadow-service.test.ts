@@ -12,8 +12,8 @@ import {
 } from "@aws-sdk/client-iot-data-plane";
 import { mqtt as crtMqtt, iot, iotshadow } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Runtime } from "../src/runtime/runtime.js";
-import { connectDevice, waitFor } from "./helpers.js";
+import type { Runtime } from "../src/runtime/runtime.js";
+import { connectDevice, startRuntime, waitFor } from "./helpers.js";
 
 let runtime: Runtime;
 let dataPlane: IoTDataPlaneClient;
@@ -21,14 +21,7 @@ const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
 const parse = (payload: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(payload));
 
 beforeAll(async () => {
-  runtime = await Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    version: "test",
-  });
+  runtime = await startRuntime();
   dataPlane = new IoTDataPlaneClient({
     endpoint: runtime.http.url,
     region: "us-east-1",

@@ -179,8 +179,19 @@ export function updateShadow(
   return { ok: true, value: outcome };
 }
 
-function notFound(name: string, nowMs: number, clientToken?: string) {
-  return fail(404, `No shadow exists with name: '${name}'`, nowMs, clientToken);
+/** What get and delete share: parse the request, check its token, find the shadow or answer 404. */
+function existingShadow(
+  current: StoredShadow | undefined,
+  body: Uint8Array | string,
+  nowMs: number,
+  name: string,
+): ShadowResult<{ shadow: StoredShadow; clientToken: string | undefined }> {
+  const parsed = parseRequest(body, nowMs);
+  if (!parsed.ok) return parsed;
+  const token = clientTokenOf(parsed.value, nowMs);
+  if (!token.ok) return token;
+  if (!current) return fail(404, `No shadow exists with name: '${name}'`, nowMs, token.value);
+  return { ok: true, value: { shadow: current, clientToken: token.value } };
 }
 
 /** GetThingShadow / `…/shadow/get`: state with delta, metadata, version; 404 if there is none. */
@@ -190,20 +201,13 @@ export function getShadow(
   nowMs: number,
   name: string,
 ): ShadowResult<JsonObject> {
-  const parsed = parseRequest(body, nowMs);
-  if (!parsed.ok) return parsed;
-  const token = clientTokenOf(parsed.value, nowMs);
-  if (!token.ok) return token;
-  if (!current) return notFound(name, nowMs, token.value);
-  const delta = computeDelta(current.state.desired, current.state.reported);
-  const state: JsonObject = { ...current.state, ...(Object.keys(delta).length > 0 ? { delta } : {}) };
-  return {
-    ok: true,
-    value: withToken(
-      { state, metadata: current.metadata, version: current.version, timestamp: seconds(nowMs) },
-      token.value,
-    ),
-  };
+  const found = existingShadow(current, body, nowMs, name);
+  if (!found.ok) return found;
+  const { shadow, clientToken } = found.value;
+  const delta = computeDelta(shadow.state.desired, shadow.state.reported);
+  const state: JsonObject = { ...shadow.state, ...(Object.keys(delta).length > 0 ? { delta } : {}) };
+  const document = { state, metadata: shadow.metadata, version: shadow.version, timestamp: seconds(nowMs) };
+  return { ok: true, value: withToken(document, clientToken) };
 }
 
 /** DeleteThingShadow / `…/shadow/delete`: `{ version, timestamp }`; 404 if there is none. */
@@ -213,10 +217,8 @@ export function deleteShadow(
   nowMs: number,
   name: string,
 ): ShadowResult<JsonObject> {
-  const parsed = parseRequest(body, nowMs);
-  if (!parsed.ok) return parsed;
-  const token = clientTokenOf(parsed.value, nowMs);
-  if (!token.ok) return token;
-  if (!current) return notFound(name, nowMs, token.value);
-  return { ok: true, value: withToken({ version: current.version, timestamp: seconds(nowMs) }, token.value) };
+  const found = existingShadow(current, body, nowMs, name);
+  if (!found.ok) return found;
+  const { shadow, clientToken } = found.value;
+  return { ok: true, value: withToken({ version: shadow.version, timestamp: seconds(nowMs) }, clientToken) };
 }
