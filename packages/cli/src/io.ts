@@ -5,6 +5,7 @@ export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
   stdinIsTTY: boolean;
+  stderrIsTTY: boolean;
   readStdin(): Promise<Uint8Array>;
   readFile(path: string): Promise<Uint8Array>;
   now(): number;
@@ -21,6 +22,7 @@ export function processIo(): Io {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     stdinIsTTY: process.stdin.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
     readStdin: () => readAll(process.stdin),
     readFile: (path) => readFile(path),
     now: () => Date.now(),

@@ -8,6 +8,7 @@ type Command = (args: string[], io: Io) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   dev: async () => (await import("./commands/dev.js")).devCommand,
   devices: async () => (await import("./commands/devices.js")).devicesCommand,
+  simulate: async () => (await import("./commands/simulate.js")).simulateCommand,
   validate: async () => (await import("./commands/validate.js")).validateCommand,
 };
 
@@ -42,7 +43,7 @@ export async function main(args: string[], io: Io = processIo()): Promise<number
     return await command(rest, io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.stderr(`fleetline ${name}: ${error.message.split(". ")[0]}\n`);
+      io.stderr(`fleetline ${name}: ${(error.message.split("\n")[0] ?? "").split(". ")[0]}\n`);
       return EXIT.usage;
     }
     io.stderr(`fleetline ${name}: ${error instanceof Error ? error.message : String(error)}\n`);

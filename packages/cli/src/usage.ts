@@ -11,11 +11,18 @@ Usage: fleetline <command> [options]
 
 Commands:
   dev [--mqtt-port N] [--ws-port N] [--http-port N] [--kinesis-port N] [--data-dir DIR | --in-memory]
-      [--broker mqtt://host:port] [--host H --api-token T]
-      Run the whole pipeline locally: MQTT broker, telemetry rule, Kinesis streams, the validate and
-      store functions, DuckDB and the HTTP API. Port 0 picks a free port. Stop with Ctrl-C.
+      [--broker mqtt://host:port] [--host H --api-token T] [--devices N | --no-simulator] [--faults P]
+      Run the whole pipeline locally: MQTT broker, telemetry rule, Kinesis streams, the validate,
+      store and alerts functions, shadows, DuckDB and the HTTP API, with 20 simulated devices
+      (10 dispensers, 10 robots). Port 0 picks a free port. Stop with Ctrl-C.
   devices add <thing> --type freestyle|robot | list | remove <thing> [--url URL] [--json]
       Manage the registry of a running \`fleetline dev\` (default --url http://127.0.0.1:8080).
+  simulate [--devices N] [--type freestyle|robot|mixed] [--rate HZ] [--duration 30s] [--seed S]
+           [--faults none|default|chaos] [--url URL | --target aws --endpoint E --certs DIR]
+           [--dry-run [--out FILE]] [--json]
+      Run a seeded fleet of simulated dispensers and robots against fleetline dev (default) or AWS
+      IoT Core; prints progress and a summary (sent, acknowledged, failed). --dry-run writes the
+      messages it would send, byte-identical for the same seed.
   validate --topic T [--client-id C] [--received-at MS] [FILE|-]
       Validate one payload exactly as the pipeline does. Prints {"ok":…,"reason":…,"detail":…};
       exit 0 valid, 1 invalid, 2 usage error.

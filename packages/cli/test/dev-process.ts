@@ -12,11 +12,28 @@ export interface DevProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Tests count messages exactly: no simulated devices unless a test asks for them with --devices. */
+function withSimulatorFlag(args: string[]): string[] {
+  return args.includes("--devices") ? args : [...args, "--no-simulator"];
+}
+
 /** Starts `fleetline dev` as a real process on free ports and waits for its ready line. */
 export function startDev(args: string[], timeoutMs = 60_000): Promise<DevProcess> {
   const child = spawn(
     process.execPath,
-    [bin, "dev", "--mqtt-port", "0", "--ws-port", "0", "--http-port", "0", "--kinesis-port", "0", ...args],
+    [
+      bin,
+      "dev",
+      "--mqtt-port",
+      "0",
+      "--ws-port",
+      "0",
+      "--http-port",
+      "0",
+      "--kinesis-port",
+      "0",
+      ...withSimulatorFlag(args),
+    ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN" } },
   );
   let output = "";

@@ -29,6 +29,7 @@ function fakeIo(input: { stdin?: string; files?: Record<string, string>; tty?: b
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
     stdinIsTTY: input.tty ?? false,
+    stderrIsTTY: false,
     readStdin: async () => new TextEncoder().encode(input.stdin ?? ""),
     readFile: async (path) => {
       const text = input.files?.[path];

@@ -4,6 +4,7 @@ import { isLoopback, portFlag, urlFlag } from "../flags.js";
 import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../usage.js";
 import { VERSION } from "../version.js";
+import { faultsFlag, positiveInt, rateFlag } from "./simulate.js";
 
 function parseDevArgs(args: string[]) {
   const { values, positionals } = parseArgs({
@@ -18,6 +19,10 @@ function parseDevArgs(args: string[]) {
       "in-memory": { type: "boolean" },
       broker: { type: "string" },
       "api-token": { type: "string" },
+      devices: { type: "string" },
+      "no-simulator": { type: "boolean" },
+      faults: { type: "string" },
+      rate: { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -30,7 +35,17 @@ function parseDevArgs(args: string[]) {
   if (!isLoopback(host) && !values["api-token"]) {
     throw new UsageError(`listening on ${host} exposes the API beyond this machine; pass --api-token too`);
   }
+  const simulator = values["no-simulator"]
+    ? undefined
+    : {
+        devices: values.devices === undefined ? 20 : positiveInt("devices", values.devices, 20),
+        rateHz: rateFlag(values.rate, 0.2),
+        faults: faultsFlag(values.faults, "default"),
+      };
+  if (values["no-simulator"] && values.devices !== undefined)
+    throw new UsageError("--devices and --no-simulator exclude each other");
   return {
+    simulator,
     host,
     mqttPort: portFlag("mqtt-port", values["mqtt-port"], 1883),
     wsPort: portFlag("ws-port", values["ws-port"], 8083),
@@ -62,7 +77,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
 
 /** `fleetline dev` (SPEC §3): the whole pipeline locally, until SIGINT or SIGTERM. */
 export async function devCommand(args: string[], io: Io): Promise<number> {
-  const config = parseDevArgs(args);
+  const { simulator, ...config } = parseDevArgs(args);
   // Loaded after the arguments are checked: a usage error answers at once.
   const { PortInUseError, RuleLoadError, Runtime, StartupError } = await import("@fleetline/local");
   let runtime: Runtime;
@@ -76,8 +91,24 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
     throw error;
   }
   io.stdout(`${runtime.readyLine()}\n`);
+  let fleet: Awaited<ReturnType<typeof import("@fleetline/simulator").LiveFleet.start>> | undefined;
+  if (simulator) {
+    const { LiveFleet } = await import("@fleetline/simulator");
+    const url = runtime.http.url;
+    fleet = await LiveFleet.start({
+      ...simulator,
+      type: "mixed",
+      seed: "fleetline-dev",
+      prefix: "sim",
+      target: { kind: "local", url, ...(config.apiToken ? { apiToken: config.apiToken } : {}) },
+    });
+    io.stderr(
+      `fleetline dev: simulating ${simulator.devices} devices (${simulator.rateHz} reports/s each, faults ${simulator.faults}); --no-simulator turns them off\n`,
+    );
+  }
   const signal = await untilSignal();
   io.stderr(`fleetline dev: ${signal}: draining in-flight batches…\n`);
+  await fleet?.stop(2_000);
   await runtime.stop();
   io.stderr("fleetline dev: stopped\n");
   return EXIT.ok;

@@ -1,0 +1,251 @@
+import { EventEmitter } from "node:events";
+import { type Clock, type DeviceType, shadowTopic, systemClock, telemetryTopic } from "@fleetline/core";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+import { type BufferedMessage, MemoryBuffer, type MessageBuffer } from "./message-buffer.js";
+import { MemorySeqStore, type SeqStore } from "./seq-store.js";
+import type { Transport } from "./transport.js";
+
+/** What a device reports; `v`, `seq` and `ts` are added by the client. */
+export interface Report {
+  metrics: Record<string, unknown>;
+  faults?: Array<{ code: string; severity: "critical" | "major" | "minor"; detail?: string }>;
+}
+
+/** The v1 wire format of one report (SPEC §1), exactly as the client sends it. */
+export function encodeTelemetry(seq: number, ts: number, report: Report): Uint8Array {
+  const payload = {
+    v: 1,
+    seq,
+    ts,
+    metrics: report.metrics,
+    ...(report.faults?.length ? { faults: report.faults } : {}),
+  };
+  return new TextEncoder().encode(JSON.stringify(payload));
+}
+
+export interface DeviceClientOptions {
+  thing: string;
+  type: DeviceType;
+  transport: Transport;
+  buffer?: MessageBuffer;
+  seqStore?: SeqStore;
+  clock?: Clock;
+  random?: () => number;
+  backoff?: BackoffOptions;
+  /** Messages published and not yet acknowledged, at most. */
+  maxInFlight?: number;
+  /** Get the shadow on connect and follow its deltas (default true). */
+  shadow?: boolean;
+}
+
+export interface DeviceClientStats {
+  sent: number;
+  acked: number;
+  dropped: number;
+  queued: number;
+  reconnects: number;
+}
+
+export interface DeviceClientEvents {
+  connected: [];
+  offline: [error?: Error];
+  /** The desired state that differs from reported, with the shadow version. */
+  delta: [state: Record<string, unknown>, version: number];
+  /** Messages dropped because the buffer was full: counted, never silent. */
+  dropped: [messages: BufferedMessage[]];
+  acked: [message: BufferedMessage];
+}
+
+/**
+ * A device's connection to Fleetline: telemetry per SPEC §1 at QoS 1 with a per-device `seq`,
+ * store-and-forward while offline (a bounded buffer, drained in order), reconnects with jittered
+ * exponential backoff, and shadow sync (get on connect, deltas as events, reported state back).
+ */
+export class DeviceClient extends EventEmitter<DeviceClientEvents> {
+  readonly stats: DeviceClientStats = { sent: 0, acked: 0, dropped: 0, queued: 0, reconnects: 0 };
+  private readonly buffer: MessageBuffer;
+  private readonly seqs: SeqStore;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly inFlight = new Set<number>();
+  private connected = false;
+  private stopped = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private tokens = 0;
+
+  constructor(private readonly options: DeviceClientOptions) {
+    super();
+    this.buffer = options.buffer ?? new MemoryBuffer();
+    this.seqs = options.seqStore ?? new MemorySeqStore();
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.stats.queued = this.buffer.size;
+    options.transport.onMessage((topic, payload) => this.onMessage(topic, payload));
+    options.transport.onClose((error) => this.onClose(error));
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Starts connecting; resolves after the first attempt, connected or not (it keeps trying). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.tryConnect();
+  }
+
+  private async tryConnect(): Promise<void> {
+    if (this.stopped || this.connected) return;
+    try {
+      await this.options.transport.connect();
+    } catch (error) {
+      this.scheduleReconnect(error as Error);
+      return;
+    }
+    this.connected = true;
+    this.attempt = 0;
+    this.emit("connected");
+    if (this.options.shadow !== false) await this.syncShadow().catch(() => undefined);
+    this.drain();
+  }
+
+  private scheduleReconnect(error?: Error): void {
+    if (this.stopped) return;
+    const delay = backoffDelay(this.attempt, this.options.backoff ?? DEFAULT_BACKOFF, this.random);
+    this.attempt += 1;
+    this.stats.reconnects += 1;
+    this.emit("offline", error);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.tryConnect(), delay);
+  }
+
+  private onClose(error?: Error): void {
+    if (!this.connected) return;
+    this.connected = false;
+    // Unacknowledged messages stay buffered and go out again, in order, on reconnect.
+    this.inFlight.clear();
+    this.scheduleReconnect(error);
+  }
+
+  /** Queues one telemetry report and returns its seq; it is sent as soon as the broker is reachable. */
+  send(report: Report, ts = this.clock.now()): number {
+    const seq = this.seqs.next();
+    this.enqueue(encodeTelemetry(seq, ts, report), seq);
+    return seq;
+  }
+
+  /** Queues bytes as they are, on the telemetry topic (a replay, or a deliberately malformed message). */
+  sendRaw(payload: Uint8Array, seq?: number): void {
+    this.enqueue(payload, seq);
+  }
+
+  private enqueue(payload: Uint8Array, seq: number | undefined): void {
+    const topic = telemetryTopic(this.options.type, this.options.thing);
+    const { dropped } = this.buffer.push({ topic, payload, ...(seq !== undefined ? { seq } : {}) });
+    if (dropped.length > 0) {
+      this.stats.dropped += dropped.length;
+      this.emit("dropped", dropped);
+    }
+    this.stats.queued = this.buffer.size;
+    this.drain();
+  }
+
+  private drain(): void {
+    if (!this.connected) return;
+    const room = (this.options.maxInFlight ?? 20) - this.inFlight.size;
+    if (room <= 0) return;
+    const next = this.buffer.peek(this.inFlight.size + room).filter((m) => !this.inFlight.has(m.id));
+    for (const message of next.slice(0, room)) {
+      this.inFlight.add(message.id);
+      this.stats.sent += 1;
+      this.options.transport.publish(message.topic, message.payload, 1).then(
+        () => {
+          this.inFlight.delete(message.id);
+          this.buffer.remove(message.id);
+          this.stats.acked += 1;
+          this.stats.queued = this.buffer.size;
+          this.emit("acked", message);
+          this.drain();
+        },
+        () => {
+          // Lost with the connection: still buffered, sent again after the reconnect.
+          this.inFlight.delete(message.id);
+        },
+      );
+    }
+  }
+
+  private clientToken(): string {
+    this.tokens += 1;
+    return `${this.options.thing}-${this.tokens}`.slice(-64);
+  }
+
+  private async syncShadow(): Promise<void> {
+    const { thing } = this.options;
+    await this.options.transport.subscribe([
+      shadowTopic(thing, "update", "delta"),
+      shadowTopic(thing, "get", "accepted"),
+      shadowTopic(thing, "get", "rejected"),
+      shadowTopic(thing, "update", "rejected"),
+    ]);
+    await this.publishJson(shadowTopic(thing, "get"), { clientToken: this.clientToken() });
+  }
+
+  private publishJson(topic: string, document: unknown): Promise<void> {
+    return this.options.transport.publish(topic, new TextEncoder().encode(JSON.stringify(document)), 1);
+  }
+
+  /**
+   * Drops the connection for `ms` (a device losing its network): messages sent meanwhile are
+   * buffered and go out in a burst when it reconnects.
+   */
+  async goOffline(ms: number): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    this.inFlight.clear();
+    clearTimeout(this.retryTimer);
+    await this.options.transport.end().catch(() => undefined);
+    this.emit("offline");
+    this.retryTimer = setTimeout(() => void this.tryConnect(), ms);
+  }
+
+  /** Reports state to the shadow (`state.reported`), with a clientToken. */
+  async reportState(reported: Record<string, unknown>): Promise<string> {
+    const clientToken = this.clientToken();
+    await this.publishJson(shadowTopic(this.options.thing, "update"), { state: { reported }, clientToken });
+    return clientToken;
+  }
+
+  private onMessage(topic: string, payload: Uint8Array): void {
+    let document: { state?: Record<string, unknown>; version?: number };
+    try {
+      document = JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      return;
+    }
+    const { thing } = this.options;
+    if (topic === shadowTopic(thing, "update", "delta") && document.state) {
+      this.emit("delta", document.state, document.version ?? 0);
+    } else if (topic === shadowTopic(thing, "get", "accepted")) {
+      const delta = document.state?.delta as Record<string, unknown> | undefined;
+      if (delta) this.emit("delta", delta, document.version ?? 0);
+    }
+  }
+
+  /**
+   * Stops: waits up to `flushTimeoutMs` for buffered messages to be acknowledged, then closes.
+   * Returns how many were still unacknowledged (kept, when the buffer is a file).
+   */
+  async close(flushTimeoutMs = 5_000): Promise<{ unsent: number }> {
+    const deadline = Date.now() + flushTimeoutMs;
+    while (this.connected && this.buffer.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.connected = false;
+    await this.options.transport.end().catch(() => undefined);
+    return { unsent: this.buffer.size };
+  }
+}

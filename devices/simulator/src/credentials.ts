@@ -1,0 +1,93 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { AwsIotTransport, MqttTransport, type Transport } from "@fleetline/device-client";
+import type { SimulatedDevice } from "./fleet.js";
+
+export interface LocalTarget {
+  kind: "local";
+  /** The runtime's HTTP API, e.g. http://127.0.0.1:8080 */
+  url: string;
+  apiToken?: string;
+}
+
+export interface AwsTarget {
+  kind: "aws";
+  endpoint: string;
+  /** Written by `fleetline provision`: `{thing}.cert.pem`, `{thing}.private.key`, `AmazonRootCA1.pem`. */
+  certsDir: string;
+}
+
+export type Target = LocalTarget | AwsTarget;
+
+/** The certificate files of one thing in a provisioned directory. */
+export function certFiles(certsDir: string, thing: string) {
+  return {
+    certPath: join(certsDir, `${thing}.cert.pem`),
+    keyPath: join(certsDir, `${thing}.private.key`),
+    caPath: join(certsDir, "AmazonRootCA1.pem"),
+  };
+}
+
+/** Names the first missing certificate file of the fleet, if any: checked before connecting. */
+export function missingCertificate(certsDir: string, things: string[]): string | undefined {
+  for (const thing of things) {
+    const files = certFiles(certsDir, thing);
+    for (const path of [files.certPath, files.keyPath, files.caPath]) if (!existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+async function api(target: LocalTarget, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (target.apiToken) headers.authorization = `Bearer ${target.apiToken}`;
+  try {
+    return await fetch(`${target.url}${path}`, { ...init, headers });
+  } catch {
+    throw new Error(`cannot reach fleetline at ${target.url}; is \`fleetline dev\` running?`);
+  }
+}
+
+/** Registers a simulated thing with the local runtime (re-registering it if it exists) and returns its token. */
+async function register(target: LocalTarget, device: SimulatedDevice): Promise<string> {
+  const body = JSON.stringify({ thing: device.thing, type: device.type });
+  let response = await api(target, "/api/things", { method: "POST", body });
+  if (response.status === 409) {
+    // Tokens are shown once: a simulated device from an earlier run gets a new one.
+    await api(target, `/api/things/${device.thing}`, { method: "DELETE" });
+    response = await api(target, "/api/things", { method: "POST", body });
+  }
+  if (response.status !== 201)
+    throw new Error(`registering ${device.thing} failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** One transport per device, for the target: registered with the local runtime, or with its AWS certificate. */
+export async function transportsFor(target: Target, devices: SimulatedDevice[]): Promise<Transport[]> {
+  if (target.kind === "aws") {
+    return devices.map(
+      (device) =>
+        new AwsIotTransport({
+          endpoint: target.endpoint,
+          clientId: device.thing,
+          ...certFiles(target.certsDir, device.thing),
+        }),
+    );
+  }
+  const info = (await (await api(target, "/api/info")).json()) as { mqttUrl: string };
+  const transports: Transport[] = [];
+  for (let i = 0; i < devices.length; i += 20) {
+    const batch = devices.slice(i, i + 20);
+    const tokens = await Promise.all(batch.map((device) => register(target, device)));
+    batch.forEach((device, j) => {
+      transports.push(
+        new MqttTransport({
+          url: info.mqttUrl,
+          clientId: device.thing,
+          username: device.thing,
+          password: tokens[j] as string,
+        }),
+      );
+    });
+  }
+  return transports;
+}
