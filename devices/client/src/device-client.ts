@@ -239,7 +239,8 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
    */
   async close(flushTimeoutMs = 5_000): Promise<{ unsent: number }> {
     const deadline = Date.now() + flushTimeoutMs;
-    while (this.connected && this.buffer.size > 0 && Date.now() < deadline) {
+    // Offline for now? It may reconnect meanwhile: wait either way, up to the deadline.
+    while (this.buffer.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     this.stopped = true;

@@ -36,19 +36,19 @@ export interface FleetSummary {
  */
 export class LiveFleet {
   private readonly clients = new Map<string, DeviceClient>();
-  private readonly simulation: Simulation;
+  private simulation: Simulation;
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly fleet: SimulatedDevice[],
-    options: LiveOptions,
+    private readonly options: LiveOptions,
   ) {
-    this.simulation = new Simulation(fleet, {
-      rateHz: options.rateHz,
-      start: Date.now(),
-      faults: options.faults,
-      live: true,
-    });
+    this.simulation = this.newSimulation();
+  }
+
+  private newSimulation(): Simulation {
+    const { rateHz, faults } = this.options;
+    return new Simulation(this.fleet, { rateHz, start: Date.now(), faults, live: true });
   }
 
   static async start(options: LiveOptions): Promise<LiveFleet> {
@@ -71,6 +71,8 @@ export class LiveFleet {
     const clients = [...live.clients.values()];
     for (let i = 0; i < clients.length; i += 100)
       await Promise.all(clients.slice(i, i + 100).map((client) => client.start()));
+    // The clock starts once the fleet is connected: registering and connecting takes a while.
+    live.simulation = live.newSimulation();
     live.timer = setInterval(() => live.tick(), 100);
     return live;
   }

@@ -22,7 +22,9 @@ export interface Sink {
 
 export interface SimulationCounts {
   messages: number;
+  /** Messages the pipeline must reject (each copy counts). */
   invalid: number;
+  /** Valid messages sent a second time: received twice, stored once. */
   duplicates: number;
   reordered: number;
 }
@@ -97,7 +99,8 @@ export class Simulation {
     }
     this.emit(emission, sink);
     if (trick.duplicate) {
-      this.counts.duplicates += 1;
+      // An invalid message sent twice is rejected twice; a valid one is stored once.
+      if (!emission.invalid) this.counts.duplicates += 1;
       this.emit(emission, sink);
     }
     if (schedule.held) {

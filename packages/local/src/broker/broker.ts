@@ -84,6 +84,8 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     this.aedes = await Aedes.createBroker({
       // AWS IoT allows client ids of up to 128 characters.
       maxClientsIdLength: 128,
+      // Messages in delivery at once; the rules engine batches what queues up behind them.
+      concurrency: 1000,
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => {
         const refusal = this.authorizePublish(client, packet.topic, packet.qos, packet.payload);

@@ -27,13 +27,21 @@ export class EmbeddedSource implements MessageSource {
     return new Promise((resolve) => this.aedes.subscribe(filter, deliver as never, () => resolve()));
   }
 
-  publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.aedes.publish(
-        { cmd: "publish", topic, payload: Buffer.from(payload), qos, retain: false, dup: false },
-        (error) => (error ? reject(error) : resolve()),
-      ),
-    );
+  /**
+   * Hands the message to the broker without waiting for its delivery: a handler that publishes
+   * (a shadow reply, a republish) must not hold one of the broker's delivery slots while its own
+   * message waits for another.
+   */
+  async publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
+    const packet = {
+      cmd: "publish" as const,
+      topic,
+      payload: Buffer.from(payload),
+      qos,
+      retain: false,
+      dup: false,
+    };
+    this.aedes.publish(packet, () => undefined);
   }
 
   async close(): Promise<void> {

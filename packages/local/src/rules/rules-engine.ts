@@ -57,25 +57,26 @@ function compileRule(rule: TopicRule, targets: ActionTargets): CompiledRule {
   }
 }
 
-/** Messages of one topic waiting their turn, with the promises their sources wait on. */
-interface TopicQueue {
-  pending: Array<{ message: InboundMessage; filter: string; done: () => void }>;
-  running: Promise<void> | undefined;
+interface Pending {
+  message: InboundMessage;
+  filter: string;
+  done: () => void;
 }
 
-/** At most this many queued messages of one topic are evaluated together. */
+/** At most this many queued messages are evaluated together (one Kinesis PutRecords). */
 const MAX_BATCH = 500;
 
 /**
  * The local AWS IoT rules engine: evaluates each rule's SQL on the messages its FROM filter
  * matches and runs its actions; a failed action sends the AWS error-action message to the rule's
- * error action. Messages of one topic are processed strictly in arrival order (so one thing's
- * messages reach its Kinesis shard in publish order); different topics proceed in parallel. Messages
- * of one topic that queue up meanwhile are handled together, in order.
+ * error action. Messages are processed in arrival order, one batch at a time — whatever queued up
+ * while the previous batch ran — so one thing's messages reach its Kinesis shard in publish order,
+ * and a busy fleet's messages go out in a few large PutRecords calls rather than many small ones.
  */
 export class RulesEngine {
   readonly stats: RulesEngineStats = { messages: 0, matched: 0, actionFailures: 0, errorActionFailures: 0 };
-  private readonly queues = new Map<string, TopicQueue>();
+  private pending: Pending[] = [];
+  private running: Promise<void> | undefined;
 
   private constructor(
     private readonly rules: CompiledRule[],
@@ -97,30 +98,25 @@ export class RulesEngine {
   }
 
   private enqueue(message: InboundMessage, filter: string): Promise<void> {
-    let queue = this.queues.get(message.topic);
-    if (!queue) {
-      queue = { pending: [], running: undefined };
-      this.queues.set(message.topic, queue);
-    }
-    const done = new Promise<void>((resolve) => queue.pending.push({ message, filter, done: resolve }));
-    queue.running ??= this.run(message.topic, queue);
+    const done = new Promise<void>((resolve) => this.pending.push({ message, filter, done: resolve }));
+    this.running ??= this.run();
     return done;
   }
 
-  private async run(topic: string, queue: TopicQueue): Promise<void> {
-    while (queue.pending.length > 0) {
-      const batch = queue.pending.splice(0, MAX_BATCH);
+  private async run(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
       try {
         await this.process(batch);
       } catch (error) {
-        this.options.onUnhandledFailure?.({ ruleName: "*", topic, error });
+        this.options.onUnhandledFailure?.({ ruleName: "*", topic: batch[0]?.message.topic ?? "", error });
       }
       for (const item of batch) item.done();
     }
-    this.queues.delete(topic);
+    this.running = undefined;
   }
 
-  private async process(batch: TopicQueue["pending"]): Promise<void> {
+  private async process(batch: Pending[]): Promise<void> {
     this.stats.messages += batch.length;
     const contexts = batch.map(({ message }) => this.contextOf(message));
     for (const rule of this.rules) {
@@ -205,10 +201,10 @@ export class RulesEngine {
    */
   async drain(quietMs = 0): Promise<void> {
     for (;;) {
-      while (this.queues.size > 0) await Promise.allSettled([...this.queues.values()].map((q) => q.running));
+      while (this.running) await this.running;
       const seen = this.stats.messages;
       if (quietMs > 0) await new Promise((resolve) => setTimeout(resolve, quietMs));
-      if (this.queues.size === 0 && this.stats.messages === seen) return;
+      if (!this.running && this.pending.length === 0 && this.stats.messages === seen) return;
     }
   }
 }
