@@ -13,7 +13,10 @@ export interface LocalTarget {
 export interface AwsTarget {
   kind: "aws";
   endpoint: string;
-  /** Written by `fleetline provision`: `{thing}.cert.pem`, `{thing}.private.key`, `AmazonRootCA1.pem`. */
+  /**
+   * Written by `fleetline provision`: `{thing}.cert.pem` and `{thing}.private.key`; an
+   * `AmazonRootCA1.pem` beside them is used when present, else the system's trust store.
+   */
   certsDir: string;
 }
 
@@ -32,7 +35,7 @@ export function certFiles(certsDir: string, thing: string) {
 export function missingCertificate(certsDir: string, things: string[]): string | undefined {
   for (const thing of things) {
     const files = certFiles(certsDir, thing);
-    for (const path of [files.certPath, files.keyPath, files.caPath]) if (!existsSync(path)) return path;
+    for (const path of [files.certPath, files.keyPath]) if (!existsSync(path)) return path;
   }
   return undefined;
 }
@@ -64,14 +67,18 @@ async function register(target: LocalTarget, device: SimulatedDevice): Promise<s
 /** One transport per device, for the target: registered with the local runtime, or with its AWS certificate. */
 export async function transportsFor(target: Target, devices: SimulatedDevice[]): Promise<Transport[]> {
   if (target.kind === "aws") {
-    return devices.map(
-      (device) =>
-        new AwsIotTransport({
-          endpoint: target.endpoint,
-          clientId: device.thing,
-          ...certFiles(target.certsDir, device.thing),
-        }),
-    );
+    return devices.map((device) => {
+      const { certPath, keyPath, caPath } = certFiles(target.certsDir, device.thing);
+      // The Amazon root CA beside the certificates if provided, else the system's trust store.
+      const ca = existsSync(caPath) ? { caPath } : {};
+      return new AwsIotTransport({
+        endpoint: target.endpoint,
+        clientId: device.thing,
+        certPath,
+        keyPath,
+        ...ca,
+      });
+    });
   }
   const info = (await (await api(target, "/api/info")).json()) as { mqttUrl: string };
   const transports: Transport[] = [];

@@ -9,6 +9,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   dev: async () => (await import("./commands/dev.js")).devCommand,
   devices: async () => (await import("./commands/devices.js")).devicesCommand,
   simulate: async () => (await import("./commands/simulate.js")).simulateCommand,
+  provision: async () => (await import("./commands/provision.js")).provisionCommand,
+  bench: async () => (await import("./commands/bench.js")).benchCommand,
   validate: async () => (await import("./commands/validate.js")).validateCommand,
 };
 

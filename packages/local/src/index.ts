@@ -1,3 +1,4 @@
+export * from "./adapters/duckdb-telemetry-store.js";
 export * from "./broker/broker.js";
 export * from "./broker/embedded-source.js";
 export * from "./broker/refusals.js";

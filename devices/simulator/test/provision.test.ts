@@ -1,0 +1,94 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AttachPolicyCommand,
+  AttachThingPrincipalCommand,
+  CreateKeysAndCertificateCommand,
+  CreateThingCommand,
+  IoTClient,
+  ResourceAlreadyExistsException,
+} from "@aws-sdk/client-iot";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { missingCertificate } from "../src/credentials.js";
+import { provisionThings } from "../src/provision.js";
+
+const iot = mockClient(IoTClient);
+let out: string;
+
+beforeEach(async () => {
+  iot.reset();
+  out = await mkdtemp(join(tmpdir(), "fleetline-provision-"));
+  let n = 0;
+  iot.on(CreateThingCommand).resolves({});
+  iot.on(CreateKeysAndCertificateCommand).callsFake(() => {
+    n += 1;
+    return {
+      certificateArn: `arn:aws:iot:eu-west-1:123456789012:cert/c${n}`,
+      certificatePem: `CERT ${n}`,
+      keyPair: { PrivateKey: `KEY ${n}` },
+    };
+  });
+  iot.on(AttachPolicyCommand).resolves({});
+  iot.on(AttachThingPrincipalCommand).resolves({});
+});
+
+afterEach(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+describe("provisionThings", () => {
+  it("creates each thing with its type, an active certificate, the policy and the attachment, and writes the files", async () => {
+    const provisioned = await provisionThings(new IoTClient({ region: "eu-west-1" }), {
+      things: 2,
+      type: "mixed",
+      prefix: "sim",
+      policyName: "fleetline-devices-prod",
+      out,
+    });
+    expect(provisioned.map((p) => p.thing)).toEqual(["sim-fs-0001", "sim-rb-0002"]);
+    expect(iot.commandCalls(CreateThingCommand).map((c) => c.args[0].input)).toEqual([
+      { thingName: "sim-fs-0001", attributePayload: { attributes: { type: "freestyle" } } },
+      { thingName: "sim-rb-0002", attributePayload: { attributes: { type: "robot" } } },
+    ]);
+    expect(iot.commandCalls(CreateKeysAndCertificateCommand)[0]?.args[0].input).toEqual({
+      setAsActive: true,
+    });
+    expect(iot.commandCalls(AttachPolicyCommand)[1]?.args[0].input).toEqual({
+      policyName: "fleetline-devices-prod",
+      target: "arn:aws:iot:eu-west-1:123456789012:cert/c2",
+    });
+    expect(iot.commandCalls(AttachThingPrincipalCommand)[0]?.args[0].input).toEqual({
+      thingName: "sim-fs-0001",
+      principal: "arn:aws:iot:eu-west-1:123456789012:cert/c1",
+    });
+    expect(await readFile(join(out, "sim-rb-0002.cert.pem"), "utf8")).toBe("CERT 2");
+    expect(await readFile(join(out, "sim-rb-0002.private.key"), "utf8")).toBe("KEY 2");
+    expect(missingCertificate(out, ["sim-fs-0001", "sim-rb-0002"])).toBeUndefined();
+    expect(missingCertificate(out, ["sim-fs-0003"])).toBe(join(out, "sim-fs-0003.cert.pem"));
+  });
+
+  it("adds a certificate to a thing that already exists", async () => {
+    iot
+      .on(CreateThingCommand)
+      .rejects(
+        new ResourceAlreadyExistsException({
+          message: "exists",
+          $metadata: {},
+          resourceId: "x",
+          resourceArn: "y",
+        }),
+      );
+    const provisioned = await provisionThings(new IoTClient({ region: "eu-west-1" }), {
+      things: 1,
+      type: "robot",
+      prefix: "lab",
+      policyName: "p",
+      out,
+    });
+    expect(provisioned).toEqual([
+      { thing: "lab-rb-0001", type: "robot", certificateArn: "arn:aws:iot:eu-west-1:123456789012:cert/c1" },
+    ]);
+  });
+});

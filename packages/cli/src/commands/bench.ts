@@ -1,0 +1,37 @@
+import { parseArgs } from "node:util";
+import type { BenchFigure } from "../bench/query-bench.js";
+import type { Io } from "../io.js";
+import { EXIT, UsageError } from "../usage.js";
+import { positiveInt } from "./simulate.js";
+
+const BENCHES = ["query", "scale"] as const;
+
+/** `fleetline bench` (SPEC §5): every figure beside a baseline measured in the same run. */
+export async function benchCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: "boolean" }, only: { type: "string" }, "max-devices": { type: "string" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (values.only !== undefined && !(BENCHES as readonly string[]).includes(values.only)) {
+    throw new UsageError(`--only must be one of ${BENCHES.join(", ")}, got "${values.only}"`);
+  }
+  const maxDevices = positiveInt("max-devices", values["max-devices"], 10_000);
+  const log = (line: string) => io.stderr(`${line}\n`);
+  const figures: BenchFigure[] = [];
+  if (!values.only || values.only === "query")
+    figures.push(await (await import("../bench/query-bench.js")).queryBench());
+  if (!values.only || values.only === "scale")
+    figures.push(await (await import("../bench/scale-bench.js")).scaleBench(maxDevices, log));
+  if (values.json) {
+    io.stdout(`${JSON.stringify(figures, null, 2)}\n`);
+  } else {
+    for (const f of figures)
+      io.stdout(
+        `${f.name}\n  ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ×${f.ratio}) — ${f.detail}\n`,
+      );
+  }
+  return EXIT.ok;
+}
