@@ -70,16 +70,14 @@ describe("provisionThings", () => {
   });
 
   it("adds a certificate to a thing that already exists", async () => {
-    iot
-      .on(CreateThingCommand)
-      .rejects(
-        new ResourceAlreadyExistsException({
-          message: "exists",
-          $metadata: {},
-          resourceId: "x",
-          resourceArn: "y",
-        }),
-      );
+    iot.on(CreateThingCommand).rejects(
+      new ResourceAlreadyExistsException({
+        message: "exists",
+        $metadata: {},
+        resourceId: "x",
+        resourceArn: "y",
+      }),
+    );
     const provisioned = await provisionThings(new IoTClient({ region: "eu-west-1" }), {
       things: 1,
       type: "robot",
