@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { closeServer, listen } from "../net/listen.js";
 import { errorResponse, HttpError } from "./http-error.js";
 import type { Request, Response, Router } from "./router.js";
+import { staticFile } from "./static-files.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -12,6 +13,8 @@ export interface HttpServerOptions {
   router: Router;
   /** When set, every path but /healthz needs `Authorization: Bearer <token>`. */
   apiToken?: string;
+  /** Serves these files (the dashboard) for GET paths outside the API. */
+  staticDir?: string;
   onError?: (error: unknown, request: { method: string; path: string }) => void;
 }
 
@@ -72,6 +75,15 @@ export class HttpServer {
         !authorized(incoming, this.options.apiToken)
       ) {
         throw new HttpError(401, "UNAUTHORIZED", "send Authorization: Bearer <api token>");
+      }
+      const isApi =
+        url.pathname.startsWith("/api/") ||
+        url.pathname.startsWith("/things/") ||
+        url.pathname.startsWith("/topics/") ||
+        url.pathname === "/healthz";
+      if (this.options.staticDir && method === "GET" && !isApi) {
+        this.send(outgoing, await staticFile(this.options.staticDir, url.pathname));
+        return;
       }
       const { handler, params } = this.options.router.match(method, url.pathname);
       const rawBody = method === "GET" || method === "HEAD" ? Buffer.alloc(0) : await readBody(incoming);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import {
@@ -75,6 +76,7 @@ export class Runtime {
       port: config.httpPort,
       router,
       ...(config.apiToken ? { apiToken: config.apiToken } : {}),
+      staticDir: fileURLToPath(new URL("../../../web/dist/", import.meta.url)),
       onError: (error, request) => logger.error("request failed", { ...request, error: error as Error }),
     });
     await http.listen();

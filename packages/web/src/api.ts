@@ -1,0 +1,79 @@
+/** A failed API call, with the server's message (`{ error: { code, message } }`) or the network's. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError("The Fleetline API is unreachable. Is `fleetline dev` running?", 0);
+  }
+  const text = await response.text();
+  const body = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!response.ok) {
+    const error = body as { error?: { message?: string }; message?: string } | undefined;
+    throw new ApiError(
+      error?.error?.message ?? error?.message ?? `${response.status} ${response.statusText}`,
+      response.status,
+    );
+  }
+  return body as T;
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>(path),
+  post: <T>(path: string, body?: unknown) =>
+    request<T>(path, {
+      method: "POST",
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    }),
+};
+
+export interface Device {
+  thing: string;
+  type: "freestyle" | "robot";
+  lastSeen: number | null;
+  state: string | null;
+  openAlerts: number;
+}
+
+export interface Stats {
+  received: number;
+  valid: number;
+  rejected: number;
+  stored: number;
+  duplicates: number;
+  alertsRaised: number;
+  shadowUpdates: number;
+  deadLettered: number;
+}
+
+export interface Alert {
+  id: string;
+  thing: string;
+  type: string;
+  code: string;
+  severity: string;
+  status: "open" | "acked" | "cleared";
+  openedAt: number;
+  ackedAt?: number;
+  clearedAt?: number;
+  occurrences: number;
+  lastSeenAt: number;
+  detail?: string;
+}
+
+export interface Point {
+  t: number;
+  avg: number;
+  min: number;
+  max: number;
+  count: number;
+}

@@ -1,0 +1,56 @@
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import type { Point } from "../api.js";
+import { h } from "../dom.js";
+
+/** One metric over time: the bucket average as a line, min–max as a band around it. */
+export class MetricChart {
+  readonly element: HTMLElement;
+  private readonly plot: uPlot;
+  private readonly caption: HTMLElement;
+
+  constructor(readonly metric: string) {
+    const holder = h("div", {});
+    this.caption = h("small", { "data-points": "0" }, "no data in this range");
+    this.element = h(
+      "div",
+      { class: "card", "data-chart": metric },
+      h("h3", {}, metric),
+      holder,
+      this.caption,
+    );
+    this.plot = new uPlot(
+      {
+        width: 400,
+        height: 180,
+        legend: { show: false },
+        series: [
+          {},
+          { label: "avg", stroke: "#1a56db", width: 2 },
+          { label: "min", stroke: "#1a56db55" },
+          { label: "max", stroke: "#1a56db55" },
+        ],
+        bands: [{ series: [3, 2], fill: "#1a56db22" }],
+      },
+      [[], [], [], []],
+      holder,
+    );
+  }
+
+  update(points: Point[]): void {
+    this.plot.setData([
+      points.map((p) => p.t / 1000),
+      points.map((p) => p.avg),
+      points.map((p) => p.min),
+      points.map((p) => p.max),
+    ]);
+    const readings = points.reduce((n, p) => n + p.count, 0);
+    this.caption.dataset.points = String(points.length);
+    this.caption.textContent =
+      points.length === 0 ? "no data in this range" : `${points.length} buckets, ${readings} readings`;
+  }
+
+  destroy(): void {
+    this.plot.destroy();
+  }
+}
