@@ -1,0 +1,194 @@
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import mqtt, { type MqttClient } from "mqtt";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevProcess, startDev } from "../../cli/test/dev-process.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const artifacts = fileURLToPath(new URL("../../../.tmp/artifacts/", import.meta.url));
+const thing = "fs-ui-1";
+
+let dev: DevProcess;
+let browser: Browser;
+let page: Page;
+let device: MqttClient;
+const deltas: Array<Record<string, unknown>> = [];
+let seq = 0;
+
+function report(faults: unknown[] = []) {
+  seq += 1;
+  return JSON.stringify({
+    v: 1,
+    seq,
+    ts: Date.now(),
+    metrics: {
+      cabinetTempC: 4 + seq / 10,
+      co2Kpa: 410,
+      waterKpa: 280,
+      pours: 1,
+      cartridges: { cola: 70, lemon: 40 },
+      state: "idle",
+    },
+    faults,
+  });
+}
+
+beforeAll(async () => {
+  // Always the dashboard as the sources stand now.
+  await build({ root, logLevel: "warn" });
+  await mkdir(artifacts, { recursive: true });
+  dev = await startDev(["--in-memory", "--devices", "6", "--rate", "1", "--faults", "none"]);
+  const registered = await fetch(`${dev.http}/api/things`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ thing, type: "freestyle" }),
+  });
+  const { token } = (await registered.json()) as { token: string };
+  device = await mqtt.connectAsync(dev.mqtt, {
+    clientId: thing,
+    username: thing,
+    password: token,
+    reconnectPeriod: 0,
+  });
+  await device.subscribeAsync(`$aws/things/${thing}/shadow/update/delta`, { qos: 1 });
+  device.on("message", (_topic, payload) => deltas.push(JSON.parse(payload.toString()).state));
+  for (let i = 0; i < 5; i++)
+    await device.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, report(), { qos: 1 });
+  await device.publishAsync(
+    `dt/fleetline/freestyle/${thing}/telemetry`,
+    report([{ code: "NOZZLE_CLOG", severity: "minor" }]),
+    { qos: 1 },
+  );
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await device?.endAsync();
+  if (dev?.child.exitCode === null) await dev.stop();
+});
+
+describe("the dashboard in Chromium", () => {
+  it("fills the fleet list from the simulator and shows the counters", async () => {
+    await page.goto(dev.http);
+    await page.waitForFunction(() => document.querySelectorAll(".row[data-thing]").length >= 7, undefined, {
+      timeout: 20_000,
+    });
+    const things = await page.$$eval(".row[data-thing]", (rows) =>
+      rows.map((row) => row.getAttribute("data-thing")),
+    );
+    expect(things).toContain(thing);
+    expect(things.filter((t) => t?.startsWith("sim-"))).toHaveLength(6);
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-counter="stored"] b')?.textContent) > 0,
+    );
+    expect(await page.textContent("#connection")).toBe("live");
+    await page.screenshot({ path: `${artifacts}fleet.png` });
+  });
+
+  it("filters the fleet by type", async () => {
+    await page.selectOption('[data-filter="type"]', "robot");
+    const types = await page.$$eval(".row[data-thing]", (rows) =>
+      rows.map((row) => row.children[1]?.textContent),
+    );
+    expect(new Set(types)).toEqual(new Set(["robot"]));
+    await page.selectOption('[data-filter="type"]', "");
+  });
+
+  it("opens a device and charts its telemetry from server-side buckets", async () => {
+    await page.click(`.row[data-thing="${thing}"] a`);
+    await page.waitForSelector('[data-chart="cabinetTempC"]');
+    await page.waitForFunction(
+      () =>
+        Number(
+          document.querySelector('[data-chart="cabinetTempC"] [data-points]')?.getAttribute("data-points"),
+        ) > 0,
+    );
+    expect(await page.textContent('[data-chart="cabinetTempC"] small')).toMatch(/\d+ buckets, 6 readings/);
+    expect(await page.textContent("[data-extra]")).toContain("cola");
+    await page.click('[data-range="15 min"]');
+    await page.screenshot({ path: `${artifacts}device.png`, fullPage: true });
+  });
+
+  it("sends a desired state from the shadow editor and the device gets the delta", async () => {
+    await page.fill("[data-editor]", JSON.stringify({ fan: 2 }));
+    await page.click("[data-send]");
+    await page.waitForFunction(() =>
+      document.querySelector("[data-shadow-message]")?.textContent?.startsWith("Accepted"),
+    );
+    await expect.poll(() => deltas.at(-1), { timeout: 10_000 }).toMatchObject({ fan: 2 });
+    await page.waitForFunction(() =>
+      document.querySelector("[data-shadow]")?.textContent?.includes('"fan": 2'),
+    );
+  });
+
+  it("shows AWS's rejection of a bad shadow edit: invalid JSON, a stale version", async () => {
+    await page.fill("[data-editor]", "{not json");
+    await page.click("[data-send]");
+    await page.waitForFunction(() =>
+      document.querySelector("[data-shadow-message]")?.textContent?.includes("Invalid JSON"),
+    );
+    expect(await page.textContent("[data-shadow-message]")).toBe("Rejected (400): Invalid JSON");
+
+    await page.check("[data-use-version]");
+    const message = () => page.textContent("[data-shadow-message]");
+    // Someone else updates the shadow while the page shows the version it read: a stale version.
+    // (The page polls every 2 s; if a poll lands in between, the page is not stale: try again.)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { version } = (await (await fetch(`${dev.http}/things/${thing}/shadow`)).json()) as {
+        version: number;
+      };
+      await page.waitForFunction(
+        (v) => document.querySelector("[data-shadow]")?.textContent?.includes(`"version": ${v}`),
+        version,
+      );
+      await fetch(`${dev.http}/things/${thing}/shadow`, {
+        method: "POST",
+        body: JSON.stringify({ state: { desired: { fan: 10 + attempt } } }),
+      });
+      await page.fill("[data-editor]", JSON.stringify({ fan: 4 }));
+      const before = await message();
+      await page.click("[data-send]");
+      await page.waitForFunction(
+        (b) => document.querySelector("[data-shadow-message]")?.textContent !== b,
+        before,
+      );
+      if ((await message())?.includes("Version conflict")) break;
+    }
+    expect(await message()).toBe("Rejected (409): Version conflict");
+    await page.uncheck("[data-use-version]");
+  });
+
+  it("acks an alarm from the alerts view", async () => {
+    await page.click('[data-nav="alerts"]');
+    const row = `[data-alert][data-status="open"]`;
+    await page.waitForSelector(row, { timeout: 20_000 });
+    const id = await page.getAttribute(row, "data-alert");
+    await page.click(`[data-ack="${id}"]`);
+    await page.waitForSelector(`[data-alert="${id}"][data-status="acked"]`);
+    const alert = (await (await fetch(`${dev.http}/api/alerts?thing=${thing}`)).json()) as Array<{
+      status: string;
+      code: string;
+    }>;
+    expect(alert[0]).toMatchObject({ code: "NOZZLE_CLOG", status: "acked" });
+  });
+
+  it("shows the rejected view and a readable banner when the API goes away", async () => {
+    await device.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, "{broken", { qos: 1 });
+    await page.click('[data-nav="rejected"]');
+    await page.waitForSelector('[data-reason="MALFORMED_JSON"]', { timeout: 20_000 });
+    expect(await page.textContent('[data-reason="MALFORMED_JSON"] pre')).toBe("{broken");
+    await dev.stop();
+    await page.waitForFunction(() => !document.getElementById("banner")?.hidden, undefined, {
+      timeout: 10_000,
+    });
+    expect(await page.textContent("#banner")).toContain("unreachable");
+    expect(await page.textContent("#connection")).toBe("API unreachable");
+  });
+});
