@@ -4,13 +4,17 @@ import { type Target, transportsFor } from "./credentials.js";
 import { type FleetType, planFleet, type SimulatedDevice } from "./fleet.js";
 import { type Emission, Simulation } from "./simulation.js";
 
-export interface LiveOptions {
+/** What makes a fleet: its size, kinds, report rate, seed, fault profile and thing-name prefix. */
+export interface FleetOptions {
   devices: number;
   type: FleetType;
   rateHz: number;
   seed: string;
   faults: FaultProfile;
   prefix: string;
+}
+
+export interface LiveOptions extends FleetOptions {
   target: Target;
 }
 

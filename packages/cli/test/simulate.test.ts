@@ -1,19 +1,12 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { FleetSummary } from "@fleetline/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevProcess, fleetline, startDev } from "./dev-process.js";
 
 const bin = fileURLToPath(new URL("../bin/fleetline.js", import.meta.url));
 
-interface Summary {
-  devices: number;
-  sent: number;
-  acked: number;
-  failed: number;
-  dropped: number;
-  invalid: number;
-  duplicates: number;
-}
+type Summary = FleetSummary;
 
 /** Runs `fleetline simulate … --json` to the end and returns its summary. */
 function simulate(args: string[]): Promise<{ code: number | null; summary: Summary; err: string }> {

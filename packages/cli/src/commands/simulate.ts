@@ -4,6 +4,7 @@ import { parseDuration } from "@fleetline/core";
 import {
   FAULT_PROFILES,
   type FaultProfile,
+  type FleetOptions,
   type FleetSummary,
   type FleetType,
   type Target,
@@ -11,15 +12,6 @@ import {
 import { urlFlag } from "../flags.js";
 import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../usage.js";
-
-export interface FleetFlags {
-  devices: number;
-  type: FleetType;
-  rateHz: number;
-  seed: string;
-  faults: FaultProfile;
-  prefix: string;
-}
 
 export function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -105,7 +97,7 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
     strict: true,
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const fleet: FleetFlags = {
+  const fleet: FleetOptions = {
     devices: positiveInt("devices", values.devices, 10),
     type: typeFlag(values.type),
     rateHz: rateFlag(values.rate, 1),
