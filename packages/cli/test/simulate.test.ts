@@ -18,9 +18,12 @@ function simulate(args: string[]): Promise<{ code: number | null; summary: Summa
     let err = "";
     child.stdout.on("data", (chunk) => (out += chunk));
     child.stderr.on("data", (chunk) => (err += chunk));
-    child.once("exit", (code) =>
-      resolve({ code, summary: JSON.parse(out.trim().split("\n").at(-1) || "{}") as Summary, err }),
-    );
+    // A run that hangs must not outlive the test.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, summary: JSON.parse(out.trim().split("\n").at(-1) || "{}") as Summary, err });
+    });
   });
 }
 
