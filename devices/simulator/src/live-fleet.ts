@@ -113,7 +113,8 @@ export class LiveFleet {
   }
 
   /** Stops reporting, gives buffered messages `flushTimeoutMs` to be acknowledged, disconnects. */
-  async stop(flushTimeoutMs = 10_000): Promise<FleetSummary> {
+  /** The default outlasts the longest network outage chaos causes (10 s) plus a reconnect. */
+  async stop(flushTimeoutMs = 20_000): Promise<FleetSummary> {
     clearInterval(this.timer);
     this.simulation.flush(this.sink);
     const summary = () => this.summary();
