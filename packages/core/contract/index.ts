@@ -1,3 +1,4 @@
+export * from "./alert-publisher.contract.js";
 export * from "./alert-store.contract.js";
 export * from "./command-ledger.contract.js";
 export * from "./counters.contract.js";

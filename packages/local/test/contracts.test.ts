@@ -1,4 +1,5 @@
 import {
+  describeAlertPublisherContract,
   describeAlertStoreContract,
   describeCommandLedgerContract,
   describeCountersContract,
@@ -6,15 +7,19 @@ import {
   describeQuarantineContract,
   describeTelemetryStoreContract,
   describeThingRegistryContract,
+  type PublishedAlert,
 } from "@fleetline/core/contract";
+import mqtt from "mqtt";
 import { DuckDbAlertStore } from "../src/adapters/duckdb-alert-store.js";
 import { DuckDbCommandLedger } from "../src/adapters/duckdb-command-ledger.js";
 import { DuckDbCounters } from "../src/adapters/duckdb-counters.js";
 import { DuckDbQuarantine } from "../src/adapters/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../src/adapters/duckdb-telemetry-store.js";
+import { MqttAlertPublisher } from "../src/adapters/mqtt-alert-publisher.js";
 import { LocalQueues } from "../src/queues/local-queues.js";
 import { DeviceRegistry } from "../src/registry/device-registry.js";
 import { Database } from "../src/state/database.js";
+import { startBroker, waitFor } from "./helpers.js";
 
 async function withDb<T>(open: (db: Database) => Promise<T>) {
   const db = await Database.open(":memory:");
@@ -45,3 +50,29 @@ describeAlertStoreContract("DuckDbAlertStore", () =>
 describeCommandLedgerContract("DuckDbCommandLedger", () =>
   withDb(async (db) => ({ ledger: await DuckDbCommandLedger.open(db) })),
 );
+
+describeAlertPublisherContract("MqttAlertPublisher (local broker)", async () => {
+  const fixture = await startBroker();
+  const publisher = new MqttAlertPublisher(fixture.broker.source());
+  const received: PublishedAlert[] = [];
+  const observer = await mqtt.connectAsync(fixture.broker.mqttUrl, {
+    ...fixture.broker.serviceCredentials,
+    clientId: "observer",
+    reconnectPeriod: 0,
+  });
+  await observer.subscribeAsync("alerts/fleetline/#", { qos: 1 });
+  observer.on("message", (topic, payload) =>
+    received.push({ topic, record: JSON.parse(payload.toString()) }),
+  );
+  return {
+    publisher,
+    published: async () => {
+      await waitFor(() => received.length >= 2, "the published alerts");
+      return received;
+    },
+    close: async () => {
+      await observer.endAsync();
+      await fixture.close();
+    },
+  };
+});
