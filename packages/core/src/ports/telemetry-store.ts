@@ -5,6 +5,8 @@ export interface WriteResult {
   stored: number;
   /** Records whose (thing, seq) was already stored: replays, not errors. */
   duplicates: number;
+  /** Records the store refused for what they are (e.g. outside its retention): to quarantine, not retry. */
+  rejected?: Array<{ record: TelemetryRecord; reason: string }>;
 }
 
 /** Where validated telemetry is kept (DuckDB locally, Timestream on AWS). */

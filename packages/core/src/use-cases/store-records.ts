@@ -1,16 +1,33 @@
-import { decodeUtf8 } from "../bytes.js";
+import { decodeUtf8, encodeBase64 } from "../bytes.js";
 import { fleetlineError } from "../errors.js";
 import type { Counters } from "../ports/counters.js";
+import type { Quarantine, QuarantineEntry } from "../ports/quarantine.js";
 import type { TelemetryStore } from "../ports/telemetry-store.js";
 import { TelemetryRecord } from "../schema/telemetry.js";
+import { telemetryTopic } from "../topics.js";
 import type { BatchOutcome, StreamInput } from "./batch-input.js";
 
 export interface StorePorts {
   store: TelemetryStore;
   counters: Counters;
+  /** Where records the store refuses go (Timestream: outside the retention window). */
+  quarantine?: Quarantine;
   /** A record on the validated stream that is not a canonical record: a bug upstream, never retried. */
   onPoison?: (id: string, detail: string) => void;
   onCounterError?: (error: unknown) => void;
+}
+
+/** A record the store refused, kept with the store's reason and the canonical record as payload. */
+function refusedEntry(record: TelemetryRecord, reason: string): QuarantineEntry {
+  return {
+    messageId: record.messageId,
+    receivedAt: record.receivedAt,
+    topic: telemetryTopic(record.type, record.thing),
+    clientId: record.thing,
+    reason: /retention|too old|time/i.test(reason) ? "TIMESTAMP_TOO_OLD" : "OUT_OF_RANGE",
+    detail: `refused by the telemetry store: ${reason}`,
+    payloadBase64: encodeBase64(new TextEncoder().encode(JSON.stringify(record))),
+  };
 }
 
 /**
@@ -32,7 +49,12 @@ export async function storeRecords(inputs: readonly StreamInput[], ports: StoreP
   }
   if (records.length === 0) return { failed: new Map() };
   try {
-    const { stored, duplicates } = await ports.store.write(records);
+    const { stored, duplicates, rejected = [] } = await ports.store.write(records);
+    if (rejected.length > 0) {
+      if (!ports.quarantine)
+        throw new Error(`${rejected.length} records refused by the store and no quarantine to keep them`);
+      await ports.quarantine.put(rejected.map(({ record, reason }) => refusedEntry(record, reason)));
+    }
     await ports.counters.add({ stored, duplicates }).catch((error: unknown) => ports.onCounterError?.(error));
     return { failed: new Map() };
   } catch (cause) {
