@@ -1,3 +1,7 @@
+export * from "./adapters/cloudwatch-counters.js";
+export * from "./adapters/dynamodb-alert-store.js";
+export * from "./adapters/dynamodb-command-ledger.js";
+export * from "./adapters/dynamodb-quarantine.js";
 export * from "./adapters/iot-alert-publisher.js";
 export * from "./adapters/iot-data-shadow-gateway.js";
 export * from "./adapters/kinesis-producer.js";
