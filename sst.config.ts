@@ -9,6 +9,12 @@ export default {
     return { name: "fleetline", region: "eu-west-1" };
   },
   stacks(app) {
+    // The stage names streams, tables, queues, the Timestream database and the IoT rule.
+    if (!/^[a-z][a-z0-9-]{0,19}$/.test(app.stage)) {
+      throw new Error(
+        `stage "${app.stage}" cannot name AWS resources: use lowercase letters, digits and dashes, at most 20, starting with a letter`,
+      );
+    }
     app.setDefaultFunctionProps({
       runtime: "nodejs22.x",
       architecture: "arm_64",

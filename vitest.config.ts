@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "devices/*/test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "devices/*/test/**/*.test.ts", "stacks/test/**/*.test.ts"],
     testTimeout: 20_000,
     // The AWS SDK's notice about future Node versions is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },

@@ -1,0 +1,81 @@
+import { STREAMS, TELEMETRY_RULE } from "@fleetline/core";
+import { Duration } from "aws-cdk-lib";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { CfnTopicRule } from "aws-cdk-lib/aws-iot";
+import { Stream, StreamEncryption } from "aws-cdk-lib/aws-kinesis";
+import { Function, type StackContext, use } from "sst/constructs";
+import { consumeStream } from "./lib/stream-consumer.js";
+import { Storage } from "./Storage.js";
+
+/** The telemetry rule, the two streams and their consumers: validate and store. */
+export function Ingest({ stack, app }: StackContext) {
+  const storage = use(Storage);
+  const stream = (id: string, name: string) =>
+    new Stream(stack, id, {
+      streamName: `${app.stage}-${name}`,
+      shardCount: 2,
+      retentionPeriod: Duration.hours(24),
+      encryption: StreamEncryption.MANAGED,
+    });
+  const raw = stream("Raw", STREAMS.raw);
+  const validated = stream("Validated", STREAMS.validated);
+
+  const ruleRole = new Role(stack, "TelemetryRuleRole", {
+    assumedBy: new ServicePrincipal("iot.amazonaws.com"),
+  });
+  raw.grantWrite(ruleRole);
+  storage.ruleErrors.grantSendMessages(ruleRole);
+  const [kinesisAction] = TELEMETRY_RULE.actions;
+  if (!kinesisAction || !("kinesis" in kinesisAction))
+    throw new Error("the telemetry rule's first action must be kinesis");
+  new CfnTopicRule(stack, "TelemetryRule", {
+    // IoT rule names allow letters, digits and underscores only.
+    ruleName: `${app.stage.replace(/[^A-Za-z0-9]/g, "_")}_fleetline_${TELEMETRY_RULE.name}`,
+    topicRulePayload: {
+      sql: TELEMETRY_RULE.sql,
+      awsIotSqlVersion: "2016-03-23",
+      ruleDisabled: false,
+      actions: [
+        {
+          kinesis: {
+            streamName: raw.streamName,
+            partitionKey: kinesisAction.kinesis.partitionKey,
+            roleArn: ruleRole.roleArn,
+          },
+        },
+      ],
+      errorAction: {
+        sqs: { queueUrl: storage.ruleErrors.queueUrl, roleArn: ruleRole.roleArn, useBase64: false },
+      },
+    },
+  });
+
+  const validate = new Function(stack, "Validate", {
+    handler: "packages/functions/src/lambda/validate.handler",
+    timeout: 60,
+    environment: { VALIDATED_STREAM: validated.streamName, QUARANTINE_TABLE: storage.quarantine.tableName },
+  });
+  validated.grantWrite(validate);
+  storage.quarantine.grantReadWriteData(validate);
+  consumeStream(stack, validate, raw, storage.deadLetters);
+
+  const store = new Function(stack, "Store", {
+    handler: "packages/functions/src/lambda/store.handler",
+    timeout: 60,
+    environment: {
+      TIMESTREAM_DATABASE: storage.database.ref,
+      TIMESTREAM_TABLE: "telemetry",
+      QUARANTINE_TABLE: storage.quarantine.tableName,
+    },
+  });
+  store.attachPermissions([
+    new PolicyStatement({ actions: ["timestream:WriteRecords"], resources: [storage.telemetry.attrArn] }),
+    // Timestream's endpoint discovery has no resource to scope to.
+    new PolicyStatement({ actions: ["timestream:DescribeEndpoints"], resources: ["*"] }),
+  ]);
+  storage.quarantine.grantReadWriteData(store);
+  consumeStream(stack, store, validated, storage.deadLetters);
+
+  stack.addOutputs({ RawStream: raw.streamName, ValidatedStream: validated.streamName });
+  return { raw, validated };
+}

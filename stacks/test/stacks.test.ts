@@ -1,0 +1,127 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { EVENT_SOURCE, TELEMETRY_PARTITION_KEY, TELEMETRY_RULE_SQL } from "@fleetline/core";
+import { Template } from "aws-cdk-lib/assertions";
+import { App, getStack } from "sst/constructs";
+import { initProject } from "sst/project.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import config from "../../sst.config.js";
+import { Alerts } from "../Alerts.js";
+import { Devices } from "../Devices.js";
+import { Ingest } from "../Ingest.js";
+import { Storage } from "../Storage.js";
+
+// Synthesis offline: no AWS credentials, nothing written outside the repository.
+process.env.SST_TELEMETRY_DISABLED = "1";
+process.env.TMPDIR = join(process.cwd(), ".tmp", "sst");
+mkdirSync(process.env.TMPDIR, { recursive: true });
+
+async function synth(stage: string): Promise<App> {
+  await initProject({ stage });
+  const app = new App({ mode: "deploy", stage, name: "fleetline", region: "eu-west-1" });
+  config.stacks(app);
+  await app.finish();
+  return app;
+}
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+let templates: Record<string, Template>;
+
+beforeAll(async () => {
+  await synth("test");
+  templates = Object.fromEntries(
+    [Storage, Ingest, Alerts, Devices].map((stack) => [stack.name, Template.fromStack(getStack(stack))]),
+  );
+}, 180_000);
+
+const all = (type: string): Array<Record<string, any>> =>
+  Object.values(templates).flatMap((t) =>
+    Object.values(t.findResources(type) as Resources).map((r) => r.Properties),
+  );
+
+describe("the AWS stacks, synthesized", () => {
+  it("deploy the rule SQL and partition key of core, and never match everything", () => {
+    const [rule] = all("AWS::IoT::TopicRule");
+    expect(rule?.TopicRulePayload.Sql).toBe(TELEMETRY_RULE_SQL);
+    expect(rule?.TopicRulePayload.Sql).not.toContain("FROM '#'");
+    expect(rule?.TopicRulePayload.Actions[0].Kinesis.PartitionKey).toBe(TELEMETRY_PARTITION_KEY);
+    expect(TELEMETRY_PARTITION_KEY).toBe("${topic(4)}");
+    expect(rule?.TopicRulePayload.ErrorAction.Sqs).toBeDefined();
+  });
+
+  it("give every stream consumer the event-source settings of SPEC §2", () => {
+    const mappings = all("AWS::Lambda::EventSourceMapping");
+    expect(mappings).toHaveLength(3);
+    for (const mapping of mappings) {
+      expect(mapping).toMatchObject({
+        BatchSize: EVENT_SOURCE.batchSize,
+        MaximumBatchingWindowInSeconds: 1,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+        MaximumRecordAgeInSeconds: 3600,
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        StartingPosition: "TRIM_HORIZON",
+        ParallelizationFactor: 1,
+        DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+      });
+    }
+    expect(all("AWS::CloudWatch::Alarm").filter((a) => a.MetricName === "IteratorAge")).toHaveLength(3);
+  });
+
+  it("let devices do exactly what the local broker allows, by thing name, and nothing with iot:*", () => {
+    const [policy] = all("AWS::IoT::Policy");
+    const text = JSON.stringify(policy?.PolicyDocument);
+    expect(text).toContain("${iot:Connection.Thing.ThingName}");
+    expect(text).toContain(
+      "topic/dt/fleetline/${iot:Connection.Thing.Attributes[type]}/${iot:Connection.Thing.ThingName}/telemetry",
+    );
+    expect(text).not.toMatch(/"iot:\*"/);
+    expect(policy?.PolicyDocument.Statement.map((s: { Action: string[] }) => s.Action[0])).toEqual([
+      "iot:Connect",
+      "iot:Publish",
+      "iot:Subscribe",
+      "iot:Receive",
+    ]);
+  });
+
+  it("grant no IAM action by wildcard", () => {
+    const actions = all("AWS::IAM::Policy").flatMap((p) =>
+      p.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) =>
+        Array.isArray(s.Action) ? s.Action : [s.Action],
+      ),
+    );
+    expect(actions.length).toBeGreaterThan(10);
+    expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
+  });
+
+  it("run the functions on nodejs22.x, arm64", () => {
+    const functions = all("AWS::Lambda::Function").filter(
+      (f) => f.Environment?.Variables?.SST_FUNCTION_ID !== undefined || f.Handler !== undefined,
+    );
+    const ours = functions.filter((f) =>
+      JSON.stringify(f.Environment ?? {}).includes("POWERTOOLS_SERVICE_NAME"),
+    );
+    expect(ours).toHaveLength(3);
+    for (const fn of ours) expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
+  });
+
+  it("enable Timestream magnetic-store writes", () => {
+    const [table] = all("AWS::Timestream::Table");
+    expect(table?.MagneticStoreWriteProperties).toEqual({ EnableMagneticStoreWrites: true });
+  });
+
+  it("refuse a stage AWS would refuse, naming it", async () => {
+    await expect(synth("Bad_Stage")).rejects.toThrow('stage "Bad_Stage" cannot name AWS resources');
+  });
+
+  it("refuse a malformed alert e-mail setting, naming it", async () => {
+    process.env.FLEETLINE_ALERT_EMAIL = "ops-at-example";
+    try {
+      await expect(synth("mail")).rejects.toThrow(
+        'FLEETLINE_ALERT_EMAIL is not an e-mail address: "ops-at-example"',
+      );
+    } finally {
+      delete process.env.FLEETLINE_ALERT_EMAIL;
+    }
+  });
+});
