@@ -2,7 +2,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from "aws-cdk-lib/custom-resources";
-import { Function, type StackContext, use } from "sst/constructs";
+import { Function as LambdaFunction, type StackContext, use } from "sst/constructs";
 import { Ingest } from "./Ingest.js";
 import { consumeStream } from "./lib/stream-consumer.js";
 import { Storage } from "./Storage.js";
@@ -30,7 +30,7 @@ export function Alerts({ stack, app }: StackContext) {
     policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: AwsCustomResourcePolicy.ANY_RESOURCE }),
   });
 
-  const alerts = new Function(stack, "AlertsFunction", {
+  const alerts = new LambdaFunction(stack, "AlertsFunction", {
     handler: "packages/functions/src/lambda/alerts.handler",
     timeout: 60,
     environment: {

@@ -3,7 +3,7 @@ import { Duration } from "aws-cdk-lib";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnTopicRule } from "aws-cdk-lib/aws-iot";
 import { Stream, StreamEncryption } from "aws-cdk-lib/aws-kinesis";
-import { Function, type StackContext, use } from "sst/constructs";
+import { Function as LambdaFunction, type StackContext, use } from "sst/constructs";
 import { consumeStream } from "./lib/stream-consumer.js";
 import { Storage } from "./Storage.js";
 
@@ -50,7 +50,7 @@ export function Ingest({ stack, app }: StackContext) {
     },
   });
 
-  const validate = new Function(stack, "Validate", {
+  const validate = new LambdaFunction(stack, "Validate", {
     handler: "packages/functions/src/lambda/validate.handler",
     timeout: 60,
     environment: { VALIDATED_STREAM: validated.streamName, QUARANTINE_TABLE: storage.quarantine.tableName },
@@ -59,7 +59,7 @@ export function Ingest({ stack, app }: StackContext) {
   storage.quarantine.grantReadWriteData(validate);
   consumeStream(stack, validate, raw, storage.deadLetters);
 
-  const store = new Function(stack, "Store", {
+  const store = new LambdaFunction(stack, "Store", {
     handler: "packages/functions/src/lambda/store.handler",
     timeout: 60,
     environment: {

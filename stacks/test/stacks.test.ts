@@ -24,7 +24,9 @@ async function synth(stage: string): Promise<App> {
   return app;
 }
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are asserted field by field.
+type Props = Record<string, any>;
+type Resources = Record<string, { Type: string; Properties: Props }>;
 let templates: Record<string, Template>;
 
 beforeAll(async () => {
@@ -34,7 +36,7 @@ beforeAll(async () => {
   );
 }, 180_000);
 
-const all = (type: string): Array<Record<string, any>> =>
+const all = (type: string): Props[] =>
   Object.values(templates).flatMap((t) =>
     Object.values(t.findResources(type) as Resources).map((r) => r.Properties),
   );
