@@ -25,8 +25,8 @@ type Values = Record<string, unknown> | undefined;
 export function fakeDynamoDb() {
   const tables = new Map<string, Map<string, Item>>();
   const table = (name: string) => {
-    let rows = tables.get(name);
-    if (!rows) tables.set(name, (rows = new Map()));
+    const rows = tables.get(name) ?? new Map<string, Item>();
+    tables.set(name, rows);
     return rows;
   };
   const keyOf = (item: Item) => `${String(item.pk)}\u0000${String(item.sk ?? "")}`;
