@@ -6,6 +6,7 @@ export * from "./adapters/iot-alert-publisher.js";
 export * from "./adapters/iot-data-shadow-gateway.js";
 export * from "./adapters/kinesis-producer.js";
 export * from "./adapters/sns-alert-publisher.js";
+export * from "./adapters/timestream-telemetry-query.js";
 export * from "./adapters/timestream-telemetry-store.js";
 export * from "./alerts/alerts-handler.js";
 export * from "./batch-response.js";

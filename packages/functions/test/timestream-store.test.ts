@@ -69,6 +69,9 @@ describe("TimestreamTelemetryStore (mocked Timestream)", () => {
         { Name: "cartridges.cola", Value: "50", Type: "DOUBLE" },
         { Name: "state", Value: "idle", Type: "VARCHAR" },
         { Name: "seq", Value: "1", Type: "BIGINT" },
+        { Name: "receivedAt", Value: "1764297001500", Type: "BIGINT" },
+        { Name: "messageId", Value: "m1", Type: "VARCHAR" },
+        { Name: "faults", Value: "[]", Type: "VARCHAR" },
       ],
     });
   });

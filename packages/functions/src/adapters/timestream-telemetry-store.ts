@@ -28,7 +28,8 @@ export interface TimestreamStoreOptions {
 
 /**
  * One multi-measure record per message: dimensions thing and type, the device time, every numeric
- * reading as DOUBLE plus `state` and `seq`, and the receive time as the version — so a replay of
+ * reading as DOUBLE plus `state`, `seq`, `receivedAt`, `messageId` and `faults`, and the receive
+ * time as the version — so a replay of
  * the same message is identical and Timestream takes it without a second row.
  */
 export function timestreamRecord(record: TelemetryRecord): _Record {
@@ -37,8 +38,12 @@ export function timestreamRecord(record: TelemetryRecord): _Record {
     Value: String(value),
     Type: "DOUBLE",
   }));
+  // Enough to give back the whole record (TimestreamTelemetryQuery.latest).
   measures.push({ Name: "state", Value: record.metrics.state, Type: "VARCHAR" });
   measures.push({ Name: "seq", Value: String(record.seq), Type: "BIGINT" });
+  measures.push({ Name: "receivedAt", Value: String(record.receivedAt), Type: "BIGINT" });
+  measures.push({ Name: "messageId", Value: record.messageId, Type: "VARCHAR" });
+  measures.push({ Name: "faults", Value: JSON.stringify(record.faults), Type: "VARCHAR" });
   return {
     Dimensions: [
       { Name: "thing", Value: record.thing },
