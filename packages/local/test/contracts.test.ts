@@ -1,3 +1,4 @@
+import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import {
   describeAlertPublisherContract,
   describeAlertStoreContract,
@@ -5,10 +6,12 @@ import {
   describeCountersContract,
   describeDeadLetterQueueContract,
   describeQuarantineContract,
+  describeShadowGatewayContract,
   describeTelemetryStoreContract,
   describeThingRegistryContract,
   type PublishedAlert,
 } from "@fleetline/core/contract";
+import { IotDataShadowGateway } from "@fleetline/functions";
 import mqtt from "mqtt";
 import { DuckDbAlertStore } from "../src/adapters/duckdb-alert-store.js";
 import { DuckDbCommandLedger } from "../src/adapters/duckdb-command-ledger.js";
@@ -19,7 +22,7 @@ import { MqttAlertPublisher } from "../src/adapters/mqtt-alert-publisher.js";
 import { LocalQueues } from "../src/queues/local-queues.js";
 import { DeviceRegistry } from "../src/registry/device-registry.js";
 import { Database } from "../src/state/database.js";
-import { startBroker, waitFor } from "./helpers.js";
+import { startBroker, startRuntime, waitFor } from "./helpers.js";
 
 async function withDb<T>(open: (db: Database) => Promise<T>) {
   const db = await Database.open(":memory:");
@@ -73,6 +76,22 @@ describeAlertPublisherContract("MqttAlertPublisher (local broker)", async () => 
     close: async () => {
       await observer.endAsync();
       await fixture.close();
+    },
+  };
+});
+
+describeShadowGatewayContract("IotDataShadowGateway (local IoT Data Plane REST API)", async () => {
+  const runtime = await startRuntime();
+  const client = new IoTDataPlaneClient({
+    endpoint: runtime.http.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  return {
+    shadows: new IotDataShadowGateway(client),
+    close: async () => {
+      client.destroy();
+      await runtime.stop();
     },
   };
 });
