@@ -1,4 +1,4 @@
-import type { Aedes } from "aedes";
+import type { Aedes, AedesPublishPacket } from "aedes";
 import type { InboundMessage, MessageSource } from "../rules/message-source.js";
 
 /** Publisher ids travel on the aedes packet under this key (set when the publish is authorized). */
@@ -11,20 +11,21 @@ export const PUBLISHER_KEY = "clientId";
 export class EmbeddedSource implements MessageSource {
   private readonly subscriptions: Array<{
     filter: string;
-    deliver: (packet: unknown, done: () => void) => void;
+    deliver: (packet: AedesPublishPacket, done: () => void) => void;
   }> = [];
 
   constructor(private readonly aedes: Aedes) {}
 
   subscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void> {
-    const deliver = (packet: unknown, done: () => void) => {
-      const { topic, payload } = packet as { topic: string; payload: Buffer };
-      const clientId = (packet as Record<string, unknown>)[PUBLISHER_KEY];
+    const deliver = (packet: AedesPublishPacket, done: () => void) => {
+      const { topic } = packet;
+      const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+      const clientId = (packet as unknown as Record<string, unknown>)[PUBLISHER_KEY];
       // The engine reports its own failures (error action); a throw here must not stall the broker.
       handler({ topic, payload, clientId: typeof clientId === "string" ? clientId : "n/a" }).then(done, done);
     };
     this.subscriptions.push({ filter, deliver });
-    return new Promise((resolve) => this.aedes.subscribe(filter, deliver as never, () => resolve()));
+    return new Promise((resolve) => this.aedes.subscribe(filter, deliver, () => resolve()));
   }
 
   /**
@@ -48,7 +49,7 @@ export class EmbeddedSource implements MessageSource {
     await Promise.all(
       this.subscriptions.map(
         ({ filter, deliver }) =>
-          new Promise<void>((resolve) => this.aedes.unsubscribe(filter, deliver as never, () => resolve())),
+          new Promise<void>((resolve) => this.aedes.unsubscribe(filter, deliver, () => resolve())),
       ),
     );
   }
