@@ -39,26 +39,18 @@ export interface FleetSummary {
  * deltas (maintenance mode, locked flavors, dock) and reporting its new state back.
  */
 export class LiveFleet {
-  private readonly clients = new Map<string, DeviceClient>();
-  private simulation: Simulation;
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly fleet: SimulatedDevice[],
-    private readonly options: LiveOptions,
-  ) {
-    this.simulation = this.newSimulation();
-  }
-
-  private newSimulation(): Simulation {
-    const { rateHz, faults } = this.options;
-    return new Simulation(this.fleet, { rateHz, start: Date.now(), faults, live: true });
-  }
+    private readonly clients: Map<string, DeviceClient>,
+    private readonly simulation: Simulation,
+  ) {}
 
   static async start(options: LiveOptions): Promise<LiveFleet> {
     const fleet = planFleet(options);
-    const live = new LiveFleet(fleet, options);
     const transports = await transportsFor(options.target, fleet);
+    const clients = new Map<string, DeviceClient>();
     fleet.forEach((device, i) => {
       const client = new DeviceClient({
         thing: device.thing,
@@ -70,13 +62,15 @@ export class LiveFleet {
         const reported = device.model.applyDesired(desired);
         if (Object.keys(reported).length > 0) void client.reportState(reported).catch(() => undefined);
       });
-      live.clients.set(device.thing, client);
+      clients.set(device.thing, client);
     });
-    const clients = [...live.clients.values()];
-    for (let i = 0; i < clients.length; i += 100)
-      await Promise.all(clients.slice(i, i + 100).map((client) => client.start()));
+    const all = [...clients.values()];
+    for (let i = 0; i < all.length; i += 100)
+      await Promise.all(all.slice(i, i + 100).map((client) => client.start()));
     // The clock starts once the fleet is connected: registering and connecting takes a while.
-    live.simulation = live.newSimulation();
+    const { rateHz, faults } = options;
+    const simulation = new Simulation(fleet, { rateHz, start: Date.now(), faults, live: true });
+    const live = new LiveFleet(fleet, clients, simulation);
     live.timer = setInterval(() => live.tick(), 100);
     return live;
   }

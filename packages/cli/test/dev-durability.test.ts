@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevProcess, fleetline, startDev } from "./dev-process.js";
+import { type DevProcess, FREE_PORTS, fleetline, freestyleTelemetry, startDev } from "./dev-process.js";
 
 let dir: string;
 const running: DevProcess[] = [];
@@ -22,22 +22,6 @@ async function start(args: string[]) {
   const dev = await startDev(args);
   running.push(dev);
   return dev;
-}
-
-function payload(seq: number, ts: number) {
-  return JSON.stringify({
-    v: 1,
-    seq,
-    ts,
-    metrics: {
-      cabinetTempC: 4,
-      co2Kpa: 410,
-      waterKpa: 280,
-      pours: 1,
-      cartridges: { cola: 50 },
-      state: "idle",
-    },
-  });
 }
 
 describe("fleetline dev on a data dir", () => {
@@ -66,7 +50,9 @@ describe("fleetline dev on a data dir", () => {
     const acked = new Set<number>();
     for (let seq = 0; seq < 5000; seq++) {
       client
-        .publishAsync("dt/fleetline/freestyle/fs-burst/telemetry", payload(seq, t0 + seq), { qos: 1 })
+        .publishAsync("dt/fleetline/freestyle/fs-burst/telemetry", freestyleTelemetry(seq, t0 + seq), {
+          qos: 1,
+        })
         .then(
           () => acked.add(seq),
           () => undefined,
@@ -101,19 +87,7 @@ describe("fleetline dev on a data dir", () => {
   it("reports in one line that the data dir is locked by another running instance", async () => {
     const dataDir = join(dir, "locked");
     const holder = await start(["--data-dir", dataDir]);
-    const second = fleetline([
-      "dev",
-      "--data-dir",
-      dataDir,
-      "--mqtt-port",
-      "0",
-      "--ws-port",
-      "0",
-      "--http-port",
-      "0",
-      "--kinesis-port",
-      "0",
-    ]);
+    const second = fleetline(["dev", "--data-dir", dataDir, ...FREE_PORTS]);
     expect(second.code).toBe(1);
     expect(second.err.trim().split("\n")).toEqual([
       expect.stringMatching(/data dir .*locked is in use by another running fleetline/),

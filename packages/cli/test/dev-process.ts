@@ -12,6 +12,33 @@ export interface DevProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Every port of `fleetline dev` on a free one. */
+export const FREE_PORTS = ["--mqtt-port", "0", "--ws-port", "0", "--http-port", "0", "--kinesis-port", "0"];
+
+/** A valid freestyle report, with metric overrides and top-level overrides (faults, v, …). */
+export function freestyleTelemetry(
+  seq: number,
+  ts: number,
+  metrics: Record<string, unknown> = {},
+  overrides: Record<string, unknown> = {},
+): string {
+  return JSON.stringify({
+    v: 1,
+    seq,
+    ts,
+    metrics: {
+      cabinetTempC: 4,
+      co2Kpa: 410,
+      waterKpa: 280,
+      pours: 1,
+      cartridges: { cola: 50 },
+      state: "idle",
+      ...metrics,
+    },
+    ...overrides,
+  });
+}
+
 /** Tests count messages exactly: no simulated devices unless a test asks for them with --devices. */
 function withSimulatorFlag(args: string[]): string[] {
   return args.includes("--devices") ? args : [...args, "--no-simulator"];

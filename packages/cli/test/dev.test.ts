@@ -1,29 +1,6 @@
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevProcess, fleetline, startDev } from "./dev-process.js";
-
-function telemetry(
-  seq: number,
-  ts: number,
-  overrides: Record<string, unknown> = {},
-  metrics: Record<string, unknown> = {},
-) {
-  return JSON.stringify({
-    v: 1,
-    seq,
-    ts,
-    metrics: {
-      cabinetTempC: 4,
-      co2Kpa: 410,
-      waterKpa: 280,
-      pours: 1,
-      cartridges: { cola: 50 },
-      state: "idle",
-      ...metrics,
-    },
-    ...overrides,
-  });
-}
+import { type DevProcess, fleetline, freestyleTelemetry, startDev } from "./dev-process.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: API responses are asserted field by field.
 type Json = any;
@@ -78,7 +55,7 @@ describe("fleetline dev --in-memory", () => {
     const topic = `dt/fleetline/freestyle/${thing}/telemetry`;
     await Promise.all(
       Array.from({ length: 1000 }, (_, seq) =>
-        client.publishAsync(topic, telemetry(seq, t0 + seq), { qos: 1 }),
+        client.publishAsync(topic, freestyleTelemetry(seq, t0 + seq), { qos: 1 }),
       ),
     );
     await client.endAsync();
@@ -110,9 +87,9 @@ describe("fleetline dev --in-memory", () => {
     });
     const topic = `dt/fleetline/freestyle/${thing}/telemetry`;
     await client.publishAsync(topic, "{not json", { qos: 1 });
-    await client.publishAsync(topic, telemetry(2000, Date.now(), {}, { co2Kpa: "high" }), { qos: 1 });
-    await client.publishAsync(topic, telemetry(2001, Date.now(), {}, { humidity: 12 }), { qos: 1 });
-    await client.publishAsync(topic, telemetry(2002, Date.now() + 3_600_000), { qos: 1 });
+    await client.publishAsync(topic, freestyleTelemetry(2000, Date.now(), { co2Kpa: "high" }), { qos: 1 });
+    await client.publishAsync(topic, freestyleTelemetry(2001, Date.now(), { humidity: 12 }), { qos: 1 });
+    await client.publishAsync(topic, freestyleTelemetry(2002, Date.now() + 3_600_000), { qos: 1 });
     await client.endAsync();
     const rejected = await until(async () => {
       const { body } = await getJson(`${dev.http}/api/rejected?limit=10`);

@@ -1,4 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Logger } from "@aws-lambda-powertools/logger";
 import type { BatchOutcome, StreamInput } from "@fleetline/core";
 import type {
   Context,
@@ -35,4 +36,25 @@ export function partialResponse(
     processor,
     { context, processInParallel: false },
   );
+}
+
+/**
+ * A Kinesis-triggered Lambda around one batch use case: decode the records, run it, log what will
+ * be retried, answer with the partial batch response. Counting failures are logged, never thrown.
+ */
+export function streamHandler<P extends { onCounterError?: (error: unknown) => void }>(
+  useCase: (inputs: StreamInput[], ports: P) => Promise<BatchOutcome>,
+  ports: P,
+  logger: Logger,
+) {
+  const withLogs: P = {
+    ...ports,
+    onCounterError: (error: unknown) => logger.warn("counters not updated", { error: error as Error }),
+  };
+  return async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
+    const outcome = await useCase(inputsOf(event), withLogs);
+    for (const [id, error] of outcome.failed)
+      logger.warn("record will be retried", { sequenceNumber: id, error });
+    return partialResponse(event, context, outcome);
+  };
 }
