@@ -6,12 +6,21 @@ export interface RegisteredThing {
   createdAt: number;
 }
 
+/**
+ * What a registered device connects with, shown once: a token on the local broker; on AWS IoT
+ * Core, which has no tokens, an X.509 certificate and its private key.
+ */
+export type DeviceCredential =
+  | { token: string }
+  | { certificateArn: string; certificatePem: string; privateKey: string };
+
 /** The things that may connect (the AWS IoT thing registry; a local registry with tokens). */
 export interface ThingRegistry {
   /** Registers a thing and returns its credential. Throws CONFLICT if it exists. */
-  register(thing: string, type: DeviceType, now?: number): Promise<RegisteredThing & { token: string }>;
-  /** Deletes a thing and revokes its credential; false if there was none. */
+  register(thing: string, type: DeviceType, now?: number): Promise<RegisteredThing & DeviceCredential>;
+  /** Deletes a thing and revokes its credentials; false if there was none. */
   remove(thing: string): Promise<boolean>;
-  get(thing: string): RegisteredThing | undefined;
-  list(): RegisteredThing[];
+  get(thing: string): Promise<RegisteredThing | undefined>;
+  /** Every registered thing, by name. */
+  list(): Promise<RegisteredThing[]>;
 }

@@ -1,8 +1,13 @@
-import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  dispatch,
+  encodeResponse,
+  errorResponse,
+  HttpError,
+  type Response,
+  type Router,
+} from "@fleetline/api";
 import { closeServer, listen } from "../net/listen.js";
-import { errorResponse, HttpError } from "./http-error.js";
-import type { Request, Response, Router } from "./router.js";
 import { staticFile } from "./static-files.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -36,16 +41,15 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function authorized(request: IncomingMessage, token: string): boolean {
-  const given = Buffer.from((request.headers.authorization ?? "").replace(/^Bearer\s+/i, ""));
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 /** The runtime's HTTP server: JSON in, JSON out, errors as `{ error: { code, message } }`. */
 export class HttpServer {
   private readonly server: Server;
   port = 0;
+
+  /** The routes this server answers (the same router can sit behind API Gateway). */
+  get router(): Router {
+    return this.options.router;
+  }
 
   constructor(private readonly options: HttpServerOptions) {
     this.server = createServer((request, response) => void this.handle(request, response));
@@ -67,63 +71,30 @@ export class HttpServer {
   private async handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
     const url = new URL(incoming.url ?? "/", "http://localhost");
     const method = incoming.method ?? "GET";
-    let response: Response;
+    const isApi = ["/api/", "/things/", "/topics/"].some((prefix) => url.pathname.startsWith(prefix));
     try {
-      if (
-        this.options.apiToken &&
-        url.pathname !== "/healthz" &&
-        !authorized(incoming, this.options.apiToken)
-      ) {
-        throw new HttpError(401, "UNAUTHORIZED", "send Authorization: Bearer <api token>");
-      }
-      const isApi =
-        url.pathname.startsWith("/api/") ||
-        url.pathname.startsWith("/things/") ||
-        url.pathname.startsWith("/topics/") ||
-        url.pathname === "/healthz";
-      if (this.options.staticDir && method === "GET" && !isApi) {
+      // The dashboard's files are public; what they show comes from the API, behind the token.
+      if (this.options.staticDir && method === "GET" && !isApi && url.pathname !== "/healthz") {
         this.send(outgoing, await staticFile(this.options.staticDir, url.pathname));
         return;
       }
-      const { handler, params } = this.options.router.match(method, url.pathname);
       const rawBody = method === "GET" || method === "HEAD" ? Buffer.alloc(0) : await readBody(incoming);
-      let body: unknown;
-      const type = incoming.headers["content-type"] ?? "";
-      if (rawBody.length > 0 && (type === "" || type.includes("json"))) {
-        try {
-          body = JSON.parse(rawBody.toString("utf8"));
-        } catch {
-          // Routes that need JSON say so; the shadow routes answer with the AWS error instead.
-          body = undefined;
-        }
-      }
-      const request: Request = {
-        method,
-        path: url.pathname,
-        params,
-        query: url.searchParams,
-        headers: incoming.headers,
-        body,
-        rawBody,
-      };
-      response = await handler(request);
+      const response = await dispatch(
+        this.options.router,
+        { method, path: url.pathname, query: url.searchParams, headers: incoming.headers, rawBody },
+        {
+          ...(this.options.apiToken ? { apiToken: this.options.apiToken } : {}),
+          ...(this.options.onError ? { onError: this.options.onError } : {}),
+        },
+      );
+      this.send(outgoing, response);
     } catch (error) {
-      const { status, body } = errorResponse(error);
-      if (status >= 500) this.options.onError?.(error, { method, path: url.pathname });
-      response = { status, body };
+      this.send(outgoing, errorResponse(error));
     }
-    this.send(outgoing, response);
   }
 
   private send(outgoing: ServerResponse, response: Response): void {
-    const headers: Record<string, string> = { ...response.headers };
-    let payload: string | Buffer = "";
-    if (Buffer.isBuffer(response.body)) {
-      payload = response.body;
-    } else if (response.body !== undefined) {
-      payload = JSON.stringify(response.body);
-      headers["content-type"] ??= "application/json";
-    }
+    const { headers, payload } = encodeResponse(response);
     outgoing.writeHead(response.status, headers);
     outgoing.end(payload);
   }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
-import type { Response } from "./router.js";
+import type { Response } from "@fleetline/api";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

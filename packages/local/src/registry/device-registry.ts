@@ -89,12 +89,12 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
     return true;
   }
 
-  get(thing: string): RegisteredThing | undefined {
+  async get(thing: string): Promise<RegisteredThing | undefined> {
     const entry = this.things.get(thing);
     return entry && { thing: entry.thing, type: entry.type, createdAt: entry.createdAt };
   }
 
-  list(): RegisteredThing[] {
+  async list(): Promise<RegisteredThing[]> {
     return [...this.things.values()]
       .map(({ thing, type, createdAt }) => ({ thing, type, createdAt }))
       .sort((a, b) => a.thing.localeCompare(b.thing));

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
+import { queryApiRoutes, Router } from "@fleetline/api";
 import {
   type Clock,
   QUEUES,
@@ -23,12 +24,7 @@ import { DuckDbCounters } from "../adapters/duckdb-counters.js";
 import { DuckDbQuarantine } from "../adapters/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../adapters/duckdb-telemetry-store.js";
 import { MqttAlertPublisher } from "../adapters/mqtt-alert-publisher.js";
-import { alertsRoutes } from "../api/alerts-routes.js";
-import { devicesRoutes } from "../api/devices-routes.js";
-import { pipelineRoutes } from "../api/pipeline-routes.js";
-import { thingsRoutes } from "../api/things-routes.js";
 import { HttpServer } from "../http/http-server.js";
-import { Router } from "../http/router.js";
 import { LOCAL_REGION } from "../kinesis/kinesis-client.js";
 import { dataPlaneRoutes } from "../shadow/data-plane-routes.js";
 import { attachShadowMqtt } from "../shadow/shadow-mqtt.js";
@@ -185,10 +181,7 @@ export class Runtime {
         return result.ok ? result.value : null;
       },
     };
-    pipelineRoutes(router, api);
-    thingsRoutes(router, api);
-    devicesRoutes(router, api);
-    alertsRoutes(router, api);
+    queryApiRoutes(api, router);
   }
 
   /** The one line `fleetline dev` prints when everything is up (SPEC §3). */

@@ -1,5 +1,5 @@
+import type { Request, Response, Router } from "@fleetline/api";
 import type { JsonObject, ShadowErrorDocument } from "@fleetline/core";
-import type { Request, Response, Router } from "../http/router.js";
 import type { MessageSource } from "../rules/message-source.js";
 import type { ShadowService } from "./shadow-service.js";
 

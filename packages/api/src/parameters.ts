@@ -1,5 +1,5 @@
 import { parseDuration, parseInstant } from "@fleetline/core";
-import { badParameter } from "../http/http-error.js";
+import { badParameter } from "./http-error.js";
 
 export function intParameter(
   query: URLSearchParams,

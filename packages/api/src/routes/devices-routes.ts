@@ -1,14 +1,14 @@
 import { type DeviceType, isQueryableMetric } from "@fleetline/core";
-import { badParameter, HttpError } from "../http/http-error.js";
-import type { Router } from "../http/router.js";
-import type { ApiContext } from "./api-context.js";
-import { bucketParameter, instantParameter } from "./parameters.js";
+import type { ApiContext } from "../api-context.js";
+import { badParameter, HttpError } from "../http-error.js";
+import { bucketParameter, instantParameter } from "../parameters.js";
+import type { Router } from "../router.js";
 
 const MAX_POINTS = 10_000;
 const HOUR = 3_600_000;
 
 async function typeOf(api: ApiContext, thing: string): Promise<DeviceType> {
-  const registered = api.registry.get(thing);
+  const registered = await api.registry.get(thing);
   if (registered) return registered.type;
   const latest = await api.telemetry.latest(thing);
   if (latest) return latest.type;
@@ -23,7 +23,7 @@ export function devicesRoutes(router: Router, api: ApiContext): void {
     for (const alert of await api.alerts.list({})) {
       if (alert.status !== "cleared") openAlerts.set(alert.thing, (openAlerts.get(alert.thing) ?? 0) + 1);
     }
-    const things = new Map(api.registry.list().map((t) => [t.thing, t.type]));
+    const things = new Map((await api.registry.list()).map((t) => [t.thing, t.type]));
     for (const summary of summaries.values())
       if (!things.has(summary.thing)) things.set(summary.thing, summary.type);
     const devices = [...things.entries()]
@@ -35,7 +35,7 @@ export function devicesRoutes(router: Router, api: ApiContext): void {
           type,
           lastSeen: summary?.lastSeen ?? null,
           state: summary?.state ?? null,
-          openAlerts: 0,
+          openAlerts: openAlerts.get(thing) ?? 0,
         };
       });
     return { status: 200, body: devices };
@@ -50,7 +50,7 @@ export function devicesRoutes(router: Router, api: ApiContext): void {
       body: {
         thing,
         type,
-        registered: api.registry.get(thing) !== undefined,
+        registered: (await api.registry.get(thing)) !== undefined,
         lastSeen: latest?.receivedAt ?? null,
         seq: latest?.seq ?? null,
         ts: latest?.ts ?? null,

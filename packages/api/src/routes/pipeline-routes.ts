@@ -1,6 +1,6 @@
-import type { Router } from "../http/router.js";
-import type { ApiContext } from "./api-context.js";
-import { intParameter } from "./parameters.js";
+import type { ApiContext } from "../api-context.js";
+import { intParameter } from "../parameters.js";
+import type { Router } from "../router.js";
 
 /** `/healthz`, `/api/info`, `/api/stats`, `/api/rejected` (SPEC §3–4). */
 export function pipelineRoutes(router: Router, api: ApiContext): void {

@@ -1,9 +1,12 @@
 import { isDeviceType, isThingName } from "@fleetline/core";
-import { badParameter, HttpError } from "../http/http-error.js";
-import type { Router } from "../http/router.js";
-import type { ApiContext } from "./api-context.js";
+import type { ApiContext } from "../api-context.js";
+import { badParameter, HttpError } from "../http-error.js";
+import type { Router } from "../router.js";
 
-/** Device registration (SPEC §4): `POST|GET /api/things`, `DELETE /api/things/{thing}`. */
+/**
+ * Device registration (SPEC §4): `POST|GET /api/things`, `DELETE /api/things/{thing}`. The 201
+ * carries the credential once: a token locally, a certificate and private key on AWS IoT.
+ */
 export function thingsRoutes(router: Router, api: ApiContext): void {
   router.add("POST", "/api/things", async (request) => {
     const body = request.body as { thing?: unknown; type?: unknown } | undefined;
@@ -11,10 +14,10 @@ export function thingsRoutes(router: Router, api: ApiContext): void {
       throw new HttpError(400, "INVALID_BODY", 'send JSON { "thing", "type" }');
     if (!isThingName(body.thing)) throw badParameter("thing", "must match [A-Za-z0-9_-]{1,64}");
     if (!isDeviceType(body.type)) throw badParameter("type", 'must be "freestyle" or "robot"');
-    const created = await api.registry.register(body.thing, body.type, api.clock.now());
-    return { status: 201, body: { thing: created.thing, type: created.type, token: created.token } };
+    const { createdAt: _, ...created } = await api.registry.register(body.thing, body.type, api.clock.now());
+    return { status: 201, body: created };
   });
-  router.add("GET", "/api/things", () => ({ status: 200, body: api.registry.list() }));
+  router.add("GET", "/api/things", async () => ({ status: 200, body: await api.registry.list() }));
   router.add("DELETE", "/api/things/:thing", async (request) => {
     const thing = request.params.thing as string;
     if (!(await api.registry.remove(thing))) throw new HttpError(404, "NOT_FOUND", `no thing named ${thing}`);

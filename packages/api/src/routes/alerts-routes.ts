@@ -1,7 +1,7 @@
 import { ALERT_STATUSES, type AlertRecord } from "@fleetline/core";
-import { badParameter, HttpError } from "../http/http-error.js";
-import type { Router } from "../http/router.js";
-import type { ApiContext } from "./api-context.js";
+import type { ApiContext } from "../api-context.js";
+import { badParameter, HttpError } from "../http-error.js";
+import type { Router } from "../router.js";
 
 /** Alarms and commands (SPEC §4): `/api/alerts`, `POST /api/alerts/{id}/ack`, `/api/commands`. */
 export function alertsRoutes(router: Router, api: ApiContext): void {

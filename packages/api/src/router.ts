@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import { HttpError } from "./http-error.js";
 
 export interface Request {
@@ -6,7 +5,8 @@ export interface Request {
   path: string;
   params: Record<string, string>;
   query: URLSearchParams;
-  headers: IncomingMessage["headers"];
+  /** Lower-case names, as Node and API Gateway (payload 2.0) both give them. */
+  headers: Record<string, string | string[] | undefined>;
   /** The parsed JSON body (POST/PUT), or undefined. */
   body: unknown;
   rawBody: Buffer;
