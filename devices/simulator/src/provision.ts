@@ -1,13 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  AttachPolicyCommand,
-  AttachThingPrincipalCommand,
-  CreateKeysAndCertificateCommand,
-  CreateThingCommand,
-  type IoTClient,
-  ResourceAlreadyExistsException,
-} from "@aws-sdk/client-iot";
+import type { DeviceType } from "@fleetline/core";
 import type { FaultProfile } from "./chaos.js";
 import { certFiles } from "./credentials.js";
 import { type FleetType, planFleet } from "./fleet.js";
@@ -16,8 +9,6 @@ export interface ProvisionOptions {
   things: number;
   type: FleetType;
   prefix: string;
-  /** The IoT policy the Devices stack created, attached to every certificate. */
-  policyName: string;
   out: string;
 }
 
@@ -27,13 +18,26 @@ export interface ProvisionedThing {
   certificateArn: string;
 }
 
+interface Certificate {
+  certificateArn: string;
+  certificatePem: string;
+  privateKey: string;
+}
+
+/** What provisioning needs of the AWS IoT registry (`IotThingRegistry` of @fleetline/functions). */
+export interface CertificateRegistry {
+  /** Creates the thing and its certificate; throws CONFLICT when the thing exists. */
+  register(thing: string, type: DeviceType): Promise<Certificate>;
+  issueCertificate(thing: string): Promise<Certificate>;
+}
+
 /**
- * Creates the simulator's things in AWS IoT Core — thing (with its `type` attribute, which the IoT
- * policy reads), an active certificate, the policy and thing attachments — and writes each
- * certificate and key where `fleetline simulate --target aws --certs DIR` reads them.
+ * Creates the simulator's things in AWS IoT Core through the registry — thing with its `type`
+ * attribute (which the IoT policy reads), an active certificate with the device policy — and writes
+ * each certificate and key where `fleetline simulate --target aws --certs DIR` reads them.
  */
 export async function provisionThings(
-  iot: IoTClient,
+  registry: CertificateRegistry,
   options: ProvisionOptions,
 ): Promise<ProvisionedThing[]> {
   const faults: FaultProfile = "none";
@@ -46,25 +50,18 @@ export async function provisionThings(
   });
   const provisioned: ProvisionedThing[] = [];
   for (const device of fleet) {
+    let certificate: Certificate;
     try {
-      await iot.send(
-        new CreateThingCommand({
-          thingName: device.thing,
-          attributePayload: { attributes: { type: device.type } },
-        }),
-      );
+      certificate = await registry.register(device.thing, device.type);
     } catch (error) {
       // Re-running provision adds a certificate to an existing thing.
-      if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+      if ((error as { code?: string }).code !== "CONFLICT") throw error;
+      certificate = await registry.issueCertificate(device.thing);
     }
-    const created = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
-    const certificateArn = created.certificateArn as string;
-    await iot.send(new AttachPolicyCommand({ policyName: options.policyName, target: certificateArn }));
-    await iot.send(new AttachThingPrincipalCommand({ thingName: device.thing, principal: certificateArn }));
     const files = certFiles(options.out, device.thing);
-    await writeFile(files.certPath, created.certificatePem ?? "");
-    await writeFile(files.keyPath, created.keyPair?.PrivateKey ?? "", { mode: 0o600 });
-    provisioned.push({ thing: device.thing, type: device.type, certificateArn });
+    await writeFile(files.certPath, certificate.certificatePem);
+    await writeFile(files.keyPath, certificate.privateKey, { mode: 0o600 });
+    provisioned.push({ thing: device.thing, type: device.type, certificateArn: certificate.certificateArn });
   }
   await writeFile(join(options.out, "things.json"), `${JSON.stringify(provisioned, null, 2)}\n`);
   return provisioned;

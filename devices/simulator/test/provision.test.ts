@@ -6,13 +6,21 @@ import {
   AttachThingPrincipalCommand,
   CreateKeysAndCertificateCommand,
   CreateThingCommand,
+  DescribeThingCommand,
   IoTClient,
-  ResourceAlreadyExistsException,
+  ResourceNotFoundException,
 } from "@aws-sdk/client-iot";
+import { IotThingRegistry } from "@fleetline/functions";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { missingCertificate } from "../src/credentials.js";
 import { provisionThings } from "../src/provision.js";
+
+const registry = () =>
+  new IotThingRegistry(new IoTClient({ region: "eu-west-1" }), {
+    fleet: "prod-fleetline",
+    policyName: "prod-fleetline-devices",
+  });
 
 const iot = mockClient(IoTClient);
 let out: string;
@@ -21,6 +29,7 @@ beforeEach(async () => {
   iot.reset();
   out = await mkdtemp(join(tmpdir(), "fleetline-provision-"));
   let n = 0;
+  iot.on(DescribeThingCommand).rejects(new ResourceNotFoundException({ message: "no thing", $metadata: {} }));
   iot.on(CreateThingCommand).resolves({});
   iot.on(CreateKeysAndCertificateCommand).callsFake(() => {
     n += 1;
@@ -40,23 +49,27 @@ afterEach(async () => {
 
 describe("provisionThings", () => {
   it("creates each thing with its type, an active certificate, the policy and the attachment, and writes the files", async () => {
-    const provisioned = await provisionThings(new IoTClient({ region: "eu-west-1" }), {
-      things: 2,
-      type: "mixed",
-      prefix: "sim",
-      policyName: "fleetline-devices-prod",
-      out,
-    });
+    const provisioned = await provisionThings(registry(), { things: 2, type: "mixed", prefix: "sim", out });
     expect(provisioned.map((p) => p.thing)).toEqual(["sim-fs-0001", "sim-rb-0002"]);
     expect(iot.commandCalls(CreateThingCommand).map((c) => c.args[0].input)).toEqual([
-      { thingName: "sim-fs-0001", attributePayload: { attributes: { type: "freestyle" } } },
-      { thingName: "sim-rb-0002", attributePayload: { attributes: { type: "robot" } } },
+      {
+        thingName: "sim-fs-0001",
+        attributePayload: {
+          attributes: { type: "freestyle", fleet: "prod-fleetline", createdAt: expect.any(String) },
+        },
+      },
+      {
+        thingName: "sim-rb-0002",
+        attributePayload: {
+          attributes: { type: "robot", fleet: "prod-fleetline", createdAt: expect.any(String) },
+        },
+      },
     ]);
     expect(iot.commandCalls(CreateKeysAndCertificateCommand)[0]?.args[0].input).toEqual({
       setAsActive: true,
     });
     expect(iot.commandCalls(AttachPolicyCommand)[1]?.args[0].input).toEqual({
-      policyName: "fleetline-devices-prod",
+      policyName: "prod-fleetline-devices",
       target: "arn:aws:iot:eu-west-1:123456789012:cert/c2",
     });
     expect(iot.commandCalls(AttachThingPrincipalCommand)[0]?.args[0].input).toEqual({
@@ -70,21 +83,9 @@ describe("provisionThings", () => {
   });
 
   it("adds a certificate to a thing that already exists", async () => {
-    iot.on(CreateThingCommand).rejects(
-      new ResourceAlreadyExistsException({
-        message: "exists",
-        $metadata: {},
-        resourceId: "x",
-        resourceArn: "y",
-      }),
-    );
-    const provisioned = await provisionThings(new IoTClient({ region: "eu-west-1" }), {
-      things: 1,
-      type: "robot",
-      prefix: "lab",
-      policyName: "p",
-      out,
-    });
+    iot.on(DescribeThingCommand).resolves({ thingName: "lab-rb-0001", attributes: { type: "robot" } });
+    const provisioned = await provisionThings(registry(), { things: 1, type: "robot", prefix: "lab", out });
+    expect(iot.commandCalls(CreateThingCommand)).toHaveLength(0);
     expect(provisioned).toEqual([
       { thing: "lab-rb-0001", type: "robot", certificateArn: "arn:aws:iot:eu-west-1:123456789012:cert/c1" },
     ]);

@@ -156,6 +156,9 @@ describe("fleetline simulate against fleetline dev", () => {
         ],
         "certificate file",
       ],
+      [["provision", "--things", "2", "--out", ".tmp/certs", "--stage", "Prod"], "--stage must be"],
+      [["provision", "--things", "0", "--out", ".tmp/certs"], "--things"],
+      [["provision", "--things", "2"], "--out DIR is required"],
     ] as const) {
       const result = fleetline([...args]);
       expect(result.code, args.join(" ")).toBe(2);

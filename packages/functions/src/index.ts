@@ -4,6 +4,7 @@ export * from "./adapters/dynamodb-command-ledger.js";
 export * from "./adapters/dynamodb-quarantine.js";
 export * from "./adapters/iot-alert-publisher.js";
 export * from "./adapters/iot-data-shadow-gateway.js";
+export * from "./adapters/iot-thing-registry.js";
 export * from "./adapters/kinesis-producer.js";
 export * from "./adapters/sns-alert-publisher.js";
 export * from "./adapters/timestream-telemetry-query.js";

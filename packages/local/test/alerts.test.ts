@@ -82,6 +82,8 @@ describe("alerts and shadow writeback through the pipeline", () => {
       status: "open",
       occurrences: 20,
     });
+    const fleet = (await api("/api/devices")).body as Array<{ thing: string; openAlerts: number }>;
+    expect(fleet.find((d) => d.thing === thing)?.openAlerts).toBe(1);
     await waitFor(() => deltas.length > 0 && alerts.length > 0, "the alert and the delta");
     expect(alerts).toEqual([expect.objectContaining({ code: "COOLING_FAILURE", status: "open" })]);
     expect(deltas).toEqual([{ mode: "maintenance" }]);
@@ -114,6 +116,8 @@ describe("alerts and shadow writeback through the pipeline", () => {
     });
     expect((await api(`/api/alerts?thing=${thing}&status=cleared`)).body).toHaveLength(1);
     expect((await api(`/api/devices/${thing}`)).body.openAlerts).toEqual([]);
+    const after = (await api("/api/devices")).body as Array<{ thing: string; openAlerts: number }>;
+    expect(after.find((d) => d.thing === thing)?.openAlerts).toBe(0);
     expect(deltas).toHaveLength(1);
     await client.endAsync();
   });

@@ -14,6 +14,7 @@ export async function provisionCommand(args: string[], io: Io): Promise<number> 
       out: { type: "string" },
       type: { type: "string" },
       prefix: { type: "string" },
+      stage: { type: "string" },
       policy: { type: "string" },
       region: { type: "string" },
     },
@@ -27,19 +28,28 @@ export async function provisionCommand(args: string[], io: Io): Promise<number> 
   const type = (values.type ?? "mixed") as FleetType;
   if (!["freestyle", "robot", "mixed"].includes(type))
     throw new UsageError(`--type must be freestyle, robot or mixed, got "${type}"`);
-  const policyName = values.policy ?? "fleetline-devices";
-  const [{ IoTClient }, { provisionThings }] = await Promise.all([
+  const stage = values.stage ?? "prod";
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage))
+    throw new UsageError(
+      `--stage must be the deployed stage's name (lowercase, digits, dashes), got "${stage}"`,
+    );
+  const [{ IoTClient }, { IotThingRegistry }, { provisionThings }] = await Promise.all([
     import("@aws-sdk/client-iot"),
+    import("@fleetline/functions"),
     import("@fleetline/simulator"),
   ]);
   const iot = new IoTClient(values.region ? { region: values.region } : {});
   try {
     await mkdir(values.out, { recursive: true });
-    const provisioned = await provisionThings(iot, {
+    // The names the stage's stacks gave its fleet and device policy.
+    const registry = new IotThingRegistry(iot, {
+      fleet: `${stage}-fleetline`,
+      policyName: values.policy ?? `${stage}-fleetline-devices`,
+    });
+    const provisioned = await provisionThings(registry, {
       things,
       type,
       prefix: values.prefix ?? "sim",
-      policyName,
       out: values.out,
     });
     io.stdout(`provisioned ${provisioned.length} things; certificates in ${values.out}\n`);
