@@ -1,0 +1,93 @@
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { DeadLetter, DeadLetterQueue } from "@fleetline/core";
+
+const MAX_SCAN = 1000;
+
+function parse(body: string | undefined): unknown {
+  try {
+    return JSON.parse(body ?? "");
+  } catch {
+    return body ?? "";
+  }
+}
+
+/**
+ * The dead-letter queue on SQS, where the event-source mappings send what they gave up on. Listing
+ * peeks (visibility timeout 0, so nothing is hidden from a redrive) and sorts by sent time, since
+ * a standard queue keeps no order; deleting uses the newest receipt handle, as SQS requires.
+ */
+export class SqsDeadLetterQueue implements DeadLetterQueue {
+  private readonly receipts = new Map<string, string>();
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(body: unknown): Promise<string> {
+    const sent = await this.sqs.send(
+      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(body) }),
+    );
+    return sent.MessageId as string;
+  }
+
+  async list(limit: number): Promise<DeadLetter[]> {
+    const seen = new Map<string, DeadLetter>();
+    let emptyReceives = 0;
+    // A receive samples some servers only: keep going until a few come back with nothing new.
+    while (seen.size < Math.min(limit, MAX_SCAN) && emptyReceives < 3) {
+      const { Messages = [] } = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.queueUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 0,
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ["SentTimestamp"],
+        }),
+      );
+      let fresh = 0;
+      for (const message of Messages) {
+        const messageId = message.MessageId as string;
+        this.receipts.set(messageId, message.ReceiptHandle as string);
+        if (seen.has(messageId)) continue;
+        fresh += 1;
+        seen.set(messageId, {
+          messageId,
+          body: parse(message.Body),
+          sentAt: Number(message.Attributes?.SentTimestamp ?? 0),
+        });
+      }
+      emptyReceives = fresh === 0 ? emptyReceives + 1 : 0;
+    }
+    return [...seen.values()].sort((a, b) => a.sentAt - b.sentAt).slice(0, limit);
+  }
+
+  async count(): Promise<number> {
+    const { Attributes = {} } = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.queueUrl,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
+    );
+    return (
+      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  }
+
+  async delete(messageId: string): Promise<void> {
+    // Only the newest receipt handle deletes: peek again for it.
+    this.receipts.delete(messageId);
+    await this.list(MAX_SCAN);
+    const receipt = this.receipts.get(messageId);
+    if (receipt === undefined) return;
+    await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receipt }));
+    this.receipts.delete(messageId);
+  }
+}

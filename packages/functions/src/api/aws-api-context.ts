@@ -1,0 +1,87 @@
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { IoTClient } from "@aws-sdk/client-iot";
+import type { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { ApiContext } from "@fleetline/api";
+import { type Clock, type JsonObject, systemClock } from "@fleetline/core";
+import { CloudWatchCounters } from "../adapters/cloudwatch-counters.js";
+import { DynamoDbAlertStore } from "../adapters/dynamodb-alert-store.js";
+import { DynamoDbCommandLedger } from "../adapters/dynamodb-command-ledger.js";
+import { DynamoDbQuarantine } from "../adapters/dynamodb-quarantine.js";
+import { IotDataAlertPublisher } from "../adapters/iot-alert-publisher.js";
+import { IotDataShadowGateway } from "../adapters/iot-data-shadow-gateway.js";
+import { IotThingRegistry } from "../adapters/iot-thing-registry.js";
+import { FanOutAlertPublisher, SnsAlertPublisher } from "../adapters/sns-alert-publisher.js";
+import { SqsDeadLetterQueue } from "../adapters/sqs-dead-letter-queue.js";
+import { TimestreamTelemetryQuery } from "../adapters/timestream-telemetry-query.js";
+
+/** The settings the Dashboard stack gives the API function. */
+export const API_SETTINGS = [
+  "FLEETLINE_STAGE",
+  "FLEETLINE_VERSION",
+  "AWS_REGION",
+  "TIMESTREAM_DATABASE",
+  "TIMESTREAM_TABLE",
+  "ALARMS_TABLE",
+  "COMMANDS_TABLE",
+  "QUARANTINE_TABLE",
+  "DEAD_LETTER_QUEUE_URL",
+  "ALERTS_TOPIC_ARN",
+  "IOT_DATA_ENDPOINT",
+  "DEVICE_POLICY",
+] as const;
+
+export type ApiSettings = Record<(typeof API_SETTINGS)[number], string>;
+
+export interface AwsApiClients {
+  documents: DynamoDBDocumentClient;
+  timestream: TimestreamQueryClient;
+  iot: IoTClient;
+  dataPlane: IoTDataPlaneClient;
+  sns: SNSClient;
+  sqs: SQSClient;
+  cloudWatch: CloudWatchClient;
+}
+
+/** The query API's ports on AWS: the same routes as locally, over the deployed services. */
+export function awsApiContext(
+  clients: AwsApiClients,
+  settings: ApiSettings,
+  clock: Clock = systemClock,
+): ApiContext {
+  const shadows = new IotDataShadowGateway(clients.dataPlane);
+  const endpoint = settings.IOT_DATA_ENDPOINT;
+  return {
+    registry: new IotThingRegistry(clients.iot, {
+      fleet: `${settings.FLEETLINE_STAGE}-fleetline`,
+      policyName: settings.DEVICE_POLICY,
+    }),
+    telemetry: new TimestreamTelemetryQuery(
+      clients.timestream,
+      settings.TIMESTREAM_DATABASE,
+      settings.TIMESTREAM_TABLE,
+    ),
+    quarantine: new DynamoDbQuarantine(clients.documents, settings.QUARANTINE_TABLE),
+    counters: new CloudWatchCounters({ stage: settings.FLEETLINE_STAGE, cloudWatch: clients.cloudWatch }),
+    deadLetters: new SqsDeadLetterQueue(clients.sqs, settings.DEAD_LETTER_QUEUE_URL),
+    alerts: new DynamoDbAlertStore(clients.documents, settings.ALARMS_TABLE),
+    ledger: new DynamoDbCommandLedger(clients.documents, settings.COMMANDS_TABLE),
+    publisher: new FanOutAlertPublisher([
+      new IotDataAlertPublisher(clients.dataPlane),
+      new SnsAlertPublisher(clients.sns, settings.ALERTS_TOPIC_ARN),
+    ]),
+    clock,
+    info: {
+      version: settings.FLEETLINE_VERSION,
+      mqttUrl: `mqtts://${endpoint}:8883`,
+      wsUrl: `wss://${endpoint}/mqtt`,
+      kinesisEndpoint: `https://kinesis.${settings.AWS_REGION}.amazonaws.com`,
+      dataPlaneEndpoint: `https://${endpoint}`,
+    },
+    shadow: async (thing) => ((await shadows.get(thing)) as JsonObject | undefined) ?? null,
+    ready: () => true,
+  };
+}

@@ -1,0 +1,39 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { IoTClient } from "@aws-sdk/client-iot";
+import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
+import { apiGatewayHandler, queryApiRoutes } from "@fleetline/api";
+import { Config } from "sst/node/config";
+import { API_SETTINGS, awsApiContext } from "../api/aws-api-context.js";
+import { documents } from "./clients.js";
+import { readConfig } from "./config.js";
+
+const settings = readConfig(API_SETTINGS);
+const logger = new Logger({ serviceName: "api" });
+// The stage's API token, a secret set with `npx sst secrets set API_TOKEN …` and bound by the stack.
+const apiToken = (Config as unknown as Record<string, string>).API_TOKEN as string;
+
+/** The query API on AWS: API Gateway (HTTP API, payload 2.0) → the routes of SPEC §4. */
+export const handler = apiGatewayHandler(
+  queryApiRoutes(
+    awsApiContext(
+      {
+        documents,
+        timestream: new TimestreamQueryClient({}),
+        iot: new IoTClient({}),
+        dataPlane: new IoTDataPlaneClient({ endpoint: `https://${settings.IOT_DATA_ENDPOINT}` }),
+        sns: new SNSClient({}),
+        sqs: new SQSClient({}),
+        cloudWatch: new CloudWatchClient({}),
+      },
+      settings,
+    ),
+  ),
+  {
+    apiToken,
+    onError: (error, request) => logger.error("request failed", { ...request, error: error as Error }),
+  },
+);

@@ -1,0 +1,219 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { SNSClient, PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
+import { QueryCommand, TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
+import type { ApiGatewayHandler } from "@fleetline/api";
+import type { TelemetryRecord } from "@fleetline/core";
+import type { APIGatewayProxyEventV2, Context, KinesisStreamEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CloudWatchCounters } from "../src/adapters/cloudwatch-counters.js";
+import { DynamoDbAlertStore } from "../src/adapters/dynamodb-alert-store.js";
+import { DynamoDbCommandLedger } from "../src/adapters/dynamodb-command-ledger.js";
+import { IotDataAlertPublisher } from "../src/adapters/iot-alert-publisher.js";
+import { IotDataShadowGateway } from "../src/adapters/iot-data-shadow-gateway.js";
+import { createAlertsHandler } from "../src/alerts/alerts-handler.js";
+import { fakeCloudWatch } from "./fake-cloudwatch.js";
+import { fakeDynamoDb } from "./fake-dynamodb.js";
+import { fakeIot } from "./fake-iot.js";
+import { fakeIotDataPlane } from "./fake-iot-data-plane.js";
+import { fakeSqs } from "./fake-sqs.js";
+
+// Every AWS service the API function calls, mocked; the Lambda entry point itself is loaded.
+const dynamo = fakeDynamoDb();
+const iot = fakeIot(["test-fleetline-devices"]);
+const dataPlane = fakeIotDataPlane();
+const sqs = fakeSqs();
+const cloudWatch = fakeCloudWatch();
+const sns = mockClient(SNSClient);
+const timestream = mockClient(TimestreamQueryClient);
+sns.on(SnsPublishCommand).resolves({ MessageId: "sns-1" });
+
+const TOKEN = "flt-test-api-token-0123456789";
+const SETTINGS = {
+  FLEETLINE_STAGE: "test",
+  FLEETLINE_VERSION: "0.1.0",
+  AWS_REGION: "eu-west-1",
+  TIMESTREAM_DATABASE: "test-fleetline",
+  TIMESTREAM_TABLE: "telemetry",
+  ALARMS_TABLE: "alarms",
+  COMMANDS_TABLE: "commands",
+  QUARANTINE_TABLE: "quarantine",
+  DEAD_LETTER_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/test-DeadLetters",
+  ALERTS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:test-fleetline-alerts",
+  IOT_DATA_ENDPOINT: "abc123-ats.iot.eu-west-1.amazonaws.com",
+  DEVICE_POLICY: "test-fleetline-devices",
+  // What SST sets on a function bound to the API_TOKEN secret (and the app's name).
+  SST_APP: "fleetline",
+  SST_STAGE: "test",
+  SST_Secret_value_API_TOKEN: TOKEN,
+};
+let handler: ApiGatewayHandler;
+
+beforeAll(async () => {
+  Object.assign(process.env, SETTINGS);
+  ({ handler } = await import("../src/lambda/api.js"));
+});
+afterAll(() => {
+  for (const name of Object.keys(SETTINGS)) if (name !== "AWS_REGION") delete process.env[name];
+  cloudWatch.restore();
+});
+
+async function call(method: string, path: string, body?: unknown, token = TOKEN) {
+  const [rawPath, query = ""] = path.split("?") as [string, string?];
+  const response = await handler({
+    version: "2.0",
+    routeKey: "$default",
+    rawPath,
+    rawQueryString: query,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    requestContext: { http: { method, path: rawPath } } as APIGatewayProxyEventV2["requestContext"],
+    isBase64Encoded: false,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
+}
+
+const record = (
+  seq: number,
+  faults: Array<{ code: "COOLING_FAILURE"; severity: "critical"; detail: string }>,
+): TelemetryRecord => ({
+  thing: "fs-aws-1",
+  type: "freestyle",
+  seq,
+  ts: 1_764_288_000_000 + seq * 1000,
+  receivedAt: 1_764_288_000_050 + seq * 1000,
+  messageId: `m-${seq}`,
+  metrics: { cabinetTempC: 9, co2Kpa: 400, waterKpa: 280, pours: 0, cartridges: { cola: 50 }, state: "idle" },
+  faults,
+});
+
+/** The alerts function on the same mocked services, fed a Kinesis batch as Lambda would. */
+async function alertsSee(records: TelemetryRecord[]) {
+  const alerts = createAlertsHandler(
+    {
+      alerts: new DynamoDbAlertStore(dynamo.documents, SETTINGS.ALARMS_TABLE),
+      ledger: new DynamoDbCommandLedger(dynamo.documents, SETTINGS.COMMANDS_TABLE),
+      publisher: new IotDataAlertPublisher(dataPlane.client),
+      shadows: new IotDataShadowGateway(dataPlane.client),
+      counters: new CloudWatchCounters({ stage: "test" }),
+      clock: { now: () => 1_764_288_100_000 },
+      newId: () => "alert-1",
+    },
+    new Logger({ logLevel: "SILENT" }),
+  );
+  const event: KinesisStreamEvent = {
+    Records: records.map((r, i) => ({
+      kinesis: {
+        kinesisSchemaVersion: "1.0",
+        partitionKey: r.thing,
+        sequenceNumber: String(i + 1),
+        data: Buffer.from(JSON.stringify(r)).toString("base64"),
+        approximateArrivalTimestamp: r.receivedAt / 1000,
+      },
+      eventSource: "aws:kinesis",
+      eventVersion: "1.0",
+      eventID: `shardId-000000000000:${i + 1}`,
+      eventName: "aws:kinesis:record",
+      invokeIdentityArn: "arn:aws:iam::123456789012:role/alerts",
+      awsRegion: "eu-west-1",
+      eventSourceARN: "arn:aws:kinesis:eu-west-1:123456789012:stream/test-fleetline-validated",
+    })),
+  };
+  return alerts(event, {} as Context);
+}
+
+describe("the query API Lambda (API Gateway event in, mocked AWS services behind)", () => {
+  it("refuses a request without the stage's token and answers /healthz without one", async () => {
+    expect((await call("GET", "/api/stats", undefined, "wrong")).status).toBe(401);
+    expect(await call("GET", "/healthz", undefined, "")).toEqual({ status: 200, body: { status: "ok" } });
+  });
+
+  it("registers a thing in AWS IoT and hands out its certificate once; lists and deletes it", async () => {
+    const created = await call("POST", "/api/things", { thing: "fs-aws-1", type: "freestyle" });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      thing: "fs-aws-1",
+      type: "freestyle",
+      certificateArn: expect.stringMatching(/^arn:aws:iot:.*:cert\//),
+      certificatePem: expect.stringContaining("BEGIN CERTIFICATE"),
+      privateKey: expect.stringContaining("PRIVATE KEY"),
+    });
+    expect((await call("POST", "/api/things", { thing: "fs-aws-1", type: "freestyle" })).status).toBe(409);
+    expect((await call("GET", "/api/things")).body).toEqual([
+      { thing: "fs-aws-1", type: "freestyle", createdAt: expect.any(Number) },
+    ]);
+    expect((await call("POST", "/api/things", { thing: "bad name", type: "robot" })).status).toBe(400);
+    await call("POST", "/api/things", { thing: "rb-gone", type: "robot" });
+    expect((await call("DELETE", "/api/things/rb-gone")).status).toBe(204);
+    expect((await call("DELETE", "/api/things/rb-gone")).status).toBe(404);
+    expect(iot.things.has("rb-gone")).toBe(false);
+  });
+
+  it("shows the alarm the alerts function raised, the device with its open alarm, and acks it", async () => {
+    const cooling = [{ code: "COOLING_FAILURE", severity: "critical", detail: "compressor off" }] as const;
+    await alertsSee([record(1, [...cooling]), record(2, [...cooling])]);
+    const open = await call("GET", "/api/alerts?status=open");
+    expect(open.body).toEqual([
+      expect.objectContaining({ id: "alert-1", thing: "fs-aws-1", code: "COOLING_FAILURE", occurrences: 2 }),
+    ]);
+    timestream.on(QueryCommand).resolves({
+      QueryId: "q",
+      ColumnInfo: ["thing", "type", "last_seen", "state"].map((Name) => ({
+        Name,
+        Type: { ScalarType: "VARCHAR" },
+      })),
+      Rows: [
+        {
+          Data: [
+            { ScalarValue: "fs-aws-1" },
+            { ScalarValue: "freestyle" },
+            { ScalarValue: "1764288002050" },
+            { ScalarValue: "idle" },
+          ],
+        },
+      ],
+    });
+    expect((await call("GET", "/api/devices")).body).toEqual([
+      { thing: "fs-aws-1", type: "freestyle", lastSeen: 1_764_288_002_050, state: "idle", openAlerts: 1 },
+    ]);
+    const acked = await call("POST", "/api/alerts/alert-1/ack");
+    expect(acked).toMatchObject({ status: 200, body: { status: "acked", ackedAt: expect.any(Number) } });
+    expect(dataPlane.published.at(-1)).toMatchObject({
+      topic: "alerts/fleetline/freestyle/fs-aws-1",
+      payload: { id: "alert-1", status: "acked" },
+    });
+    expect(sns.commandCalls(SnsPublishCommand).at(-1)?.args[0].input.TopicArn).toBe(
+      SETTINGS.ALERTS_TOPIC_ARN,
+    );
+    expect((await call("GET", "/api/commands?thing=fs-aws-1")).body).toEqual([
+      expect.objectContaining({ thing: "fs-aws-1", desired: { mode: "maintenance" }, status: "pending" }),
+    ]);
+  });
+
+  it("adds up the counters from CloudWatch and the dead letters from SQS", async () => {
+    cloudWatch.reset();
+    await new CloudWatchCounters({ stage: "test" }).add({ received: 10, valid: 8, rejected: 2, stored: 8 });
+    await new CloudWatchCounters({ stage: "test" }).add({ received: 1, valid: 1, stored: 1 });
+    sqs.messages.push({ id: "dl-1", body: "{}", sentAt: 1 });
+    expect((await call("GET", "/api/stats")).body).toEqual({
+      received: 11,
+      valid: 9,
+      rejected: 2,
+      stored: 9,
+      duplicates: 0,
+      alertsRaised: 0,
+      shadowUpdates: 0,
+      deadLettered: 1,
+    });
+  });
+
+  it("reports its AWS endpoints in /api/info", async () => {
+    expect((await call("GET", "/api/info")).body).toEqual({
+      version: "0.1.0",
+      mqttUrl: "mqtts://abc123-ats.iot.eu-west-1.amazonaws.com:8883",
+      wsUrl: "wss://abc123-ats.iot.eu-west-1.amazonaws.com/mqtt",
+      kinesisEndpoint: "https://kinesis.eu-west-1.amazonaws.com",
+      dataPlaneEndpoint: "https://abc123-ats.iot.eu-west-1.amazonaws.com",
+    });
+  });
+});
