@@ -8,10 +8,24 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/** Where the API is: the page's own origin locally; on AWS, the API Gateway URL the build was given. */
+const API_URL = (import.meta.env.VITE_API_URL ?? "").replace(/\/$/, "");
+const TOKEN_KEY = "fleetline.apiToken";
+
+/** The API token this browser keeps (`fleetline dev --api-token`, or the stage's API_TOKEN secret on AWS). */
+export const apiToken = {
+  get: (): string => localStorage.getItem(TOKEN_KEY) ?? "",
+  set: (token: string): void => localStorage.setItem(TOKEN_KEY, token.trim()),
+};
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  const token = apiToken.get();
+  if (token) headers.set("authorization", `Bearer ${token}`);
+  if (init.body !== undefined) headers.set("content-type", "application/json");
   let response: Response;
   try {
-    response = await fetch(path, init);
+    response = await fetch(`${API_URL}${path}`, { ...init, headers });
   } catch {
     throw new ApiError("The Fleetline API is unreachable. Is `fleetline dev` running?", 0);
   }

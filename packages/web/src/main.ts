@@ -1,5 +1,5 @@
 import "./styles.css";
-import { ApiError } from "./api.js";
+import { ApiError, apiToken } from "./api.js";
 import { alertsView } from "./views/alerts.js";
 import { deviceView } from "./views/device.js";
 import { fleetView } from "./views/fleet.js";
@@ -28,6 +28,32 @@ function setConnection(state: "live" | "down", message?: string): void {
   banner.textContent = message ?? "";
 }
 
+/** The API wants a token (401): ask for it in the banner and keep it in this browser. */
+function askForToken(message: string): void {
+  if (banner.querySelector("form")) return;
+  const form = document.createElement("form");
+  form.className = "token-form";
+  const input = Object.assign(document.createElement("input"), {
+    type: "password",
+    name: "token",
+    placeholder: "API token",
+    autocomplete: "current-password",
+  });
+  const save = Object.assign(document.createElement("button"), { type: "submit", textContent: "Use token" });
+  form.append(`${message}. `, input, save);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    apiToken.set(input.value);
+    banner.hidden = true;
+    banner.replaceChildren();
+    void refresh();
+  });
+  banner.replaceChildren(form);
+  banner.hidden = false;
+  connection.dataset.state = "live";
+  connection.textContent = "token needed";
+}
+
 async function refresh(): Promise<void> {
   const view = current;
   if (!view) return;
@@ -35,6 +61,7 @@ async function refresh(): Promise<void> {
     await view.refresh();
     setConnection("live");
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return askForToken(error.message);
     const reachable = error instanceof ApiError && error.status !== 0;
     if (reachable) connection.dataset.state = "live";
     setConnection(reachable ? "live" : "down", (error as Error).message);

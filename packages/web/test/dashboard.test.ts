@@ -190,3 +190,41 @@ describe("the dashboard in Chromium", () => {
     expect(await page.textContent("#connection")).toBe("API unreachable");
   });
 });
+
+describe("the dashboard in front of an API with a token", () => {
+  it("asks for the token, keeps it, and then shows the fleet", async () => {
+    const guarded = await startDev([
+      "--in-memory",
+      "--devices",
+      "3",
+      "--rate",
+      "1",
+      "--api-token",
+      "flt-ui-token",
+    ]);
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    try {
+      await tab.goto(guarded.http);
+      await tab.waitForSelector(".token-form input[name=token]", { timeout: 10_000 });
+      expect(await tab.textContent("#banner")).toContain("Authorization: Bearer");
+      await tab.fill(".token-form input[name=token]", "wrong-token");
+      await tab.click(".token-form button");
+      await tab.waitForSelector(".token-form input[name=token]", { timeout: 10_000 });
+      await tab.fill(".token-form input[name=token]", "flt-ui-token");
+      await tab.click(".token-form button");
+      await tab.waitForFunction(() => document.querySelectorAll(".row[data-thing]").length >= 3, undefined, {
+        timeout: 20_000,
+      });
+      expect(await tab.evaluate(() => localStorage.getItem("fleetline.apiToken"))).toBe("flt-ui-token");
+      await tab.reload();
+      await tab.waitForFunction(() => document.querySelectorAll(".row[data-thing]").length >= 3, undefined, {
+        timeout: 20_000,
+      });
+      expect(await tab.isHidden("#banner")).toBe(true);
+    } finally {
+      await context.close();
+      await guarded.stop();
+    }
+  }, 90_000);
+});
