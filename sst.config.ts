@@ -1,5 +1,6 @@
 import type { SSTConfig } from "sst";
 import { Alerts } from "./stacks/Alerts.js";
+import { Dashboard } from "./stacks/Dashboard.js";
 import { Devices } from "./stacks/Devices.js";
 import { Ingest } from "./stacks/Ingest.js";
 import { Storage } from "./stacks/Storage.js";
@@ -19,11 +20,12 @@ export default {
       runtime: "nodejs22.x",
       architecture: "arm_64",
       environment: {
+        FLEETLINE_STAGE: app.stage,
         POWERTOOLS_SERVICE_NAME: "fleetline",
         POWERTOOLS_LOG_LEVEL: "INFO",
         NODE_OPTIONS: "--enable-source-maps",
       },
     });
-    app.stack(Storage).stack(Ingest).stack(Alerts).stack(Devices);
+    app.stack(Storage).stack(Ingest).stack(Alerts).stack(Devices).stack(Dashboard);
   },
 } satisfies SSTConfig;

@@ -53,5 +53,5 @@ export function Alerts({ stack, app }: StackContext) {
   ]);
   consumeStream(stack, alerts, validated, storage.deadLetters);
   stack.addOutputs({ AlertsTopic: topic.topicArn });
-  return { topic };
+  return { topic, dataEndpoint: endpoint.getResponseField("endpointAddress") };
 }

@@ -1,12 +1,14 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EVENT_SOURCE, TELEMETRY_PARTITION_KEY, TELEMETRY_RULE_SQL } from "@fleetline/core";
+import { API_SETTINGS } from "@fleetline/functions";
 import { Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import config from "../../sst.config.js";
 import { Alerts } from "../Alerts.js";
+import { Dashboard } from "../Dashboard.js";
 import { Devices } from "../Devices.js";
 import { Ingest } from "../Ingest.js";
 import { Storage } from "../Storage.js";
@@ -32,7 +34,10 @@ let templates: Record<string, Template>;
 beforeAll(async () => {
   await synth("test");
   templates = Object.fromEntries(
-    [Storage, Ingest, Alerts, Devices].map((stack) => [stack.name, Template.fromStack(getStack(stack))]),
+    [Storage, Ingest, Alerts, Devices, Dashboard].map((stack) => [
+      stack.name,
+      Template.fromStack(getStack(stack)),
+    ]),
   );
 }, 180_000);
 
@@ -103,8 +108,76 @@ describe("the AWS stacks, synthesized", () => {
     const ours = functions.filter((f) =>
       JSON.stringify(f.Environment ?? {}).includes("POWERTOOLS_SERVICE_NAME"),
     );
-    expect(ours).toHaveLength(3);
+    expect(ours).toHaveLength(4);
     for (const fn of ours) expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
+  });
+
+  it("give every function its stage, for the counters' stage dimension", () => {
+    const ours = all("AWS::Lambda::Function").filter((f) =>
+      JSON.stringify(f.Environment ?? {}).includes("POWERTOOLS_SERVICE_NAME"),
+    );
+    for (const fn of ours) expect(fn.Environment.Variables.FLEETLINE_STAGE).toBe("test");
+  });
+
+  it("serve the query API from one function behind an HTTP API, with every setting it reads and the API_TOKEN secret", () => {
+    const [api] = all("AWS::ApiGatewayV2::Api");
+    expect(api).toMatchObject({
+      ProtocolType: "HTTP",
+      CorsConfiguration: { AllowHeaders: ["authorization", "content-type"], AllowOrigins: ["*"] },
+    });
+    expect(all("AWS::ApiGatewayV2::Route").map((r) => r.RouteKey)).toEqual(["$default"]);
+    const [integration] = all("AWS::ApiGatewayV2::Integration");
+    expect(integration).toMatchObject({ IntegrationType: "AWS_PROXY", PayloadFormatVersion: "2.0" });
+    const fn = all("AWS::Lambda::Function").find(
+      (f) => f.Environment?.Variables?.DEVICE_POLICY !== undefined,
+    );
+    const variables = fn?.Environment.Variables ?? {};
+    // Lambda sets AWS_REGION itself.
+    for (const name of API_SETTINGS.filter((n) => n !== "AWS_REGION"))
+      expect(variables, name).toHaveProperty(name);
+    expect(variables.SST_Secret_value_API_TOKEN).toBe("__FETCH_FROM_SSM__");
+    expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
+  });
+
+  it("let the query API read and register, but write only alarms and shadows", () => {
+    const statements = Object.values(
+      templates.Dashboard?.findResources("AWS::IAM::Policy") as Resources,
+    ).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>);
+    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "timestream:Select",
+        "cloudwatch:GetMetricData",
+        "iot:CreateThing",
+        "iot:UpdateThingShadow",
+      ]),
+    );
+    expect(actions).not.toContain("timestream:WriteRecords");
+    expect(actions).not.toContain("kinesis:PutRecords");
+    expect(actions.filter((a) => a.startsWith("sqs:"))).toEqual(["sqs:GetQueueAttributes"]);
+  });
+
+  it("publish the dashboard as a static site on a private bucket behind CloudFront, pointed at the API", () => {
+    expect(all("AWS::CloudFront::Distribution")).toHaveLength(1);
+    const buckets = Object.values(templates.Dashboard?.findResources("AWS::S3::Bucket") as Resources);
+    expect(buckets[0]?.Properties.PublicAccessBlockConfiguration).toMatchObject({
+      BlockPublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const outputs = Object.keys(templates.Dashboard?.toJSON().Outputs ?? {});
+    expect(outputs).toEqual(expect.arrayContaining(["ApiUrl", "DashboardUrl"]));
+    // Built with a placeholder that the deployment replaces with the API's endpoint.
+    const [upload] = all("Custom::S3Uploader");
+    expect(upload?.replaceValues).toContainEqual({
+      files: "**/*.js",
+      search: "{{ VITE_API_URL }}",
+      replace: { "Fn::GetAtt": [expect.stringMatching(/^Api/), "ApiEndpoint"] },
+    });
+    const assets = join(process.cwd(), "packages/web/dist-aws/assets");
+    const scripts = readdirSync(assets).filter((name) => name.endsWith(".js"));
+    expect(
+      scripts.some((name) => readFileSync(join(assets, name), "utf8").includes("{{ VITE_API_URL }}")),
+    ).toBe(true);
   });
 
   it("enable Timestream magnetic-store writes", () => {

@@ -5,8 +5,8 @@ import type {
   CommandLedger,
   Counters,
   DeadLetterQueue,
-  JsonObject,
   Quarantine,
+  ShadowGateway,
   TelemetryQuery,
   ThingRegistry,
 } from "@fleetline/core";
@@ -29,8 +29,8 @@ export interface ApiContext {
     kinesisEndpoint: string;
     dataPlaneEndpoint: string;
   };
-  /** The thing's classic shadow (as GetThingShadow returns it), or null. */
-  shadow(thing: string): Promise<JsonObject | null>;
+  /** Device shadows through the IoT Data Plane API (the local runtime's or AWS IoT Core's). */
+  shadows: ShadowGateway;
   /** True once every component is up. */
   ready(): boolean;
 }

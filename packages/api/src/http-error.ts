@@ -18,6 +18,7 @@ export const badParameter = (name: string, message: string) =>
 const STATUS_OF_CODE: Record<string, number> = {
   CONFIG_INVALID: 400,
   RECORD_INVALID: 400,
+  REQUEST_INVALID: 400,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

@@ -30,6 +30,19 @@ export function describeShadowGatewayContract(
       });
     });
 
+    it("sends a document as it was typed, and the service's refusal of a malformed one as REQUEST_INVALID", async () => {
+      const typed = new TextEncoder().encode('{"state":{"desired":{"mode":"maintenance"}}}');
+      expect((await current().shadows.update("fs-gw-3", typed)).state.desired).toEqual({
+        mode: "maintenance",
+      });
+      await expect(
+        current().shadows.update("fs-gw-3", new TextEncoder().encode('{"state":{"desired":')),
+      ).rejects.toMatchObject({ code: "REQUEST_INVALID", message: "Invalid JSON" });
+      await expect(
+        current().shadows.update("fs-gw-3", new TextEncoder().encode('{"desired":{}}')),
+      ).rejects.toMatchObject({ code: "REQUEST_INVALID" });
+    });
+
     it("refuses a stale version as CONFLICT", async () => {
       await current().shadows.update("fs-gw-2", { state: { reported: { mode: "idle" } } });
       await expect(

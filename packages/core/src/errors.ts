@@ -7,6 +7,10 @@
 export const ERROR_CATALOGUE = {
   CONFIG_INVALID: { kind: "poison", summary: "a required setting is missing or malformed" },
   RECORD_INVALID: { kind: "poison", summary: "a record on a stream does not match its schema" },
+  REQUEST_INVALID: {
+    kind: "poison",
+    summary: "a service refused a request for what it contains, e.g. a malformed shadow document",
+  },
   NOT_FOUND: { kind: "poison", summary: "the thing, shadow, alert or command does not exist" },
   CONFLICT: {
     kind: "poison",

@@ -190,6 +190,34 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
     ]);
   });
 
+  it("edits a device's desired state through the IoT Data Plane, refusing what AWS refuses", async () => {
+    const raw = async (body: string) =>
+      handler({
+        version: "2.0",
+        routeKey: "$default",
+        rawPath: "/api/devices/fs-aws-1/shadow",
+        rawQueryString: "",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        requestContext: {
+          http: { method: "POST", path: "/api/devices/fs-aws-1/shadow" },
+        } as APIGatewayProxyEventV2["requestContext"],
+        isBase64Encoded: false,
+        body,
+      });
+    timestream.on(QueryCommand).resolves({ QueryId: "q", ColumnInfo: [], Rows: [] });
+    const accepted = await raw('{"state":{"desired":{"flavorLock":["cola"]}}}');
+    expect(accepted.statusCode).toBe(200);
+    expect(dataPlane.shadows.get("fs-aws-1")).toBeDefined();
+    const detail = await call("GET", "/api/devices/fs-aws-1");
+    expect(detail.body.shadow.state.desired).toMatchObject({ flavorLock: ["cola"] });
+    const refused = await raw('{"state":{"desired":');
+    expect(refused.statusCode).toBe(400);
+    expect(JSON.parse(refused.body as string)).toEqual({
+      error: { code: "REQUEST_INVALID", message: "Invalid JSON" },
+    });
+    expect((await call("POST", "/api/devices/fs-nobody/shadow", { state: {} })).status).toBe(404);
+  });
+
   it("adds up the counters from CloudWatch and the dead letters from SQS", async () => {
     cloudWatch.reset();
     await new CloudWatchCounters({ stage: "test" }).add({ received: 10, valid: 8, rejected: 2, stored: 8 });

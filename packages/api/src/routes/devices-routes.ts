@@ -15,7 +15,7 @@ async function typeOf(api: ApiContext, thing: string): Promise<DeviceType> {
   throw new HttpError(404, "NOT_FOUND", `no device named ${thing}`);
 }
 
-/** The fleet and per-device views (SPEC §4). */
+/** The fleet and per-device views (SPEC §4), and desired state for a device's shadow. */
 export function devicesRoutes(router: Router, api: ApiContext): void {
   router.add("GET", "/api/devices", async () => {
     const summaries = new Map((await api.telemetry.summaries()).map((s) => [s.thing, s]));
@@ -56,10 +56,17 @@ export function devicesRoutes(router: Router, api: ApiContext): void {
         ts: latest?.ts ?? null,
         metrics: latest?.metrics ?? null,
         faults: latest?.faults ?? [],
-        shadow: await api.shadow(thing),
+        shadow: (await api.shadows.get(thing)) ?? null,
         openAlerts: (await api.alerts.list({ thing })).filter((alert) => alert.status !== "cleared"),
       },
     };
+  });
+
+  // The dashboard's shadow editor: the document goes to the IoT Data Plane as it was typed.
+  router.add("POST", "/api/devices/:thing/shadow", async (request) => {
+    const thing = request.params.thing as string;
+    await typeOf(api, thing);
+    return { status: 200, body: await api.shadows.update(thing, new Uint8Array(request.rawBody)) };
   });
 
   router.add("GET", "/api/devices/:thing/telemetry", async (request) => {

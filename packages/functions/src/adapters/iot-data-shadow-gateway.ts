@@ -1,6 +1,7 @@
 import {
   ConflictException,
   GetThingShadowCommand,
+  InvalidRequestException,
   type IoTDataPlaneClient,
   RequestEntityTooLargeException,
   ResourceNotFoundException,
@@ -15,6 +16,8 @@ function mapError(error: unknown): Error {
     return fleetlineError("PAYLOAD_TOO_LARGE", error.message, error);
   if (error instanceof ThrottlingException) return fleetlineError("THROTTLED", error.message, error);
   if (error instanceof ResourceNotFoundException) return fleetlineError("NOT_FOUND", error.message, error);
+  if (error instanceof InvalidRequestException)
+    return fleetlineError("REQUEST_INVALID", error.message, error);
   return fleetlineError("PUBLISH_FAILED", error instanceof Error ? error.message : String(error), error);
 }
 
@@ -35,9 +38,14 @@ export class IotDataShadowGateway implements ShadowGateway {
     }
   }
 
-  async update(thing: string, update: ShadowUpdate, shadowName?: string): Promise<ShadowDocument> {
+  async update(
+    thing: string,
+    update: ShadowUpdate | Uint8Array,
+    shadowName?: string,
+  ): Promise<ShadowDocument> {
     try {
-      const payload = new TextEncoder().encode(JSON.stringify(update));
+      const payload =
+        update instanceof Uint8Array ? update : new TextEncoder().encode(JSON.stringify(update));
       const result = await this.client.send(
         new UpdateThingShadowCommand({ thingName: thing, shadowName, payload }),
       );

@@ -6,7 +6,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ApiContext } from "@fleetline/api";
-import { type Clock, type JsonObject, systemClock } from "@fleetline/core";
+import { type Clock, systemClock } from "@fleetline/core";
 import { CloudWatchCounters } from "../adapters/cloudwatch-counters.js";
 import { DynamoDbAlertStore } from "../adapters/dynamodb-alert-store.js";
 import { DynamoDbCommandLedger } from "../adapters/dynamodb-command-ledger.js";
@@ -52,7 +52,6 @@ export function awsApiContext(
   settings: ApiSettings,
   clock: Clock = systemClock,
 ): ApiContext {
-  const shadows = new IotDataShadowGateway(clients.dataPlane);
   const endpoint = settings.IOT_DATA_ENDPOINT;
   return {
     registry: new IotThingRegistry(clients.iot, {
@@ -81,7 +80,7 @@ export function awsApiContext(
       kinesisEndpoint: `https://kinesis.${settings.AWS_REGION}.amazonaws.com`,
       dataPlaneEndpoint: `https://${endpoint}`,
     },
-    shadow: async (thing) => ((await shadows.get(thing)) as JsonObject | undefined) ?? null,
+    shadows: new IotDataShadowGateway(clients.dataPlane),
     ready: () => true,
   };
 }

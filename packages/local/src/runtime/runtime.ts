@@ -141,6 +141,7 @@ export class Runtime {
       credentials: { accessKeyId: "fleetline-local", secretAccessKey: "fleetline-local" },
       ...(this.config.apiToken ? { token: { token: this.config.apiToken } } : {}),
     });
+    const shadows = new IotDataShadowGateway(this.dataPlane);
     await twins.eventSources.add({
       functionName: "alerts",
       streamName: STREAMS.validated,
@@ -150,7 +151,7 @@ export class Runtime {
           publisher,
           ledger,
           counters,
-          shadows: new IotDataShadowGateway(this.dataPlane),
+          shadows,
           clock,
           newId: randomUUID,
         },
@@ -176,10 +177,7 @@ export class Runtime {
         dataPlaneEndpoint: this.http.url,
       },
       ready: () => this.ready,
-      shadow: async (thing: string) => {
-        const result = await shadowService.handle(thing, undefined, "get", "");
-        return result.ok ? result.value : null;
-      },
+      shadows,
     };
     queryApiRoutes(api, router);
   }

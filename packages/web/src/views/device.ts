@@ -89,7 +89,7 @@ export function deviceView(thing: string): View {
     const version = useVersion.checked && shadowVersion !== undefined ? `,"version":${shadowVersion}` : "";
     const body = `{"state":{"desired":${editor.value.trim() || "{}"}}${version}}`;
     try {
-      await api.post(`/things/${encodeURIComponent(thing)}/shadow`, body);
+      await api.post(`/api/devices/${encodeURIComponent(thing)}/shadow`, body);
       shadowMessage.textContent = "Accepted: the device gets the delta.";
       shadowMessage.className = "ok";
       editorFilled = false;

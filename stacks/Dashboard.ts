@@ -1,0 +1,95 @@
+import { readFileSync } from "node:fs";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Api, Config, Function as LambdaFunction, type StackContext, StaticSite, use } from "sst/constructs";
+import { Alerts } from "./Alerts.js";
+import { Devices } from "./Devices.js";
+import { Storage } from "./Storage.js";
+
+/**
+ * The query API (SPEC §4) as one Lambda behind an API Gateway HTTP API, guarded by the stage's
+ * API_TOKEN secret, and the dashboard as a static site on S3 + CloudFront that calls it.
+ */
+export function Dashboard({ stack, app }: StackContext) {
+  const storage = use(Storage);
+  const { topic, dataEndpoint } = use(Alerts);
+  const { policy } = use(Devices);
+  const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+  const token = new Config.Secret(stack, "API_TOKEN");
+
+  const fn = new LambdaFunction(stack, "ApiFunction", {
+    handler: "packages/functions/src/lambda/api.handler",
+    timeout: 29,
+    bind: [token],
+    environment: {
+      FLEETLINE_VERSION: version,
+      TIMESTREAM_DATABASE: storage.database.ref,
+      TIMESTREAM_TABLE: storage.telemetry.attrName,
+      ALARMS_TABLE: storage.alarms.tableName,
+      COMMANDS_TABLE: storage.commands.tableName,
+      QUARANTINE_TABLE: storage.quarantine.tableName,
+      DEAD_LETTER_QUEUE_URL: storage.deadLetters.queueUrl,
+      ALERTS_TOPIC_ARN: topic.topicArn,
+      IOT_DATA_ENDPOINT: dataEndpoint,
+      DEVICE_POLICY: policy.ref,
+    },
+  });
+  // Acks write alarms; commands and the quarantine are only read.
+  storage.alarms.grantReadWriteData(fn);
+  storage.commands.grantReadData(fn);
+  storage.quarantine.grantReadData(fn);
+  topic.grantPublish(fn);
+  const iot = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`;
+  fn.attachPermissions([
+    new PolicyStatement({ actions: ["timestream:Select"], resources: [storage.telemetry.attrArn] }),
+    new PolicyStatement({ actions: ["sqs:GetQueueAttributes"], resources: [storage.deadLetters.queueArn] }),
+    // None of these has a resource to scope to.
+    new PolicyStatement({
+      actions: [
+        "timestream:DescribeEndpoints",
+        "cloudwatch:GetMetricData",
+        "iot:ListThings",
+        "iot:CreateKeysAndCertificate",
+      ],
+      resources: ["*"],
+    }),
+    new PolicyStatement({
+      actions: [
+        "iot:CreateThing",
+        "iot:DescribeThing",
+        "iot:DeleteThing",
+        "iot:ListThingPrincipals",
+        "iot:AttachThingPrincipal",
+        "iot:DetachThingPrincipal",
+        "iot:GetThingShadow",
+        "iot:UpdateThingShadow",
+      ],
+      resources: [iot("thing/*")],
+    }),
+    new PolicyStatement({
+      actions: ["iot:AttachPolicy", "iot:DetachPolicy", "iot:UpdateCertificate", "iot:DeleteCertificate"],
+      resources: [iot("cert/*"), iot(`policy/${policy.ref}`)],
+    }),
+    new PolicyStatement({ actions: ["iot:Publish"], resources: [iot("topic/alerts/fleetline/*")] }),
+  ]);
+
+  const api = new Api(stack, "Api", {
+    // The dashboard is on another origin; the token travels in a header, never a cookie.
+    cors: {
+      allowOrigins: ["*"],
+      allowHeaders: ["authorization", "content-type"],
+      allowMethods: ["GET", "POST", "PUT", "DELETE"],
+    },
+    routes: { $default: { function: fn } },
+  });
+
+  const site = new StaticSite(stack, "Site", {
+    path: "packages/web",
+    // Its own output folder: the local dashboard in dist/ keeps calling its own origin.
+    buildCommand: "npm run build:aws",
+    buildOutput: "dist-aws",
+    environment: { VITE_API_URL: api.url },
+  });
+
+  stack.addOutputs({ ApiUrl: api.url, DashboardUrl: site.url });
+  return { api, site };
+}
