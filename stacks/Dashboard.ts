@@ -9,7 +9,7 @@ import { Storage } from "./Storage.js";
  * The query API (SPEC §4) as one Lambda behind an API Gateway HTTP API, guarded by the stage's
  * API_TOKEN secret, and the dashboard as a static site on S3 + CloudFront that calls it.
  */
-export function Dashboard({ stack, app }: StackContext) {
+export function Dashboard({ stack }: StackContext) {
   const storage = use(Storage);
   const { topic, dataEndpoint } = use(Alerts);
   const { policy } = use(Devices);

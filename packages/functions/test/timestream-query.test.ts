@@ -86,15 +86,20 @@ describe("TimestreamTelemetryQuery (mocked Timestream)", () => {
     };
     const written = timestreamRecord(record);
     const measures = written.MeasureValues ?? [];
+    const dimensions = written.Dimensions ?? [];
     timestream
       .on(QueryCommand)
       .resolves(
         result(
-          ["thing", "type", "measure_name", "time", ...measures.map((m) => m.Name as string)],
+          [
+            ...dimensions.map((d) => d.Name as string),
+            "measure_name",
+            "time",
+            ...measures.map((m) => m.Name as string),
+          ],
           [
             [
-              "fs-9",
-              "freestyle",
+              ...dimensions.map((d) => d.Value),
               "telemetry",
               ts(record.ts),
               ...measures.map((m) => (m.Type === "DOUBLE" ? `${Number(m.Value).toFixed(1)}` : m.Value)),

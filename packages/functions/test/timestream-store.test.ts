@@ -58,6 +58,7 @@ describe("TimestreamTelemetryStore (mocked Timestream)", () => {
       Dimensions: [
         { Name: "thing", Value: "fs-ts" },
         { Name: "type", Value: "freestyle" },
+        { Name: "seq", Value: "1" },
       ],
       Time: String(1_764_297_001_000),
       Version: 1_764_297_001_500,
@@ -68,7 +69,6 @@ describe("TimestreamTelemetryStore (mocked Timestream)", () => {
         { Name: "pours", Value: "2", Type: "DOUBLE" },
         { Name: "cartridges.cola", Value: "50", Type: "DOUBLE" },
         { Name: "state", Value: "idle", Type: "VARCHAR" },
-        { Name: "seq", Value: "1", Type: "BIGINT" },
         { Name: "receivedAt", Value: "1764297001500", Type: "BIGINT" },
         { Name: "messageId", Value: "m1", Type: "VARCHAR" },
         { Name: "faults", Value: "[]", Type: "VARCHAR" },

@@ -27,10 +27,11 @@ export interface TimestreamStoreOptions {
 }
 
 /**
- * One multi-measure record per message: dimensions thing and type, the device time, every numeric
- * reading as DOUBLE plus `state`, `seq`, `receivedAt`, `messageId` and `faults`, and the receive
- * time as the version — so a replay of
- * the same message is identical and Timestream takes it without a second row.
+ * One multi-measure record per message: dimensions thing, type and seq, the device time, every
+ * numeric reading as DOUBLE plus `state`, `receivedAt`, `messageId` and `faults`, and the receive
+ * time as the version. Timestream identifies a record by its dimensions, time and measure name:
+ * with `seq` among the dimensions a replay of a message is the same record (taken again without a
+ * second row), and two messages a device stamped with the same time stay two records.
  */
 export function timestreamRecord(record: TelemetryRecord): _Record {
   const measures: MeasureValue[] = readingsOf(record).map(({ metric, value }) => ({
@@ -40,7 +41,6 @@ export function timestreamRecord(record: TelemetryRecord): _Record {
   }));
   // Enough to give back the whole record (TimestreamTelemetryQuery.latest).
   measures.push({ Name: "state", Value: record.metrics.state, Type: "VARCHAR" });
-  measures.push({ Name: "seq", Value: String(record.seq), Type: "BIGINT" });
   measures.push({ Name: "receivedAt", Value: String(record.receivedAt), Type: "BIGINT" });
   measures.push({ Name: "messageId", Value: record.messageId, Type: "VARCHAR" });
   measures.push({ Name: "faults", Value: JSON.stringify(record.faults), Type: "VARCHAR" });
@@ -48,6 +48,7 @@ export function timestreamRecord(record: TelemetryRecord): _Record {
     Dimensions: [
       { Name: "thing", Value: record.thing },
       { Name: "type", Value: record.type },
+      { Name: "seq", Value: String(record.seq) },
     ],
     Time: String(record.ts),
     Version: record.receivedAt,
@@ -74,8 +75,15 @@ export class TimestreamTelemetryStore implements TelemetryStore {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async write(records: readonly TelemetryRecord[]): Promise<WriteResult> {
-    const result: Required<WriteResult> = { stored: 0, duplicates: 0, rejected: [] };
+  async write(batch: readonly TelemetryRecord[]): Promise<WriteResult> {
+    // A batch can carry the same message twice (a device resend): one write, one duplicate.
+    const unique = new Map(batch.map((record) => [`${record.thing}\u0000${record.seq}`, record]));
+    const records = [...unique.values()];
+    const result: Required<WriteResult> = {
+      stored: 0,
+      duplicates: batch.length - records.length,
+      rejected: [],
+    };
     for (let start = 0; start < records.length; start += MAX_RECORDS) {
       const chunk = records.slice(start, start + MAX_RECORDS);
       const rejections = await this.writeChunk(chunk);
