@@ -17,6 +17,8 @@ import { Storage } from "../Storage.js";
 process.env.SST_TELEMETRY_DISABLED = "1";
 process.env.TMPDIR = join(process.cwd(), ".tmp", "sst");
 mkdirSync(process.env.TMPDIR, { recursive: true });
+// The dashboard site is built with npm during synthesis: its log stays here too.
+process.env.npm_config_logs_dir = join(process.cwd(), ".tmp", "npm-logs");
 
 async function synth(stage: string): Promise<App> {
   await initProject({ stage });

@@ -23,9 +23,11 @@ Commands:
       Run a seeded fleet of simulated dispensers and robots against fleetline dev (default) or AWS
       IoT Core; prints progress and a summary (sent, acknowledged, failed). --dry-run writes the
       messages it would send, byte-identical for the same seed.
-  provision --things N --out DIR [--type freestyle|robot|mixed] [--prefix sim] [--policy NAME] [--region R]
-      AWS: create the simulator's things, certificates and policy attachments in AWS IoT Core and
-      write the files that fleetline simulate --target aws --certs DIR reads. Uses your AWS credentials.
+  provision --things N --out DIR [--stage prod] [--type freestyle|robot|mixed] [--prefix sim]
+            [--policy NAME] [--region R]
+      AWS: create the simulator's things in the deployed stage's fleet, with certificates and the
+      stage's device policy, and write the files that fleetline simulate --target aws --certs DIR
+      reads. Uses your AWS credentials.
   bench [--only query|scale] [--max-devices N] [--json]
       Benchmarks, each figure beside a baseline measured in the same run: the 24-hour query over
       1,000,000 readings; how many simulated devices one process keeps connected.
