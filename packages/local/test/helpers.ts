@@ -113,7 +113,7 @@ export async function readStream(
 }
 
 /** The whole local runtime in this process, in memory, on free ports. */
-export function startRuntime(): Promise<Runtime> {
+export function startRuntime(options: { apiToken?: string } = {}): Promise<Runtime> {
   return Runtime.start({
     host: "127.0.0.1",
     mqttPort: 0,
@@ -121,5 +121,6 @@ export function startRuntime(): Promise<Runtime> {
     httpPort: 0,
     kinesisPort: 0,
     version: "test",
+    ...options,
   });
 }

@@ -139,8 +139,19 @@ export class Runtime {
       endpoint: this.http.url,
       region: LOCAL_REGION,
       credentials: { accessKeyId: "fleetline-local", secretAccessKey: "fleetline-local" },
-      ...(this.config.apiToken ? { token: { token: this.config.apiToken } } : {}),
     });
+    const { apiToken } = this.config;
+    if (apiToken) {
+      // Signed with SigV4 like on AWS; this runtime's API wants its bearer token instead.
+      this.dataPlane.middlewareStack.add(
+        (next) => (args) => {
+          const request = args.request as { headers?: Record<string, string> };
+          if (request.headers) request.headers.authorization = `Bearer ${apiToken}`;
+          return next(args);
+        },
+        { step: "deserialize", name: "fleetlineApiToken" },
+      );
+    }
     const shadows = new IotDataShadowGateway(this.dataPlane);
     await twins.eventSources.add({
       functionName: "alerts",

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Runtime } from "../src/runtime/runtime.js";
+import { connectDevice, startRuntime, waitFor } from "./helpers.js";
+
+const TOKEN = "flt-local-api-token";
+let runtime: Runtime;
+
+beforeAll(async () => {
+  runtime = await startRuntime({ apiToken: TOKEN });
+});
+afterAll(() => runtime.stop());
+
+const call = (path: string, init: RequestInit = {}, token = TOKEN) =>
+  fetch(`${runtime.http.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+  });
+
+describe("fleetline dev with --api-token", () => {
+  it("guards the API, and its own alerts function still writes shadows through it", async () => {
+    expect((await call("/api/stats", {}, "wrong")).status).toBe(401);
+    expect((await fetch(`${runtime.http.url}/healthz`)).status).toBe(200);
+    const registered = await call("/api/things", {
+      method: "POST",
+      body: JSON.stringify({ thing: "fs-token-1", type: "freestyle" }),
+    });
+    expect(registered.status).toBe(201);
+    const { token } = (await registered.json()) as { token: string };
+    const device = await connectDevice(runtime.twins.mqttUrl, "fs-token-1", token);
+    const deltas: unknown[] = [];
+    await device.subscribeAsync("$aws/things/fs-token-1/shadow/update/delta", { qos: 1 });
+    device.on("message", (_topic, payload) => deltas.push(JSON.parse(payload.toString()).state));
+    await device.publishAsync(
+      "dt/fleetline/freestyle/fs-token-1/telemetry",
+      JSON.stringify({
+        v: 1,
+        seq: 1,
+        ts: Date.now(),
+        metrics: {
+          cabinetTempC: 9,
+          co2Kpa: 410,
+          waterKpa: 280,
+          pours: 0,
+          cartridges: { cola: 40 },
+          state: "fault",
+        },
+        faults: [{ code: "COOLING_FAILURE", severity: "critical" }],
+      }),
+      { qos: 1 },
+    );
+    await waitFor(() => deltas.length > 0, "the maintenance command");
+    expect(deltas).toEqual([{ mode: "maintenance" }]);
+
+    const edited = await call("/api/devices/fs-token-1/shadow", {
+      method: "POST",
+      body: JSON.stringify({ state: { desired: { lockedFlavors: ["cola"] } } }),
+    });
+    expect(edited.status).toBe(200);
+    await waitFor(() => deltas.length > 1, "the dashboard's edit");
+    expect(deltas[1]).toMatchObject({ lockedFlavors: ["cola"] });
+    await device.endAsync();
+  });
+});
