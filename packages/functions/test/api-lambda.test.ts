@@ -1,10 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { SNSClient, PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
-import { QueryCommand, TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
-import type { ApiGatewayHandler } from "@fleetline/api";
+import { PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
+import { QueryCommand } from "@aws-sdk/client-timestream-query";
 import type { TelemetryRecord } from "@fleetline/core";
-import type { APIGatewayProxyEventV2, Context, KinesisStreamEvent } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
+import type { Context, KinesisStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloudWatchCounters } from "../src/adapters/cloudwatch-counters.js";
 import { DynamoDbAlertStore } from "../src/adapters/dynamodb-alert-store.js";
@@ -12,64 +10,27 @@ import { DynamoDbCommandLedger } from "../src/adapters/dynamodb-command-ledger.j
 import { IotDataAlertPublisher } from "../src/adapters/iot-alert-publisher.js";
 import { IotDataShadowGateway } from "../src/adapters/iot-data-shadow-gateway.js";
 import { createAlertsHandler } from "../src/alerts/alerts-handler.js";
-import { fakeCloudWatch } from "./fake-cloudwatch.js";
-import { fakeDynamoDb } from "./fake-dynamodb.js";
-import { fakeIot } from "./fake-iot.js";
-import { fakeIotDataPlane } from "./fake-iot-data-plane.js";
-import { fakeSqs } from "./fake-sqs.js";
+import { API_ENVIRONMENT, API_TOKEN, apiGatewayEvent, mockedAwsApi } from "./mocked-aws-api.js";
 
-// Every AWS service the API function calls, mocked; the Lambda entry point itself is loaded.
-const dynamo = fakeDynamoDb();
-const iot = fakeIot(["test-fleetline-devices"]);
-const dataPlane = fakeIotDataPlane();
-const sqs = fakeSqs();
-const cloudWatch = fakeCloudWatch();
-const sns = mockClient(SNSClient);
-const timestream = mockClient(TimestreamQueryClient);
-sns.on(SnsPublishCommand).resolves({ MessageId: "sns-1" });
-
-const TOKEN = "flt-test-api-token-0123456789";
-const SETTINGS = {
-  FLEETLINE_STAGE: "test",
-  FLEETLINE_VERSION: "0.1.0",
-  AWS_REGION: "eu-west-1",
-  TIMESTREAM_DATABASE: "test-fleetline",
-  TIMESTREAM_TABLE: "telemetry",
-  ALARMS_TABLE: "alarms",
-  COMMANDS_TABLE: "commands",
-  QUARANTINE_TABLE: "quarantine",
-  DEAD_LETTER_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/test-DeadLetters",
-  ALERTS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:test-fleetline-alerts",
-  IOT_DATA_ENDPOINT: "abc123-ats.iot.eu-west-1.amazonaws.com",
-  DEVICE_POLICY: "test-fleetline-devices",
-  // What SST sets on a function bound to the API_TOKEN secret (and the app's name).
-  SST_APP: "fleetline",
-  SST_STAGE: "test",
-  SST_Secret_value_API_TOKEN: TOKEN,
-};
-let handler: ApiGatewayHandler;
+// The Lambda entry point itself, with every AWS service it calls mocked.
+let aws: Awaited<ReturnType<typeof mockedAwsApi>>;
+const TOKEN = API_TOKEN;
+const SETTINGS = API_ENVIRONMENT;
 
 beforeAll(async () => {
-  Object.assign(process.env, SETTINGS);
-  ({ handler } = await import("../src/lambda/api.js"));
+  aws = await mockedAwsApi();
 });
-afterAll(() => {
-  for (const name of Object.keys(SETTINGS)) if (name !== "AWS_REGION") delete process.env[name];
-  cloudWatch.restore();
-});
+afterAll(() => aws.close());
 
 async function call(method: string, path: string, body?: unknown, token = TOKEN) {
-  const [rawPath, query = ""] = path.split("?") as [string, string?];
-  const response = await handler({
-    version: "2.0",
-    routeKey: "$default",
-    rawPath,
-    rawQueryString: query,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    requestContext: { http: { method, path: rawPath } } as APIGatewayProxyEventV2["requestContext"],
-    isBase64Encoded: false,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const response = await aws.handler(
+    apiGatewayEvent(
+      method,
+      path,
+      { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body === undefined ? undefined : JSON.stringify(body),
+    ),
+  );
   return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
 }
 
@@ -91,10 +52,10 @@ const record = (
 async function alertsSee(records: TelemetryRecord[]) {
   const alerts = createAlertsHandler(
     {
-      alerts: new DynamoDbAlertStore(dynamo.documents, SETTINGS.ALARMS_TABLE),
-      ledger: new DynamoDbCommandLedger(dynamo.documents, SETTINGS.COMMANDS_TABLE),
-      publisher: new IotDataAlertPublisher(dataPlane.client),
-      shadows: new IotDataShadowGateway(dataPlane.client),
+      alerts: new DynamoDbAlertStore(aws.dynamo.documents, SETTINGS.ALARMS_TABLE),
+      ledger: new DynamoDbCommandLedger(aws.dynamo.documents, SETTINGS.COMMANDS_TABLE),
+      publisher: new IotDataAlertPublisher(aws.dataPlane.client),
+      shadows: new IotDataShadowGateway(aws.dataPlane.client),
       counters: new CloudWatchCounters({ stage: "test" }),
       clock: { now: () => 1_764_288_100_000 },
       newId: () => "alert-1",
@@ -146,7 +107,7 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
     await call("POST", "/api/things", { thing: "rb-gone", type: "robot" });
     expect((await call("DELETE", "/api/things/rb-gone")).status).toBe(204);
     expect((await call("DELETE", "/api/things/rb-gone")).status).toBe(404);
-    expect(iot.things.has("rb-gone")).toBe(false);
+    expect(aws.iot.things.has("rb-gone")).toBe(false);
   });
 
   it("shows the alarm the alerts function raised, the device with its open alarm, and acks it", async () => {
@@ -156,7 +117,7 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
     expect(open.body).toEqual([
       expect.objectContaining({ id: "alert-1", thing: "fs-aws-1", code: "COOLING_FAILURE", occurrences: 2 }),
     ]);
-    timestream.on(QueryCommand).resolves({
+    aws.timestream.on(QueryCommand).resolves({
       QueryId: "q",
       ColumnInfo: ["thing", "type", "last_seen", "state"].map((Name) => ({
         Name,
@@ -178,11 +139,11 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
     ]);
     const acked = await call("POST", "/api/alerts/alert-1/ack");
     expect(acked).toMatchObject({ status: 200, body: { status: "acked", ackedAt: expect.any(Number) } });
-    expect(dataPlane.published.at(-1)).toMatchObject({
+    expect(aws.dataPlane.published.at(-1)).toMatchObject({
       topic: "alerts/fleetline/freestyle/fs-aws-1",
       payload: { id: "alert-1", status: "acked" },
     });
-    expect(sns.commandCalls(SnsPublishCommand).at(-1)?.args[0].input.TopicArn).toBe(
+    expect(aws.sns.commandCalls(SnsPublishCommand).at(-1)?.args[0].input.TopicArn).toBe(
       SETTINGS.ALERTS_TOPIC_ARN,
     );
     expect((await call("GET", "/api/commands?thing=fs-aws-1")).body).toEqual([
@@ -191,23 +152,19 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
   });
 
   it("edits a device's desired state through the IoT Data Plane, refusing what AWS refuses", async () => {
-    const raw = async (body: string) =>
-      handler({
-        version: "2.0",
-        routeKey: "$default",
-        rawPath: "/api/devices/fs-aws-1/shadow",
-        rawQueryString: "",
-        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-        requestContext: {
-          http: { method: "POST", path: "/api/devices/fs-aws-1/shadow" },
-        } as APIGatewayProxyEventV2["requestContext"],
-        isBase64Encoded: false,
-        body,
-      });
-    timestream.on(QueryCommand).resolves({ QueryId: "q", ColumnInfo: [], Rows: [] });
+    const raw = (body: string) =>
+      aws.handler(
+        apiGatewayEvent(
+          "POST",
+          "/api/devices/fs-aws-1/shadow",
+          { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+          body,
+        ),
+      );
+    aws.timestream.on(QueryCommand).resolves({ QueryId: "q", ColumnInfo: [], Rows: [] });
     const accepted = await raw('{"state":{"desired":{"flavorLock":["cola"]}}}');
     expect(accepted.statusCode).toBe(200);
-    expect(dataPlane.shadows.get("fs-aws-1")).toBeDefined();
+    expect(aws.dataPlane.shadows.get("fs-aws-1")).toBeDefined();
     const detail = await call("GET", "/api/devices/fs-aws-1");
     expect(detail.body.shadow.state.desired).toMatchObject({ flavorLock: ["cola"] });
     const refused = await raw('{"state":{"desired":');
@@ -219,10 +176,10 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
   });
 
   it("adds up the counters from CloudWatch and the dead letters from SQS", async () => {
-    cloudWatch.reset();
+    aws.cloudWatch.reset();
     await new CloudWatchCounters({ stage: "test" }).add({ received: 10, valid: 8, rejected: 2, stored: 8 });
     await new CloudWatchCounters({ stage: "test" }).add({ received: 1, valid: 1, stored: 1 });
-    sqs.messages.push({ id: "dl-1", body: "{}", sentAt: 1 });
+    aws.sqs.messages.push({ id: "dl-1", body: "{}", sentAt: 1 });
     expect((await call("GET", "/api/stats")).body).toEqual({
       received: 11,
       valid: 9,

@@ -1,10 +1,28 @@
+import { mkdir, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { urlFlag } from "../flags.js";
 import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../usage.js";
 
 export const DEVICES_USAGE =
-  "usage: fleetline devices add <thing> --type freestyle|robot | list | remove <thing> [--url URL]";
+  "usage: fleetline devices add <thing> --type freestyle|robot [--certs DIR] | list | remove <thing> [--url URL] [--api-token T]";
+
+/** What registering answers: a token from fleetline dev, a certificate and key from the API on AWS. */
+type Created = { thing: string; type: string } & (
+  | { token: string }
+  | { certificateArn: string; certificatePem: string; privateKey: string }
+);
+
+/** AWS IoT credentials are files: written where `fleetline simulate --target aws --certs DIR` reads them. */
+async function saveCertificate(created: Created, dir: string): Promise<string> {
+  if (!("certificatePem" in created)) return `token ${created.token}\n`;
+  const { certFiles } = await import("@fleetline/simulator");
+  const files = certFiles(dir, created.thing);
+  await mkdir(dir, { recursive: true });
+  await writeFile(files.certPath, created.certificatePem);
+  await writeFile(files.keyPath, created.privateKey, { mode: 0o600 });
+  return `certificate ${created.certificateArn}\nwritten to ${files.certPath} and ${files.keyPath}\n`;
+}
 
 class ApiError extends Error {}
 
@@ -39,6 +57,7 @@ export async function devicesCommand(args: string[], io: Io): Promise<number> {
       type: { type: "string" },
       url: { type: "string" },
       "api-token": { type: "string" },
+      certs: { type: "string" },
       json: { type: "boolean" },
     },
     allowPositionals: true,
@@ -60,11 +79,14 @@ export async function devicesCommand(args: string[], io: Io): Promise<number> {
           { method: "POST", body: JSON.stringify({ thing, type: values.type }) },
           token,
         );
-        const created = (await response.json()) as { thing: string; type: string; token: string };
+        const created = (await response.json()) as Created;
+        const credential = await saveCertificate(created, values.certs ?? "certs");
+        if ("privateKey" in created && values.json)
+          created.privateKey = "(written to the certificate folder)";
         io.stdout(
           values.json
             ? `${JSON.stringify(created)}\n`
-            : `registered ${created.thing} (${created.type})\ntoken ${created.token}\n`,
+            : `registered ${created.thing} (${created.type})\n${credential}`,
         );
         return EXIT.ok;
       }

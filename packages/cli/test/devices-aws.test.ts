@@ -1,0 +1,70 @@
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_TOKEN, mockedAwsApi, serveApiGateway } from "../../functions/test/mocked-aws-api.js";
+import { devicesCommand } from "../src/commands/devices.js";
+import type { Io } from "../src/io.js";
+
+// `fleetline devices` against the deployed query API: the API Lambda behind an HTTP front door,
+// the AWS services behind it mocked.
+let aws: Awaited<ReturnType<typeof mockedAwsApi>>;
+let gateway: { url: string; close(): Promise<void> };
+let certs: string;
+
+beforeAll(async () => {
+  aws = await mockedAwsApi();
+  gateway = await serveApiGateway(aws.handler);
+  await mkdir(join(process.cwd(), ".tmp"), { recursive: true });
+  certs = await mkdtemp(join(process.cwd(), ".tmp", "certs-"));
+});
+afterAll(async () => {
+  await gateway.close();
+  aws.close();
+  await rm(certs, { recursive: true, force: true });
+});
+
+async function devices(args: string[], token = API_TOKEN) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    stdinIsTTY: false,
+    stderrIsTTY: false,
+    readStdin: async () => new Uint8Array(),
+    readFile: async () => new Uint8Array(),
+    now: () => Date.now(),
+  };
+  const code = await devicesCommand([...args, "--url", gateway.url, "--api-token", token], io);
+  return { code, out: out.join(""), err: err.join("") };
+}
+
+describe("fleetline devices against the query API on AWS", () => {
+  it("registers a thing and writes its certificate and key where simulate --target aws reads them", async () => {
+    const added = await devices(["add", "fs-cli-1", "--type", "freestyle", "--certs", certs]);
+    expect(added.err).toBe("");
+    expect(added.code).toBe(0);
+    expect(added.out).toMatch(
+      /^registered fs-cli-1 \(freestyle\)\ncertificate arn:aws:iot:.*:cert\/[0-9a-f]+\n/,
+    );
+    expect(await readFile(join(certs, "fs-cli-1.cert.pem"), "utf8")).toContain("BEGIN CERTIFICATE");
+    expect(await readFile(join(certs, "fs-cli-1.private.key"), "utf8")).toContain("PRIVATE KEY");
+    expect((await stat(join(certs, "fs-cli-1.private.key"))).mode & 0o777).toBe(0o600);
+    expect(aws.iot.things.get("fs-cli-1")?.attributes).toMatchObject({
+      type: "freestyle",
+      fleet: "test-fleetline",
+    });
+
+    expect((await devices(["list", "--json"])).out).toContain('"thing":"fs-cli-1"');
+    expect(await devices(["remove", "fs-cli-1"])).toMatchObject({ code: 0, out: "removed fs-cli-1\n" });
+    expect(aws.iot.things.has("fs-cli-1")).toBe(false);
+  });
+
+  it("says what the API refused, in one line", async () => {
+    expect(await devices(["list"], "wrong")).toEqual({
+      code: 1,
+      out: "",
+      err: "fleetline devices: send Authorization: Bearer <api token>\n",
+    });
+  });
+});

@@ -1,0 +1,115 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SNSClient, PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
+import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
+import type { ApiGatewayHandler } from "@fleetline/api";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { fakeCloudWatch } from "./fake-cloudwatch.js";
+import { fakeDynamoDb } from "./fake-dynamodb.js";
+import { fakeIot } from "./fake-iot.js";
+import { fakeIotDataPlane } from "./fake-iot-data-plane.js";
+import { fakeSqs } from "./fake-sqs.js";
+
+export const API_TOKEN = "flt-test-api-token-0123456789";
+
+/** What the Dashboard stack sets on the API function, and SST for its bound API_TOKEN secret. */
+export const API_ENVIRONMENT = {
+  FLEETLINE_STAGE: "test",
+  FLEETLINE_VERSION: "0.1.0",
+  AWS_REGION: "eu-west-1",
+  TIMESTREAM_DATABASE: "test-fleetline",
+  TIMESTREAM_TABLE: "telemetry",
+  ALARMS_TABLE: "alarms",
+  COMMANDS_TABLE: "commands",
+  QUARANTINE_TABLE: "quarantine",
+  DEAD_LETTER_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/test-DeadLetters",
+  ALERTS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:test-fleetline-alerts",
+  IOT_DATA_ENDPOINT: "abc123-ats.iot.eu-west-1.amazonaws.com",
+  DEVICE_POLICY: "test-fleetline-devices",
+  SST_APP: "fleetline",
+  SST_STAGE: "test",
+  SST_Secret_value_API_TOKEN: API_TOKEN,
+};
+
+/**
+ * The query API Lambda's entry point, loaded with the stack's settings, over every AWS service it
+ * calls mocked with the fakes of this folder.
+ */
+export async function mockedAwsApi() {
+  const services = {
+    dynamo: fakeDynamoDb(),
+    iot: fakeIot([API_ENVIRONMENT.DEVICE_POLICY]),
+    dataPlane: fakeIotDataPlane(),
+    sqs: fakeSqs(),
+    cloudWatch: fakeCloudWatch(),
+    sns: mockClient(SNSClient),
+    timestream: mockClient(TimestreamQueryClient),
+  };
+  services.sns.on(SnsPublishCommand).resolves({ MessageId: "sns-1" });
+  Object.assign(process.env, API_ENVIRONMENT);
+  const { handler } = (await import("../src/lambda/api.js")) as { handler: ApiGatewayHandler };
+  return {
+    ...services,
+    handler,
+    close() {
+      for (const name of Object.keys(API_ENVIRONMENT)) if (name !== "AWS_REGION") delete process.env[name];
+      services.cloudWatch.restore();
+    },
+  };
+}
+
+/** An API Gateway HTTP API event (payload 2.0) for one request. */
+export function apiGatewayEvent(
+  method: string,
+  pathAndQuery: string,
+  headers: Record<string, string>,
+  body?: string,
+): APIGatewayProxyEventV2 {
+  const [rawPath, rawQueryString = ""] = pathAndQuery.split("?") as [string, string?];
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath,
+    rawQueryString,
+    headers,
+    requestContext: { http: { method, path: rawPath } } as APIGatewayProxyEventV2["requestContext"],
+    isBase64Encoded: false,
+    ...(body === undefined || body === "" ? {} : { body }),
+  };
+}
+
+/** API Gateway in front of the handler, on a free local port: what a client of the `ApiUrl` output meets. */
+export async function serveApiGateway(
+  handler: ApiGatewayHandler,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [
+        name,
+        Array.isArray(value) ? value.join(",") : (value ?? ""),
+      ]),
+    );
+    const result = await handler(
+      apiGatewayEvent(
+        request.method ?? "GET",
+        request.url ?? "/",
+        headers,
+        Buffer.concat(chunks).toString("utf8"),
+      ),
+    );
+    response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+    response.end(result.isBase64Encoded ? Buffer.from(result.body ?? "", "base64") : (result.body ?? ""));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
