@@ -68,6 +68,7 @@ export function fakeSqs() {
   install();
 
   return {
+    mock,
     client: new SQSClient({ region: "eu-west-1" }),
     messages,
     reset() {

@@ -1,3 +1,4 @@
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { describeDeadLetterQueueContract } from "@fleetline/core/contract";
 import { describe, expect, it } from "vitest";
 import { SqsDeadLetterQueue } from "../src/adapters/sqs-dead-letter-queue.js";
@@ -30,6 +31,13 @@ describe("SqsDeadLetterQueue (mocked SQS)", () => {
     await new SqsDeadLetterQueue(sqs.client, QUEUE).list(10);
     await queue.delete(ids[2] as string);
     expect(sqs.messages.map((m) => JSON.parse(m.body).n)).toEqual([0, 1, 3, 4]);
+  });
+
+  it("reports a queue it cannot read as a store outage", async () => {
+    sqs.mock.on(GetQueueAttributesCommand).rejectsOnce(new Error("AccessDenied"));
+    const failed = new SqsDeadLetterQueue(sqs.client, QUEUE).count();
+    await expect(failed).rejects.toThrow("SQS GetQueueAttributes failed: AccessDenied");
+    await expect(failed).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
   });
 
   it("keeps a body that is not JSON as text", async () => {

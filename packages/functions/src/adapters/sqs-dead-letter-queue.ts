@@ -5,7 +5,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { DeadLetter, DeadLetterQueue } from "@fleetline/core";
+import { type DeadLetter, type DeadLetterQueue, fleetlineError } from "@fleetline/core";
 
 const MAX_SCAN = 1000;
 
@@ -69,12 +69,21 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
   }
 
   async count(): Promise<number> {
-    const { Attributes = {} } = await this.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: this.queueUrl,
-        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-      }),
-    );
+    let Attributes: Record<string, string> = {};
+    try {
+      ({ Attributes = {} } = await this.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.queueUrl,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      ));
+    } catch (error) {
+      throw fleetlineError(
+        "STORE_UNAVAILABLE",
+        `SQS GetQueueAttributes failed: ${(error as Error).message}`,
+        error,
+      );
+    }
     return (
       Number(Attributes.ApproximateNumberOfMessages ?? 0) +
       Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
