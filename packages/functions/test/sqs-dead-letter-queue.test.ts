@@ -34,8 +34,9 @@ describe("SqsDeadLetterQueue (mocked SQS)", () => {
   });
 
   it("reports a queue it cannot read as a store outage", async () => {
-    sqs.mock.on(GetQueueAttributesCommand).rejectsOnce(new Error("AccessDenied"));
-    const failed = new SqsDeadLetterQueue(sqs.client, QUEUE).count();
+    const forbidden = `${QUEUE}-of-another-account`;
+    sqs.mock.on(GetQueueAttributesCommand, { QueueUrl: forbidden }).rejects(new Error("AccessDenied"));
+    const failed = new SqsDeadLetterQueue(sqs.client, forbidden).count();
     await expect(failed).rejects.toThrow("SQS GetQueueAttributes failed: AccessDenied");
     await expect(failed).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
   });
