@@ -27,7 +27,8 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   try {
     response = await fetch(`${API_URL}${path}`, { ...init, headers });
   } catch {
-    throw new ApiError("The Fleetline API is unreachable. Is `fleetline dev` running?", 0);
+    const hint = API_URL ? `at ${API_URL}` : "— is `fleetline dev` running?";
+    throw new ApiError(`The Fleetline API is unreachable ${hint}`, 0);
   }
   const text = await response.text();
   const body = text ? (JSON.parse(text) as unknown) : undefined;
