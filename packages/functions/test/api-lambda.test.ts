@@ -10,6 +10,7 @@ import { DynamoDbCommandLedger } from "../src/adapters/dynamodb-command-ledger.j
 import { IotDataAlertPublisher } from "../src/adapters/iot-alert-publisher.js";
 import { IotDataShadowGateway } from "../src/adapters/iot-data-shadow-gateway.js";
 import { createAlertsHandler } from "../src/alerts/alerts-handler.js";
+import { checkedApiToken } from "../src/api/aws-api-context.js";
 import { API_ENVIRONMENT, API_TOKEN, apiGatewayEvent, mockedAwsApi } from "./mocked-aws-api.js";
 
 // The Lambda entry point itself, with every AWS service it calls mocked.
@@ -190,6 +191,12 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
       shadowUpdates: 0,
       deadLettered: 1,
     });
+  });
+
+  it("will not start without an API token of at least 16 characters, which would leave the API open", () => {
+    for (const token of [undefined, "", "short"])
+      expect(() => checkedApiToken(token)).toThrow("API_TOKEN secret must be at least 16 characters");
+    expect(checkedApiToken(TOKEN)).toBe(TOKEN);
   });
 
   it("reports its AWS endpoints in /api/info", async () => {

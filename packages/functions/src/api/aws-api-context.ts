@@ -6,7 +6,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ApiContext } from "@fleetline/api";
-import { type Clock, systemClock } from "@fleetline/core";
+import { type Clock, fleetlineError, systemClock } from "@fleetline/core";
 import { CloudWatchCounters } from "../adapters/cloudwatch-counters.js";
 import { DynamoDbAlertStore } from "../adapters/dynamodb-alert-store.js";
 import { DynamoDbCommandLedger } from "../adapters/dynamodb-command-ledger.js";
@@ -35,6 +35,16 @@ export const API_SETTINGS = [
 ] as const;
 
 export type ApiSettings = Record<(typeof API_SETTINGS)[number], string>;
+
+/** The stage's API token; an empty or guessable one would leave the API open to anyone with its URL. */
+export function checkedApiToken(token: string | undefined): string {
+  if (token === undefined || token.length < 16)
+    throw fleetlineError(
+      "CONFIG_INVALID",
+      'the API_TOKEN secret must be at least 16 characters: npx sst secrets set API_TOKEN "$(openssl rand -hex 32)"',
+    );
+  return token;
+}
 
 export interface AwsApiClients {
   documents: DynamoDBDocumentClient;

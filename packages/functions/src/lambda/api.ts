@@ -7,14 +7,14 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import { apiGatewayHandler, queryApiRoutes } from "@fleetline/api";
 import { Config } from "sst/node/config";
-import { API_SETTINGS, awsApiContext } from "../api/aws-api-context.js";
+import { API_SETTINGS, awsApiContext, checkedApiToken } from "../api/aws-api-context.js";
 import { documents } from "./clients.js";
 import { readConfig } from "./config.js";
 
 const settings = readConfig(API_SETTINGS);
 const logger = new Logger({ serviceName: "api" });
 // The stage's API token, a secret set with `npx sst secrets set API_TOKEN …` and bound by the stack.
-const apiToken = (Config as unknown as Record<string, string>).API_TOKEN as string;
+const apiToken = checkedApiToken((Config as unknown as Record<string, string | undefined>).API_TOKEN);
 
 /** The query API on AWS: API Gateway (HTTP API, payload 2.0) → the routes of SPEC §4. */
 export const handler = apiGatewayHandler(
