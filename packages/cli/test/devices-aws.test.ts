@@ -18,9 +18,9 @@ beforeAll(async () => {
   certs = await mkdtemp(join(process.cwd(), ".tmp", "certs-"));
 });
 afterAll(async () => {
-  await gateway.close();
-  aws.close();
-  await rm(certs, { recursive: true, force: true });
+  await gateway?.close();
+  aws?.close();
+  if (certs) await rm(certs, { recursive: true, force: true });
 });
 
 async function devices(args: string[], token = API_TOKEN) {

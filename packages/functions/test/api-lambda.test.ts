@@ -21,7 +21,7 @@ const SETTINGS = API_ENVIRONMENT;
 beforeAll(async () => {
   aws = await mockedAwsApi();
 });
-afterAll(() => aws.close());
+afterAll(() => aws?.close());
 
 async function call(method: string, path: string, body?: unknown, token = TOKEN) {
   const response = await aws.handler(
