@@ -1,7 +1,7 @@
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime/runtime.js";
-import { connectDevice, startRuntime, waitFor } from "./helpers.js";
+import { connectDevice, faultyFreestyle, startRuntime, waitFor } from "./helpers.js";
 
 let runtime: Runtime;
 let seq = 0;
@@ -41,21 +41,7 @@ async function device(thing: string, type: "freestyle" | "robot") {
 
 function freestyle(faults: unknown[], overrides: Record<string, unknown> = {}) {
   seq += 1;
-  return JSON.stringify({
-    v: 1,
-    seq,
-    ts: Date.now(),
-    metrics: {
-      cabinetTempC: 9,
-      co2Kpa: 410,
-      waterKpa: 280,
-      pours: 0,
-      cartridges: { cola: 40 },
-      state: "fault",
-      ...overrides,
-    },
-    faults,
-  });
+  return faultyFreestyle(seq, faults, overrides);
 }
 
 async function publish(client: MqttClient, topic: string, payload: string) {

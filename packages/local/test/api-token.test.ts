@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime/runtime.js";
-import { connectDevice, startRuntime, waitFor } from "./helpers.js";
+import { connectDevice, faultyFreestyle, startRuntime, waitFor } from "./helpers.js";
 
 const TOKEN = "flt-local-api-token";
 let runtime: Runtime;
@@ -32,20 +32,7 @@ describe("fleetline dev with --api-token", () => {
     device.on("message", (_topic, payload) => deltas.push(JSON.parse(payload.toString()).state));
     await device.publishAsync(
       "dt/fleetline/freestyle/fs-token-1/telemetry",
-      JSON.stringify({
-        v: 1,
-        seq: 1,
-        ts: Date.now(),
-        metrics: {
-          cabinetTempC: 9,
-          co2Kpa: 410,
-          waterKpa: 280,
-          pours: 0,
-          cartridges: { cola: 40 },
-          state: "fault",
-        },
-        faults: [{ code: "COOLING_FAILURE", severity: "critical" }],
-      }),
+      faultyFreestyle(1, [{ code: "COOLING_FAILURE", severity: "critical" }]),
       { qos: 1 },
     );
     await waitFor(() => deltas.length > 0, "the maintenance command");

@@ -124,3 +124,26 @@ export function startRuntime(options: { apiToken?: string } = {}): Promise<Runti
     ...options,
   });
 }
+
+/** A dispenser report as a device sends it, in state `fault` with the given faults (alert tests). */
+export function faultyFreestyle(
+  seq: number,
+  faults: unknown[],
+  overrides: Record<string, unknown> = {},
+): string {
+  return JSON.stringify({
+    v: 1,
+    seq,
+    ts: Date.now(),
+    metrics: {
+      cabinetTempC: 9,
+      co2Kpa: 410,
+      waterKpa: 280,
+      pours: 0,
+      cartridges: { cola: 40 },
+      state: "fault",
+      ...overrides,
+    },
+    faults,
+  });
+}
