@@ -1,3 +1,4 @@
+import { isStageName, STAGE_NAME_RULE } from "@fleetline/core";
 import type { SSTConfig } from "sst";
 import { Alerts } from "./stacks/Alerts.js";
 import { Dashboard } from "./stacks/Dashboard.js";
@@ -11,11 +12,8 @@ export default {
   },
   stacks(app) {
     // The stage names streams, tables, queues, the Timestream database and the IoT rule.
-    if (!/^[a-z][a-z0-9-]{0,19}$/.test(app.stage)) {
-      throw new Error(
-        `stage "${app.stage}" cannot name AWS resources: use lowercase letters, digits and dashes, at most 20, starting with a letter`,
-      );
-    }
+    if (!isStageName(app.stage))
+      throw new Error(`stage "${app.stage}" cannot name AWS resources: use ${STAGE_NAME_RULE}`);
     app.setDefaultFunctionProps({
       runtime: "nodejs22.x",
       architecture: "arm_64",

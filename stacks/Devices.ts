@@ -1,4 +1,4 @@
-import { DEVICE_POLICY } from "@fleetline/core";
+import { DEVICE_POLICY, stageNames } from "@fleetline/core";
 import { CfnPolicy } from "aws-cdk-lib/aws-iot";
 import type { StackContext } from "sst/constructs";
 
@@ -41,7 +41,7 @@ export function devicePolicyDocument(partition: string, region: string, account:
 /** The IoT policy `fleetline provision` attaches to every device certificate. */
 export function Devices({ stack, app }: StackContext) {
   const policy = new CfnPolicy(stack, "DevicePolicy", {
-    policyName: `${app.stage}-fleetline-devices`,
+    policyName: stageNames(app.stage).devicePolicy,
     policyDocument: devicePolicyDocument(stack.partition, stack.region, stack.account),
   });
   stack.addOutputs({ DevicePolicy: policy.ref });

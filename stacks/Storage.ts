@@ -1,3 +1,4 @@
+import { stageNames } from "@fleetline/core";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
@@ -10,7 +11,7 @@ import type { StackContext } from "sst/constructs";
  */
 export function Storage({ stack, app }: StackContext) {
   const retain = app.stage === "prod" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-  const database = new CfnDatabase(stack, "TelemetryDatabase", { databaseName: `${app.stage}-fleetline` });
+  const database = new CfnDatabase(stack, "TelemetryDatabase", { databaseName: stageNames(app.stage).fleet });
   const telemetry = new CfnTable(stack, "TelemetryTable", {
     databaseName: database.ref,
     tableName: "telemetry",

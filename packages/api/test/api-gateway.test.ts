@@ -1,24 +1,6 @@
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it, vi } from "vitest";
 import { apiGatewayHandler, HttpError, Router } from "../src/index.js";
-
-/** An HTTP API (payload 2.0) event as API Gateway sends it. */
-function event(
-  method: string,
-  path: string,
-  options: { query?: string; headers?: Record<string, string>; body?: string; base64?: boolean } = {},
-): APIGatewayProxyEventV2 {
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: path,
-    rawQueryString: options.query ?? "",
-    headers: options.headers ?? {},
-    requestContext: { http: { method, path } } as APIGatewayProxyEventV2["requestContext"],
-    isBase64Encoded: options.base64 ?? false,
-    ...(options.body === undefined ? {} : { body: options.body }),
-  };
-}
+import { apiGatewayEvent } from "./api-gateway-event.js";
 
 function router(onCall = vi.fn()) {
   return new Router()
@@ -46,9 +28,7 @@ function router(onCall = vi.fn()) {
 
 describe("the query API behind API Gateway (payload 2.0)", () => {
   it("routes by method and path, with decoded path parameters and the query string", async () => {
-    const response = await apiGatewayHandler(router())(
-      event("GET", "/api/echo/fs%2D1", { query: "limit=5" }),
-    );
+    const response = await apiGatewayHandler(router())(apiGatewayEvent("GET", "/api/echo/fs%2D1?limit=5"));
     expect(response).toEqual({
       statusCode: 200,
       headers: { "content-type": "application/json" },
@@ -63,7 +43,7 @@ describe("the query API behind API Gateway (payload 2.0)", () => {
     const json = JSON.stringify({ thing: "fs-1" });
     for (const body of [json, Buffer.from(json).toString("base64")]) {
       const response = await handler(
-        event("POST", "/api/echo", {
+        apiGatewayEvent("POST", "/api/echo", {
           body,
           base64: body !== json,
           headers: { "content-type": "application/json" },
@@ -76,27 +56,27 @@ describe("the query API behind API Gateway (payload 2.0)", () => {
   });
 
   it("answers binary bodies base64-encoded", async () => {
-    const response = await apiGatewayHandler(router())(event("GET", "/api/bytes"));
+    const response = await apiGatewayHandler(router())(apiGatewayEvent("GET", "/api/bytes"));
     expect(response).toMatchObject({ statusCode: 200, isBase64Encoded: true, body: "AAEC/w==" });
   });
 
   it("answers 404 and 405 with the error shape of SPEC §4", async () => {
     const handler = apiGatewayHandler(router());
-    const missing = await handler(event("GET", "/api/missing"));
+    const missing = await handler(apiGatewayEvent("GET", "/api/missing"));
     expect(missing.statusCode).toBe(404);
     expect(JSON.parse(missing.body as string)).toEqual({
       error: { code: "NOT_FOUND", message: "no such thing" },
     });
-    const noRoute = await handler(event("GET", "/api/nowhere"));
+    const noRoute = await handler(apiGatewayEvent("GET", "/api/nowhere"));
     expect(noRoute.statusCode).toBe(404);
-    const wrongMethod = await handler(event("DELETE", "/api/echo"));
+    const wrongMethod = await handler(apiGatewayEvent("DELETE", "/api/echo"));
     expect(wrongMethod.statusCode).toBe(405);
     expect(JSON.parse(wrongMethod.body as string).error.code).toBe("METHOD_NOT_ALLOWED");
   });
 
   it("hides what broke from the client and tells the operator", async () => {
     const onError = vi.fn();
-    const response = await apiGatewayHandler(router(), { onError })(event("GET", "/api/broken"));
+    const response = await apiGatewayHandler(router(), { onError })(apiGatewayEvent("GET", "/api/broken"));
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain("secret");
     expect(onError).toHaveBeenCalledWith(
@@ -110,15 +90,16 @@ describe("the query API behind API Gateway (payload 2.0)", () => {
 
   it("needs the bearer token for everything but /healthz when one is set", async () => {
     const handler = apiGatewayHandler(router(), { apiToken: "flt-api-secret" });
-    expect((await handler(event("GET", "/healthz"))).statusCode).toBe(200);
-    const refused = await handler(event("GET", "/api/echo/x"));
+    expect((await handler(apiGatewayEvent("GET", "/healthz"))).statusCode).toBe(200);
+    const refused = await handler(apiGatewayEvent("GET", "/api/echo/x"));
     expect(refused.statusCode).toBe(401);
     expect(JSON.parse(refused.body as string).error.code).toBe("UNAUTHORIZED");
     expect(
-      (await handler(event("GET", "/api/echo/x", { headers: { authorization: "Bearer wrong" } }))).statusCode,
+      (await handler(apiGatewayEvent("GET", "/api/echo/x", { headers: { authorization: "Bearer wrong" } })))
+        .statusCode,
     ).toBe(401);
     const allowed = await handler(
-      event("GET", "/api/echo/x", { headers: { authorization: "Bearer flt-api-secret" } }),
+      apiGatewayEvent("GET", "/api/echo/x", { headers: { authorization: "Bearer flt-api-secret" } }),
     );
     expect(allowed.statusCode).toBe(200);
   });

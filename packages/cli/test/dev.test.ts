@@ -37,6 +37,9 @@ describe("fleetline dev --in-memory", () => {
     expect(await dev.stop()).toBe(0);
   });
 
+  const connectDevice = () =>
+    mqtt.connectAsync(dev.mqtt, { clientId: thing, username: thing, password: token, reconnectPeriod: 0 });
+
   it("answers /healthz with 200 once ready", async () => {
     expect(await getJson(`${dev.http}/healthz`)).toEqual({ status: 200, body: { status: "ok" } });
     expect((await getJson(`${dev.http}/api/info`)).body).toMatchObject({
@@ -46,12 +49,7 @@ describe("fleetline dev --in-memory", () => {
   });
 
   it("stores 1,000 QoS 1 messages, each exactly once, and serves them bucketed from DuckDB", async () => {
-    const client = await mqtt.connectAsync(dev.mqtt, {
-      clientId: thing,
-      username: thing,
-      password: token,
-      reconnectPeriod: 0,
-    });
+    const client = await connectDevice();
     const topic = `dt/fleetline/freestyle/${thing}/telemetry`;
     await Promise.all(
       Array.from({ length: 1000 }, (_, seq) =>
@@ -79,12 +77,7 @@ describe("fleetline dev --in-memory", () => {
   });
 
   it("quarantines bad messages with their reasons, and /api/stats adds up", async () => {
-    const client = await mqtt.connectAsync(dev.mqtt, {
-      clientId: thing,
-      username: thing,
-      password: token,
-      reconnectPeriod: 0,
-    });
+    const client = await connectDevice();
     const topic = `dt/fleetline/freestyle/${thing}/telemetry`;
     await client.publishAsync(topic, "{not json", { qos: 1 });
     await client.publishAsync(topic, freestyleTelemetry(2000, Date.now(), { co2Kpa: "high" }), { qos: 1 });

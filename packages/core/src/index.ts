@@ -29,6 +29,7 @@ export * from "./schema/robot.js";
 export * from "./schema/rule-envelope.js";
 export * from "./schema/telemetry.js";
 export * from "./shadow/index.js";
+export * from "./stage.js";
 export * from "./topic-filter.js";
 export * from "./topics.js";
 export type * from "./use-cases/batch-input.js";

@@ -4,6 +4,7 @@ import { QueryCommand } from "@aws-sdk/client-timestream-query";
 import type { TelemetryRecord } from "@fleetline/core";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
 import { CloudWatchCounters } from "../src/adapters/cloudwatch-counters.js";
 import { DynamoDbAlertStore } from "../src/adapters/dynamodb-alert-store.js";
 import { DynamoDbCommandLedger } from "../src/adapters/dynamodb-command-ledger.js";
@@ -11,7 +12,7 @@ import { IotDataAlertPublisher } from "../src/adapters/iot-alert-publisher.js";
 import { IotDataShadowGateway } from "../src/adapters/iot-data-shadow-gateway.js";
 import { createAlertsHandler } from "../src/alerts/alerts-handler.js";
 import { checkedApiToken } from "../src/api/aws-api-context.js";
-import { API_ENVIRONMENT, API_TOKEN, apiGatewayEvent, mockedAwsApi } from "./mocked-aws-api.js";
+import { API_ENVIRONMENT, API_TOKEN, mockedAwsApi } from "./mocked-aws-api.js";
 
 // The Lambda entry point itself, with every AWS service it calls mocked.
 let aws: Awaited<ReturnType<typeof mockedAwsApi>>;
@@ -23,15 +24,17 @@ beforeAll(async () => {
 });
 afterAll(() => aws?.close());
 
-async function call(method: string, path: string, body?: unknown, token = TOKEN) {
-  const response = await aws.handler(
-    apiGatewayEvent(
-      method,
-      path,
-      { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body === undefined ? undefined : JSON.stringify(body),
-    ),
+/** One request through API Gateway, the body as sent. */
+const send = (method: string, path: string, body?: string, token = TOKEN) =>
+  aws.handler(
+    apiGatewayEvent(method, path, {
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body }),
+    }),
   );
+
+async function call(method: string, path: string, body?: unknown, token = TOKEN) {
+  const response = await send(method, path, body === undefined ? undefined : JSON.stringify(body), token);
   return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
 }
 
@@ -153,15 +156,7 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
   });
 
   it("edits a device's desired state through the IoT Data Plane, refusing what AWS refuses", async () => {
-    const raw = (body: string) =>
-      aws.handler(
-        apiGatewayEvent(
-          "POST",
-          "/api/devices/fs-aws-1/shadow",
-          { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-          body,
-        ),
-      );
+    const raw = (body: string) => send("POST", "/api/devices/fs-aws-1/shadow", body);
     aws.timestream.on(QueryCommand).resolves({ QueryId: "q", ColumnInfo: [], Rows: [] });
     const accepted = await raw('{"state":{"desired":{"flavorLock":["cola"]}}}');
     expect(accepted.statusCode).toBe(200);

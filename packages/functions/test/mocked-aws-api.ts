@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import { SNSClient, PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
 import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import type { ApiGatewayHandler } from "@fleetline/api";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
+import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
 import { fakeCloudWatch } from "./fake-cloudwatch.js";
 import { fakeDynamoDb } from "./fake-dynamodb.js";
 import { fakeIot } from "./fake-iot.js";
@@ -59,26 +59,6 @@ export async function mockedAwsApi() {
   };
 }
 
-/** An API Gateway HTTP API event (payload 2.0) for one request. */
-export function apiGatewayEvent(
-  method: string,
-  pathAndQuery: string,
-  headers: Record<string, string>,
-  body?: string,
-): APIGatewayProxyEventV2 {
-  const [rawPath, rawQueryString = ""] = pathAndQuery.split("?") as [string, string?];
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath,
-    rawQueryString,
-    headers,
-    requestContext: { http: { method, path: rawPath } } as APIGatewayProxyEventV2["requestContext"],
-    isBase64Encoded: false,
-    ...(body === undefined || body === "" ? {} : { body }),
-  };
-}
-
 /** API Gateway in front of the handler, on a free local port: what a client of the `ApiUrl` output meets. */
 export async function serveApiGateway(
   handler: ApiGatewayHandler,
@@ -93,12 +73,10 @@ export async function serveApiGateway(
       ]),
     );
     const result = await handler(
-      apiGatewayEvent(
-        request.method ?? "GET",
-        request.url ?? "/",
+      apiGatewayEvent(request.method ?? "GET", request.url ?? "/", {
         headers,
-        Buffer.concat(chunks).toString("utf8"),
-      ),
+        body: Buffer.concat(chunks).toString("utf8"),
+      }),
     );
     response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
     response.end(result.isBase64Encoded ? Buffer.from(result.body ?? "", "base64") : (result.body ?? ""));

@@ -1,6 +1,6 @@
 import { apiGatewayHandler } from "@fleetline/api";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
 import type { Runtime } from "../src/runtime/runtime.js";
 import { startRuntime } from "./helpers.js";
 
@@ -22,18 +22,12 @@ async function both(call: Call): Promise<Array<{ status: number; body: unknown }
   const init = { method: call.method, headers: { "content-type": "application/json" } };
   const http = await fetch(url, call.body === undefined ? init : { ...init, body: call.body });
   const text = await http.text();
-  const gateway = await apiGatewayHandler(runtime.http.router)({
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers: { "content-type": "application/json" },
-    requestContext: {
-      http: { method: call.method, path: url.pathname },
-    } as APIGatewayProxyEventV2["requestContext"],
-    isBase64Encoded: false,
-    ...(call.body === undefined ? {} : { body: call.body }),
-  });
+  const gateway = await apiGatewayHandler(runtime.http.router)(
+    apiGatewayEvent(call.method, `${url.pathname}${url.search}`, {
+      headers: { "content-type": "application/json" },
+      ...(call.body === undefined ? {} : { body: call.body }),
+    }),
+  );
   return [
     { status: http.status, body: text ? JSON.parse(text) : undefined },
     { status: gateway.statusCode ?? 0, body: gateway.body ? JSON.parse(gateway.body) : undefined },
@@ -60,18 +54,9 @@ describe("the query API answers alike on the local server and behind API Gateway
   });
 
   it("shares state: a thing registered through one is listed and deleted through the other", async () => {
-    const created = await apiGatewayHandler(runtime.http.router)({
-      version: "2.0",
-      routeKey: "$default",
-      rawPath: "/api/things",
-      rawQueryString: "",
-      headers: {},
-      requestContext: {
-        http: { method: "POST", path: "/api/things" },
-      } as APIGatewayProxyEventV2["requestContext"],
-      isBase64Encoded: false,
-      body: JSON.stringify({ thing: "rb-parity", type: "robot" }),
-    });
+    const created = await apiGatewayHandler(runtime.http.router)(
+      apiGatewayEvent("POST", "/api/things", { body: JSON.stringify({ thing: "rb-parity", type: "robot" }) }),
+    );
     expect(created.statusCode).toBe(201);
     expect(JSON.parse(created.body as string)).toMatchObject({
       thing: "rb-parity",

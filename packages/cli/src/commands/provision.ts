@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { isStageName, STAGE_NAME_RULE, stageNames } from "@fleetline/core";
 import type { FleetType } from "@fleetline/simulator";
 import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../usage.js";
@@ -29,10 +30,8 @@ export async function provisionCommand(args: string[], io: Io): Promise<number> 
   if (!["freestyle", "robot", "mixed"].includes(type))
     throw new UsageError(`--type must be freestyle, robot or mixed, got "${type}"`);
   const stage = values.stage ?? "prod";
-  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage))
-    throw new UsageError(
-      `--stage must be the deployed stage's name (lowercase, digits, dashes), got "${stage}"`,
-    );
+  if (!isStageName(stage))
+    throw new UsageError(`--stage must be the deployed stage's name (${STAGE_NAME_RULE}), got "${stage}"`);
   const [{ IoTClient }, { IotThingRegistry }, { provisionThings }] = await Promise.all([
     import("@aws-sdk/client-iot"),
     import("@fleetline/functions"),
@@ -42,9 +41,10 @@ export async function provisionCommand(args: string[], io: Io): Promise<number> 
   try {
     await mkdir(values.out, { recursive: true });
     // The names the stage's stacks gave its fleet and device policy.
+    const names = stageNames(stage);
     const registry = new IotThingRegistry(iot, {
-      fleet: `${stage}-fleetline`,
-      policyName: values.policy ?? `${stage}-fleetline-devices`,
+      fleet: names.fleet,
+      policyName: values.policy ?? names.devicePolicy,
     });
     const provisioned = await provisionThings(registry, {
       things,

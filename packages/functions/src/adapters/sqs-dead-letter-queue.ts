@@ -23,8 +23,6 @@ function parse(body: string | undefined): unknown {
  * a standard queue keeps no order; deleting uses the newest receipt handle, as SQS requires.
  */
 export class SqsDeadLetterQueue implements DeadLetterQueue {
-  private readonly receipts = new Map<string, string>();
-
   constructor(
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,
@@ -37,10 +35,13 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
     return sent.MessageId as string;
   }
 
-  async list(limit: number): Promise<DeadLetter[]> {
-    const seen = new Map<string, DeadLetter>();
+  /**
+   * Up to `limit` messages, each with the receipt handle of its latest receive. A receive samples
+   * some servers only: it keeps going until a few come back with nothing new, or `until` is seen.
+   */
+  private async peek(limit: number, until?: string): Promise<Map<string, DeadLetter & { receipt: string }>> {
+    const seen = new Map<string, DeadLetter & { receipt: string }>();
     let emptyReceives = 0;
-    // A receive samples some servers only: keep going until a few come back with nothing new.
     while (seen.size < Math.min(limit, MAX_SCAN) && emptyReceives < 3) {
       const { Messages = [] } = await this.sqs.send(
         new ReceiveMessageCommand({
@@ -54,18 +55,25 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
       let fresh = 0;
       for (const message of Messages) {
         const messageId = message.MessageId as string;
-        this.receipts.set(messageId, message.ReceiptHandle as string);
-        if (seen.has(messageId)) continue;
-        fresh += 1;
+        if (!seen.has(messageId)) fresh += 1;
         seen.set(messageId, {
           messageId,
           body: parse(message.Body),
           sentAt: Number(message.Attributes?.SentTimestamp ?? 0),
+          receipt: message.ReceiptHandle as string,
         });
       }
+      if (until !== undefined && seen.has(until)) break;
       emptyReceives = fresh === 0 ? emptyReceives + 1 : 0;
     }
-    return [...seen.values()].sort((a, b) => a.sentAt - b.sentAt).slice(0, limit);
+    return seen;
+  }
+
+  async list(limit: number): Promise<DeadLetter[]> {
+    return [...(await this.peek(limit)).values()]
+      .map(({ messageId, body, sentAt }) => ({ messageId, body, sentAt }))
+      .sort((a, b) => a.sentAt - b.sentAt)
+      .slice(0, limit);
   }
 
   async count(): Promise<number> {
@@ -91,12 +99,9 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
   }
 
   async delete(messageId: string): Promise<void> {
-    // Only the newest receipt handle deletes: peek again for it.
-    this.receipts.delete(messageId);
-    await this.list(MAX_SCAN);
-    const receipt = this.receipts.get(messageId);
+    // Only the newest receipt handle deletes: peek until the message comes by.
+    const receipt = (await this.peek(MAX_SCAN, messageId)).get(messageId)?.receipt;
     if (receipt === undefined) return;
     await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receipt }));
-    this.receipts.delete(messageId);
   }
 }

@@ -6,7 +6,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ApiContext } from "@fleetline/api";
-import { type Clock, fleetlineError, systemClock } from "@fleetline/core";
+import { type Clock, fleetlineError, stageNames, systemClock } from "@fleetline/core";
 import { CloudWatchCounters } from "../adapters/cloudwatch-counters.js";
 import { DynamoDbAlertStore } from "../adapters/dynamodb-alert-store.js";
 import { DynamoDbCommandLedger } from "../adapters/dynamodb-command-ledger.js";
@@ -65,7 +65,7 @@ export function awsApiContext(
   const endpoint = settings.IOT_DATA_ENDPOINT;
   return {
     registry: new IotThingRegistry(clients.iot, {
-      fleet: `${settings.FLEETLINE_STAGE}-fleetline`,
+      fleet: stageNames(settings.FLEETLINE_STAGE).fleet,
       policyName: settings.DEVICE_POLICY,
     }),
     telemetry: new TimestreamTelemetryQuery(

@@ -1,0 +1,21 @@
+/**
+ * An AWS stage: its name becomes part of stream, table, queue, rule and policy names, so it is
+ * held to what all of them accept.
+ */
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+
+export function isStageName(value: string): boolean {
+  return STAGE_NAME.test(value);
+}
+
+export const STAGE_NAME_RULE = "lowercase letters, digits and dashes, at most 20, starting with a letter";
+
+/** What the stacks name after a stage and the tools that work with a deployed stage look up. */
+export function stageNames(stage: string) {
+  return {
+    /** The `fleet` attribute of the stage's things, and its Timestream database. */
+    fleet: `${stage}-fleetline`,
+    /** The IoT policy attached to every device certificate. */
+    devicePolicy: `${stage}-fleetline-devices`,
+  };
+}
