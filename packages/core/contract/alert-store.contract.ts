@@ -67,6 +67,17 @@ export function describeAlertStoreContract(
       await expect(current().alerts.ack("a0", 4_000)).rejects.toMatchObject({ code: "CONFLICT" });
     });
 
+    it("lists every alert and state, however many there are", async () => {
+      const codes = Array.from({ length: 60 }, (_, i) => `CODE_${i}`);
+      for (const [i, code] of codes.entries()) {
+        const open = alert(`many-${i}`, { code, openedAt: 1_000 + i });
+        await current().alerts.save("fs-contract-alarm", code, { ...state(1, open), code }, 0, [open]);
+      }
+      const listed = await current().alerts.list({ status: "open" });
+      expect(listed.map((a) => a.openedAt)).toEqual(codes.map((_, i) => 1_059 - i));
+      expect(await current().alerts.states("fs-contract-alarm")).toHaveLength(60);
+    });
+
     it("lists by status and thing, newest first, and forgets a state saved as undefined", async () => {
       await current().alerts.save("fs-contract-alarm", "CO2_LOW", state(1, alert("a1")), 0, [
         alert("a1"),

@@ -50,5 +50,14 @@ export function describeCommandLedgerContract(
       expect(await current().ledger.expire(5_000)).toEqual([]);
       expect((await current().ledger.list({})).find((c) => c.id === "c1")?.status).toBe("expired");
     });
+
+    it("lists and expires every command, however many there are", async () => {
+      for (let i = 0; i < 60; i++)
+        await current().ledger.add(command(`m${i}`, { command: "dock" }, { createdAt: 1_000 + i }));
+      expect(await current().ledger.list({ thing: "fs-contract-ledger" })).toHaveLength(60);
+      const all = await current().ledger.list({});
+      expect(all.map((c) => c.createdAt)).toEqual(Array.from({ length: 60 }, (_, i) => 1_059 - i));
+      expect(await current().ledger.expire(5_000)).toHaveLength(60);
+    });
   });
 }

@@ -30,5 +30,21 @@ export function describeQuarantineContract(
       expect(listed[1]).toEqual(entry("m2", "UNKNOWN_FIELD"));
       expect(await current().quarantine.list({ limit: 1 })).toHaveLength(1);
     });
+
+    it("lists as many as asked for, however many there are", async () => {
+      const many = Array.from({ length: 60 }, (_, i) => ({
+        ...entry(`q${i}`),
+        receivedAt: 1_764_297_000_000 + i,
+      }));
+      expect(await current().quarantine.put(many)).toBe(60);
+      const newest = await current().quarantine.list({ limit: 50 });
+      expect(newest.map((e) => e.messageId)).toEqual(
+        many
+          .slice(10)
+          .reverse()
+          .map((e) => e.messageId),
+      );
+      expect(await current().quarantine.list({ limit: 1000 })).toHaveLength(60);
+    });
   });
 }

@@ -15,6 +15,8 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 
 type Item = Record<string, unknown>;
+
+const PAGE_ITEMS = 25;
 type Values = Record<string, unknown> | undefined;
 
 /**
@@ -30,6 +32,24 @@ export function fakeDynamoDb() {
     return rows;
   };
   const keyOf = (item: Item) => `${String(item.pk)}\u0000${String(item.sk ?? "")}`;
+
+  /**
+   * One page of a query or scan: DynamoDB stops at 1 MB, the fake at PAGE_ITEMS (or Limit), and
+   * hands back the last item's key to start the next page after.
+   */
+  function page(items: Item[], limit: number | undefined, start: Item | undefined) {
+    const from = start === undefined ? 0 : items.findIndex((item) => keyOf(item) === keyOf(start)) + 1;
+    const size = Math.min(limit ?? PAGE_ITEMS, PAGE_ITEMS);
+    const slice = items.slice(from, from + size);
+    const last = slice.at(-1);
+    const more = from + size < items.length && last !== undefined;
+    return {
+      Items: structuredClone(slice),
+      ...(more
+        ? { LastEvaluatedKey: { pk: last.pk, ...(last.sk === undefined ? {} : { sk: last.sk }) } }
+        : {}),
+    };
+  }
 
   function check(existing: Item | undefined, condition: string | undefined, values: Values): boolean {
     if (condition === undefined) return true;
@@ -97,21 +117,22 @@ export function fakeDynamoDb() {
       .filter((item) => item[attribute] === wanted && (attribute === "pk" || item[sortBy] !== undefined))
       .sort((a, b) => (String(a[sortBy]).padStart(20, "0") < String(b[sortBy]).padStart(20, "0") ? -1 : 1));
     if (input.ScanIndexForward === false) items.reverse();
-    return { Items: structuredClone(items.slice(0, input.Limit ?? items.length)) };
+    return page(items, input.Limit, input.ExclusiveStartKey);
   });
   client.on(ScanCommand).callsFake((input) => {
     const items = [...table(input.TableName).values()];
-    if (input.FilterExpression === undefined) return { Items: structuredClone(items) };
+    const { Items = [], ...rest } = page(items, input.Limit, input.ExclusiveStartKey);
+    if (input.FilterExpression === undefined) return { Items, ...rest };
     if (input.FilterExpression !== "#status = :pending AND expiresAt <= :now") {
       throw new Error(`the fake does not understand the filter ${input.FilterExpression}`);
     }
+    // As in DynamoDB, the filter applies to the page read, after the page is cut.
     const values = input.ExpressionAttributeValues as Item;
     return {
-      Items: structuredClone(
-        items.filter(
-          (i) => i.status === values[":pending"] && (i.expiresAt as number) <= (values[":now"] as number),
-        ),
+      Items: Items.filter(
+        (i) => i.status === values[":pending"] && (i.expiresAt as number) <= (values[":now"] as number),
       ),
+      ...rest,
     };
   });
   client.on(TransactWriteCommand).callsFake((input) => {

@@ -2,7 +2,6 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
@@ -13,6 +12,7 @@ import {
   type AlertStore,
   fleetlineError,
 } from "@fleetline/core";
+import { queryAll } from "./dynamodb-pages.js";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -71,14 +71,12 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async states(thing: string): Promise<AlarmState[]> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": `state#${thing}` },
-      }),
-    );
-    return (result.Items ?? []).map((item) => item.state as AlarmState);
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": `state#${thing}` },
+    });
+    return items.map((item) => item.state as AlarmState);
   }
 
   private async transact(items: TransactItem[]): Promise<boolean> {
@@ -112,16 +110,14 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async list(filter: AlertFilter): Promise<AlertRecord[]> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: "byTime",
-        KeyConditionExpression: "gsi1pk = :all",
-        ExpressionAttributeValues: { ":all": "alerts" },
-        ScanIndexForward: false,
-      }),
-    );
-    return (result.Items ?? [])
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      IndexName: "byTime",
+      KeyConditionExpression: "gsi1pk = :all",
+      ExpressionAttributeValues: { ":all": "alerts" },
+      ScanIndexForward: false,
+    });
+    return items
       .map((item) => item.record as AlertRecord)
       .filter(
         (a) => (!filter.status || a.status === filter.status) && (!filter.thing || a.thing === filter.thing),

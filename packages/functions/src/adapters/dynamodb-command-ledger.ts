@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type Command, type CommandLedger, computeDelta } from "@fleetline/core";
+import { queryAll, scanAll } from "./dynamodb-pages.js";
 
 /** The command ledger in DynamoDB: `pk = id`, listed per thing through the `byThing` index (`thing`, `createdAt`). */
 export class DynamoDbCommandLedger implements CommandLedger {
@@ -29,20 +30,16 @@ export class DynamoDbCommandLedger implements CommandLedger {
   }
 
   async list(filter: { thing?: string }): Promise<Command[]> {
-    const result = filter.thing
-      ? await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: "byThing",
-            KeyConditionExpression: "thing = :thing",
-            ExpressionAttributeValues: { ":thing": filter.thing },
-            ScanIndexForward: false,
-          }),
-        )
-      : await this.client.send(new ScanCommand({ TableName: this.table }));
-    return (result.Items ?? [])
-      .map((item) => item.record as Command)
-      .sort((a, b) => b.createdAt - a.createdAt);
+    const items = filter.thing
+      ? await queryAll(this.client, {
+          TableName: this.table,
+          IndexName: "byThing",
+          KeyConditionExpression: "thing = :thing",
+          ExpressionAttributeValues: { ":thing": filter.thing },
+          ScanIndexForward: false,
+        })
+      : await scanAll(this.client, { TableName: this.table });
+    return items.map((item) => item.record as Command).sort((a, b) => b.createdAt - a.createdAt);
   }
 
   async markDelivered(thing: string, reported: Record<string, unknown>, at: number): Promise<Command[]> {
@@ -54,17 +51,13 @@ export class DynamoDbCommandLedger implements CommandLedger {
   }
 
   async expire(now: number): Promise<Command[]> {
-    const result = await this.client.send(
-      new ScanCommand({
-        TableName: this.table,
-        FilterExpression: "#status = :pending AND expiresAt <= :now",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":pending": "pending", ":now": now },
-      }),
-    );
-    const expired = (result.Items ?? []).map(
-      (item): Command => ({ ...(item.record as Command), status: "expired" }),
-    );
+    const items = await scanAll(this.client, {
+      TableName: this.table,
+      FilterExpression: "#status = :pending AND expiresAt <= :now",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":pending": "pending", ":now": now },
+    });
+    const expired = items.map((item): Command => ({ ...(item.record as Command), status: "expired" }));
     for (const command of expired) await this.put(command);
     return expired;
   }

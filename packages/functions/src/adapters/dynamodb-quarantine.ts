@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Quarantine, QuarantineEntry } from "@fleetline/core";
+import { queryAll } from "./dynamodb-pages.js";
 
 /** The partition every entry shares, so the newest can be read back in order (sort key = receive time). */
 const PARTITION = "quarantine";
@@ -37,15 +38,17 @@ export class DynamoDbQuarantine implements Quarantine {
   }
 
   async list(options: { limit: number }): Promise<QuarantineEntry[]> {
-    const result = await this.client.send(
-      new QueryCommand({
+    const items = await queryAll(
+      this.client,
+      {
         TableName: this.table,
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": PARTITION },
         ScanIndexForward: false,
         Limit: options.limit,
-      }),
+      },
+      options.limit,
     );
-    return (result.Items ?? []).map((item) => item.entry as QuarantineEntry);
+    return items.map((item) => item.entry as QuarantineEntry);
   }
 }
