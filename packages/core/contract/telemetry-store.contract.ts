@@ -54,7 +54,7 @@ export function describeTelemetryStoreContract(
   describe(`${name} (telemetry store contract)`, () => {
     const current = useFixture(setup);
 
-    it("stores new records and keeps a replayed (thing, seq) as one row", async () => {
+    it("stores new records and keeps a replayed (thing, seq, ts) as one row", async () => {
       const records = [1, 2, 3].map((seq) => freestyleRecord("fs-contract-dup", seq));
       expect(await current().store.write(records)).toMatchObject({ stored: 3, duplicates: 0 });
       const replay = await current().store.write([
@@ -91,6 +91,30 @@ export function describeTelemetryStoreContract(
         bucketMs: 1,
       });
       expect(points).toEqual([{ t: first.ts, avg: 400, min: 400, max: 400, count: 2 }]);
+    });
+
+    it("stores the reports of a rebooted device, whose seq starts again at a later time", async () => {
+      const before = [0, 1, 2].map((seq) => freestyleRecord("fs-contract-reboot", seq));
+      // Same seqs, later device time: the device restarted its counter (or the thing is new again).
+      const after = [0, 1].map((seq) =>
+        freestyleRecord("fs-contract-reboot", seq, { ts: T0 + 100_000 + seq, messageId: `reboot-${seq}` }),
+      );
+      expect(await current().store.write(before)).toMatchObject({ stored: 3, duplicates: 0 });
+      expect(await current().store.write(after)).toMatchObject({ stored: 2, duplicates: 0 });
+      const replay = await current().store.write([after[0] as TelemetryRecord, before[2] as TelemetryRecord]);
+      expect(replay.rejected ?? []).toEqual([]);
+      if (traits.countsReplays) expect(replay).toEqual({ stored: 0, duplicates: 2 });
+      else expect(replay.stored + replay.duplicates).toBe(2);
+      const points = await current().query.series({
+        thing: "fs-contract-reboot",
+        metric: "co2Kpa",
+        from: T0,
+        to: T0 + 200_000,
+        bucketMs: 1,
+      });
+      expect(points.map((p) => p.t)).toEqual([T0, T0 + 1_000, T0 + 2_000, T0 + 100_000, T0 + 100_001]);
+      expect(points.every((p) => p.count === 1)).toBe(true);
+      expect((await current().query.latest("fs-contract-reboot"))?.ts).toBe(T0 + 100_001);
     });
 
     it("counts a record repeated inside one batch once", async () => {

@@ -21,6 +21,7 @@ export type * from "./ports/stream-producer.js";
 export type * from "./ports/telemetry-store.js";
 export type * from "./ports/thing-registry.js";
 export * from "./reasons.js";
+export * from "./record-identity.js";
 export * from "./schema/alert.js";
 export * from "./schema/command.js";
 export * from "./schema/fault.js";

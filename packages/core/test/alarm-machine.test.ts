@@ -91,4 +91,47 @@ describe("the alarm state machine", () => {
     );
     expect(replay).toEqual({ next: state, changed: false });
   });
+
+  it("counts the reports of a device that rebooted, whose seq starts again at a later time", () => {
+    const before = [5, 6].map((s) => robot(s, "cleaning", battery));
+    // After the reboot seq starts at 0 again, but the device clock has moved on.
+    const after = [0, 1].map((s) => ({ ...robot(s, "cleaning", battery), ts: 10_000 + s }));
+    const { state, events } = run("BATTERY_CRITICAL", [...before, ...after]);
+    expect(events).toEqual(["raised@5"]);
+    expect(state?.alert?.occurrences).toBe(4);
+    expect(state).toMatchObject({ lastSeq: 1, lastTs: 10_001 });
+  });
+
+  it("ignores a late report from before a reboot, although its seq is higher", () => {
+    const rebooted = { ...robot(0, "cleaning", battery), ts: 10_000 };
+    const { state } = run("BATTERY_CRITICAL", [rebooted]);
+    const late = robot(7, "cleaning", battery);
+    const step = stepAlarm(
+      state,
+      "BATTERY_CRITICAL",
+      conditionsOf(late).get("BATTERY_CRITICAL"),
+      late,
+      newId,
+    );
+    expect(step).toEqual({ next: state, changed: false });
+  });
+
+  it("compares a state saved without a device time by seq alone", () => {
+    const saved: AlarmState = {
+      thing: "rb-machine",
+      code: "STUCK",
+      streak: 1,
+      quiet: 0,
+      lastSeq: 4,
+      revision: 3,
+    };
+    const older = robot(4, "stuck");
+    expect(stepAlarm(saved, "STUCK", conditionsOf(older).get("STUCK"), older, newId).changed).toBe(false);
+    const newer = robot(5, "stuck");
+    expect(stepAlarm(saved, "STUCK", conditionsOf(newer).get("STUCK"), newer, newId).next).toMatchObject({
+      streak: 2,
+      lastSeq: 5,
+      lastTs: 1_005,
+    });
+  });
 });

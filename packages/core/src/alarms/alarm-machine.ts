@@ -1,3 +1,4 @@
+import { isAfter } from "../record-identity.js";
 import type { AlertRecord } from "../schema/alert.js";
 import type { Severity } from "../schema/fault.js";
 import type { TelemetryRecord } from "../schema/telemetry.js";
@@ -11,8 +12,13 @@ export interface AlarmState {
   streak: number;
   /** Consecutive reports without it while an alarm is open. */
   quiet: number;
-  /** The highest seq evaluated: replays and late arrivals are not counted twice. */
+  /**
+   * The newest report evaluated (`seq` and device time `ts`): replays and late arrivals are not
+   * counted twice, and a device that rebooted (its `seq` starting again, at a later time) is not
+   * mistaken for a replay. States saved before `lastTs` existed compare by `seq` alone.
+   */
   lastSeq: number;
+  lastTs?: number;
   /** The open or acked alarm, if any. */
   alert?: AlertRecord;
   /** Bumped on every save, for compare-and-set. */
@@ -65,8 +71,12 @@ export function stepAlarm(
     lastSeq: -1,
     revision: 0,
   };
-  if (record.seq <= base.lastSeq) return { next: state, changed: false };
-  const next: AlarmState = { ...base, lastSeq: record.seq };
+  const fresh =
+    base.lastTs === undefined
+      ? record.seq > base.lastSeq
+      : isAfter(record, { seq: base.lastSeq, ts: base.lastTs });
+  if (!fresh) return { next: state, changed: false };
+  const next: AlarmState = { ...base, lastSeq: record.seq, lastTs: record.ts };
   const at = record.receivedAt;
 
   if (condition) {

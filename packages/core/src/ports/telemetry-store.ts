@@ -3,7 +3,7 @@ import type { TelemetryRecord } from "../schema/telemetry.js";
 export interface WriteResult {
   /** Records that became new rows. */
   stored: number;
-  /** Records whose (thing, seq) was already stored: replays, not errors. */
+  /** Records whose identity (thing, seq, ts) was already stored: replays, not errors. */
   duplicates: number;
   /** Records the store refused for what they are (e.g. outside its retention): to quarantine, not retry. */
   rejected?: Array<{ record: TelemetryRecord; reason: string }>;
@@ -11,7 +11,10 @@ export interface WriteResult {
 
 /** Where validated telemetry is kept (DuckDB locally, Timestream on AWS). */
 export interface TelemetryStore {
-  /** Writes records idempotently: the same (thing, seq) twice is one row. Throws TransientError on outage. */
+  /**
+   * Writes records idempotently: the same (thing, seq, ts) twice is one row; the same seq at another
+   * device time (a rebooted device) is another. Throws TransientError on outage.
+   */
   write(records: readonly TelemetryRecord[]): Promise<WriteResult>;
 }
 

@@ -32,7 +32,7 @@ function refusedEntry(record: TelemetryRecord, reason: string): QuarantineEntry 
 
 /**
  * The store function's work (SPEC §2): writes the validated stream's canonical records to the
- * telemetry store, idempotently on (thing, seq). A store outage fails every record for retry.
+ * telemetry store, idempotently on the record identity (thing, seq, ts). A store outage fails every record for retry.
  */
 export async function storeRecords(inputs: readonly StreamInput[], ports: StorePorts): Promise<BatchOutcome> {
   const records: TelemetryRecord[] = [];

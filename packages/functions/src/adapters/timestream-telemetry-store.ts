@@ -9,6 +9,7 @@ import {
 import {
   fleetlineError,
   readingsOf,
+  recordKey,
   type TelemetryRecord,
   type TelemetryStore,
   type WriteResult,
@@ -77,7 +78,7 @@ export class TimestreamTelemetryStore implements TelemetryStore {
 
   async write(batch: readonly TelemetryRecord[]): Promise<WriteResult> {
     // A batch can carry the same message twice (a device resend): one write, one duplicate.
-    const unique = new Map(batch.map((record) => [`${record.thing}\u0000${record.seq}`, record]));
+    const unique = new Map(batch.map((record) => [recordKey(record), record]));
     const records = [...unique.values()];
     const result: Required<WriteResult> = {
       stored: 0,

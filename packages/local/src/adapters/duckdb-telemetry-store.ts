@@ -1,6 +1,7 @@
 import {
   type DeviceSummary,
   readingsOf,
+  recordKey,
   type SeriesPoint,
   type SeriesQuery,
   type TelemetryQuery,
@@ -14,7 +15,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS telemetry (
     thing VARCHAR NOT NULL, seq BIGINT NOT NULL, type VARCHAR NOT NULL, ts BIGINT NOT NULL,
     received_at BIGINT NOT NULL, message_id VARCHAR NOT NULL, state VARCHAR NOT NULL,
-    record VARCHAR NOT NULL, PRIMARY KEY (thing, seq))`,
+    record VARCHAR NOT NULL, PRIMARY KEY (thing, seq, ts))`,
   `CREATE TABLE IF NOT EXISTS readings (
     thing VARCHAR NOT NULL, ts BIGINT NOT NULL, metric VARCHAR NOT NULL, value DOUBLE NOT NULL)`,
 ];
@@ -36,15 +37,35 @@ function valuesClause(rows: SqlParams[], columns: string[], params: SqlParams, p
 }
 
 /**
- * Telemetry in DuckDB: one row per (thing, seq) with the canonical record, and one row per numeric
- * reading for bucketed queries. A replayed record inserts nothing: the primary key decides, and
- * readings are written only for rows that were new, in the same transaction.
+ * Data dirs written before the identity included the device time keyed telemetry by (thing, seq):
+ * the table is rebuilt with the new key, every row kept.
+ */
+async function migrateIdentity(db: Database): Promise<void> {
+  const [key] = await db.all<{ columns: string[] }>(
+    `SELECT constraint_column_names AS columns FROM duckdb_constraints()
+     WHERE table_name = 'telemetry' AND constraint_type = 'PRIMARY KEY'`,
+  );
+  if (!key || key.columns.includes("ts")) return;
+  await db.transaction(async (tx) => {
+    await tx.run("ALTER TABLE telemetry RENAME TO telemetry_by_seq");
+    await tx.run(SCHEMA[0] as string);
+    await tx.run("INSERT INTO telemetry SELECT * FROM telemetry_by_seq");
+    await tx.run("DROP TABLE telemetry_by_seq");
+  });
+}
+
+/**
+ * Telemetry in DuckDB: one row per message — (thing, seq, ts), the record identity of core — with
+ * the canonical record, and one row per numeric reading for bucketed queries. A replayed record
+ * inserts nothing: the primary key decides, and readings are written only for rows that were new,
+ * in the same transaction.
  */
 export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
   private constructor(private readonly db: Database) {}
 
   static async open(db: Database): Promise<DuckDbTelemetryStore> {
     for (const statement of SCHEMA) await db.run(statement);
+    await migrateIdentity(db);
     return new DuckDbTelemetryStore(db);
   }
 
@@ -65,14 +86,16 @@ export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
           record: JSON.stringify(record),
         }));
         const columns = Object.keys(rows[0] as object);
-        const inserted = await tx.all<{ thing: string; seq: bigint }>(
-          `INSERT INTO telemetry VALUES ${valuesClause(rows, columns, params, "t")} ON CONFLICT DO NOTHING RETURNING thing, seq`,
+        const inserted = await tx.all<{ thing: string; seq: bigint; ts: bigint }>(
+          `INSERT INTO telemetry VALUES ${valuesClause(rows, columns, params, "t")} ON CONFLICT DO NOTHING RETURNING thing, seq, ts`,
           params,
         );
         stored += inserted.length;
-        const fresh = new Set(inserted.map((row) => `${row.thing}\u0000${row.seq}`));
+        const fresh = new Set(
+          inserted.map((row) => recordKey({ thing: row.thing, seq: Number(row.seq), ts: Number(row.ts) })),
+        );
         const readings = chunk
-          .filter((record) => fresh.has(`${record.thing}\u0000${record.seq}`))
+          .filter((record) => fresh.delete(recordKey(record)))
           .flatMap((record) =>
             readingsOf(record).map(({ metric, value }) => ({
               thing: record.thing,
