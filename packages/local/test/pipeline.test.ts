@@ -129,7 +129,12 @@ describe("the validate handler", () => {
     const quarantine = await DuckDbQuarantine.open(runtime.twins.db);
     const failingProducer = {
       put: async (_stream: string, entries: readonly unknown[]) =>
-        entries.map((_, index) => ({ index, errorCode: "InternalFailure", errorMessage: "down" })),
+        entries.map((_, index) => ({
+          index,
+          errorCode: "InternalFailure",
+          errorMessage: "down",
+          retryable: true,
+        })),
     };
     const handler = createValidateHandler(
       { producer: failingProducer, quarantine, counters, validatedStream: STREAMS.validated },
