@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "devices/*/test/**/*.test.ts", "stacks/test/**/*.test.ts"],
     testTimeout: 20_000,
+    // Any unhandled rejection or uncaught exception fails the test it happened in.
+    setupFiles: ["./vitest.setup.ts"],
     // The AWS SDK's notice about future Node versions is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     // The JSON report lets CI print a plain "N passed, N failed" line.

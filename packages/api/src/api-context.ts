@@ -5,6 +5,7 @@ import type {
   CommandLedger,
   Counters,
   DeadLetterQueue,
+  HealthReport,
   Quarantine,
   ShadowGateway,
   TelemetryQuery,
@@ -33,4 +34,6 @@ export interface ApiContext {
   shadows: ShadowGateway;
   /** True once every component is up. */
   ready(): boolean;
+  /** Each component's health (`GET /api/health`); a component `down` turns `/healthz` to 503. */
+  health?(): Promise<HealthReport>;
 }

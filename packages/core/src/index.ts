@@ -5,6 +5,7 @@ export * from "./device-policy.js";
 export * from "./device-types.js";
 export * from "./durations.js";
 export * from "./errors.js";
+export * from "./health.js";
 export * from "./json-schema.js";
 export * from "./limits.js";
 export * from "./metrics.js";

@@ -2,13 +2,14 @@ import { join } from "node:path";
 import { STREAMS, type TopicRule } from "@fleetline/core";
 import { LocalBroker } from "./broker/broker.js";
 import { CheckpointStore } from "./event-source/checkpoint-store.js";
-import { EventSourceEmulator } from "./event-source/event-source-emulator.js";
+import { type EmulatorOptions, EventSourceEmulator } from "./event-source/event-source-emulator.js";
+import type { StorageFaults } from "./faults/storage-faults.js";
 import { KinesisTwin } from "./kinesis/kinesis-twin.js";
 import { LocalQueues } from "./queues/local-queues.js";
 import { DeviceRegistry } from "./registry/device-registry.js";
 import type { MessageSource } from "./rules/message-source.js";
 import { MqttSource } from "./rules/mqtt-source.js";
-import { RulesEngine } from "./rules/rules-engine.js";
+import { RulesEngine, type RulesEngineOptions } from "./rules/rules-engine.js";
 import { Database } from "./state/database.js";
 
 export interface TwinsOptions {
@@ -23,6 +24,10 @@ export interface TwinsOptions {
   rules: readonly TopicRule[];
   shardCount?: number;
   onDelivered?: (ruleName: string) => void;
+  onUnhandledFailure?: RulesEngineOptions["onUnhandledFailure"];
+  onEventSourceError?: EmulatorOptions["onError"];
+  /** The fault-injection suite's storage switch (a full disk). */
+  faults?: StorageFaults;
 }
 
 /**
@@ -48,6 +53,7 @@ export class LocalTwins {
     try {
       const db = await Database.open(
         options.dataDir ? join(options.dataDir, "fleetline.duckdb") : ":memory:",
+        options.faults,
       );
       started.push(() => db.close());
       const registry = await DeviceRegistry.open(db);
@@ -58,6 +64,7 @@ export class LocalTwins {
         streams: Object.values(STREAMS),
         shardCount: options.shardCount ?? 2,
         ...(options.dataDir ? { path: join(options.dataDir, "kinesis") } : {}),
+        ...(options.faults ? { faults: options.faults } : {}),
       });
       started.push(() => kinesis.close());
       let broker: LocalBroker | undefined;
@@ -81,11 +88,13 @@ export class LocalTwins {
         source,
         targets: { kinesis: kinesis.client, queues },
         ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
+        ...(options.onUnhandledFailure ? { onUnhandledFailure: options.onUnhandledFailure } : {}),
       });
       const eventSources = new EventSourceEmulator({
         kinesis: kinesis.client,
         checkpoints: await CheckpointStore.open(db),
         queues,
+        ...(options.onEventSourceError ? { onError: options.onEventSourceError } : {}),
       });
       const mqttUrl = broker?.mqttUrl ?? (options.brokerUrl as string);
       return new LocalTwins(db, registry, broker, source, kinesis, queues, engine, eventSources, mqttUrl);
@@ -98,7 +107,8 @@ export class LocalTwins {
   /** `beforeStateCloses` runs after the last batch, while the database is still open. */
   async close(beforeStateCloses?: () => Promise<void>): Promise<void> {
     if (this.broker) await this.broker.stopAccepting();
-    await this.engine.drain(100);
+    // Nothing is acknowledged before it is stored: what the engine holds now was never PUBACKed.
+    await this.engine.stop();
     if (this.broker) await this.broker.close();
     else await this.source.close();
     await this.eventSources.stop();

@@ -48,9 +48,11 @@ function run(
       },
       checkpoint: async (seq) => {
         checkpoints.push(seq);
+        return true;
       },
       deadLetter: async (rs, condition, invokeCount) => {
         deadLetters.push({ ids: ids(rs), condition, invokeCount });
+        return true;
       },
     },
   ).then(() => ({ invocations, checkpoints, deadLetters }));

@@ -1,12 +1,22 @@
 import type { ApiContext } from "../api-context.js";
+import { HttpError } from "../http-error.js";
 import { intParameter } from "../parameters.js";
 import type { Router } from "../router.js";
 
-/** `/healthz`, `/api/info`, `/api/stats`, `/api/rejected` (SPEC §3–4). */
+/** `/healthz`, `/api/health`, `/api/info`, `/api/stats`, `/api/rejected` (README, "Query it"). */
 export function pipelineRoutes(router: Router, api: ApiContext): void {
-  router.add("GET", "/healthz", () =>
-    api.ready() ? { status: 200, body: { status: "ok" } } : { status: 503, body: { status: "starting" } },
-  );
+  router.add("GET", "/healthz", async () => {
+    if (!api.ready()) return { status: 503, body: { status: "starting" } };
+    const report = await api.health?.();
+    const down = report?.components.filter((c) => c.status === "down").map((c) => c.name) ?? [];
+    return down.length > 0
+      ? { status: 503, body: { status: "down", down } }
+      : { status: 200, body: { status: "ok" } };
+  });
+  router.add("GET", "/api/health", async () => {
+    if (!api.health) throw new HttpError(404, "NOT_FOUND", "component health is reported by fleetline dev");
+    return { status: 200, body: await api.health() };
+  });
   router.add("GET", "/api/info", () => ({ status: 200, body: api.info }));
   router.add("GET", "/api/stats", async () => {
     const [counters, deadLettered] = await Promise.all([api.counters.read(), api.deadLetters.count()]);

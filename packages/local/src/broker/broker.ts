@@ -7,7 +7,7 @@ import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { closeServer, listen } from "../net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
-import { EmbeddedSource, PUBLISHER_KEY } from "./embedded-source.js";
+import { EmbeddedSource } from "./embedded-source.js";
 import { emptyRefusalCounts, type Refusal, type RefusalCounts } from "./refusals.js";
 
 /** MQTT 3.1.1 CONNACK return codes. */
@@ -47,6 +47,8 @@ function sameSecret(given: string, expected: string): boolean {
  */
 export class LocalBroker extends EventEmitter<BrokerEvents> {
   readonly refusals: RefusalCounts = emptyRefusalCounts();
+  /** Connections accepted and closed since start. */
+  readonly connections = { opened: 0, closed: 0 };
   /** Password of the `fleetline-service` user, for the runtime's own clients. */
   readonly serviceToken = randomBytes(24).toString("base64url");
   private readonly principals = new WeakMap<Client, Principal>();
@@ -54,6 +56,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   private readonly http = createHttpServer();
   private readonly ws = new WebSocketServer({ server: this.http, path: "/mqtt" });
   private aedes!: Aedes;
+  private embedded!: EmbeddedSource;
   mqttPort = 0;
   wsPort = 0;
 
@@ -89,17 +92,30 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => {
         const refusal = this.authorizePublish(client, packet.topic, packet.qos, packet.payload);
-        // Remember the publisher on the packet: aedes keeps it, and the rules engine reads it for clientid().
-        if (!refusal && client) Object.assign(packet, { [PUBLISHER_KEY]: client.id });
-        done(refusal);
+        if (refusal || !client || !this.embedded.matches(packet.topic)) return done(refusal);
+        // aedes acknowledges a QoS 1 PUBLISH once this calls back: only after the rules' actions
+        // are done, so a PUBACK means the message is durable. A message the engine cannot make
+        // durable (it is stopping) gets no PUBACK and the connection is closed; the device resends.
+        const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+        this.embedded.ingest({ topic: packet.topic, payload, clientId: client.id }).then(
+          () => done(null),
+          (error: Error) => done(error),
+        );
       },
       authorizeSubscribe: (client, subscription, done) =>
         done(null, this.authorizeSubscribe(client, subscription)),
     });
+    this.embedded = new EmbeddedSource(this.aedes);
     this.tcp.on("connection", (socket) => this.aedes.handle(socket));
     this.ws.on("connection", (socket, request) => this.aedes.handle(createWebSocketStream(socket), request));
     // A device that misbehaves is disconnected; it must never take the broker down with it.
     this.aedes.on("clientError", () => undefined);
+    this.aedes.on("client", () => {
+      this.connections.opened += 1;
+    });
+    this.aedes.on("clientDisconnect", () => {
+      this.connections.closed += 1;
+    });
     this.aedes.on("connectionError", () => undefined);
     this.options.registry.on("removed", (thing) => this.disconnect(thing));
     const { host } = this.options;
@@ -195,7 +211,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   /** In-process message source for the rules engine, which knows each message's publisher. */
   source(): EmbeddedSource {
-    return new EmbeddedSource(this.aedes);
+    return this.embedded;
   }
 
   /**

@@ -1,56 +1,51 @@
-import type { Aedes, AedesPublishPacket } from "aedes";
+import { topicMatches } from "@fleetline/core";
+import type { Aedes } from "aedes";
 import type { InboundMessage, MessageSource } from "../rules/message-source.js";
 
-/** Publisher ids travel on the aedes packet under this key (set when the publish is authorized). */
-export const PUBLISHER_KEY = "clientId";
+type Handler = (message: InboundMessage) => Promise<void>;
 
 /**
- * Messages straight from the embedded broker, in-process. Unlike an MQTT subscription, this knows
- * each message's publisher, so `clientid()` in rules is exact, as in AWS IoT Core's own engine.
+ * The embedded broker's messages, in-process, for the rules engine. The broker hands over every
+ * message a client publishes before it acknowledges it (`ingest`), so a PUBACK means the rules'
+ * actions are done: the message is on its stream, or in the rule's error queue. Unlike an MQTT
+ * subscription, this knows each message's publisher, so `clientid()` is exact.
  */
 export class EmbeddedSource implements MessageSource {
-  private readonly subscriptions: Array<{
-    filter: string;
-    deliver: (packet: AedesPublishPacket, done: () => void) => void;
-  }> = [];
+  private readonly subscriptions: Array<{ filter: string; handler: Handler }> = [];
 
   constructor(private readonly aedes: Aedes) {}
 
-  subscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void> {
-    const deliver = (packet: AedesPublishPacket, done: () => void) => {
-      const { topic } = packet;
-      const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
-      const clientId = (packet as unknown as Record<string, unknown>)[PUBLISHER_KEY];
-      // The engine reports its own failures (error action); a throw here must not stall the broker.
-      handler({ topic, payload, clientId: typeof clientId === "string" ? clientId : "n/a" }).then(done, done);
-    };
-    this.subscriptions.push({ filter, deliver });
-    return new Promise((resolve) => this.aedes.subscribe(filter, deliver, () => resolve()));
+  async subscribe(filter: string, handler: Handler): Promise<void> {
+    this.subscriptions.push({ filter, handler });
+  }
+
+  /** Whether a rule reads this topic. */
+  matches(topic: string): boolean {
+    return this.subscriptions.some(({ filter }) => topicMatches(filter, topic));
+  }
+
+  /** Runs the rules that read the message's topic; resolves once their actions are done. */
+  async ingest(message: InboundMessage): Promise<void> {
+    const matching = this.subscriptions.filter(({ filter }) => topicMatches(filter, message.topic));
+    await Promise.all(matching.map(({ handler }) => handler(message)));
   }
 
   /**
-   * Hands the message to the broker without waiting for its delivery: a handler that publishes
-   * (a shadow reply, a republish) must not hold one of the broker's delivery slots while its own
-   * message waits for another.
+   * Publishes as the service (shadow replies, alert records, the IoT Data Plane's Publish): rules
+   * see it as on AWS, with no client id. Neither waits: a rule action that republishes must not
+   * wait for the rules engine it runs in.
    */
   async publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
-    const packet = {
-      cmd: "publish" as const,
-      topic,
-      payload: Buffer.from(payload),
-      qos,
-      retain: false,
-      dup: false,
-    };
-    this.aedes.publish(packet, () => undefined);
+    const bytes = Buffer.from(payload);
+    // The engine reports a message it could not deliver (onUnhandledFailure); nothing to add here.
+    if (this.matches(topic)) this.ingest({ topic, payload: bytes, clientId: "n/a" }).catch(() => undefined);
+    this.aedes.publish(
+      { cmd: "publish", topic, payload: bytes, qos, retain: false, dup: false },
+      () => undefined,
+    );
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.subscriptions.map(
-        ({ filter, deliver }) =>
-          new Promise<void>((resolve) => this.aedes.unsubscribe(filter, deliver, () => resolve())),
-      ),
-    );
+    this.subscriptions.length = 0;
   }
 }

@@ -16,15 +16,22 @@ export interface BatchSettings {
   bisectBatchOnFunctionError: boolean;
 }
 
+/**
+ * What processing a batch needs from its event source. `checkpoint`, `deadLetter` and
+ * `beforeRetry` answer false when the event source is stopping before they could be done: the
+ * batch ends there, unfinished, and is read again from the last checkpoint on the next start.
+ */
 export interface BatchHooks {
   invoke(records: readonly ShardRecord[]): Promise<InvokeOutcome>;
   /** Records up to and including this one are done with (processed or dead-lettered). */
-  checkpoint(sequenceNumber: string): Promise<void>;
+  checkpoint(sequenceNumber: string): Promise<boolean>;
   deadLetter(
     records: readonly ShardRecord[],
     condition: FailureCondition,
     invokeCount: number,
-  ): Promise<void>;
+  ): Promise<boolean>;
+  /** Waits before the `retry`-th retry of a failed invocation (1-based). */
+  beforeRetry?(retry: number): Promise<boolean>;
   now(): number;
 }
 
@@ -71,17 +78,18 @@ export async function processBatch(
   records: readonly ShardRecord[],
   settings: BatchSettings,
   hooks: BatchHooks,
-): Promise<void> {
-  await attempt(records, 0, 0, settings, hooks);
+): Promise<boolean> {
+  return attempt(records, 0, 0, settings, hooks);
 }
 
+/** Resolves true when every record is done with, false when the batch ended unfinished. */
 async function attempt(
   initial: readonly ShardRecord[],
   initialRetries: number,
   initialInvokes: number,
   settings: BatchSettings,
   hooks: BatchHooks,
-): Promise<void> {
+): Promise<boolean> {
   let records = initial;
   let retries = initialRetries;
   let invokes = initialInvokes;
@@ -89,33 +97,29 @@ async function attempt(
     const maxAgeMs = settings.maxRecordAgeSeconds * 1000;
     const expired = records.filter((record) => hooks.now() - record.approximateArrivalTimestamp > maxAgeMs);
     if (expired.length > 0) {
-      await hooks.deadLetter(expired, "RecordAgeExceeded", invokes);
+      if (!(await hooks.deadLetter(expired, "RecordAgeExceeded", invokes))) return false;
       records = records.filter((record) => !expired.includes(record));
-      await hooks.checkpoint((expired.at(-1) as ShardRecord).sequenceNumber);
-      if (records.length === 0) return;
+      if (!(await hooks.checkpoint((expired.at(-1) as ShardRecord).sequenceNumber))) return false;
+      if (records.length === 0) return true;
     }
 
     const outcome = await hooks.invoke(records);
     invokes += 1;
-    if (outcome.kind === "success") {
-      await hooks.checkpoint((records.at(-1) as ShardRecord).sequenceNumber);
-      return;
-    }
+    if (outcome.kind === "success") return hooks.checkpoint((records.at(-1) as ShardRecord).sequenceNumber);
     if (outcome.kind === "partial") {
       const done = records[outcome.firstFailed - 1];
-      if (done) await hooks.checkpoint(done.sequenceNumber);
+      if (done && !(await hooks.checkpoint(done.sequenceNumber))) return false;
       records = records.slice(outcome.firstFailed);
     } else if (settings.bisectBatchOnFunctionError && records.length > 1) {
       const half = Math.ceil(records.length / 2);
-      await attempt(records.slice(0, half), retries, invokes, settings, hooks);
-      await attempt(records.slice(half), retries, invokes, settings, hooks);
-      return;
+      if (!(await attempt(records.slice(0, half), retries, invokes, settings, hooks))) return false;
+      return attempt(records.slice(half), retries, invokes, settings, hooks);
     }
     if (retries >= settings.maxRetryAttempts) {
-      await hooks.deadLetter(records, "RetryAttemptsExhausted", invokes);
-      await hooks.checkpoint((records.at(-1) as ShardRecord).sequenceNumber);
-      return;
+      if (!(await hooks.deadLetter(records, "RetryAttemptsExhausted", invokes))) return false;
+      return hooks.checkpoint((records.at(-1) as ShardRecord).sequenceNumber);
     }
     retries += 1;
+    if (hooks.beforeRetry && !(await hooks.beforeRetry(retries))) return false;
   }
 }

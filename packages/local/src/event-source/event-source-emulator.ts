@@ -1,24 +1,17 @@
 import { type KinesisClient, ListShardsCommand } from "@aws-sdk/client-kinesis";
-import { EVENT_SOURCE, QUEUES } from "@fleetline/core";
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { type ComponentHealth, EVENT_SOURCE, QUEUES } from "@fleetline/core";
 import { LOCAL_REGION, streamArn } from "../kinesis/kinesis-client.js";
 import type { LocalQueues } from "../queues/local-queues.js";
-import {
-  type BatchSettings,
-  type FailureCondition,
-  type InvokeOutcome,
-  outcomeOf,
-  processBatch,
-} from "./batch-processor.js";
+import { type BatchHooks, type FailureCondition, type InvokeOutcome, outcomeOf } from "./batch-processor.js";
 import type { CheckpointStore } from "./checkpoint-store.js";
+import { mappingHealth } from "./event-source-health.js";
+import { type KinesisHandler, ShardInvoker } from "./invoker.js";
 import { kinesisEvent, lambdaContext, type ShardRecord } from "./kinesis-event.js";
+import { onFailureRecord } from "./on-failure-record.js";
+import { ShardPoller } from "./shard-poller.js";
 import { ShardReader } from "./shard-reader.js";
 
-/** A Kinesis-triggered Lambda handler, exactly as deployed. */
-export type KinesisHandler = (
-  event: KinesisStreamEvent,
-  context: Context,
-) => Promise<KinesisStreamBatchResponse | undefined> | Promise<void>;
+export type { KinesisHandler } from "./invoker.js";
 
 export interface EventSourceMapping {
   functionName: string;
@@ -34,8 +27,10 @@ export interface EventSourceMapping {
   startingPosition?: "TRIM_HORIZON" | "LATEST";
   /** The on-failure destination queue. */
   onFailureQueue?: string;
-  /** An invocation that runs longer fails, as a Lambda timeout does. */
+  /** An invocation that runs longer fails, as a Lambda timeout does (the stacks give 60 s). */
   timeoutMs?: number;
+  /** Wait before the first retry of a failed batch; it doubles for each retry, up to 10 s. */
+  retryDelayMs?: number;
 }
 
 type ResolvedMapping = Required<EventSourceMapping>;
@@ -45,7 +40,11 @@ export interface MappingStats {
   records: number;
   functionErrors: number;
   deadLettered: number;
+  lastError?: { at: number; message: string };
 }
+
+/** Longest wait between retries of a failed batch, and of a checkpoint or dead letter that failed. */
+const MAX_RETRY_DELAY_MS = 10_000;
 
 function resolve(mapping: EventSourceMapping): ResolvedMapping {
   return {
@@ -59,6 +58,7 @@ function resolve(mapping: EventSourceMapping): ResolvedMapping {
     startingPosition: EVENT_SOURCE.startingPosition,
     onFailureQueue: QUEUES.deadLetter,
     timeoutMs: 60_000,
+    retryDelayMs: 1_000,
     ...mapping,
   };
 }
@@ -68,15 +68,31 @@ export interface EmulatorOptions {
   checkpoints: CheckpointStore;
   queues: LocalQueues;
   now?: () => number;
+  /** Told about every failure the emulator retries (a batch, a checkpoint, a dead letter). */
+  onError?: (detail: { functionName: string; shardId: string; what: string; error: unknown }) => void;
+}
+
+interface Mapping {
+  settings: ResolvedMapping;
+  stats: MappingStats;
+  pollers: ShardPoller[];
+  invokers: ShardInvoker[];
+  /** Checkpoint or dead-letter writes failing now: the shards cannot move on. */
+  stuck: Map<string, string>;
+  crashed?: string;
 }
 
 /**
  * The local stand-in for Lambda's Kinesis event-source mappings: one poller per shard, one batch
  * in flight per shard, with the retry, bisect, partial-failure, max-age and on-failure semantics
- * of SPEC §2. Checkpoints persist, so a restart resumes after the last finished record.
+ * of the stacks' mappings. Checkpoints persist, so a restart resumes after the last finished
+ * record. A failed batch is retried after a backoff; a checkpoint or on-failure record that cannot
+ * be written is retried until it can (the shard waits meanwhile): nothing is skipped because the
+ * state store failed.
  */
 export class EventSourceEmulator {
   readonly stats = new Map<string, MappingStats>();
+  private readonly mappings = new Map<string, Mapping>();
   private readonly controller = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private readonly now: () => number;
@@ -86,29 +102,67 @@ export class EventSourceEmulator {
   }
 
   async add(input: EventSourceMapping): Promise<void> {
-    const mapping = resolve(input);
-    this.stats.set(mapping.functionName, { invocations: 0, records: 0, functionErrors: 0, deadLettered: 0 });
+    const settings = resolve(input);
+    const stats: MappingStats = { invocations: 0, records: 0, functionErrors: 0, deadLettered: 0 };
+    const mapping: Mapping = { settings, stats, pollers: [], invokers: [], stuck: new Map() };
+    this.stats.set(settings.functionName, stats);
+    this.mappings.set(settings.functionName, mapping);
     const { Shards = [] } = await this.options.kinesis.send(
-      new ListShardsCommand({ StreamName: mapping.streamName }),
+      new ListShardsCommand({ StreamName: settings.streamName }),
     );
     for (const shard of Shards) {
       const shardId = shard.ShardId as string;
-      const after = await this.options.checkpoints.get(mapping.functionName, shardId);
+      const after = await this.options.checkpoints.get(settings.functionName, shardId);
       const reader = new ShardReader(
         this.options.kinesis,
-        mapping.streamName,
+        settings.streamName,
         shardId,
         after,
-        mapping.startingPosition,
+        settings.startingPosition,
       );
-      this.loops.push(this.poll(mapping, reader));
+      const invoker = new ShardInvoker(settings.handler, settings.timeoutMs, this.now);
+      const poller = new ShardPoller(
+        settings,
+        reader,
+        this.hooks(mapping, shardId, invoker),
+        (ms) => this.sleep(ms),
+        this.controller.signal,
+        this.now,
+      );
+      mapping.pollers.push(poller);
+      mapping.invokers.push(invoker);
+      this.loops.push(
+        poller.run().catch((error: unknown) => {
+          // A fault in the emulator itself: the shard stops, and /api/health says so.
+          mapping.crashed = error instanceof Error ? error.message : String(error);
+          this.options.onError?.({ functionName: settings.functionName, shardId, what: "polling", error });
+        }),
+      );
     }
   }
 
-  /** Stops polling; resolves once every in-flight batch has finished and checkpointed. */
+  /** Stops polling; resolves once every in-flight batch has finished or given up at a checkpoint. */
   async stop(): Promise<void> {
     this.controller.abort();
     await Promise.allSettled(this.loops);
+  }
+
+  /** Each mapping's health: iterator age, records behind, retries and failures. */
+  health(): ComponentHealth[] {
+    return [...this.mappings.values()].map((mapping) =>
+      mappingHealth({
+        functionName: mapping.settings.functionName,
+        streamName: mapping.settings.streamName,
+        stats: mapping.stats,
+        shards: mapping.pollers.map((poller) => poller.progress()),
+        waitingForAbandoned: mapping.invokers.flatMap((invoker) =>
+          invoker.waitingSince === undefined ? [] : [this.now() - invoker.waitingSince],
+        ),
+        stuck: [...mapping.stuck.values()],
+        ...(mapping.crashed ? { crashed: mapping.crashed } : {}),
+        now: this.now(),
+      }),
+    );
   }
 
   private sleep(ms: number): Promise<void> {
@@ -125,110 +179,87 @@ export class EventSourceEmulator {
     });
   }
 
-  private async poll(mapping: ResolvedMapping, reader: ShardReader): Promise<void> {
-    const pending: ShardRecord[] = [];
-    let waitingSince: number | undefined;
-    while (!this.controller.signal.aborted) {
+  /**
+   * Runs a write the shard cannot move on without (a checkpoint, an on-failure record) until it
+   * succeeds; false when the emulator stops first.
+   */
+  private async untilWritten(
+    mapping: Mapping,
+    shardId: string,
+    what: string,
+    write: () => Promise<unknown>,
+  ): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
       try {
-        if (pending.length < mapping.batchSize)
-          pending.push(...(await reader.read(Math.max(mapping.batchSize, 1000))));
-      } catch {
-        // The stream is unreachable (shutting down, restarting): try again on the next tick.
-        await this.sleep(mapping.pollIntervalMs);
-        continue;
+        await write();
+        mapping.stuck.delete(shardId);
+        return true;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        mapping.stuck.set(shardId, `${shardId}: the ${what} cannot be written: ${message}`);
+        this.options.onError?.({ functionName: mapping.settings.functionName, shardId, what, error });
+        if (this.controller.signal.aborted) return false;
+        await this.sleep(Math.min(100 * 2 ** attempt, MAX_RETRY_DELAY_MS));
+        if (this.controller.signal.aborted) return false;
       }
-      if (pending.length === 0) {
-        await this.sleep(mapping.pollIntervalMs);
-        continue;
-      }
-      waitingSince ??= this.now();
-      const windowOpen = this.now() - waitingSince < mapping.batchingWindowMs;
-      if (pending.length < mapping.batchSize && windowOpen) {
-        await this.sleep(Math.min(mapping.pollIntervalMs, mapping.batchingWindowMs));
-        continue;
-      }
-      waitingSince = undefined;
-      const batch = pending.splice(0, mapping.batchSize);
-      await processBatch(batch, mapping as BatchSettings, this.hooks(mapping, reader.shardId));
     }
   }
 
-  private hooks(mapping: ResolvedMapping, shardId: string) {
-    const stats = this.stats.get(mapping.functionName) as MappingStats;
+  private hooks(mapping: Mapping, shardId: string, invoker: ShardInvoker): BatchHooks {
+    const { settings, stats } = mapping;
     const origin = {
       shardId,
-      streamArn: streamArn(mapping.streamName),
+      streamArn: streamArn(settings.streamName),
       region: LOCAL_REGION,
-      functionName: mapping.functionName,
+      functionName: settings.functionName,
     };
     return {
       now: this.now,
       invoke: async (records: readonly ShardRecord[]): Promise<InvokeOutcome> => {
         stats.invocations += 1;
         stats.records += records.length;
-        const outcome = await this.invoke(mapping, records, origin);
-        if (outcome.kind === "error") stats.functionErrors += 1;
+        let outcome: InvokeOutcome;
+        try {
+          const result = await invoker.invoke(kinesisEvent(records, origin), (deadline) =>
+            lambdaContext(settings.functionName, origin.region, deadline),
+          );
+          outcome = outcomeOf(result, records, settings.reportBatchItemFailures);
+        } catch (error) {
+          outcome = { kind: "error", error };
+        }
+        if (outcome.kind === "error") {
+          stats.functionErrors += 1;
+          const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+          stats.lastError = { at: this.now(), message };
+          this.options.onError?.({
+            functionName: settings.functionName,
+            shardId,
+            what: "batch",
+            error: outcome.error,
+          });
+        }
         return outcome;
       },
       checkpoint: (sequenceNumber: string) =>
-        this.options.checkpoints.set(mapping.functionName, shardId, sequenceNumber),
+        this.untilWritten(mapping, shardId, "checkpoint", () =>
+          this.options.checkpoints.set(settings.functionName, shardId, sequenceNumber),
+        ),
       deadLetter: async (
         records: readonly ShardRecord[],
         condition: FailureCondition,
         invokeCount: number,
       ) => {
-        stats.deadLettered += records.length;
-        const first = records[0] as ShardRecord;
-        const last = records.at(-1) as ShardRecord;
-        // The AWS on-failure destination record for a Kinesis event source.
-        await this.options.queues.send(mapping.onFailureQueue, {
-          requestContext: {
-            requestId: crypto.randomUUID(),
-            functionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${mapping.functionName}`,
-            condition,
-            approximateInvokeCount: invokeCount,
-          },
-          responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
-          version: "1.0",
-          timestamp: new Date(this.now()).toISOString(),
-          KinesisBatchInfo: {
-            shardId,
-            startSequenceNumber: first.sequenceNumber,
-            endSequenceNumber: last.sequenceNumber,
-            approximateArrivalOfFirstRecord: new Date(first.approximateArrivalTimestamp).toISOString(),
-            approximateArrivalOfLastRecord: new Date(last.approximateArrivalTimestamp).toISOString(),
-            batchSize: records.length,
-            streamArn: origin.streamArn,
-          },
-        });
+        const body = onFailureRecord({ ...origin, records, condition, invokeCount, now: this.now() });
+        const sent = await this.untilWritten(mapping, shardId, "on-failure record", () =>
+          this.options.queues.send(settings.onFailureQueue, body),
+        );
+        if (sent) stats.deadLettered += records.length;
+        return sent;
+      },
+      beforeRetry: async (retry: number) => {
+        await this.sleep(Math.min(settings.retryDelayMs * 2 ** (retry - 1), MAX_RETRY_DELAY_MS));
+        return !this.controller.signal.aborted;
       },
     };
-  }
-
-  private async invoke(
-    mapping: ResolvedMapping,
-    records: readonly ShardRecord[],
-    origin: Parameters<typeof kinesisEvent>[1],
-  ): Promise<InvokeOutcome> {
-    const deadline = Date.now() + mapping.timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Task timed out after ${mapping.timeoutMs} ms`)),
-        mapping.timeoutMs,
-      );
-    });
-    try {
-      const event = kinesisEvent(records, origin);
-      const result = await Promise.race([
-        mapping.handler(event, lambdaContext(mapping.functionName, origin.region, deadline)),
-        timeout,
-      ]);
-      return outcomeOf(result, records, mapping.reportBatchItemFailures);
-    } catch (error) {
-      return { kind: "error", error };
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

@@ -41,6 +41,15 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** The request target as a URL; one that is not ("//[") is a 400, never an escaping exception. */
+function requestUrl(incoming: IncomingMessage): URL {
+  try {
+    return new URL(incoming.url ?? "/", "http://localhost");
+  } catch {
+    throw new HttpError(400, "INVALID_PARAMETER", "the request target is not a valid URL");
+  }
+}
+
 /** The runtime's HTTP server: JSON in, JSON out, errors as `{ error: { code, message } }`. */
 export class HttpServer {
   private readonly server: Server;
@@ -52,7 +61,9 @@ export class HttpServer {
   }
 
   constructor(private readonly options: HttpServerOptions) {
-    this.server = createServer((request, response) => void this.handle(request, response));
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch(() => response.destroy());
+    });
   }
 
   async listen(): Promise<void> {
@@ -69,10 +80,10 @@ export class HttpServer {
   }
 
   private async handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
-    const url = new URL(incoming.url ?? "/", "http://localhost");
-    const method = incoming.method ?? "GET";
-    const isApi = ["/api/", "/things/", "/topics/"].some((prefix) => url.pathname.startsWith(prefix));
     try {
+      const url = requestUrl(incoming);
+      const method = incoming.method ?? "GET";
+      const isApi = ["/api/", "/things/", "/topics/"].some((prefix) => url.pathname.startsWith(prefix));
       // The dashboard's files are public; what they show comes from the API, behind the token.
       if (this.options.staticDir && method === "GET" && !isApi && url.pathname !== "/healthz") {
         this.send(outgoing, await staticFile(this.options.staticDir, url.pathname));
@@ -94,6 +105,10 @@ export class HttpServer {
   }
 
   private send(outgoing: ServerResponse, response: Response): void {
+    if (outgoing.headersSent) {
+      outgoing.destroy();
+      return;
+    }
     const { headers, payload } = encodeResponse(response);
     outgoing.writeHead(response.status, headers);
     outgoing.end(payload);

@@ -1,17 +1,15 @@
 import { mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
-import { createRequire } from "node:module";
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
   type KinesisClient,
   ResourceInUseException,
 } from "@aws-sdk/client-kinesis";
+import type { StorageFaults } from "../faults/storage-faults.js";
 import { listen } from "../net/listen.js";
+import { createKinesaliteServer } from "./kinesalite-server.js";
 import { localKinesisClient } from "./kinesis-client.js";
-
-const require = createRequire(import.meta.url);
-const kinesalite = require("kinesalite") as (options: Record<string, unknown>) => Server;
 
 export interface KinesisTwinOptions {
   host: string;
@@ -20,6 +18,8 @@ export interface KinesisTwinOptions {
   path?: string;
   streams: readonly string[];
   shardCount: number;
+  /** Fault switch for the fault-injection suite (a full disk). */
+  faults?: StorageFaults;
 }
 
 /**
@@ -35,13 +35,10 @@ export class KinesisTwin {
 
   static async start(options: KinesisTwinOptions): Promise<KinesisTwin> {
     if (options.path !== undefined) await mkdir(options.path, { recursive: true });
-    const server = kinesalite({
-      path: options.path,
-      createStreamMs: 0,
-      deleteStreamMs: 0,
-      updateStreamMs: 0,
-      shardLimit: 100,
-    });
+    const server = createKinesaliteServer(
+      { path: options.path, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 },
+      options.faults,
+    );
     const port = await listen(server, {
       label: "Kinesis",
       flag: "--kinesis-port",

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DeadLetterQueue } from "@fleetline/core";
+import { OutcomeTracker } from "../health/outcome-tracker.js";
 import type { Database } from "../state/database.js";
 
 export interface QueueMessage {
@@ -14,6 +15,9 @@ export interface QueueMessage {
  * Lambda's on-failure records and the IoT rule's error action. Nothing sent here is lost on restart.
  */
 export class LocalQueues {
+  /** How sends went, for /api/health. */
+  readonly sends = new OutcomeTracker();
+
   private constructor(private readonly db: Database) {}
 
   static async open(db: Database): Promise<LocalQueues> {
@@ -24,12 +28,14 @@ export class LocalQueues {
 
   async send(queue: string, body: unknown, now = Date.now()): Promise<string> {
     const messageId = randomUUID();
-    await this.db.run("INSERT INTO queue_messages VALUES ($id, $queue, $body, $sentAt)", {
-      id: messageId,
-      queue,
-      body: JSON.stringify(body),
-      sentAt: BigInt(now),
-    });
+    await this.sends.track(() =>
+      this.db.run("INSERT INTO queue_messages VALUES ($id, $queue, $body, $sentAt)", {
+        id: messageId,
+        queue,
+        body: JSON.stringify(body),
+        sentAt: BigInt(now),
+      }),
+    );
     return messageId;
   }
 

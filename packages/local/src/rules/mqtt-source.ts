@@ -22,11 +22,20 @@ export interface MqttSourceOptions {
 export class MqttSource implements MessageSource {
   private readonly handlers: Array<{ filter: string; handler: (message: InboundMessage) => Promise<void> }> =
     [];
+  /** Times the connection to the broker was lost since start. */
+  disconnects = 0;
+  lastError: string | undefined;
 
   private constructor(
     private readonly client: MqttClient,
     private readonly options: MqttSourceOptions,
   ) {
+    client.on("close", () => {
+      this.disconnects += 1;
+    });
+    client.on("error", (error) => {
+      this.lastError = error.message;
+    });
     client.handleMessage = (packet, done) => {
       const topic = packet.topic;
       const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
@@ -52,6 +61,15 @@ export class MqttSource implements MessageSource {
     if (options.password !== undefined) connectOptions.password = options.password;
     const client = await mqtt.connectAsync(options.url, connectOptions);
     return new MqttSource(client, options);
+  }
+
+  /** Whether the connection to the broker is up (it reconnects by itself every second). */
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  get url(): string {
+    return this.options.url;
   }
 
   async subscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void> {

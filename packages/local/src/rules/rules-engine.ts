@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock, type TopicRule, topicMatches } from "@fleetline/core";
 import type { InboundMessage, MessageSource } from "./message-source.js";
-import { type ActionItem, type ActionTargets, type CompiledAction, compileAction } from "./rule-actions.js";
-import type { Statement } from "./sql-ast.js";
+import { type ActionTargets, compileAction } from "./rule-actions.js";
+import { type CompiledRule, type Delivery, deliver } from "./rule-delivery.js";
 import { runStatement } from "./sql-evaluate.js";
 import type { MessageContext } from "./sql-functions.js";
 import { RuleSqlError } from "./sql-lexer.js";
@@ -14,18 +14,19 @@ export class RuleLoadError extends Error {
   readonly code = "RULE_INVALID";
 }
 
-interface CompiledRule {
-  name: string;
-  statement: Statement;
-  actions: CompiledAction[];
-  errorAction?: CompiledAction;
-}
-
 export interface RulesEngineStats {
   messages: number;
   matched: number;
   actionFailures: number;
+  /** Messages a failed action sent to their rule's error action. */
+  sentToErrorAction: number;
+  lastErrorAction?: { at: number; message: string };
   errorActionFailures: number;
+  /** Messages neither the actions nor the error action could take yet: held, unacknowledged, retried. */
+  held: number;
+  /** When the messages held now were first refused (epoch ms). */
+  heldSince?: number;
+  lastFailure?: { at: number; message: string };
 }
 
 export interface RulesEngineOptions {
@@ -38,6 +39,8 @@ export interface RulesEngineOptions {
   onDelivered?: (ruleName: string) => void;
   /** Called for failures the error action could not take either: they would otherwise be silent. */
   onUnhandledFailure?: (detail: { ruleName: string; topic: string; error: unknown }) => void;
+  /** First wait before a held message is tried again; it doubles up to 5 s. */
+  retryDelayMs?: number;
 }
 
 function compileRule(rule: TopicRule, targets: ActionTargets): CompiledRule {
@@ -60,11 +63,18 @@ function compileRule(rule: TopicRule, targets: ActionTargets): CompiledRule {
 interface Pending {
   message: InboundMessage;
   filter: string;
-  done: () => void;
+  resolve: () => void;
+  reject: (error: Error) => void;
 }
 
 /** At most this many queued messages are evaluated together (one Kinesis PutRecords). */
 const MAX_BATCH = 500;
+const MAX_RETRY_DELAY_MS = 5_000;
+
+/** The engine stopped with the message neither delivered nor in its error queue: no PUBACK. */
+export class RulesEngineStoppedError extends Error {
+  override readonly name = "RulesEngineStoppedError";
+}
 
 /**
  * The local AWS IoT rules engine: evaluates each rule's SQL on the messages its FROM filter
@@ -72,11 +82,24 @@ const MAX_BATCH = 500;
  * error action. Messages are processed in arrival order, one batch at a time — whatever queued up
  * while the previous batch ran — so one thing's messages reach its Kinesis shard in publish order,
  * and a busy fleet's messages go out in a few large PutRecords calls rather than many small ones.
+ *
+ * A message's promise settles when it is durable: on its stream, or in its rule's error queue.
+ * When neither takes it (the disk is full, the stream and the queue are down) the message is held
+ * and tried again with backoff, and the batches behind it wait: the broker acknowledges nothing
+ * it has not stored, and picks up where it was when storage returns.
  */
 export class RulesEngine {
-  readonly stats: RulesEngineStats = { messages: 0, matched: 0, actionFailures: 0, errorActionFailures: 0 };
+  readonly stats: RulesEngineStats = {
+    messages: 0,
+    matched: 0,
+    actionFailures: 0,
+    sentToErrorAction: 0,
+    errorActionFailures: 0,
+    held: 0,
+  };
   private pending: Pending[] = [];
   private running: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
 
   private constructor(
     private readonly rules: CompiledRule[],
@@ -97,8 +120,16 @@ export class RulesEngine {
     return engine;
   }
 
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock;
+  }
+
   private enqueue(message: InboundMessage, filter: string): Promise<void> {
-    const done = new Promise<void>((resolve) => this.pending.push({ message, filter, done: resolve }));
+    if (this.stopping.signal.aborted)
+      return Promise.reject(new RulesEngineStoppedError("the rules engine is stopping"));
+    const done = new Promise<void>((resolve, reject) =>
+      this.pending.push({ message, filter, resolve, reject }),
+    );
     this.running ??= this.run();
     return done;
   }
@@ -106,31 +137,91 @@ export class RulesEngine {
   private async run(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, MAX_BATCH);
+      let undelivered: Set<number>;
       try {
-        await this.process(batch);
+        undelivered = await this.process(batch);
       } catch (error) {
+        // A fault in the engine itself: report it and acknowledge nothing of the batch.
         this.options.onUnhandledFailure?.({ ruleName: "*", topic: batch[0]?.message.topic ?? "", error });
+        undelivered = new Set(batch.keys());
       }
-      for (const item of batch) item.done();
+      batch.forEach((item, i) => {
+        if (undelivered.has(i)) item.reject(new RulesEngineStoppedError("the message could not be stored"));
+        else item.resolve();
+      });
     }
     this.running = undefined;
   }
 
-  private async process(batch: Pending[]): Promise<void> {
+  /** Runs the batch's rules until every message is durable, or the engine stops; the indexes left over. */
+  private async process(batch: Pending[]): Promise<Set<number>> {
     this.stats.messages += batch.length;
     const contexts = batch.map(({ message }) => this.contextOf(message));
+    let deliveries: Delivery[] = [];
     for (const rule of this.rules) {
-      const matched: ActionItem[] = [];
       batch.forEach(({ filter, message }, i) => {
         if (rule.statement.from !== filter || !topicMatches(filter, message.topic)) return;
         const context = contexts[i] as MessageContext;
-        const output = runStatement(rule.statement, context);
-        if (output !== undefined) matched.push({ output, context });
+        let output: ReturnType<typeof runStatement>;
+        try {
+          output = runStatement(rule.statement, context);
+        } catch (error) {
+          // AWS IoT logs a message its rule's SQL cannot evaluate and goes on without it.
+          this.options.onUnhandledFailure?.({ ruleName: rule.name, topic: message.topic, error });
+          return;
+        }
+        if (output !== undefined)
+          deliveries.push({ rule, owner: i, item: { output, context }, actions: rule.actions });
       });
-      if (matched.length === 0) continue;
-      this.stats.matched += matched.length;
-      await this.runActions(rule, matched);
     }
+    this.stats.matched += deliveries.length;
+    for (let attempt = 0; deliveries.length > 0; attempt++) {
+      if (attempt > 0) {
+        if (this.stopping.signal.aborted) break;
+        await this.pause(
+          Math.min((this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS),
+        );
+      }
+      deliveries = await deliver(deliveries, this.hooks);
+      const held = new Set(deliveries.map((d) => d.owner)).size;
+      this.stats.held = held;
+      if (held === 0) delete this.stats.heldSince;
+      else this.stats.heldSince ??= this.clock.now();
+    }
+    this.stats.held = 0;
+    delete this.stats.heldSince;
+    return new Set(deliveries.map((d) => d.owner));
+  }
+
+  private readonly hooks = {
+    onActionFailure: () => {
+      this.stats.actionFailures += 1;
+    },
+    onErrorAction: (reason: string) => {
+      this.stats.sentToErrorAction += 1;
+      this.stats.lastErrorAction = { at: this.clock.now(), message: reason };
+    },
+    onDelivered: (ruleName: string) => this.options.onDelivered?.(ruleName),
+    onUndeliverable: (ruleName: string, topic: string, error: Error) => {
+      this.stats.errorActionFailures += 1;
+      this.stats.lastFailure = { at: this.clock.now(), message: error.message };
+      this.options.onUnhandledFailure?.({ ruleName, topic, error });
+    },
+  };
+
+  /** Waits `ms`, or until the engine stops. */
+  private pause(ms: number): Promise<void> {
+    const signal = this.stopping.signal;
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done);
+    });
   }
 
   private contextOf(message: InboundMessage): MessageContext {
@@ -145,59 +236,14 @@ export class RulesEngine {
       clientId: message.clientId,
       payload: message.payload,
       json,
-      timestamp: (this.options.clock ?? systemClock).now(),
+      timestamp: this.clock.now(),
       newUuid: this.options.newUuid ?? randomUUID,
     };
   }
 
-  private async runActions(rule: CompiledRule, items: ActionItem[]): Promise<void> {
-    type Failure = { failedAction: string; failedResource: string; errorMessage: string };
-    const failures: Failure[][] = items.map(() => []);
-    for (const action of rule.actions) {
-      const errors = await action.run(items);
-      errors.forEach((error, i) => {
-        if (!error) return;
-        this.stats.actionFailures += 1;
-        failures[i]?.push({
-          failedAction: action.type,
-          failedResource: action.resource,
-          errorMessage: `${error.name}: ${error.message}`,
-        });
-      });
-    }
-    for (const [i, item] of items.entries()) {
-      const failed = failures[i] as Failure[];
-      if (failed.length === 0) this.options.onDelivered?.(rule.name);
-      else await this.sendToErrorAction(rule, item.context, failed);
-    }
-  }
-
-  private async sendToErrorAction(
-    rule: CompiledRule,
-    context: MessageContext,
-    failures: unknown[],
-  ): Promise<void> {
-    // The AWS IoT error-action message shape.
-    const errorMessage = {
-      ruleName: rule.name,
-      topic: context.topic,
-      cloudwatchTraceId: context.newUuid(),
-      clientId: context.clientId,
-      base64OriginalPayload: Buffer.from(context.payload).toString("base64"),
-      failures,
-    };
-    const error = rule.errorAction
-      ? (await rule.errorAction.run([{ output: { kind: "json", value: errorMessage }, context }]))[0]
-      : new Error("the rule has no error action");
-    if (error) {
-      this.stats.errorActionFailures += 1;
-      this.options.onUnhandledFailure?.({ ruleName: rule.name, topic: context.topic, error });
-    }
-  }
-
   /**
    * Resolves when every message received so far has been through its rules and none has arrived
-   * for `quietMs` (a broker may still be handing over messages it acknowledged a moment ago).
+   * for `quietMs` (a broker may still be handing over messages it received a moment ago).
    */
   async drain(quietMs = 0): Promise<void> {
     for (;;) {
@@ -206,5 +252,16 @@ export class RulesEngine {
       if (quietMs > 0) await new Promise((resolve) => setTimeout(resolve, quietMs));
       if (!this.running && this.pending.length === 0 && this.stats.messages === seen) return;
     }
+  }
+
+  /**
+   * Takes no more messages and finishes the batch in flight; a message held for want of storage is
+   * tried once more, then refused (never acknowledged), so a stop does not wait for the disk.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    for (const item of this.pending.splice(0))
+      item.reject(new RulesEngineStoppedError("the rules engine is stopping"));
+    while (this.running) await this.running;
   }
 }

@@ -5,6 +5,7 @@ import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import { queryApiRoutes, Router } from "@fleetline/api";
 import {
   type Clock,
+  type HealthReport,
   QUEUES,
   STREAMS,
   systemClock,
@@ -24,6 +25,9 @@ import { DuckDbCounters } from "../adapters/duckdb-counters.js";
 import { DuckDbQuarantine } from "../adapters/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../adapters/duckdb-telemetry-store.js";
 import { MqttAlertPublisher } from "../adapters/mqtt-alert-publisher.js";
+import { crashingAfterWork, type RuntimeFaults, throttlingStore } from "../faults/runtime-faults.js";
+import { OutcomeTracker } from "../health/outcome-tracker.js";
+import { trackedTelemetryStore } from "../health/tracked-telemetry-store.js";
 import { HttpServer } from "../http/http-server.js";
 import { LOCAL_REGION } from "../kinesis/kinesis-client.js";
 import { dataPlaneRoutes } from "../shadow/data-plane-routes.js";
@@ -33,6 +37,8 @@ import { ShadowStore } from "../shadow/shadow-store.js";
 import { LocalTwins } from "../twins.js";
 import { CounterBuffer } from "./counter-buffer.js";
 import { describeLockError, prepareDataDir } from "./data-dir.js";
+import { markRunning, markStopped, type RunMark } from "./run-marker.js";
+import { runtimeHealth } from "./runtime-health.js";
 
 export interface RuntimeConfig {
   host: string;
@@ -45,6 +51,8 @@ export interface RuntimeConfig {
   brokerUrl?: string;
   apiToken?: string;
   version: string;
+  /** Faults to inject (the fault-injection suite). */
+  faults?: RuntimeFaults;
 }
 
 /**
@@ -54,6 +62,9 @@ export interface RuntimeConfig {
 export class Runtime {
   private ready = false;
   private dataPlane: IoTDataPlaneClient | undefined;
+  private readonly storeWrites = new OutcomeTracker();
+  private readonly startedAt: number;
+  private previousRun: RunMark | undefined;
 
   private constructor(
     readonly config: RuntimeConfig,
@@ -61,7 +72,10 @@ export class Runtime {
     readonly twins: LocalTwins,
     private readonly received: CounterBuffer,
     readonly logger: Logger,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.startedAt = clock.now();
+  }
 
   static async start(config: RuntimeConfig, clock: Clock = systemClock): Promise<Runtime> {
     const logger = new Logger({ serviceName: "fleetline" });
@@ -87,23 +101,37 @@ export class Runtime {
         rules: [TELEMETRY_RULE],
         ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
         ...(config.brokerUrl !== undefined ? { brokerUrl: config.brokerUrl } : {}),
+        ...(config.faults?.storage ? { faults: config.faults.storage } : {}),
         onDelivered: (rule) => {
           if (rule === TELEMETRY_RULE_NAME) runtime?.received.add("received");
         },
+        onUnhandledFailure: ({ ruleName, topic, error }) =>
+          logger.error("a message could not be stored; it is not acknowledged and will be tried again", {
+            ruleName,
+            topic,
+            error: error as Error,
+          }),
+        onEventSourceError: ({ functionName, shardId, what, error }) =>
+          logger.warn(`${what} failed; retrying`, { functionName, shardId, error: error as Error }),
       });
     } catch (error) {
       await http.close();
       throw (config.dataDir !== undefined && describeLockError(config.dataDir, error)) || error;
     }
     const counters = await DuckDbCounters.open(twins.db);
-    runtime = new Runtime(config, http, twins, new CounterBuffer(counters), logger);
-    await runtime.wire(router, counters, clock);
+    const received = new CounterBuffer(counters, (error) =>
+      logger.warn("counters not written yet; kept for the next write", { error: error as Error }),
+    );
+    runtime = new Runtime(config, http, twins, received, logger, clock);
+    if (config.dataDir !== undefined) runtime.previousRun = await markRunning(config.dataDir, clock.now());
+    await runtime.wire(router, counters);
     runtime.ready = true;
     return runtime;
   }
 
-  private async wire(router: Router, counters: DuckDbCounters, clock: Clock): Promise<void> {
-    const { twins, logger } = this;
+  private async wire(router: Router, counters: DuckDbCounters): Promise<void> {
+    const { twins, logger, clock } = this;
+    const faults = this.config.faults ?? {};
     const telemetry = await DuckDbTelemetryStore.open(twins.db);
     const quarantine = await DuckDbQuarantine.open(twins.db);
     const producer = new KinesisStreamProducer(twins.kinesis.client);
@@ -117,10 +145,14 @@ export class Runtime {
         new Logger({ serviceName: "validate" }),
       ),
     });
+    const store = trackedTelemetryStore(throttlingStore(telemetry, faults), this.storeWrites);
     await twins.eventSources.add({
       functionName: "store",
       streamName: STREAMS.validated,
-      handler: createStoreHandler({ store: telemetry, counters }, new Logger({ serviceName: "store" })),
+      handler: crashingAfterWork(
+        createStoreHandler({ store, counters }, new Logger({ serviceName: "store" })),
+        faults,
+      ),
     });
 
     const shadowService = new ShadowService(
@@ -188,12 +220,29 @@ export class Runtime {
         dataPlaneEndpoint: this.http.url,
       },
       ready: () => this.ready,
+      health: () => this.health(),
       shadows,
     };
     queryApiRoutes(api, router);
   }
 
-  /** The one line `fleetline dev` prints when everything is up (SPEC §3). */
+  /** Every component's health: broker, rules, event sources, store, queues (`GET /api/health`). */
+  health(): Promise<HealthReport> {
+    return runtimeHealth({
+      broker: this.twins.broker,
+      source: this.twins.source,
+      engine: this.twins.engine,
+      eventSources: this.twins.eventSources,
+      store: this.storeWrites,
+      storeLabel: `DuckDB ${this.twins.db.path}`,
+      queues: this.twins.queues,
+      startedAt: this.startedAt,
+      previousRun: this.previousRun,
+      now: this.clock.now(),
+    });
+  }
+
+  /** The one line `fleetline dev` prints when everything is up (README, "Run the pipeline locally"). */
   readyLine(): string {
     const parts = [
       `http=${this.http.url}`,
@@ -211,5 +260,6 @@ export class Runtime {
     await this.twins.close(async () => this.received.stop());
     this.dataPlane?.destroy();
     await this.http.close();
+    if (this.config.dataDir !== undefined) await markStopped(this.config.dataDir);
   }
 }

@@ -1,4 +1,5 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import type { StorageFaults } from "../faults/storage-faults.js";
 
 export type SqlParams = Record<string, DuckDBValue>;
 
@@ -24,12 +25,20 @@ export class Database {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     readonly path: string,
+    private readonly faults: StorageFaults | undefined,
   ) {}
 
-  /** `path` is a file, or `:memory:`. */
-  static async open(path: string): Promise<Database> {
+  /** `path` is a file, or `:memory:`; `faults` is the fault-injection suite's switch. */
+  static async open(path: string, faults?: StorageFaults): Promise<Database> {
     const instance = await DuckDBInstance.create(path);
-    return new Database(instance, await instance.connect(), path);
+    return new Database(instance, await instance.connect(), path, faults);
+  }
+
+  /** While the disk is "full", writes fail as DuckDB reports it; reads go on. */
+  private guard(sql: string): void {
+    if (!this.faults?.diskFull || /^\s*(SELECT|WITH|BEGIN|ROLLBACK)\b/i.test(sql)) return;
+    const cause = this.faults.noSpace(`${this.path}.wal`);
+    throw Object.assign(new Error(`TransactionContext Error: Failed to commit: ${cause.message}`), { cause });
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -39,12 +48,18 @@ export class Database {
   }
 
   async run(sql: string, params?: SqlParams): Promise<void> {
-    await this.serial(() => this.connection.run(sql, params));
+    await this.serial(async () => {
+      this.guard(sql);
+      await this.connection.run(sql, params);
+    });
   }
 
   /** Rows as plain objects; BIGINT columns come back as bigint. */
   async all<T extends Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]> {
-    return this.serial(() => rows<T>(this.connection, sql, params));
+    return this.serial(async () => {
+      this.guard(sql);
+      return rows<T>(this.connection, sql, params);
+    });
   }
 
   /** Runs `work` in one transaction; nothing else runs on the connection meanwhile. */
@@ -52,9 +67,13 @@ export class Database {
     return this.serial(async () => {
       const tx: Transaction = {
         run: async (sql, params) => {
+          this.guard(sql);
           await this.connection.run(sql, params);
         },
-        all: (sql, params) => rows(this.connection, sql, params),
+        all: async (sql, params) => {
+          this.guard(sql);
+          return rows(this.connection, sql, params);
+        },
       };
       await this.connection.run("BEGIN TRANSACTION");
       try {

@@ -1,0 +1,58 @@
+import { fleetlineError, type TelemetryRecord, type TelemetryStore, type WriteResult } from "@fleetline/core";
+import type { KinesisHandler } from "../event-source/invoker.js";
+import type { StorageFaults } from "./storage-faults.js";
+
+/**
+ * Faults the fault-injection suite switches on in a running pipeline. Rates are shares of calls,
+ * drawn from `random` (seed it, so a run can be repeated); what was injected is counted in
+ * `injected`, so a report can set it beside what the pipeline saw.
+ */
+export interface RuntimeFaults {
+  /** The data dir's disk: a full disk while `storage.diskFull` is on. */
+  storage?: StorageFaults;
+  /** Share of telemetry-store writes refused, as a throttled store refuses them, before writing. */
+  storeThrottleRate?: number;
+  /** Share of `store` invocations that crash after their write, before returning. */
+  storeCrashAfterWriteRate?: number;
+  random?: () => number;
+  injected?: { throttled: number; crashedAfterWrite: number };
+}
+
+function counts(faults: RuntimeFaults) {
+  faults.injected ??= { throttled: 0, crashedAfterWrite: 0 };
+  return faults.injected;
+}
+
+/** The telemetry store, refusing a share of writes with a throttling error. */
+export function throttlingStore(store: TelemetryStore, faults: RuntimeFaults): TelemetryStore {
+  const rate = faults.storeThrottleRate ?? 0;
+  if (rate <= 0) return store;
+  const random = faults.random ?? Math.random;
+  return {
+    write: async (records: readonly TelemetryRecord[]): Promise<WriteResult> => {
+      if (random() < rate) {
+        counts(faults).throttled += 1;
+        throw fleetlineError(
+          "THROTTLED",
+          "Rate exceeded (injected): the telemetry store throttled this write",
+        );
+      }
+      return store.write(records);
+    },
+  };
+}
+
+/** A handler that, on a share of invocations, crashes after its work is done, before returning. */
+export function crashingAfterWork(handler: KinesisHandler, faults: RuntimeFaults): KinesisHandler {
+  const rate = faults.storeCrashAfterWriteRate ?? 0;
+  if (rate <= 0) return handler;
+  const random = faults.random ?? Math.random;
+  return async (event, context) => {
+    const result = await handler(event, context);
+    if (random() < rate) {
+      counts(faults).crashedAfterWrite += 1;
+      throw new Error("Runtime exited (injected): the function crashed after its write, before returning");
+    }
+    return result ?? undefined;
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * A fault switch for the runtime's storage — DuckDB and the Kinesis twin's LevelDB — as the
+ * fault-injection suite uses it: while `diskFull` is on, every write fails the way each engine
+ * reports a full disk, and reads go on. Turning it off is the space coming back.
+ */
+export class StorageFaults {
+  diskFull = false;
+
+  /** The error a write to `file` gets while the disk is full. */
+  noSpace(file: string): Error {
+    return Object.assign(new Error(`IO error: ${file}: No space left on device`), { code: "ENOSPC" });
+  }
+}

@@ -1,0 +1,132 @@
+import { type ComponentHealth, type HealthReport, healthReport, QUEUES } from "@fleetline/core";
+import type { LocalBroker } from "../broker/broker.js";
+import type { EventSourceEmulator } from "../event-source/event-source-emulator.js";
+import { type OutcomeTracker, RECENT_MS } from "../health/outcome-tracker.js";
+import type { LocalQueues } from "../queues/local-queues.js";
+import type { MessageSource } from "../rules/message-source.js";
+import { MqttSource } from "../rules/mqtt-source.js";
+import type { RulesEngine } from "../rules/rules-engine.js";
+import type { RunMark } from "./run-marker.js";
+
+export interface HealthSources {
+  broker: LocalBroker | undefined;
+  source: MessageSource;
+  engine: RulesEngine;
+  eventSources: EventSourceEmulator;
+  store: OutcomeTracker;
+  storeLabel: string;
+  queues: LocalQueues;
+  startedAt: number;
+  /** The previous run on this data dir, when it did not stop cleanly. */
+  previousRun: RunMark | undefined;
+  now: number;
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+function brokerHealth({ broker, source }: HealthSources): ComponentHealth {
+  if (broker) {
+    const refused = Object.values(broker.refusals).reduce((sum, n) => sum + n, 0);
+    return {
+      name: "broker",
+      status: "ok",
+      detail: `embedded MQTT broker: ${broker.connectedClients} clients connected`,
+      metrics: {
+        connected: broker.connectedClients,
+        connectionsOpened: broker.connections.opened,
+        connectionsClosed: broker.connections.closed,
+        refused,
+      },
+    };
+  }
+  const external = source instanceof MqttSource ? source : undefined;
+  const connected = external?.connected ?? true;
+  return {
+    name: "broker",
+    status: connected ? "ok" : "down",
+    detail: connected
+      ? `external broker ${external?.url ?? ""}`
+      : `cannot reach the external broker ${external?.url ?? ""}; reconnecting (${external?.lastError ?? "connection lost"})`,
+    metrics: { connected, disconnects: external?.disconnects ?? 0 },
+  };
+}
+
+function rulesHealth({ engine, now }: HealthSources): ComponentHealth {
+  const { stats } = engine;
+  const metrics = {
+    messages: stats.messages,
+    sentToErrorAction: stats.sentToErrorAction,
+    held: stats.held,
+    errorActionFailures: stats.errorActionFailures,
+  };
+  if (stats.held > 0) {
+    const since = stats.heldSince === undefined ? "" : ` for ${seconds(now - stats.heldSince)}`;
+    return {
+      name: "rules",
+      status: "down",
+      detail: `${stats.held} messages unacknowledged${since}: neither the stream nor the rule-errors queue takes them (${stats.lastFailure?.message ?? "unknown error"})`,
+      metrics,
+    };
+  }
+  const recent = stats.lastErrorAction && now - stats.lastErrorAction.at < RECENT_MS;
+  return {
+    name: "rules",
+    status: recent ? "degraded" : "ok",
+    detail: recent
+      ? `${stats.sentToErrorAction} messages sent to ${QUEUES.ruleErrors} so far, the last ${seconds(now - (stats.lastErrorAction?.at ?? now))} ago: ${stats.lastErrorAction?.message}`
+      : `${stats.messages} messages through the rules, ${stats.sentToErrorAction} to ${QUEUES.ruleErrors}`,
+    metrics,
+  };
+}
+
+function trackedHealth(name: string, tracker: OutcomeTracker, label: string): ComponentHealth {
+  return { name, status: tracker.status(), detail: tracker.problem() ?? label, metrics: tracker.metrics() };
+}
+
+async function queuesHealth({ queues }: HealthSources): Promise<ComponentHealth> {
+  let deadLetters: number;
+  let ruleErrors: number;
+  try {
+    [deadLetters, ruleErrors] = await Promise.all([
+      queues.count(QUEUES.deadLetter),
+      queues.count(QUEUES.ruleErrors),
+    ]);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { name: "queues", status: "down", detail: `the queues cannot be read: ${message}`, metrics: {} };
+  }
+  const component = trackedHealth(
+    "queues",
+    queues.sends,
+    `${QUEUES.deadLetter}: ${deadLetters}, ${QUEUES.ruleErrors}: ${ruleErrors}`,
+  );
+  return { ...component, metrics: { ...component.metrics, deadLetters, ruleErrors } };
+}
+
+function runtimeComponent({ startedAt, previousRun }: HealthSources): ComponentHealth {
+  return {
+    name: "runtime",
+    status: "ok",
+    detail: previousRun
+      ? `recovered: the run started ${new Date(previousRun.startedAt).toISOString()} (PID ${previousRun.pid}) did not stop cleanly; every stream resumed from its checkpoint`
+      : `running since ${new Date(startedAt).toISOString()}`,
+    metrics: {
+      startedAt,
+      recoveredFromUncleanStop: previousRun !== undefined,
+      previousRunStartedAt: previousRun?.startedAt ?? null,
+    },
+  };
+}
+
+/** Every component of the local pipeline, as `GET /api/health` answers. */
+export async function runtimeHealth(sources: HealthSources): Promise<HealthReport> {
+  const components = [
+    brokerHealth(sources),
+    rulesHealth(sources),
+    ...sources.eventSources.health(),
+    trackedHealth("store", sources.store, sources.storeLabel),
+    await queuesHealth(sources),
+    runtimeComponent(sources),
+  ];
+  return healthReport(components, sources.now);
+}

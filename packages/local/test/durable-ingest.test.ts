@@ -1,0 +1,131 @@
+import { QUEUES, STREAMS, TELEMETRY_RULE } from "@fleetline/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StorageFaults } from "../src/faults/storage-faults.js";
+import { LocalTwins } from "../src/twins.js";
+import { connectDevice, readStream, waitFor } from "./helpers.js";
+
+const faults = new StorageFaults();
+let twins: LocalTwins;
+
+beforeAll(async () => {
+  twins = await LocalTwins.start({
+    host: "127.0.0.1",
+    mqttPort: 0,
+    wsPort: 0,
+    kinesisPort: 0,
+    rules: [TELEMETRY_RULE],
+    faults,
+  });
+});
+
+afterAll(async () => {
+  faults.diskFull = false;
+  await twins.close();
+});
+
+/** The payloads on the raw stream for one thing, in stream order. */
+async function rawPayloads(thing: string): Promise<string[]> {
+  const shards = await readStream(twins.kinesis.client, STREAMS.raw);
+  return [...shards.values()]
+    .flat()
+    .filter((record) => record.partitionKey === thing)
+    .map((record) => Buffer.from(JSON.parse(record.data).payload, "base64").toString());
+}
+
+describe("the embedded broker's PUBACK", () => {
+  it("comes only once the message is on the raw stream", async () => {
+    const { token } = await twins.registry.register("fs-durable-ack", "freestyle");
+    const device = await connectDevice(twins.mqttUrl, "fs-durable-ack", token);
+    const topic = "dt/fleetline/freestyle/fs-durable-ack/telemetry";
+    // A slow stream: an acknowledgement sent before the put would arrive well before the record.
+    twins.kinesis.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "PutRecordsCommand")
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        return next(args);
+      },
+      { step: "initialize", name: "slowStream" },
+    );
+    try {
+      for (let seq = 0; seq < 10; seq++) {
+        await device.publishAsync(topic, JSON.stringify({ seq }), { qos: 1 });
+        // Read straight after the PUBACK: the record must already be there.
+        expect((await rawPayloads("fs-durable-ack")).at(-1)).toBe(JSON.stringify({ seq }));
+      }
+    } finally {
+      twins.kinesis.client.middlewareStack.remove("slowStream");
+      await device.endAsync();
+    }
+  });
+
+  it("is held while neither the stream nor the rule-errors queue can store the message, and sent when space returns", async () => {
+    const { token } = await twins.registry.register("fs-durable-full", "freestyle");
+    const device = await connectDevice(twins.mqttUrl, "fs-durable-full", token);
+    const topic = "dt/fleetline/freestyle/fs-durable-full/telemetry";
+    faults.diskFull = true;
+    let acked = 0;
+    const publishes = [0, 1, 2].map((seq) =>
+      device.publishAsync(topic, JSON.stringify({ seq }), { qos: 1 }).then(() => {
+        acked += 1;
+      }),
+    );
+    await waitFor(() => twins.engine.stats.held > 0, "the messages to be held");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(acked).toBe(0);
+    expect(await rawPayloads("fs-durable-full")).toEqual([]);
+    expect(twins.engine.stats.lastFailure?.message).toMatch(/No space left on device/);
+
+    faults.diskFull = false;
+    await Promise.all(publishes);
+    expect(await rawPayloads("fs-durable-full")).toEqual(["0", "1", "2"].map((seq) => `{"seq":${seq}}`));
+    expect(twins.engine.stats.held).toBe(0);
+    await device.endAsync();
+  });
+});
+
+describe("a record the Kinesis action cannot take", () => {
+  it("goes alone to the rule-errors queue in AWS's error-action shape, and its batch neighbours are delivered", async () => {
+    const source = twins.broker?.source();
+    if (!source) throw new Error("the embedded broker is not running");
+    const message = (thing: string, payload: string | Buffer) => ({
+      topic: `dt/fleetline/freestyle/${thing}/telemetry`,
+      payload: typeof payload === "string" ? Buffer.from(payload) : payload,
+      clientId: "n/a",
+    });
+    const longKey = "k".repeat(300);
+    // The first message is in flight while the rest queue up behind it: they make one batch.
+    const first = source.ingest(message("fs-isolate-a", "first"));
+    const batch = [
+      source.ingest(message("fs-isolate-a", "before")),
+      source.ingest(message(longKey, "long partition key")),
+      source.ingest(message("fs-isolate-b", Buffer.alloc(800 * 1024, 120))),
+      source.ingest(message("fs-isolate-a", "after")),
+    ];
+    await Promise.all([first, ...batch]);
+    expect(await rawPayloads("fs-isolate-a")).toEqual(["first", "before", "after"]);
+    const errors = (await twins.queues.list(QUEUES.ruleErrors, 1000)).map(
+      (m) => m.body as Record<string, unknown>,
+    );
+    const refused = errors.filter((e) => /fs-isolate-b|k{300}/.test(String(e.topic)));
+    expect(refused).toHaveLength(2);
+    expect(refused.find((e) => String(e.topic).includes(longKey))).toEqual({
+      ruleName: "telemetry",
+      topic: `dt/fleetline/freestyle/${longKey}/telemetry`,
+      cloudwatchTraceId: expect.any(String),
+      clientId: "n/a",
+      base64OriginalPayload: Buffer.from("long partition key").toString("base64"),
+      failures: [
+        {
+          failedAction: "KinesisAction",
+          failedResource: STREAMS.raw,
+          errorMessage: "ValidationException: partition key of 300 characters; Kinesis takes 1 to 256",
+        },
+      ],
+    });
+    expect(refused.find((e) => String(e.topic).includes("fs-isolate-b"))?.failures).toEqual([
+      expect.objectContaining({
+        errorMessage: expect.stringMatching(/^ValidationException: record of \d+ bytes/),
+      }),
+    ]);
+  });
+});

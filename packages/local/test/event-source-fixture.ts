@@ -1,0 +1,84 @@
+import { join } from "node:path";
+import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import type { KinesisStreamEvent } from "aws-lambda";
+import { afterEach, expect } from "vitest";
+import { CheckpointStore } from "../src/event-source/checkpoint-store.js";
+import { EventSourceEmulator, type EventSourceMapping } from "../src/event-source/event-source-emulator.js";
+import type { StorageFaults } from "../src/faults/storage-faults.js";
+import { KinesisTwin } from "../src/kinesis/kinesis-twin.js";
+import { LocalQueues } from "../src/queues/local-queues.js";
+import { Database } from "../src/state/database.js";
+
+export interface EmulatorRuntime {
+  twin: KinesisTwin;
+  db: Database;
+  queues: LocalQueues;
+  emulator: EventSourceEmulator;
+  stop(): Promise<void>;
+}
+
+export const running: EmulatorRuntime[] = [];
+
+afterEach(async () => {
+  while (running.length > 0) await running.pop()?.stop();
+});
+
+/** A Kinesis twin, a state database and the emulator with one mapping; stopped after each test. */
+export async function start(
+  stream: string,
+  mapping: Omit<EventSourceMapping, "streamName">,
+  dir?: string,
+  shardCount = 2,
+  faults?: StorageFaults,
+): Promise<EmulatorRuntime> {
+  const twin = await KinesisTwin.start({
+    host: "127.0.0.1",
+    port: 0,
+    streams: [stream],
+    shardCount,
+    ...(dir ? { path: join(dir, "kinesis") } : {}),
+  });
+  const db = await Database.open(dir ? join(dir, "state.duckdb") : ":memory:", faults);
+  const queues = await LocalQueues.open(db);
+  const emulator = new EventSourceEmulator({
+    kinesis: twin.client,
+    checkpoints: await CheckpointStore.open(db),
+    queues,
+  });
+  await emulator.add({ pollIntervalMs: 20, retryDelayMs: 10, ...mapping, streamName: stream });
+  const runtime: EmulatorRuntime = {
+    twin,
+    db,
+    queues,
+    emulator,
+    stop: async () => {
+      const index = running.indexOf(runtime);
+      if (index >= 0) running.splice(index, 1);
+      await emulator.stop();
+      await twin.close();
+      await db.close();
+    },
+  };
+  running.push(runtime);
+  return runtime;
+}
+
+export async function put(
+  runtime: EmulatorRuntime,
+  stream: string,
+  entries: Array<[key: string, data: string]>,
+) {
+  for (let i = 0; i < entries.length; i += 500) {
+    const chunk = entries.slice(i, i + 500);
+    const result = await runtime.twin.client.send(
+      new PutRecordsCommand({
+        StreamName: stream,
+        Records: chunk.map(([key, data]) => ({ PartitionKey: key, Data: new TextEncoder().encode(data) })),
+      }),
+    );
+    expect(result.FailedRecordCount).toBe(0);
+  }
+}
+
+export const decode = (event: KinesisStreamEvent) =>
+  event.Records.map((record) => Buffer.from(record.kinesis.data, "base64").toString("utf8"));
