@@ -7,7 +7,8 @@ export default defineConfig({
     // Any unhandled rejection or uncaught exception fails the test it happened in.
     setupFiles: ["./vitest.setup.ts"],
     // The AWS SDK's notice about future Node versions is noise in test output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    // The runtime's structured logs are for people running it; a test asserts on what it answers.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", POWERTOOLS_LOG_LEVEL: "SILENT" },
     // The JSON report lets CI print a plain "N passed, N failed" line.
     reporters: ["default", ["json", { outputFile: ".tmp/vitest-report.json" }]],
   },

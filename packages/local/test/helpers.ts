@@ -3,7 +3,7 @@ import { join } from "node:path";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { LocalBroker } from "../src/broker/broker.js";
 import { DeviceRegistry } from "../src/registry/device-registry.js";
-import { Runtime } from "../src/runtime/runtime.js";
+import { Runtime, type RuntimeConfig } from "../src/runtime/runtime.js";
 import { Database } from "../src/state/database.js";
 
 /** Polls `check` until it returns a truthy value (integration tests wait on real components). */
@@ -112,8 +112,8 @@ export async function readStream(
   return shards;
 }
 
-/** The whole local runtime in this process, in memory, on free ports. */
-export function startRuntime(options: { apiToken?: string } = {}): Promise<Runtime> {
+/** The whole local runtime in this process, in memory unless given a data dir, on free ports. */
+export function startRuntime(options: Partial<RuntimeConfig> = {}): Promise<Runtime> {
   return Runtime.start({
     host: "127.0.0.1",
     mqttPort: 0,

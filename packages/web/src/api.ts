@@ -70,6 +70,20 @@ export interface Stats {
   deadLettered: number;
 }
 
+export interface ComponentHealth {
+  name: string;
+  status: "ok" | "degraded" | "down";
+  detail: string;
+  metrics: Record<string, unknown>;
+}
+
+/** `GET /api/health`: the pipeline's components and the worst of their statuses. */
+export interface HealthReport {
+  status: "ok" | "degraded" | "down";
+  checkedAt: number;
+  components: ComponentHealth[];
+}
+
 export interface Alert {
   id: string;
   thing: string;

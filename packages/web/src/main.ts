@@ -1,5 +1,6 @@
 import "./styles.css";
 import { ApiError, apiToken } from "./api.js";
+import { refreshHealth } from "./health.js";
 import { alertsView } from "./views/alerts.js";
 import { deviceView } from "./views/device.js";
 import { fleetView } from "./views/fleet.js";
@@ -57,6 +58,7 @@ function askForToken(message: string): void {
 async function refresh(): Promise<void> {
   const view = current;
   if (!view) return;
+  void refreshHealth();
   try {
     await view.refresh();
     setConnection("live");

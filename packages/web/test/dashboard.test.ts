@@ -177,6 +177,24 @@ describe("the dashboard in Chromium", () => {
     expect(alert[0]).toMatchObject({ code: "NOZZLE_CLOG", status: "acked" });
   });
 
+  it("shows a degraded pipeline: which component, and why", async () => {
+    expect(await page.getAttribute("#health", "data-status")).toBe("ok");
+    expect(await page.isHidden("#health-detail")).toBe(true);
+    // A REST publish whose thing name is too long for a Kinesis partition key: its record goes to
+    // the rule-errors queue, and the rules report it.
+    const topic = encodeURIComponent(`dt/fleetline/freestyle/${"x".repeat(300)}/telemetry`);
+    expect((await fetch(`${dev.http}/topics/${topic}?qos=1`, { method: "POST", body: "{}" })).status).toBe(
+      200,
+    );
+    await page.waitForSelector('#health[data-status="degraded"]', { timeout: 10_000 });
+    expect(await page.textContent("#health")).toBe("pipeline degraded");
+    const line = await page.textContent('#health-detail li[data-component="rules"]');
+    expect(line).toMatch(
+      /^rules degraded: 1 message sent to fleetline-rule-errors .*partition key of 300 characters/,
+    );
+    await page.screenshot({ path: `${artifacts}health.png` });
+  });
+
   it("shows the rejected view and a readable banner when the API goes away", async () => {
     await device.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, "{broken", { qos: 1 });
     await page.click('[data-nav="rejected"]');

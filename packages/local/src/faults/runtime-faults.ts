@@ -23,14 +23,12 @@ function counts(faults: RuntimeFaults) {
   return faults.injected;
 }
 
-/** The telemetry store, refusing a share of writes with a throttling error. */
+/** The telemetry store, refusing a share of writes with a throttling error (read at each write). */
 export function throttlingStore(store: TelemetryStore, faults: RuntimeFaults): TelemetryStore {
-  const rate = faults.storeThrottleRate ?? 0;
-  if (rate <= 0) return store;
-  const random = faults.random ?? Math.random;
   return {
     write: async (records: readonly TelemetryRecord[]): Promise<WriteResult> => {
-      if (random() < rate) {
+      const rate = faults.storeThrottleRate ?? 0;
+      if (rate > 0 && (faults.random ?? Math.random)() < rate) {
         counts(faults).throttled += 1;
         throw fleetlineError(
           "THROTTLED",
@@ -44,12 +42,10 @@ export function throttlingStore(store: TelemetryStore, faults: RuntimeFaults): T
 
 /** A handler that, on a share of invocations, crashes after its work is done, before returning. */
 export function crashingAfterWork(handler: KinesisHandler, faults: RuntimeFaults): KinesisHandler {
-  const rate = faults.storeCrashAfterWriteRate ?? 0;
-  if (rate <= 0) return handler;
-  const random = faults.random ?? Math.random;
   return async (event, context) => {
     const result = await handler(event, context);
-    if (random() < rate) {
+    const rate = faults.storeCrashAfterWriteRate ?? 0;
+    if (rate > 0 && (faults.random ?? Math.random)() < rate) {
       counts(faults).crashedAfterWrite += 1;
       throw new Error("Runtime exited (injected): the function crashed after its write, before returning");
     }

@@ -23,6 +23,7 @@ export interface HealthSources {
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+const messages = (n: number) => `${n} message${n === 1 ? "" : "s"}`;
 
 function brokerHealth({ broker, source }: HealthSources): ComponentHealth {
   if (broker) {
@@ -64,7 +65,7 @@ function rulesHealth({ engine, now }: HealthSources): ComponentHealth {
     return {
       name: "rules",
       status: "down",
-      detail: `${stats.held} messages unacknowledged${since}: neither the stream nor the rule-errors queue takes them (${stats.lastFailure?.message ?? "unknown error"})`,
+      detail: `${messages(stats.held)} unacknowledged${since}: neither the stream nor the rule-errors queue takes them (${stats.lastFailure?.message ?? "unknown error"})`,
       metrics,
     };
   }
@@ -73,8 +74,8 @@ function rulesHealth({ engine, now }: HealthSources): ComponentHealth {
     name: "rules",
     status: recent ? "degraded" : "ok",
     detail: recent
-      ? `${stats.sentToErrorAction} messages sent to ${QUEUES.ruleErrors} so far, the last ${seconds(now - (stats.lastErrorAction?.at ?? now))} ago: ${stats.lastErrorAction?.message}`
-      : `${stats.messages} messages through the rules, ${stats.sentToErrorAction} to ${QUEUES.ruleErrors}`,
+      ? `${messages(stats.sentToErrorAction)} sent to ${QUEUES.ruleErrors} so far, the last ${seconds(now - (stats.lastErrorAction?.at ?? now))} ago: ${stats.lastErrorAction?.message}`
+      : `${messages(stats.messages)} through the rules, ${stats.sentToErrorAction} to ${QUEUES.ruleErrors}`,
     metrics,
   };
 }

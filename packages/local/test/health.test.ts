@@ -1,0 +1,123 @@
+import type { ComponentHealth, HealthReport } from "@fleetline/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RuntimeFaults } from "../src/faults/runtime-faults.js";
+import { StorageFaults } from "../src/faults/storage-faults.js";
+import type { Runtime } from "../src/runtime/runtime.js";
+import { connectDevice, faultyFreestyle, startRuntime, waitFor } from "./helpers.js";
+
+const storage = new StorageFaults();
+const faults: RuntimeFaults = { storage, storeThrottleRate: 0 };
+let runtime: Runtime;
+
+beforeAll(async () => {
+  runtime = await startRuntime({ faults });
+});
+
+afterAll(async () => {
+  storage.diskFull = false;
+  await runtime.stop();
+});
+
+async function health(): Promise<HealthReport> {
+  const response = await fetch(`${runtime.http.url}/api/health`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as HealthReport;
+}
+
+async function component(name: string): Promise<ComponentHealth> {
+  const found = (await health()).components.find((c) => c.name === name);
+  if (!found) throw new Error(`no component ${name}`);
+  return found;
+}
+
+async function healthz(): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${runtime.http.url}/healthz`);
+  return { status: response.status, body: await response.json() };
+}
+
+describe("GET /api/health", () => {
+  it("reports every component of an idle pipeline ok", async () => {
+    const report = await health();
+    expect(report.status).toBe("ok");
+    expect(report.components.map((c) => [c.name, c.status])).toEqual([
+      ["broker", "ok"],
+      ["rules", "ok"],
+      ["eventSource:validate", "ok"],
+      ["eventSource:store", "ok"],
+      ["eventSource:alerts", "ok"],
+      ["store", "ok"],
+      ["queues", "ok"],
+      ["runtime", "ok"],
+    ]);
+    expect((await component("eventSource:store")).metrics).toMatchObject({
+      iteratorAgeMs: 0,
+      recordsBehind: 0,
+    });
+    expect(await healthz()).toEqual({ status: 200, body: { status: "ok" } });
+  });
+
+  it("shows the rules down and /healthz 503 while the disk is full, and ok again when space returns", async () => {
+    const { token } = await runtime.twins.registry.register("fs-health-full", "freestyle");
+    const device = await connectDevice(runtime.twins.mqttUrl, "fs-health-full", token);
+    storage.diskFull = true;
+    const acked = device.publishAsync(
+      "dt/fleetline/freestyle/fs-health-full/telemetry",
+      faultyFreestyle(1, []),
+      {
+        qos: 1,
+      },
+    );
+    const rules = await waitFor(async () => {
+      const found = await component("rules");
+      return found.status === "down" ? found : undefined;
+    }, "the rules to be down");
+    expect(rules.detail).toMatch(/^1 message unacknowledged.*No space left on device/);
+    expect(await healthz()).toEqual({ status: 503, body: { status: "down", down: ["rules"] } });
+
+    storage.diskFull = false;
+    await acked;
+    await waitFor(async () => (await component("rules")).status === "ok", "the rules to recover");
+    await waitFor(async () => (await healthz()).status === 200, "/healthz to answer 200");
+    await device.endAsync();
+  });
+
+  it("shows the store degraded after a throttled write, with the store's error", async () => {
+    faults.storeThrottleRate = 1;
+    const { token } = await runtime.twins.registry.register("fs-health-throttle", "freestyle");
+    const device = await connectDevice(runtime.twins.mqttUrl, "fs-health-throttle", token);
+    await device.publishAsync("dt/fleetline/freestyle/fs-health-throttle/telemetry", faultyFreestyle(1, []), {
+      qos: 1,
+    });
+    const store = await waitFor(async () => {
+      const found = await component("store");
+      return found.status !== "ok" ? found : undefined;
+    }, "the store to report the throttling");
+    expect(store.detail).toMatch(/Rate exceeded \(injected\)/);
+    const eventSource = await waitFor(async () => {
+      const found = await component("eventSource:store");
+      return found.status === "degraded" ? found : undefined;
+    }, "the store's event source to retry");
+    expect(eventSource.detail).toMatch(/retrying a failed batch|last function error/);
+    faults.storeThrottleRate = 0;
+    await waitFor(async () => {
+      const points = await runtime.twins.db.all<{ n: bigint }>(
+        "SELECT count(*) AS n FROM telemetry WHERE thing = 'fs-health-throttle'",
+      );
+      return Number(points[0]?.n) === 1;
+    }, "the record to be stored after the retry");
+    await device.endAsync();
+  });
+
+  it("shows the rules degraded when a message went to the rule-errors queue", async () => {
+    const topic = encodeURIComponent(`dt/fleetline/freestyle/${"x".repeat(300)}/telemetry`);
+    const response = await fetch(`${runtime.http.url}/topics/${topic}?qos=1`, { method: "POST", body: "{}" });
+    expect(response.status).toBe(200);
+    const rules = await waitFor(async () => {
+      const found = await component("rules");
+      return found.status === "degraded" ? found : undefined;
+    }, "the rules to be degraded");
+    expect(rules.detail).toMatch(/message sent to fleetline-rule-errors .*partition key of 300 characters/);
+    expect((await component("queues")).metrics.ruleErrors).toBeGreaterThanOrEqual(1);
+    expect((await healthz()).status).toBe(200);
+  });
+});
