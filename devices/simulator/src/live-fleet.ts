@@ -16,6 +16,8 @@ export interface FleetOptions {
 
 export interface LiveOptions extends FleetOptions {
   target: Target;
+  /** Told of every message the broker acknowledged (PUBACK), with the bytes the device sent. */
+  onAcked?: (thing: string, payload: Uint8Array) => void;
 }
 
 export interface FleetSummary {
@@ -58,6 +60,8 @@ export class LiveFleet {
         transport: transports[i] as Transport,
         random: device.random.fork("backoff").next,
       });
+      const { onAcked } = options;
+      if (onAcked) client.on("acked", (message) => onAcked(device.thing, message.payload));
       client.on("delta", (desired) => {
         const reported = device.model.applyDesired(desired);
         if (Object.keys(reported).length > 0) void client.reportState(reported).catch(() => undefined);
@@ -79,6 +83,16 @@ export class LiveFleet {
     emit: ({ device, payload, seq }: Emission) => this.clients.get(device.thing)?.sendRaw(payload, seq),
     offline: (device: SimulatedDevice, ms: number) => void this.clients.get(device.thing)?.goOffline(ms),
   };
+
+  /** The fleet's thing names. */
+  get things(): string[] {
+    return [...this.clients.keys()];
+  }
+
+  /** Takes these devices off the network for `ms`: they buffer, then send in a burst on reconnect. */
+  offline(things: readonly string[], ms: number): void {
+    for (const thing of things) void this.clients.get(thing)?.goOffline(ms);
+  }
 
   private tick(): void {
     this.simulation.advance(Date.now(), this.sink);

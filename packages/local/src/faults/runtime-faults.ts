@@ -4,8 +4,9 @@ import type { StorageFaults } from "./storage-faults.js";
 
 /**
  * Faults the fault-injection suite switches on in a running pipeline. Rates are shares of calls,
- * drawn from `random` (seed it, so a run can be repeated); what was injected is counted in
- * `injected`, so a report can set it beside what the pipeline saw.
+ * spread evenly (a rate of 0.05 fails the 20th, 40th, … call), so a run is repeatable and a short
+ * one still sees its faults; they are read at each call and can change while the pipeline runs.
+ * What was injected is counted in `injected`, so a report can set it beside what the pipeline saw.
  */
 export interface RuntimeFaults {
   /** The data dir's disk: a full disk while `storage.diskFull` is on. */
@@ -14,7 +15,6 @@ export interface RuntimeFaults {
   storeThrottleRate?: number;
   /** Share of `store` invocations that crash after their write, before returning. */
   storeCrashAfterWriteRate?: number;
-  random?: () => number;
   injected?: { throttled: number; crashedAfterWrite: number };
 }
 
@@ -23,12 +23,21 @@ function counts(faults: RuntimeFaults) {
   return faults.injected;
 }
 
+/** Whether the n-th call of a series fails at `rate`: evenly spread, `rate` of the calls. */
+function spread(): (rate: number) => boolean {
+  let calls = 0;
+  return (rate) => {
+    calls += 1;
+    return rate > 0 && Math.floor(calls * rate) > Math.floor((calls - 1) * rate);
+  };
+}
+
 /** The telemetry store, refusing a share of writes with a throttling error (read at each write). */
 export function throttlingStore(store: TelemetryStore, faults: RuntimeFaults): TelemetryStore {
+  const fails = spread();
   return {
     write: async (records: readonly TelemetryRecord[]): Promise<WriteResult> => {
-      const rate = faults.storeThrottleRate ?? 0;
-      if (rate > 0 && (faults.random ?? Math.random)() < rate) {
+      if (fails(faults.storeThrottleRate ?? 0)) {
         counts(faults).throttled += 1;
         throw fleetlineError(
           "THROTTLED",
@@ -42,10 +51,10 @@ export function throttlingStore(store: TelemetryStore, faults: RuntimeFaults): T
 
 /** A handler that, on a share of invocations, crashes after its work is done, before returning. */
 export function crashingAfterWork(handler: KinesisHandler, faults: RuntimeFaults): KinesisHandler {
+  const fails = spread();
   return async (event, context) => {
     const result = await handler(event, context);
-    const rate = faults.storeCrashAfterWriteRate ?? 0;
-    if (rate > 0 && (faults.random ?? Math.random)() < rate) {
+    if (fails(faults.storeCrashAfterWriteRate ?? 0)) {
       counts(faults).crashedAfterWrite += 1;
       throw new Error("Runtime exited (injected): the function crashed after its write, before returning");
     }
