@@ -7,6 +7,8 @@ export interface DevProcess {
   child: ChildProcess;
   http: string;
   mqtt: string;
+  /** Every address of the ready line by name: http, mqtt, ws, kinesis, data. */
+  ready: Record<string, string>;
   output(): string;
   /** Sends the signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -76,10 +78,17 @@ export function startDev(args: string[], timeoutMs = 60_000): Promise<DevProcess
       if (!line) return;
       clearTimeout(timer);
       const field = (name: string) => (new RegExp(`${name}=(\\S+)`).exec(line)?.[1] ?? "") as string;
+      const ready = Object.fromEntries(
+        line
+          .slice("fleetline ready ".length)
+          .split(" ")
+          .map((part) => part.split("=", 2) as [string, string]),
+      );
       resolve({
         child,
         http: field("http"),
         mqtt: field("mqtt"),
+        ready,
         output: () => output,
         stop: async (signal = "SIGTERM") => {
           if (child.exitCode === null) child.kill(signal);

@@ -6,6 +6,8 @@ export * from "./event-source/batch-processor.js";
 export * from "./event-source/checkpoint-store.js";
 export * from "./event-source/event-source-emulator.js";
 export * from "./event-source/kinesis-event.js";
+export * from "./faults/runtime-faults.js";
+export * from "./faults/storage-faults.js";
 export * from "./kinesis/kinesis-client.js";
 export * from "./kinesis/kinesis-twin.js";
 export * from "./net/listen.js";

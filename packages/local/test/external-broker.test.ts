@@ -3,7 +3,7 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StorageFaults } from "../src/faults/storage-faults.js";
 import { LocalTwins } from "../src/twins.js";
-import { readStream, tempDir, waitFor } from "./helpers.js";
+import { readStream, startRuntime, tempDir, waitFor } from "./helpers.js";
 import { type Mosquitto, startMosquitto } from "./mosquitto.js";
 
 const ports = { host: "127.0.0.1", mqttPort: 0, wsPort: 0, kinesisPort: 0 };
@@ -100,6 +100,29 @@ describe("the rules engine on an external broker (--broker)", () => {
       await twins.close();
       await broker.stop();
       await persistent.remove();
+    }
+  });
+
+  it("answers shadow requests and goes on taking telemetry: a reply never waits behind the message it answers", async () => {
+    const runtime = await startRuntime({ brokerUrl: mosquitto.url });
+    try {
+      const device = await mqtt.connectAsync(mosquitto.url, {
+        clientId: "fs-ext-shadow",
+        reconnectPeriod: 0,
+      });
+      const replies: string[] = [];
+      device.on("message", (topic) => replies.push(topic));
+      await device.subscribeAsync("$aws/things/fs-ext-shadow/shadow/get/+", { qos: 1 });
+      for (let i = 0; i < 3; i++) {
+        await device.publishAsync("$aws/things/fs-ext-shadow/shadow/get", "{}", { qos: 1 });
+      }
+      await device.publishAsync("dt/fleetline/freestyle/fs-ext-shadow/telemetry", "{}", { qos: 1 });
+      await waitFor(() => replies.length === 3, "three shadow replies");
+      expect(replies).toEqual(Array(3).fill("$aws/things/fs-ext-shadow/shadow/get/rejected"));
+      await waitFor(() => runtime.twins.engine.stats.messages === 1, "the telemetry through the rules");
+      await device.endAsync();
+    } finally {
+      await runtime.stop();
     }
   });
 });

@@ -23,12 +23,15 @@ function counts(faults: RuntimeFaults) {
   return faults.injected;
 }
 
-/** Whether the n-th call of a series fails at `rate`: evenly spread, `rate` of the calls. */
+/**
+ * Whether the n-th call of a series fails at `rate`: evenly spread, `rate` of the calls, the first
+ * halfway through the first 1/rate calls (at 1 %, the 50th, 150th, …).
+ */
 function spread(): (rate: number) => boolean {
   let calls = 0;
   return (rate) => {
     calls += 1;
-    return rate > 0 && Math.floor(calls * rate) > Math.floor((calls - 1) * rate);
+    return rate > 0 && Math.floor(calls * rate + 0.5) > Math.floor((calls - 1) * rate + 0.5);
   };
 }
 

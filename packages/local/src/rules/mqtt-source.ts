@@ -80,8 +80,16 @@ export class MqttSource implements MessageSource {
     }
   }
 
+  /**
+   * Hands the message to the client without waiting for the broker's PUBACK: mqtt.js reads one
+   * incoming packet at a time, so a handler (a shadow reply, a republish) that waited for its own
+   * PUBACK would wait forever behind the message it is handling. The client keeps a QoS 1 message
+   * until it is acknowledged and sends it again after a reconnect.
+   */
   async publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
-    await this.client.publishAsync(topic, Buffer.from(payload), { qos });
+    this.client.publish(topic, Buffer.from(payload), { qos }, (error) => {
+      if (error) this.lastError = error.message;
+    });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,310 @@
+import { join } from "node:path";
+import { type ComponentHealth, type HealthReport, recordKey } from "@fleetline/core";
+import { Database, Runtime, type RuntimeFaults, StorageFaults } from "@fleetline/local";
+import mqtt from "mqtt";
+import { afterAll, describe, expect, it } from "vitest";
+import { tempDir, waitFor } from "../../../local/test/helpers.js";
+import { startMosquitto } from "../../../local/test/mosquitto.js";
+import { type DevProcess, freestyleTelemetry, startDev } from "../dev-process.js";
+import { type FaultRow, writeFaultReport } from "./fault-report.js";
+import { FleetRun, type Identity } from "./fleet-run.js";
+import { doubledReadings, missing, storedIdentities } from "./stored.js";
+
+/**
+ * The fault-injection suite: a simulated fleet sends sequence-numbered telemetry through the whole
+ * local pipeline while one fault is injected; afterwards every message the broker acknowledged
+ * must be stored exactly once, and the fault must have shown in /api/health, /api/stats or the
+ * dead-letter queue. The table goes to the console and `.tmp/artifacts/fault-report.md`.
+ */
+const rows: FaultRow[] = [];
+
+afterAll(async () => {
+  await writeFaultReport(rows);
+});
+
+const FLEET = { devices: 10, rateHz: 5 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  return (await response.json()) as T;
+}
+
+function component(report: HealthReport, name: string): ComponentHealth {
+  const found = report.components.find((c) => c.name === name);
+  if (!found) throw new Error(`no component ${name} in /api/health`);
+  return found;
+}
+
+interface Run {
+  runtime: Runtime;
+  run: FleetRun;
+  health(): Promise<HealthReport>;
+}
+
+/** What a scenario reports: the figures of its row, and that nothing acknowledged was lost. */
+async function report(
+  fault: string,
+  run: FleetRun,
+  sent: number,
+  stored: Set<string>,
+  doubled: number,
+  stats: { duplicates: number; deadLettered: number },
+  visibleIn: string,
+): Promise<Identity[]> {
+  const lost = missing(run.acked, stored);
+  rows.push({
+    fault,
+    sent,
+    acknowledged: run.acked.size,
+    stored: run.acked.size - lost.length,
+    duplicatesAvoided: stats.duplicates,
+    deadLettered: stats.deadLettered,
+    lost: lost.length,
+    visibleIn,
+  });
+  expect(doubled).toBe(0);
+  expect(stats.deadLettered).toBe(0);
+  return lost;
+}
+
+/**
+ * Runs the fleet against a runtime in this process (on a data dir, so the disk is real) while
+ * `act` injects the fault; `act` answers where the fault showed.
+ */
+async function inProcess(
+  fault: string,
+  options: { faults?: RuntimeFaults; brokerUrl?: string },
+  act: (run: Run) => Promise<string>,
+): Promise<void> {
+  const dir = await tempDir("fault");
+  const prefix = `ft${rows.length + 1}`;
+  const runtime = await Runtime.start({
+    host: "127.0.0.1",
+    mqttPort: 0,
+    wsPort: 0,
+    httpPort: 0,
+    kinesisPort: 0,
+    dataDir: join(dir.path, "data"),
+    version: "test",
+    ...options,
+  });
+  try {
+    const run = await FleetRun.start(runtime.http.url, { ...FLEET, seed: fault, prefix });
+    const health = () => getJson<HealthReport>(`${runtime.http.url}/api/health`);
+    const visibleIn = await act({ runtime, run, health });
+    const summary = await run.stop();
+    const own = `${prefix}-`;
+    // Everything acknowledged reaches the store, however long the retries take.
+    await waitFor(
+      async () => missing(run.acked, await storedIdentities(runtime.twins.db, own)).length === 0,
+      "every acknowledged message in the store",
+      60_000,
+    ).catch(() => undefined);
+    const stats = await getJson<{ duplicates: number; deadLettered: number }>(
+      `${runtime.http.url}/api/stats`,
+    );
+    const stored = await storedIdentities(runtime.twins.db, own);
+    const doubled = await doubledReadings(runtime.twins.db, own);
+    const lost = await report(fault, run, summary.sent, stored, doubled, stats, visibleIn);
+    expect(lost).toEqual([]);
+    expect(run.acked.size).toBeGreaterThan(200);
+  } finally {
+    await runtime.stop();
+    await dir.remove();
+  }
+}
+
+const BURST = 4_000;
+
+/**
+ * A device that publishes BURST messages at once, without waiting for any PUBACK; what the
+ * broker acknowledges is added to what the run is owed.
+ */
+async function burstDevice(dev: DevProcess, thing: string, run: FleetRun) {
+  const response = await fetch(`${dev.http}/api/things`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ thing, type: "freestyle" }),
+  });
+  const { token } = (await response.json()) as { token: string };
+  const client = await mqtt.connectAsync(dev.mqtt, {
+    clientId: thing,
+    username: thing,
+    password: token,
+    reconnectPeriod: 0,
+  });
+  client.on("error", () => undefined);
+  let acked = 0;
+  const t0 = Date.now() - BURST;
+  for (let seq = 0; seq < BURST; seq++) {
+    const ts = t0 + seq;
+    client
+      .publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, freestyleTelemetry(seq, ts), { qos: 1 })
+      .then(
+        () => {
+          acked += 1;
+          run.acked.set(recordKey({ thing, seq, ts }), { thing, seq, ts });
+        },
+        () => undefined,
+      );
+  }
+  return { acked: () => acked, end: () => client.end(true) };
+}
+
+describe("no acknowledged message lost or doubled under faults", () => {
+  it("store crashes after its write, before returning, on 1 % of invocations", async () => {
+    const faults: RuntimeFaults = { storeCrashAfterWriteRate: 0.01 };
+    await inProcess("store crashes after its write (1 % of invocations)", { faults }, async ({ health }) => {
+      await waitFor(() => (faults.injected?.crashedAfterWrite ?? 0) >= 2, "two crashes", 60_000);
+      await sleep(1_000);
+      const store = component(await health(), "eventSource:store");
+      expect(store.metrics.functionErrors).toBeGreaterThanOrEqual(2);
+      return `/api/health eventSource:store: ${store.metrics.functionErrors} function errors; /api/stats duplicates`;
+    });
+    expect(rows.at(-1)?.duplicatesAvoided).toBeGreaterThan(0);
+  }, 180_000);
+
+  it("the telemetry store throttles 5 % of writes", async () => {
+    const faults: RuntimeFaults = { storeThrottleRate: 0.05 };
+    await inProcess("telemetry store throttles 5 % of writes", { faults }, async ({ health }) => {
+      await waitFor(() => (faults.injected?.throttled ?? 0) >= 5, "five throttled writes", 60_000);
+      const store = component(await health(), "store");
+      expect(store.metrics.failures).toBeGreaterThanOrEqual(5);
+      return `/api/health store: ${store.metrics.failures} failed writes ("${store.metrics.lastFailure}")`;
+    });
+  }, 180_000);
+
+  it("devices go offline for seconds and come back with a buffered burst", async () => {
+    await inProcess("devices offline 4 s, back with a burst", {}, async ({ run, health }) => {
+      await sleep(3_000);
+      const away = run.fleet.things.slice(0, 4);
+      run.fleet.offline(away, 4_000);
+      await sleep(8_000);
+      const broker = component(await health(), "broker");
+      expect(broker.metrics.connectionsClosed).toBeGreaterThanOrEqual(away.length);
+      return `/api/health broker: ${broker.metrics.connectionsClosed} connections closed, ${broker.metrics.connected} connected`;
+    });
+  }, 180_000);
+
+  it("the data dir's disk fills up, and space returns", async () => {
+    const storage = new StorageFaults();
+    await inProcess("data dir's disk full for 5 s", { faults: { storage } }, async ({ health }) => {
+      await sleep(3_000);
+      storage.diskFull = true;
+      const rules = await waitFor(async () => {
+        const found = component(await health(), "rules");
+        return found.status === "down" ? found : undefined;
+      }, "the rules to stop acknowledging");
+      await sleep(5_000);
+      storage.diskFull = false;
+      await sleep(4_000);
+      expect(component(await health(), "rules").status).not.toBe("down");
+      return `/api/health rules down while full: "${rules.detail.split(":")[0]}"`;
+    });
+  }, 180_000);
+
+  it("the external broker (mosquitto via --broker) is restarted mid-run", async () => {
+    const dir = await tempDir("fault-mosquitto");
+    const mosquitto = await startMosquitto(dir.path, { persistence: true });
+    try {
+      await inProcess("external broker restarted", { brokerUrl: mosquitto.url }, async ({ health }) => {
+        await sleep(4_000);
+        await mosquitto.restart();
+        await sleep(6_000);
+        const broker = component(await health(), "broker");
+        expect(broker.metrics.disconnects).toBeGreaterThanOrEqual(1);
+        expect(broker.status).toBe("ok");
+        return `/api/health broker: ${broker.metrics.disconnects} disconnect(s), reconnected`;
+      });
+    } finally {
+      await mosquitto.stop();
+      await dir.remove();
+    }
+  }, 180_000);
+
+  it("the runtime is SIGKILLed mid-burst, twice, and restarted on its data dir", async () => {
+    const dir = await tempDir("fault-sigkill");
+    const dataDir = join(dir.path, "data");
+    const prefix = `ft${rows.length + 1}`;
+    let dev: DevProcess | undefined;
+    try {
+      dev = await startDev(["--data-dir", dataDir]);
+      const { http, mqtt, ws, kinesis } = dev.ready as Record<string, string>;
+      const port = (url: string | undefined) => new URL(url ?? "").port;
+      const again = [
+        ["--data-dir", dataDir],
+        [
+          "--http-port",
+          port(http),
+          "--mqtt-port",
+          port(mqtt),
+          "--ws-port",
+          port(ws),
+          "--kinesis-port",
+          port(kinesis),
+        ],
+      ].flat();
+      const run = await FleetRun.start(dev.http, { devices: 10, rateHz: 10, seed: "sigkill", prefix });
+      // The first kill lands in a burst far faster than the pipeline can take it (as a device
+      // flushing a full buffer sends it): thousands of QoS 1 messages in flight at once.
+      await sleep(2_000);
+      const burst = await burstDevice(dev, `${prefix}-burst`, run);
+      await waitFor(() => burst.acked() >= 300, "the burst to be under way", 30_000);
+      await dev.stop("SIGKILL");
+      burst.end();
+      expect(burst.acked()).toBeLessThan(BURST);
+      dev = await startDev(again);
+      // The second at another moment of the fleet's steady reporting.
+      await sleep(4_300);
+      await dev.stop("SIGKILL");
+      dev = await startDev(again);
+      await sleep(4_000);
+      const summary = await run.stop();
+      const current = dev;
+      // Idle: nothing waits on any stream, and the counts stop moving.
+      let last = "";
+      await waitFor(
+        async () => {
+          const report = await getJson<HealthReport>(`${current.http}/api/health`);
+          const behind = report.components.reduce((n, c) => n + Number(c.metrics.recordsBehind ?? 0), 0);
+          const stats = JSON.stringify(await getJson<unknown>(`${current.http}/api/stats`));
+          const idle = behind === 0 && stats === last;
+          last = stats;
+          if (!idle) await sleep(500);
+          return idle;
+        },
+        "the pipeline to drain",
+        60_000,
+      );
+      const runtime = component(await getJson<HealthReport>(`${current.http}/api/health`), "runtime");
+      expect(runtime.metrics.recoveredFromUncleanStop).toBe(true);
+      const stats = await getJson<{ duplicates: number; deadLettered: number }>(`${current.http}/api/stats`);
+      expect(await current.stop("SIGTERM")).toBe(0);
+      dev = undefined;
+
+      const db = await Database.open(join(dataDir, "fleetline.duckdb"));
+      try {
+        const stored = await storedIdentities(db, `${prefix}-`);
+        const doubled = await doubledReadings(db, `${prefix}-`);
+        const visibleIn = `/api/health runtime: "${runtime.detail.split(";")[0]}"`;
+        const lost = await report(
+          "runtime SIGKILLed twice, once mid-burst",
+          run,
+          summary.sent + BURST,
+          stored,
+          doubled,
+          stats,
+          visibleIn,
+        );
+        expect(lost).toEqual([]);
+        expect(run.acked.size).toBeGreaterThan(500);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await dev?.stop("SIGKILL");
+      await dir.remove();
+    }
+  }, 240_000);
+});
