@@ -90,6 +90,12 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
     }
     throw error;
   }
+  const crashed = runtime.recoveredFrom;
+  if (crashed) {
+    io.stderr(
+      `fleetline dev: the run started ${new Date(crashed.startedAt).toISOString()} (PID ${crashed.pid}) did not stop cleanly; every stream resumes from its last checkpoint, nothing acknowledged is lost\n`,
+    );
+  }
   io.stdout(`${runtime.readyLine()}\n`);
   let fleet: Awaited<ReturnType<typeof import("@fleetline/simulator").LiveFleet.start>> | undefined;
   if (simulator) {

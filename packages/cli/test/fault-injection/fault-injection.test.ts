@@ -255,6 +255,11 @@ describe("no acknowledged message lost or doubled under faults", () => {
       burst.end();
       expect(burst.acked()).toBeLessThan(BURST);
       dev = await startDev(again);
+      const restarted = dev;
+      await waitFor(
+        () => /did not stop cleanly; every stream resumes from its last checkpoint/.test(restarted.output()),
+        "the restart to say the last run did not stop cleanly",
+      );
       // The second at another moment of the fleet's steady reporting.
       await sleep(4_300);
       await dev.stop("SIGKILL");

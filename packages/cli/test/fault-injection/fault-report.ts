@@ -12,7 +12,7 @@ export interface FaultRow {
   stored: number;
   /** Records the store found already stored (replays after a retry, a crash, a resend). */
   duplicatesAvoided: number;
-  /** Records the event sources gave up on (on-failure destination). */
+  /** Batches the event sources gave up on (on-failure records in the dead-letter queue). */
   deadLettered: number;
   /** Acknowledged and neither stored nor dead-lettered. */
   lost: number;

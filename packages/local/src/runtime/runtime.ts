@@ -66,6 +66,11 @@ export class Runtime {
   private readonly startedAt: number;
   private previousRun: RunMark | undefined;
 
+  /** The previous run on this data dir, when it was killed or crashed instead of stopping cleanly. */
+  get recoveredFrom(): RunMark | undefined {
+    return this.previousRun;
+  }
+
   private constructor(
     readonly config: RuntimeConfig,
     readonly http: HttpServer,
