@@ -120,4 +120,26 @@ describe("GET /api/health", () => {
     expect((await component("queues")).metrics.ruleErrors).toBeGreaterThanOrEqual(1);
     expect((await healthz()).status).toBe(200);
   });
+
+  it("answers a shadow request the disk cannot take with AWS's 500 on /rejected, and keeps the device connected", async () => {
+    const { token } = await runtime.twins.registry.register("fs-health-shadow", "freestyle");
+    const device = await connectDevice(runtime.twins.mqttUrl, "fs-health-shadow", token);
+    const rejected: unknown[] = [];
+    device.on("message", (_topic, payload) => rejected.push(JSON.parse(payload.toString())));
+    await device.subscribeAsync("$aws/things/fs-health-shadow/shadow/update/rejected", { qos: 1 });
+    storage.diskFull = true;
+    try {
+      await device.publishAsync(
+        "$aws/things/fs-health-shadow/shadow/update",
+        JSON.stringify({ state: { reported: { fan: 1 } } }),
+        { qos: 1 },
+      );
+      await waitFor(() => rejected.length === 1, "the rejection");
+    } finally {
+      storage.diskFull = false;
+    }
+    expect(rejected[0]).toMatchObject({ code: 500, message: "Internal service failure" });
+    expect(device.connected).toBe(true);
+    await device.endAsync();
+  });
 });

@@ -40,8 +40,24 @@ export class ShadowService {
     return next;
   }
 
-  handle(thing: string, name: string | undefined, operation: ShadowOperation, body: Uint8Array | string) {
-    return this.serial(`${thing}\u0000${name ?? ""}`, () => this.run(thing, name, operation, body));
+  /**
+   * Serves one request. A storage failure is AWS's answer to its own faults, 500 "Internal service
+   * failure", on `/rejected` or as the HTTP status: the device or the caller tries again.
+   */
+  handle(
+    thing: string,
+    name: string | undefined,
+    operation: ShadowOperation,
+    body: Uint8Array | string,
+  ): Promise<ShadowResult<JsonObject>> {
+    return this.serial(`${thing}\u0000${name ?? ""}`, async () => {
+      try {
+        return await this.run(thing, name, operation, body);
+      } catch {
+        const timestamp = Math.floor(this.clock.now() / 1000);
+        return { ok: false, error: { code: 500, message: "Internal service failure", timestamp } };
+      }
+    });
   }
 
   private async run(
