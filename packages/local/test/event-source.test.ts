@@ -102,6 +102,9 @@ describe("the event-source emulator", () => {
       condition: "RetryAttemptsExhausted",
       functionArn: expect.stringContaining(":function:poison"),
     });
+    expect(letter?.body).toMatchObject({
+      responsePayload: { errorType: "Error", errorMessage: "cannot handle poison" },
+    });
     expect(body.KinesisBatchInfo).toMatchObject({
       shardId: "shardId-000000000000",
       batchSize: 1,

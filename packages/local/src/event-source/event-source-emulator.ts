@@ -213,6 +213,7 @@ export class EventSourceEmulator {
       region: LOCAL_REGION,
       functionName: settings.functionName,
     };
+    let lastError: { errorType: string; errorMessage: string } | undefined;
     return {
       now: this.now,
       invoke: async (records: readonly ShardRecord[]): Promise<InvokeOutcome> => {
@@ -227,9 +228,19 @@ export class EventSourceEmulator {
         } catch (error) {
           outcome = { kind: "error", error };
         }
+        if (outcome.kind === "partial") {
+          lastError = {
+            errorType: "BatchItemFailures",
+            errorMessage: `the function reported failed records: retried from record ${outcome.firstFailed + 1} of ${records.length}`,
+          };
+        }
         if (outcome.kind === "error") {
           stats.functionErrors += 1;
           const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+          lastError = {
+            errorType: outcome.error instanceof Error ? outcome.error.name : "Error",
+            errorMessage: message,
+          };
           stats.lastError = { at: this.now(), message };
           this.options.onError?.({
             functionName: settings.functionName,
@@ -249,7 +260,14 @@ export class EventSourceEmulator {
         condition: FailureCondition,
         invokeCount: number,
       ) => {
-        const body = onFailureRecord({ ...origin, records, condition, invokeCount, now: this.now() });
+        const body = onFailureRecord({
+          ...origin,
+          records,
+          condition,
+          invokeCount,
+          now: this.now(),
+          ...(condition === "RetryAttemptsExhausted" && lastError ? { lastError } : {}),
+        });
         const sent = await this.untilWritten(mapping, shardId, "on-failure record", () =>
           this.options.queues.send(settings.onFailureQueue, body),
         );

@@ -11,12 +11,15 @@ export interface FailedBatch {
   condition: FailureCondition;
   invokeCount: number;
   now: number;
+  /** Why the last invocation failed, when one did. */
+  lastError?: { errorType: string; errorMessage: string };
 }
 
 /**
  * The record Lambda sends to a Kinesis event source's on-failure destination: which records of
  * which shard were given up on, and why (`condition`). The records themselves stay on the stream
- * for its retention period.
+ * for its retention period. Locally it also carries the last invocation's error as
+ * `responsePayload`, the field Lambda's destinations for asynchronous invocations use for it.
  */
 export function onFailureRecord(batch: FailedBatch) {
   const first = batch.records[0] as ShardRecord;
@@ -40,5 +43,6 @@ export function onFailureRecord(batch: FailedBatch) {
       batchSize: batch.records.length,
       streamArn: batch.streamArn,
     },
+    ...(batch.lastError ? { responsePayload: batch.lastError } : {}),
   };
 }
