@@ -28,6 +28,11 @@ export interface TwinsOptions {
   onEventSourceError?: EmulatorOptions["onError"];
   /** The fault-injection suite's storage switch (a full disk). */
   faults?: StorageFaults;
+  /**
+   * Leave the message source closed until `open()`, for a caller that subscribes more (the shadow
+   * service) first; by default it opens once the rules engine has subscribed.
+   */
+  deferOpen?: boolean;
 }
 
 /**
@@ -96,12 +101,18 @@ export class LocalTwins {
         queues,
         ...(options.onEventSourceError ? { onError: options.onEventSourceError } : {}),
       });
+      if (!options.deferOpen) source.open();
       const mqttUrl = broker?.mqttUrl ?? (options.brokerUrl as string);
       return new LocalTwins(db, registry, broker, source, kinesis, queues, engine, eventSources, mqttUrl);
     } catch (error) {
       for (const stop of started.reverse()) await stop().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Every subscriber is in place: the source starts handing over messages. */
+  open(): void {
+    this.source.open();
   }
 
   /** `beforeStateCloses` runs after the last batch, while the database is still open. */

@@ -2,7 +2,7 @@ import { QUEUES, STREAMS, TELEMETRY_RULE } from "@fleetline/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StorageFaults } from "../src/faults/storage-faults.js";
 import { LocalTwins } from "../src/twins.js";
-import { connectDevice, readStream, waitFor } from "./helpers.js";
+import { connectDevice, rawPayloads, waitFor } from "./helpers.js";
 
 const faults = new StorageFaults();
 let twins: LocalTwins;
@@ -23,14 +23,7 @@ afterAll(async () => {
   await twins.close();
 });
 
-/** The payloads on the raw stream for one thing, in stream order. */
-async function rawPayloads(thing: string): Promise<string[]> {
-  const shards = await readStream(twins.kinesis.client, STREAMS.raw);
-  return [...shards.values()]
-    .flat()
-    .filter((record) => record.partitionKey === thing)
-    .map((record) => Buffer.from(JSON.parse(record.data).payload, "base64").toString());
-}
+const rawPayloadsOf = (thing: string) => rawPayloads(twins.kinesis.client, thing);
 
 describe("the embedded broker's PUBACK", () => {
   it("comes only once the message is on the raw stream", async () => {
@@ -50,7 +43,7 @@ describe("the embedded broker's PUBACK", () => {
       for (let seq = 0; seq < 10; seq++) {
         await device.publishAsync(topic, JSON.stringify({ seq }), { qos: 1 });
         // Read straight after the PUBACK: the record must already be there.
-        expect((await rawPayloads("fs-durable-ack")).at(-1)).toBe(JSON.stringify({ seq }));
+        expect((await rawPayloadsOf("fs-durable-ack")).at(-1)).toBe(JSON.stringify({ seq }));
       }
     } finally {
       twins.kinesis.client.middlewareStack.remove("slowStream");
@@ -72,12 +65,12 @@ describe("the embedded broker's PUBACK", () => {
     await waitFor(() => twins.engine.stats.held > 0, "the messages to be held");
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(acked).toBe(0);
-    expect(await rawPayloads("fs-durable-full")).toEqual([]);
+    expect(await rawPayloadsOf("fs-durable-full")).toEqual([]);
     expect(twins.engine.stats.lastFailure?.message).toMatch(/No space left on device/);
 
     faults.diskFull = false;
     await Promise.all(publishes);
-    expect(await rawPayloads("fs-durable-full")).toEqual(["0", "1", "2"].map((seq) => `{"seq":${seq}}`));
+    expect(await rawPayloadsOf("fs-durable-full")).toEqual(["0", "1", "2"].map((seq) => `{"seq":${seq}}`));
     expect(twins.engine.stats.held).toBe(0);
     await device.endAsync();
   });
@@ -102,7 +95,7 @@ describe("a record the Kinesis action cannot take", () => {
       source.ingest(message("fs-isolate-a", "after")),
     ];
     await Promise.all([first, ...batch]);
-    expect(await rawPayloads("fs-isolate-a")).toEqual(["first", "before", "after"]);
+    expect(await rawPayloadsOf("fs-isolate-a")).toEqual(["first", "before", "after"]);
     const errors = (await twins.queues.list(QUEUES.ruleErrors, 1000)).map(
       (m) => m.body as Record<string, unknown>,
     );

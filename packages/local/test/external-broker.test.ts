@@ -1,9 +1,9 @@
-import { STREAMS, TELEMETRY_RULE } from "@fleetline/core";
+import { TELEMETRY_RULE } from "@fleetline/core";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StorageFaults } from "../src/faults/storage-faults.js";
 import { LocalTwins } from "../src/twins.js";
-import { readStream, startRuntime, tempDir, waitFor } from "./helpers.js";
+import { rawPayloads, startRuntime, tempDir, waitFor } from "./helpers.js";
 import { type Mosquitto, startMosquitto } from "./mosquitto.js";
 
 const ports = { host: "127.0.0.1", mqttPort: 0, wsPort: 0, kinesisPort: 0 };
@@ -20,13 +20,7 @@ afterAll(async () => {
   await dir?.remove();
 });
 
-async function payloadsOn(twins: LocalTwins, thing: string): Promise<string[]> {
-  const shards = await readStream(twins.kinesis.client, STREAMS.raw);
-  return [...shards.values()]
-    .flat()
-    .filter((record) => record.partitionKey === thing)
-    .map((record) => Buffer.from(JSON.parse(record.data).payload, "base64").toString());
-}
+const payloadsOn = (twins: LocalTwins, thing: string) => rawPayloads(twins.kinesis.client, thing);
 
 describe("the rules engine on an external broker (--broker)", () => {
   it("acknowledges a message to the broker only once its actions are done: a runtime that stops first gets it again on its next start", async () => {

@@ -112,6 +112,19 @@ export async function readStream(
   return shards;
 }
 
+/** The device payloads the telemetry rule put on the raw stream for one thing, in stream order. */
+export async function rawPayloads(
+  kinesis: import("@aws-sdk/client-kinesis").KinesisClient,
+  thing: string,
+): Promise<string[]> {
+  const { STREAMS } = await import("@fleetline/core");
+  const shards = await readStream(kinesis, STREAMS.raw);
+  return [...shards.values()]
+    .flat()
+    .filter((record) => record.partitionKey === thing)
+    .map((record) => Buffer.from(JSON.parse(record.data).payload, "base64").toString());
+}
+
 /** The whole local runtime in this process, in memory unless given a data dir, on free ports. */
 export function startRuntime(options: Partial<RuntimeConfig> = {}): Promise<Runtime> {
   return Runtime.start({

@@ -32,6 +32,7 @@ beforeAll(async () => {
     source: fixture.broker.source(),
     targets: { kinesis: twin.client, queues },
   });
+  fixture.broker.source().open();
 });
 
 afterAll(async () => {

@@ -92,7 +92,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => {
         const refusal = this.authorizePublish(client, packet.topic, packet.qos, packet.payload);
-        if (refusal || !client || !this.embedded.matches(packet.topic)) return done(refusal);
+        if (refusal || !client) return done(refusal);
         // aedes acknowledges a QoS 1 PUBLISH once this calls back: only after the rules' actions
         // are done, so a PUBACK means the message is durable. A message the engine cannot make
         // durable (it is stopping) gets no PUBACK and the connection is closed; the device resends.

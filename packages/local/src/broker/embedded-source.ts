@@ -12,6 +12,10 @@ type Handler = (message: InboundMessage) => Promise<void>;
  */
 export class EmbeddedSource implements MessageSource {
   private readonly subscriptions: Array<{ filter: string; handler: Handler }> = [];
+  private markOpen: () => void = () => undefined;
+  private readonly opened = new Promise<void>((resolve) => {
+    this.markOpen = resolve;
+  });
 
   constructor(private readonly aedes: Aedes) {}
 
@@ -19,13 +23,13 @@ export class EmbeddedSource implements MessageSource {
     this.subscriptions.push({ filter, handler });
   }
 
-  /** Whether a rule reads this topic. */
-  matches(topic: string): boolean {
-    return this.subscriptions.some(({ filter }) => topicMatches(filter, topic));
+  open(): void {
+    this.markOpen();
   }
 
   /** Runs the rules that read the message's topic; resolves once their actions are done. */
   async ingest(message: InboundMessage): Promise<void> {
+    await this.opened;
     const matching = this.subscriptions.filter(({ filter }) => topicMatches(filter, message.topic));
     await Promise.all(matching.map(({ handler }) => handler(message)));
   }
@@ -38,7 +42,7 @@ export class EmbeddedSource implements MessageSource {
   async publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
     const bytes = Buffer.from(payload);
     // The engine reports a message it could not deliver (onUnhandledFailure); nothing to add here.
-    if (this.matches(topic)) this.ingest({ topic, payload: bytes, clientId: "n/a" }).catch(() => undefined);
+    this.ingest({ topic, payload: bytes, clientId: "n/a" }).catch(() => undefined);
     this.aedes.publish(
       { cmd: "publish", topic, payload: bytes, qos, retain: false, dup: false },
       () => undefined,

@@ -2,6 +2,7 @@ import { type KinesisClient, ListShardsCommand } from "@aws-sdk/client-kinesis";
 import { type ComponentHealth, EVENT_SOURCE, QUEUES } from "@fleetline/core";
 import { LOCAL_REGION, streamArn } from "../kinesis/kinesis-client.js";
 import type { LocalQueues } from "../queues/local-queues.js";
+import { abortableSleep } from "../runtime/abortable-sleep.js";
 import { type BatchHooks, type FailureCondition, type InvokeOutcome, outcomeOf } from "./batch-processor.js";
 import type { CheckpointStore } from "./checkpoint-store.js";
 import { mappingHealth } from "./event-source-health.js";
@@ -166,17 +167,7 @@ export class EventSourceEmulator {
   }
 
   private sleep(ms: number): Promise<void> {
-    const signal = this.controller.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      }
-      signal.addEventListener("abort", done);
-    });
+    return abortableSleep(ms, this.controller.signal);
   }
 
   /**

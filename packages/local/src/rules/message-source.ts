@@ -8,10 +8,15 @@ export interface InboundMessage {
 
 /**
  * Where the rules engine gets messages from. The handler's promise settles when the message's
- * actions are done; sources acknowledge the message only then.
+ * actions are done; sources acknowledge the message only then. A source hands over nothing until
+ * `open()`: a message that arrives before every subscriber is in place (a device reconnecting the
+ * moment the broker listens, a persistent session redelivering at once) waits, unacknowledged,
+ * instead of being acknowledged with no rule to take it.
  */
 export interface MessageSource {
   subscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void>;
+  /** Every subscriber is in place: messages flow. */
+  open(): void;
   publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void>;
   close(): Promise<void>;
 }

@@ -25,6 +25,12 @@ export class MqttSource implements MessageSource {
   /** Times the connection to the broker was lost since start. */
   disconnects = 0;
   lastError: string | undefined;
+  /** Topic filters the broker refused to subscribe us to (its ACL): nothing arrives on them. */
+  readonly refused: string[] = [];
+  private markOpen: () => void = () => undefined;
+  private readonly opened = new Promise<void>((resolve) => {
+    this.markOpen = resolve;
+  });
 
   private constructor(
     private readonly client: MqttClient,
@@ -41,11 +47,16 @@ export class MqttSource implements MessageSource {
       const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
       const level = options.clientIdTopicLevel;
       const clientId = level === undefined ? "n/a" : (topic.split("/")[level - 1] ?? "n/a");
-      const matching = this.handlers.filter(({ filter }) => topicMatches(filter, topic));
-      Promise.all(matching.map(({ handler }) => handler({ topic, payload, clientId }))).then(
-        () => done(),
-        (error: Error) => done(error),
-      );
+      // A persistent session redelivers the moment it connects: wait for every subscriber.
+      this.opened
+        .then(() => {
+          const matching = this.handlers.filter(({ filter }) => topicMatches(filter, topic));
+          return Promise.all(matching.map(({ handler }) => handler({ topic, payload, clientId })));
+        })
+        .then(
+          () => done(),
+          (error: Error) => done(error),
+        );
     };
   }
 
@@ -59,8 +70,27 @@ export class MqttSource implements MessageSource {
     };
     if (options.username !== undefined) connectOptions.username = options.username;
     if (options.password !== undefined) connectOptions.password = options.password;
-    const client = await mqtt.connectAsync(options.url, connectOptions);
-    return new MqttSource(client, options);
+    const client = mqtt.connect(options.url, connectOptions);
+    // Installed before any packet arrives: a persistent session redelivers what it holds right
+    // after CONNACK, and mqtt.js's default handler would acknowledge it unseen.
+    const source = new MqttSource(client, options);
+    await new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        client.off("connect", onConnect);
+        client.off("error", settle);
+        if (!error) return resolve();
+        client.end(true);
+        reject(error);
+      };
+      const onConnect = () => settle();
+      client.on("connect", onConnect);
+      client.on("error", settle);
+    });
+    return source;
+  }
+
+  open(): void {
+    this.markOpen();
   }
 
   /** Whether the connection to the broker is up (it reconnects by itself every second). */
@@ -72,12 +102,20 @@ export class MqttSource implements MessageSource {
     return this.options.url;
   }
 
+  /**
+   * Registers the handler and subscribes, without waiting for the SUBACK: until `open()`, a message
+   * the persistent session redelivers holds mqtt.js's incoming packets (it reads them one at a
+   * time), the SUBACK among them. A refused subscription shows in `refused` (and /api/health).
+   */
   async subscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void> {
     this.handlers.push({ filter, handler });
-    const granted = await this.client.subscribeAsync(filter, { qos: 1 });
-    if (granted.some((grant) => grant.qos === 128)) {
-      throw new Error(`the broker at ${this.options.url} refused the subscription to ${filter}`);
-    }
+    this.client.subscribe(filter, { qos: 1 }, (error, granted) => {
+      if (error) this.lastError = error.message;
+      if (granted?.some((grant) => grant.qos === 128)) {
+        this.refused.push(filter);
+        this.lastError = `the broker at ${this.options.url} refused the subscription to ${filter}`;
+      }
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock, type TopicRule, topicMatches } from "@fleetline/core";
+import { abortableSleep } from "../runtime/abortable-sleep.js";
 import type { InboundMessage, MessageSource } from "./message-source.js";
 import { type ActionTargets, compileAction } from "./rule-actions.js";
 import { type CompiledRule, type Delivery, deliver } from "./rule-delivery.js";
@@ -178,8 +179,9 @@ export class RulesEngine {
     for (let attempt = 0; deliveries.length > 0; attempt++) {
       if (attempt > 0) {
         if (this.stopping.signal.aborted) break;
-        await this.pause(
+        await abortableSleep(
           Math.min((this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS),
+          this.stopping.signal,
         );
       }
       deliveries = await deliver(deliveries, this.hooks);
@@ -208,21 +210,6 @@ export class RulesEngine {
       this.options.onUnhandledFailure?.({ ruleName, topic, error });
     },
   };
-
-  /** Waits `ms`, or until the engine stops. */
-  private pause(ms: number): Promise<void> {
-    const signal = this.stopping.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      }
-      signal.addEventListener("abort", done);
-    });
-  }
 
   private contextOf(message: InboundMessage): MessageContext {
     let json: unknown;

@@ -42,13 +42,17 @@ function brokerHealth({ broker, source }: HealthSources): ComponentHealth {
   }
   const external = source instanceof MqttSource ? source : undefined;
   const connected = external?.connected ?? true;
+  const refused = external?.refused ?? [];
+  const detail = !connected
+    ? `cannot reach the external broker ${external?.url ?? ""}; reconnecting (${external?.lastError ?? "connection lost"})`
+    : refused.length > 0
+      ? `the external broker ${external?.url ?? ""} refused the subscriptions to ${refused.join(", ")}: check its ACL`
+      : `external broker ${external?.url ?? ""}`;
   return {
     name: "broker",
-    status: connected ? "ok" : "down",
-    detail: connected
-      ? `external broker ${external?.url ?? ""}`
-      : `cannot reach the external broker ${external?.url ?? ""}; reconnecting (${external?.lastError ?? "connection lost"})`,
-    metrics: { connected, disconnects: external?.disconnects ?? 0 },
+    status: connected && refused.length === 0 ? "ok" : "down",
+    detail,
+    metrics: { connected, disconnects: external?.disconnects ?? 0, refusedSubscriptions: refused.length },
   };
 }
 

@@ -107,6 +107,8 @@ export class Runtime {
         ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
         ...(config.brokerUrl !== undefined ? { brokerUrl: config.brokerUrl } : {}),
         ...(config.faults?.storage ? { faults: config.faults.storage } : {}),
+        // The shadow service subscribes too: nothing flows until it has.
+        deferOpen: true,
         onDelivered: (rule) => {
           if (rule === TELEMETRY_RULE_NAME) runtime?.received.add("received");
         },
@@ -130,6 +132,7 @@ export class Runtime {
     runtime = new Runtime(config, http, twins, received, logger, clock);
     if (config.dataDir !== undefined) runtime.previousRun = await markRunning(config.dataDir, clock.now());
     await runtime.wire(router, counters);
+    twins.open();
     runtime.ready = true;
     return runtime;
   }
