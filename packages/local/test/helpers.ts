@@ -41,6 +41,8 @@ export async function startBroker(): Promise<BrokerFixture> {
   const db = await Database.open(":memory:");
   const registry = await DeviceRegistry.open(db);
   const broker = await LocalBroker.start({ host: "127.0.0.1", mqttPort: 0, wsPort: 0, registry });
+  // Nothing else subscribes in-process: messages may flow at once.
+  broker.source().open();
   return {
     db,
     registry,

@@ -32,7 +32,6 @@ beforeAll(async () => {
     source: fixture.broker.source(),
     targets: { kinesis: twin.client, queues },
   });
-  fixture.broker.source().open();
 });
 
 afterAll(async () => {
