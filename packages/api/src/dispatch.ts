@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { jsonNestingDepth } from "@fleetline/core";
 import { errorResponse, HttpError } from "./http-error.js";
 import type { Request, Response, Router } from "./router.js";
 
@@ -29,12 +30,18 @@ function authorized(headers: Request["headers"], token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** No request body the API takes nests deeper than this; a shadow document at most 6 levels. */
+export const MAX_BODY_DEPTH = 32;
+
 /** JSON bodies are parsed when sent as JSON (or untyped); routes that need one say so. */
 function parseBody(request: IncomingRequest): unknown {
   const type = header(request.headers, "content-type");
   if (request.rawBody.length === 0 || !(type === "" || type.includes("json"))) return undefined;
+  const text = request.rawBody.toString("utf8");
+  if (jsonNestingDepth(text) > MAX_BODY_DEPTH)
+    throw new HttpError(400, "INVALID_BODY", `the JSON body nests deeper than ${MAX_BODY_DEPTH} levels`);
   try {
-    return JSON.parse(request.rawBody.toString("utf8"));
+    return JSON.parse(text);
   } catch {
     // The shadow routes answer malformed JSON with the AWS error, the others with INVALID_BODY.
     return undefined;
@@ -55,7 +62,8 @@ export async function dispatch(
     if (options.apiToken && path !== "/healthz" && !authorized(incoming.headers, options.apiToken))
       throw new HttpError(401, "UNAUTHORIZED", "send Authorization: Bearer <api token>");
     const { handler, params } = router.match(method, path);
-    return await handler({ ...incoming, params, body: parseBody(incoming) });
+    const body = parseBody(incoming);
+    return await handler({ ...incoming, params, body });
   } catch (error) {
     const { status, body } = errorResponse(error);
     if (status >= 500) options.onError?.(error, { method, path });

@@ -27,6 +27,14 @@ interface Route {
   handler: RouteHandler;
 }
 
+function decodePathParameter(name: string, encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new HttpError(400, "INVALID_PARAMETER", `${name}: malformed percent-encoding`);
+  }
+}
+
 /** Method + path-pattern routing (`/api/devices/:thing`), nothing more. */
 export class Router {
   private readonly routes: Route[] = [];
@@ -53,7 +61,7 @@ export class Router {
       if (route.method !== method) continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(match[i + 1] as string);
+        params[name] = decodePathParameter(name, match[i + 1] as string);
       });
       return { handler: route.handler, params };
     }

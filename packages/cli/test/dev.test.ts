@@ -155,7 +155,9 @@ describe("fleetline dev, misused", () => {
   it.each([
     [["dev", "--mqtt-port", "99999"], "--mqtt-port must be a port number"],
     [["dev", "--in-memory", "--data-dir", "x"], "exclude each other"],
-    [["dev", "--host", "0.0.0.0"], "--api-token"],
+    [["dev", "--host", "0.0.0.0"], "set FLEETLINE_API_TOKEN (or pass --api-token)"],
+    [["dev", "--api-token", "short"], "the API token must be at least 16 characters"],
+    [["dev", "--max-connections", "0"], "--max-connections"],
     [["dev", "--broker", "http://x"], "--broker must use mqtt: or mqtts:"],
     [["devices", "add", "fs-x", "--type", "toaster"], "--type must be freestyle or robot"],
   ])("exits 2 with one line for %j", (args, message) => {

@@ -21,3 +21,23 @@ export function findForbiddenKey(value: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * How deeply arrays and objects nest in a JSON text (0 for a scalar), read without parsing it, so a
+ * body nested a million levels deep is measured, not recursed into.
+ */
+export function jsonNestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i += 1;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) deepest = Math.max(deepest, ++depth);
+    else if (c === 93 /* ] */ || c === 125 /* } */) depth -= 1;
+  }
+  return deepest;
+}

@@ -21,6 +21,8 @@ export interface TwinsOptions {
   dataDir?: string;
   /** An external broker (`mqtt://host:port`) instead of the embedded one. */
   brokerUrl?: string;
+  /** The embedded broker's connection limit. */
+  maxConnections?: number;
   rules: readonly TopicRule[];
   shardCount?: number;
   onDelivered?: (ruleName: string) => void;
@@ -64,7 +66,8 @@ export class LocalTwins {
       const registry = await DeviceRegistry.open(db);
       const queues = await LocalQueues.open(db);
       const kinesis = await KinesisTwin.start({
-        host: options.host,
+        // The Kinesis API has no authentication: whatever --host says, it stays on this machine.
+        host: "127.0.0.1",
         port: options.kinesisPort,
         streams: Object.values(STREAMS),
         shardCount: options.shardCount ?? 2,
@@ -80,6 +83,7 @@ export class LocalTwins {
           mqttPort: options.mqttPort,
           wsPort: options.wsPort,
           registry,
+          ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
         });
         started.push(() => (broker as LocalBroker).close());
         source = broker.source();

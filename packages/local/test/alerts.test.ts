@@ -18,7 +18,10 @@ afterAll(async () => {
 type Json = any;
 
 const api = async (path: string, init?: RequestInit): Promise<{ status: number; body: Json }> => {
-  const response = await fetch(`${runtime.http.url}${path}`, init);
+  const response = await fetch(`${runtime.http.url}${path}`, {
+    ...init,
+    headers: { "content-type": "application/json" },
+  });
   return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
 };
 

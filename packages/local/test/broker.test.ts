@@ -39,9 +39,9 @@ describe("the local broker", () => {
     expect(fixture.broker.refusals["bad-credentials"]).toBe(before + 1);
   });
 
-  it("refuses an unknown thing with CONNACK 5 and counts it", async () => {
+  it("refuses an unknown thing with the CONNACK 4 a wrong token gets, so names cannot be probed, and counts it apart", async () => {
     await expect(connectDevice(fixture.broker.mqttUrl, "fs-broker-ghost", "token")).rejects.toMatchObject({
-      code: 5,
+      code: 4,
     });
     expect(fixture.broker.refusals["unknown-thing"]).toBeGreaterThan(0);
   });
@@ -116,7 +116,7 @@ describe("the local broker", () => {
     await gone;
     client.end(true);
     await expect(connectDevice(fixture.broker.mqttUrl, "fs-broker-revoked", token)).rejects.toMatchObject({
-      code: 5,
+      code: 4,
     });
   });
 

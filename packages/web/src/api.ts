@@ -22,7 +22,9 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
   const token = apiToken.get();
   if (token) headers.set("authorization", `Bearer ${token}`);
-  if (init.body !== undefined) headers.set("content-type", "application/json");
+  // Every write is JSON, with or without a body: the local server refuses the body types a
+  // cross-site page could send.
+  if (init.method === "POST" || init.body !== undefined) headers.set("content-type", "application/json");
   let response: Response;
   try {
     response = await fetch(`${API_URL}${path}`, { ...init, headers });

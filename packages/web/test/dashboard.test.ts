@@ -148,6 +148,7 @@ describe("the dashboard in Chromium", () => {
       );
       await fetch(`${dev.http}/things/${thing}/shadow`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ state: { desired: { fan: 10 + attempt } } }),
       });
       await page.fill("[data-editor]", JSON.stringify({ fan: 4 }));
@@ -180,18 +181,46 @@ describe("the dashboard in Chromium", () => {
   it("shows a degraded pipeline: which component, and why", async () => {
     expect(await page.getAttribute("#health", "data-status")).toBe("ok");
     expect(await page.isHidden("#health-detail")).toBe(true);
-    // A REST publish whose thing name is too long for a Kinesis partition key: its record goes to
-    // the rule-errors queue, and the rules report it.
-    const topic = encodeURIComponent(`dt/fleetline/freestyle/${"x".repeat(300)}/telemetry`);
-    expect((await fetch(`${dev.http}/topics/${topic}?qos=1`, { method: "POST", body: "{}" })).status).toBe(
-      200,
+    // A device whose shadow is nearly at AWS's 8 KB: the maintenance command a cooling failure
+    // sends cannot fit, so the alerts function fails and its event source retries the batch.
+    const full = "fs-ui-full";
+    const registered = await fetch(`${dev.http}/api/things`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ thing: full, type: "freestyle" }),
+    });
+    const { token } = (await registered.json()) as { token: string };
+    const filled = await fetch(`${dev.http}/things/${full}/shadow`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ state: { desired: { note: "x".repeat(8_150) } } }),
+    });
+    expect(filled.status).toBe(200);
+    const machine = await mqtt.connectAsync(dev.mqtt, { clientId: full, username: full, password: token });
+    seq += 1;
+    await machine.publishAsync(
+      `dt/fleetline/freestyle/${full}/telemetry`,
+      JSON.stringify({
+        v: 1,
+        seq,
+        ts: Date.now(),
+        metrics: {
+          cabinetTempC: 9,
+          co2Kpa: 410,
+          waterKpa: 280,
+          pours: 0,
+          cartridges: { cola: 40 },
+          state: "fault",
+        },
+        faults: [{ code: "COOLING_FAILURE", severity: "critical" }],
+      }),
+      { qos: 1 },
     );
-    await page.waitForSelector('#health[data-status="degraded"]', { timeout: 10_000 });
+    await machine.endAsync();
+    await page.waitForSelector('#health[data-status="degraded"]', { timeout: 20_000 });
     expect(await page.textContent("#health")).toBe("pipeline degraded");
-    const line = await page.textContent('#health-detail li[data-component="rules"]');
-    expect(line).toMatch(
-      /^rules degraded: 1 message sent to fleetline-rule-errors .*partition key of 300 characters/,
-    );
+    const line = await page.textContent('#health-detail li[data-component="eventSource:alerts"]');
+    expect(line).toMatch(/^eventSource:alerts degraded: .*(retrying a failed batch|reported failed records)/);
     await page.screenshot({ path: `${artifacts}health.png` });
   });
 
@@ -218,7 +247,7 @@ describe("the dashboard in front of an API with a token", () => {
       "--rate",
       "1",
       "--api-token",
-      "flt-ui-token",
+      "flt-ui-token-0123456789",
     ]);
     const context = await browser.newContext();
     const tab = await context.newPage();
@@ -229,12 +258,14 @@ describe("the dashboard in front of an API with a token", () => {
       await tab.fill(".token-form input[name=token]", "wrong-token");
       await tab.click(".token-form button");
       await tab.waitForSelector(".token-form input[name=token]", { timeout: 10_000 });
-      await tab.fill(".token-form input[name=token]", "flt-ui-token");
+      await tab.fill(".token-form input[name=token]", "flt-ui-token-0123456789");
       await tab.click(".token-form button");
       await tab.waitForFunction(() => document.querySelectorAll(".row[data-thing]").length >= 3, undefined, {
         timeout: 20_000,
       });
-      expect(await tab.evaluate(() => localStorage.getItem("fleetline.apiToken"))).toBe("flt-ui-token");
+      expect(await tab.evaluate(() => localStorage.getItem("fleetline.apiToken"))).toBe(
+        "flt-ui-token-0123456789",
+      );
       await tab.reload();
       await tab.waitForFunction(() => document.querySelectorAll(".row[data-thing]").length >= 3, undefined, {
         timeout: 20_000,

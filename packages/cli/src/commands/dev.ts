@@ -6,6 +6,9 @@ import { EXIT, UsageError } from "../usage.js";
 import { VERSION } from "../version.js";
 import { faultsFlag, positiveInt, rateFlag } from "./simulate.js";
 
+/** The API token's minimum length, as the AWS stacks require of the API_TOKEN secret. */
+const MIN_API_TOKEN_LENGTH = 16;
+
 function parseDevArgs(args: string[]) {
   const { values, positionals } = parseArgs({
     args,
@@ -23,6 +26,7 @@ function parseDevArgs(args: string[]) {
       "no-simulator": { type: "boolean" },
       faults: { type: "string" },
       rate: { type: "string" },
+      "max-connections": { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -32,8 +36,17 @@ function parseDevArgs(args: string[]) {
     throw new UsageError("--in-memory and --data-dir exclude each other");
   }
   const host = values.host ?? "127.0.0.1";
-  if (!isLoopback(host) && !values["api-token"]) {
-    throw new UsageError(`listening on ${host} exposes the API beyond this machine; pass --api-token too`);
+  // Read once here: FLEETLINE_API_TOKEN keeps the token out of the process list and shell history.
+  const apiToken = values["api-token"] ?? process.env.FLEETLINE_API_TOKEN;
+  if (apiToken !== undefined && apiToken.length < MIN_API_TOKEN_LENGTH) {
+    throw new UsageError(
+      `the API token must be at least ${MIN_API_TOKEN_LENGTH} characters, as on AWS: FLEETLINE_API_TOKEN=$(openssl rand -hex 32)`,
+    );
+  }
+  if (!isLoopback(host) && !apiToken) {
+    throw new UsageError(
+      `listening on ${host} exposes the API beyond this machine; set FLEETLINE_API_TOKEN (or pass --api-token) too`,
+    );
   }
   const simulator = values["no-simulator"]
     ? undefined
@@ -55,7 +68,10 @@ function parseDevArgs(args: string[]) {
     ...(values.broker !== undefined
       ? { brokerUrl: urlFlag("broker", values.broker, ["mqtt:", "mqtts:"]) }
       : {}),
-    ...(values["api-token"] !== undefined ? { apiToken: values["api-token"] } : {}),
+    ...(apiToken !== undefined ? { apiToken } : {}),
+    ...(values["max-connections"] !== undefined
+      ? { maxConnections: positiveInt("max-connections", values["max-connections"], 1) }
+      : {}),
     version: VERSION,
   };
 }
@@ -97,6 +113,11 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
     );
   }
   io.stdout(`${runtime.readyLine()}\n`);
+  if (!isLoopback(config.host)) {
+    io.stderr(
+      `fleetline dev: devices and the API listen on ${config.host}; the Kinesis API stays on 127.0.0.1 (it has no authentication)\n`,
+    );
+  }
   let fleet: Awaited<ReturnType<typeof import("@fleetline/simulator").LiveFleet.start>> | undefined;
   if (simulator) {
     const { LiveFleet } = await import("@fleetline/simulator");

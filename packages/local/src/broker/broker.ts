@@ -2,16 +2,18 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
+import type { Duplex } from "node:stream";
 import { type DeviceIdentity, MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from "@fleetline/core";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { closeServer, listen } from "../net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import { EmbeddedSource } from "./embedded-source.js";
+import { guardPacketSize } from "./packet-size-guard.js";
 import { emptyRefusalCounts, type Refusal, type RefusalCounts } from "./refusals.js";
 
 /** MQTT 3.1.1 CONNACK return codes. */
-const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
+const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4 } as const;
 
 /** The username of Fleetline's own clients (rules engine, shadow service); its password is per run. */
 export const SERVICE_USERNAME = "fleetline-service";
@@ -21,11 +23,24 @@ export interface BrokerOptions {
   mqttPort: number;
   wsPort: number;
   registry: DeviceRegistry;
+  /** Open connections at most (TCP and WebSocket together); more are closed at once. */
+  maxConnections?: number;
 }
+
+/** Room for 10,000 devices and the reconnects of a fleet coming back together. */
+export const DEFAULT_MAX_CONNECTIONS = 12_000;
+
+/**
+ * The largest MQTT packet body (remaining length) accepted: a 128 KB payload with a topic of
+ * AWS's 256 bytes and headers. A packet announcing more is cut off before its body is read.
+ */
+export const MAX_PACKET_BYTES = MAX_PAYLOAD_BYTES + 512;
 
 export interface BrokerEvents {
   refused: [event: { refusal: Refusal; clientId: string; detail: string }];
   authenticated: [event: { clientId: string; username: string }];
+  /** A listening socket failed (out of file descriptors, …): logged, never fatal. */
+  serverError: [event: { server: string; error: Error }];
 }
 
 type Principal = DeviceIdentity | "service";
@@ -54,7 +69,12 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   private readonly principals = new WeakMap<Client, Principal>();
   private readonly tcp = createNetServer();
   private readonly http = createHttpServer();
-  private readonly ws = new WebSocketServer({ server: this.http, path: "/mqtt" });
+  private readonly ws = new WebSocketServer({
+    server: this.http,
+    path: "/mqtt",
+    maxPayload: MAX_PACKET_BYTES,
+  });
+  private open = 0;
   private aedes!: Aedes;
   private embedded!: EmbeddedSource;
   mqttPort = 0;
@@ -91,7 +111,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       concurrency: 1000,
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => {
-        const refusal = this.authorizePublish(client, packet.topic, packet.qos, packet.payload);
+        const refusal = this.authorizePublish(client, packet);
         if (refusal || !client) return done(refusal);
         // aedes acknowledges a QoS 1 PUBLISH once this calls back: only after the rules' actions
         // are done, so a PUBACK means the message is durable. A message the engine cannot make
@@ -106,8 +126,8 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
         done(null, this.authorizeSubscribe(client, subscription)),
     });
     this.embedded = new EmbeddedSource(this.aedes);
-    this.tcp.on("connection", (socket) => this.aedes.handle(socket));
-    this.ws.on("connection", (socket, request) => this.aedes.handle(createWebSocketStream(socket), request));
+    this.tcp.on("connection", (socket) => this.accept(socket));
+    this.ws.on("connection", (socket, request) => this.accept(createWebSocketStream(socket), request));
     // A device that misbehaves is disconnected; it must never take the broker down with it.
     this.aedes.on("clientError", () => undefined);
     this.aedes.on("client", () => {
@@ -131,6 +151,39 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       host,
       port: this.options.wsPort,
     });
+    // Once listening, a socket error (EMFILE when out of file descriptors) is reported, not thrown.
+    this.tcp.on("error", (error) => this.emit("serverError", { server: "MQTT", error }));
+    this.http.on("error", (error) => this.emit("serverError", { server: "MQTT over WebSocket", error }));
+    this.ws.on("error", (error) => this.emit("serverError", { server: "MQTT over WebSocket", error }));
+  }
+
+  /**
+   * Takes a connection (TCP or WebSocket) within the connection limit, cut off the moment it
+   * announces a packet over MAX_PACKET_BYTES.
+   */
+  private accept(stream: Duplex, request?: Parameters<Aedes["handle"]>[1]): void {
+    const max = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    if (this.open >= max) {
+      this.refuse(
+        "connection-limit",
+        "",
+        `${this.open} connections open; the limit is ${max} (--max-connections)`,
+      );
+      stream.destroy();
+      return;
+    }
+    this.open += 1;
+    stream.once("close", () => {
+      this.open -= 1;
+    });
+    const guarded = guardPacketSize(stream, MAX_PACKET_BYTES, (announced) =>
+      this.refuse(
+        "packet-too-large",
+        "",
+        `a packet announced ${announced} bytes; the limit is ${MAX_PACKET_BYTES}`,
+      ),
+    );
+    this.aedes.handle(guarded, request);
   }
 
   private refuse(refusal: Refusal, clientId: string, detail: string): void {
@@ -160,7 +213,8 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     const verdict = this.options.registry.verify(username, token);
     if (verdict === "unknown-thing") {
       this.refuse("unknown-thing", client.id, `no thing named "${username}"`);
-      done(authError(CONNACK.notAuthorized, "unknown thing"), false);
+      // The same answer as a wrong token: which thing names exist is nobody's business.
+      done(authError(CONNACK.badUsernameOrPassword, "bad credentials"), false);
       return;
     }
     if (verdict === "bad-token") {
@@ -181,14 +235,22 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   /** An error here makes aedes close the connection, as AWS IoT Core does for an unauthorized publish. */
   private authorizePublish(
     client: Client | null,
-    topic: string,
-    qos: number,
-    payload: Buffer | string,
+    packet: { topic: string; qos: number; payload: Buffer | string; retain?: boolean },
   ): Error | null {
+    const { topic, qos, payload } = packet;
     if (topic.startsWith("$SYS/")) return new Error("$SYS topics are reserved");
     const principal = client && this.principals.get(client);
     if (principal === "service") return null;
     if (!client || !principal) return new Error("not authenticated");
+    if (packet.retain) {
+      // AWS IoT needs iot:RetainPublish for it, which the device policy does not grant.
+      this.refuse(
+        "retain-denied",
+        client.id,
+        `retained publish on ${topic}; the device policy grants no retain`,
+      );
+      return new Error("retain is not allowed");
+    }
     const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
     if (size > MAX_PAYLOAD_BYTES) {
       this.refuse(

@@ -8,6 +8,9 @@ export const REFUSALS = [
   "payload-too-large",
   "qos2-publish",
   "qos2-subscribe",
+  "retain-denied",
+  "packet-too-large",
+  "connection-limit",
 ] as const;
 
 export type Refusal = (typeof REFUSALS)[number];

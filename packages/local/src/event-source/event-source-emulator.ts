@@ -224,6 +224,7 @@ export class EventSourceEmulator {
             errorType: "BatchItemFailures",
             errorMessage: `the function reported failed records: retried from record ${outcome.firstFailed + 1} of ${records.length}`,
           };
+          stats.lastError = { at: this.now(), message: lastError.errorMessage };
         }
         if (outcome.kind === "error") {
           stats.functionErrors += 1;

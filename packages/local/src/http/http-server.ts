@@ -8,6 +8,7 @@ import {
   type Router,
 } from "@fleetline/api";
 import { closeServer, listen } from "../net/listen.js";
+import { guardRequest } from "./request-guard.js";
 import { staticFile } from "./static-files.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -75,6 +76,11 @@ export class HttpServer {
     });
   }
 
+  /** Told of a listening-socket error (EMFILE …) after start-up, which would otherwise be thrown. */
+  onServerError(listener: (error: Error) => void): void {
+    this.server.on("error", listener);
+  }
+
   get url(): string {
     return `http://${this.options.host}:${this.port}`;
   }
@@ -83,6 +89,11 @@ export class HttpServer {
     try {
       const url = requestUrl(incoming);
       const method = incoming.method ?? "GET";
+      const refusal = guardRequest(method, incoming.headers, {
+        host: this.options.host,
+        ...(this.options.apiToken ? { apiToken: this.options.apiToken } : {}),
+      });
+      if (refusal) throw refusal;
       const isApi = ["/api/", "/things/", "/topics/"].some((prefix) => url.pathname.startsWith(prefix));
       // The dashboard's files are public; what they show comes from the API, behind the token.
       if (this.options.staticDir && method === "GET" && !isApi && url.pathname !== "/healthz") {

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
-import type { Response } from "@fleetline/api";
+import { HttpError, type Response } from "@fleetline/api";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -17,7 +17,13 @@ const TYPES: Record<string, string> = {
  * confined to `dir`.
  */
 export async function staticFile(dir: string, path: string): Promise<Response> {
-  const relative = normalize(decodeURIComponent(path)).replace(/^([/\\])+/, "");
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    throw new HttpError(400, "INVALID_PARAMETER", "path: malformed percent-encoding");
+  }
+  const relative = normalize(decoded).replace(/^([/\\])+/, "");
   const file = join(dir, relative);
   const inside = file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
   const candidates = inside && extname(file) ? [file] : [join(dir, "index.html")];

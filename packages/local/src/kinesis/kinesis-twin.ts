@@ -70,6 +70,11 @@ export class KinesisTwin {
     throw new Error(`stream ${name} did not become ACTIVE`);
   }
 
+  /** Told of a listening-socket error (EMFILE …) after start-up, which would otherwise be thrown. */
+  onServerError(listener: (error: Error) => void): void {
+    this.server.on("error", listener);
+  }
+
   async close(): Promise<void> {
     this.client.destroy();
     this.server.closeAllConnections();

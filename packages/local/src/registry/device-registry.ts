@@ -20,6 +20,9 @@ function hashToken(token: string): Buffer {
   return createHash("sha256").update(token).digest();
 }
 
+/** Compared against for an unknown thing, so it takes as long to refuse as a wrong token. */
+const NO_THING = hashToken(randomBytes(32).toString("base64url"));
+
 /**
  * The local stand-in for the AWS IoT thing registry and device credentials: things with their type
  * and a token, stored hashed. Emits `removed` with the thing name when a thing is deleted, so the
@@ -103,8 +106,8 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
   /** The identity behind a thing name and token, or why not: unknown thing or wrong token. */
   verify(thing: string, token: string): DeviceIdentity | "unknown-thing" | "bad-token" {
     const entry = this.things.get(thing);
+    const matches = timingSafeEqual(hashToken(token), entry?.tokenHash ?? NO_THING);
     if (entry === undefined) return "unknown-thing";
-    const given = hashToken(token);
-    return timingSafeEqual(given, entry.tokenHash) ? { thing: entry.thing, type: entry.type } : "bad-token";
+    return matches ? { thing: entry.thing, type: entry.type } : "bad-token";
   }
 }

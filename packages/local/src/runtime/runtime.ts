@@ -50,6 +50,8 @@ export interface RuntimeConfig {
   dataDir?: string;
   brokerUrl?: string;
   apiToken?: string;
+  /** Open device connections at most (default 12,000). */
+  maxConnections?: number;
   version: string;
   /** Faults to inject (the fault-injection suite). */
   faults?: RuntimeFaults;
@@ -106,6 +108,7 @@ export class Runtime {
         rules: [TELEMETRY_RULE],
         ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
         ...(config.brokerUrl !== undefined ? { brokerUrl: config.brokerUrl } : {}),
+        ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}),
         ...(config.faults?.storage ? { faults: config.faults.storage } : {}),
         // The shadow service subscribes too: nothing flows until it has.
         deferOpen: true,
@@ -145,6 +148,9 @@ export class Runtime {
     const producer = new KinesisStreamProducer(twins.kinesis.client);
 
     twins.broker?.on("refused", (event) => logger.warn("connection or packet refused", { ...event }));
+    twins.broker?.on("serverError", ({ server, error }) => logger.error(`${server} server error`, { error }));
+    this.http.onServerError((error) => logger.error("HTTP server error", { error }));
+    twins.kinesis.onServerError((error) => logger.error("Kinesis server error", { error }));
     await twins.eventSources.add({
       functionName: "validate",
       streamName: STREAMS.raw,

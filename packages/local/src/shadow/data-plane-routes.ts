@@ -1,11 +1,18 @@
 import type { Request, Response, Router } from "@fleetline/api";
-import type { JsonObject, ShadowErrorDocument } from "@fleetline/core";
+import {
+  type JsonObject,
+  MAX_PAYLOAD_BYTES,
+  publishTopicProblem,
+  SHADOW_NAME_PATTERN,
+  type ShadowErrorDocument,
+} from "@fleetline/core";
 import type { MessageSource } from "../rules/message-source.js";
 import type { ShadowService } from "./shadow-service.js";
 
 /** The error types the AWS SDK maps to its named exceptions (restJson1 reads x-amzn-ErrorType). */
 const ERROR_TYPES: Record<number, string> = {
   400: "InvalidRequestException",
+  403: "ForbiddenException",
   404: "ResourceNotFoundException",
   409: "ConflictException",
   413: "RequestEntityTooLargeException",
@@ -13,7 +20,7 @@ const ERROR_TYPES: Record<number, string> = {
   500: "InternalFailureException",
 };
 
-function awsError(error: Pick<ShadowErrorDocument, "code" | "message">): Response {
+function awsError(error: { code: ShadowErrorDocument["code"] | 403; message: string }): Response {
   return {
     status: error.code,
     headers: { "x-amzn-errortype": ERROR_TYPES[error.code] ?? "InternalFailureException" },
@@ -25,8 +32,6 @@ function document(value: JsonObject): Response {
   return { status: 200, body: value };
 }
 
-const SHADOW_NAME = /^[a-zA-Z0-9:_-]{1,64}$/;
-
 /**
  * The IoT Data Plane REST API on the local runtime, path for path, so that
  * `@aws-sdk/client-iot-data-plane` works with `endpoint: "http://127.0.0.1:<http-port>"`.
@@ -34,7 +39,7 @@ const SHADOW_NAME = /^[a-zA-Z0-9:_-]{1,64}$/;
 export function dataPlaneRoutes(router: Router, shadows: ShadowService, source: MessageSource): void {
   const shadowRoute = (operation: "get" | "update" | "delete") => async (request: Request) => {
     const name = request.query.get("name") ?? undefined;
-    if (name !== undefined && !SHADOW_NAME.test(name))
+    if (name !== undefined && !SHADOW_NAME_PATTERN.test(name))
       return awsError({ code: 400, message: "Invalid shadow name" });
     const result = await shadows.handle(
       request.params.thing as string,
@@ -65,8 +70,14 @@ export function dataPlaneRoutes(router: Router, shadows: ShadowService, source: 
     const topic = request.params.topic as string;
     const qos = Number(request.query.get("qos") ?? 0);
     if (qos !== 0 && qos !== 1) return awsError({ code: 400, message: "qos must be 0 or 1" });
-    if (topic === "" || topic.includes("#") || topic.includes("+"))
-      return awsError({ code: 400, message: "Invalid topic" });
+    const problem = publishTopicProblem(topic);
+    if (problem) return awsError({ code: problem.kind === "reserved" ? 403 : 400, message: problem.message });
+    if (request.rawBody.length > MAX_PAYLOAD_BYTES) {
+      return awsError({
+        code: 413,
+        message: `the payload is ${request.rawBody.length} bytes; AWS IoT allows ${MAX_PAYLOAD_BYTES}`,
+      });
+    }
     await source.publish(topic, request.rawBody, qos);
     return { status: 200, body: {} };
   });

@@ -3,6 +3,7 @@ import {
   deleteShadow,
   getShadow,
   type JsonObject,
+  SHADOW_NAME_PATTERN,
   type ShadowResult,
   shadowTopic,
   updateShadow,
@@ -50,6 +51,11 @@ export class ShadowService {
     operation: ShadowOperation,
     body: Uint8Array | string,
   ): Promise<ShadowResult<JsonObject>> {
+    if (name !== undefined && !SHADOW_NAME_PATTERN.test(name)) {
+      // As on the REST path: nothing is stored under a name AWS would not accept.
+      const timestamp = Math.floor(this.clock.now() / 1000);
+      return Promise.resolve({ ok: false, error: { code: 400, message: "Invalid shadow name", timestamp } });
+    }
     return this.serial(`${thing}\u0000${name ?? ""}`, async () => {
       try {
         return await this.run(thing, name, operation, body);
