@@ -47,10 +47,17 @@ function withSimulatorFlag(args: string[]): string[] {
 }
 
 /** Starts `fleetline dev` as a real process on free ports and waits for its ready line. */
-export function startDev(args: string[], timeoutMs = 60_000): Promise<DevProcess> {
+export function startDev(
+  args: string[],
+  timeoutMs = 60_000,
+  options: { env?: Record<string, string>; command?: string[] } = {},
+): Promise<DevProcess> {
+  // `command` runs the CLI some other way, e.g. under a shell that sets a ulimit first.
+  const [program, ...prefix] = options.command ?? [process.execPath];
   const child = spawn(
-    process.execPath,
+    program as string,
     [
+      ...prefix,
       bin,
       "dev",
       "--mqtt-port",
@@ -63,7 +70,10 @@ export function startDev(args: string[], timeoutMs = 60_000): Promise<DevProcess
       "0",
       ...withSimulatorFlag(args),
     ],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN" } },
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...options.env },
+    },
   );
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

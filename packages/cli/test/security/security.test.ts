@@ -1,0 +1,346 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { connect, type Socket } from "node:net";
+import { networkInterfaces } from "node:os";
+import { join } from "node:path";
+import { Database } from "@fleetline/local";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { tempDir, waitFor } from "../../../local/test/helpers.js";
+import { type DevProcess, startDev } from "../dev-process.js";
+import { announcePublish, closed, device, granted, portOf, raw, statusOf } from "./probes.js";
+
+/**
+ * The local runtime as an attacker on the same machine finds it, with its defaults: every probe is
+ * refused and the runtime keeps serving; devices cannot reach each other; no secret is logged.
+ * The runtime runs as a real `fleetline dev` process, logging at DEBUG.
+ */
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let dev: DevProcess;
+const secrets: string[] = [];
+const started: DevProcess[] = [];
+
+async function start(args: string[], options: Parameters<typeof startDev>[2] = {}): Promise<DevProcess> {
+  const process = await startDev(args, 60_000, {
+    ...options,
+    env: { POWERTOOLS_LOG_LEVEL: "DEBUG", ...options.env },
+  });
+  started.push(process);
+  return process;
+}
+
+function call(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
+  return fetch(`${dev.http}${path}`, {
+    ...init,
+    headers: { "content-type": "application/json", ...init.headers },
+  });
+}
+
+async function register(thing: string): Promise<string> {
+  const response = await call("/api/things", {
+    method: "POST",
+    body: JSON.stringify({ thing, type: "freestyle" }),
+  });
+  const { token } = (await response.json()) as { token: string };
+  secrets.push(token);
+  return token;
+}
+
+async function healthy(process = dev): Promise<boolean> {
+  // A connection the kernel had no descriptor for is refused: that is an answer, "not yet".
+  return fetch(`${process.http}/healthz`).then(
+    (response) => response.status === 200,
+    () => false,
+  );
+}
+
+let tokenA: string;
+let tokenB: string;
+
+beforeAll(async () => {
+  dir = await tempDir("security");
+  dev = await start(["--data-dir", join(dir.path, "data")]);
+  tokenA = await register("fs-sec-a");
+  tokenB = await register("fs-sec-b");
+}, 90_000);
+
+afterAll(async () => {
+  for (const process of started) if (process.child.exitCode === null) await process.stop("SIGKILL");
+  await dir.remove();
+});
+
+describe("devices cannot impersonate or reach each other", () => {
+  it("refuses A's token for B, and a client id that is not the thing's", async () => {
+    await expect(device(dev.mqtt, "fs-sec-b", tokenA)).rejects.toMatchObject({ code: 4 });
+    await expect(device(dev.mqtt, "fs-sec-a", tokenA, { clientId: "fs-sec-b" })).rejects.toMatchObject({
+      code: 2,
+    });
+    await expect(device(dev.mqtt, "fs-sec-nobody", tokenA)).rejects.toMatchObject({ code: 4 });
+  });
+
+  it("disconnects A for publishing on B's telemetry or B's shadow, and B's shadow stays untouched", async () => {
+    for (const topic of ["dt/fleetline/freestyle/fs-sec-b/telemetry", "$aws/things/fs-sec-b/shadow/update"]) {
+      const a = await device(dev.mqtt, "fs-sec-a", tokenA);
+      const gone = closed(a);
+      a.publish(topic, JSON.stringify({ state: { desired: { mode: "hijacked" } } }), { qos: 1 });
+      await gone;
+    }
+    expect((await call("/things/fs-sec-b/shadow")).status).toBe(404);
+  });
+
+  it("answers SUBACK 0x80 to every subscription beyond A's own topics", async () => {
+    const a = await device(dev.mqtt, "fs-sec-a", tokenA);
+    for (const filter of [
+      "#",
+      "+/#",
+      "dt/#",
+      "dt/fleetline/freestyle/+/telemetry",
+      "$aws/things/+/shadow/#",
+      "$aws/things/fs-sec-b/shadow/get/accepted",
+      "alerts/fleetline/freestyle/fs-sec-b",
+      "$SYS/#",
+    ]) {
+      expect([filter, await granted(a, filter)]).toEqual([filter, 128]);
+    }
+    await a.endAsync();
+  });
+
+  it("cuts off a revoked device and refuses its token afterwards", async () => {
+    const token = await register("fs-sec-revoked");
+    const client = await device(dev.mqtt, "fs-sec-revoked", token);
+    const gone = closed(client);
+    expect((await call("/api/things/fs-sec-revoked", { method: "DELETE" })).status).toBe(204);
+    await gone;
+    await expect(device(dev.mqtt, "fs-sec-revoked", token)).rejects.toMatchObject({ code: 4 });
+  });
+});
+
+describe("every probe is refused and the runtime keeps serving", () => {
+  const http = () => portOf(dev.http);
+
+  it("answers a malformed request line, a bad percent-encoding and a deeply nested body with 400", async () => {
+    expect(
+      statusOf(await raw(http(), "GET //[ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")),
+    ).toBe(400);
+    expect(
+      statusOf(
+        await raw(
+          http(),
+          "GET /api/devices/%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        ),
+      ),
+    ).toBe(400);
+    expect(
+      statusOf(await raw(http(), "GET /%zz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")),
+    ).toBe(400);
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const nested = await call("/api/things", { method: "POST", body: deep });
+    expect(nested.status).toBe(400);
+    expect(await nested.json()).toMatchObject({ error: { code: "INVALID_BODY" } });
+    expect(await healthy()).toBe(true);
+  });
+
+  it("refuses what a web page could send cross-site: form and text bodies, Sec-Fetch-Site cross-site", async () => {
+    for (const type of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+    ]) {
+      const response = await call("/things/fs-sec-a/shadow", {
+        method: "POST",
+        headers: { "content-type": type },
+        body: JSON.stringify({ state: { desired: { mode: "csrf" } } }),
+      });
+      expect([type, response.status]).toEqual([type, 415]);
+    }
+    const noType = await fetch(`${dev.http}/topics/anything`, { method: "POST" });
+    expect(noType.status).toBe(415);
+    const crossSite = await call("/things/fs-sec-a/shadow", {
+      method: "POST",
+      headers: { "sec-fetch-site": "cross-site" },
+      body: JSON.stringify({ state: { desired: { mode: "csrf" } } }),
+    });
+    expect(crossSite.status).toBe(403);
+    expect((await call("/things/fs-sec-a/shadow")).status).toBe(404);
+  });
+
+  it("refuses a Host name the runtime does not serve (DNS rebinding)", async () => {
+    for (const path of ["/api/things", "/", "/things/fs-sec-a/shadow"]) {
+      const answer = await raw(
+        http(),
+        `GET ${path} HTTP/1.1\r\nHost: evil.example:${http()}\r\nConnection: close\r\n\r\n`,
+      );
+      expect([path, statusOf(answer)]).toEqual([path, 403]);
+    }
+    expect(
+      statusOf(await raw(http(), "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")),
+    ).toBe(200);
+  });
+
+  it("refuses REST publishes to reserved or malformed topics and over 128 KB", async () => {
+    const publish = (topic: string, body: Uint8Array | string = "{}") =>
+      call(`/topics/${encodeURIComponent(topic)}?qos=1`, { method: "POST", body });
+    expect((await publish("$SYS/broker/clients")).status).toBe(403);
+    expect((await publish("$aws/events/presence/connected/fs-sec-a")).status).toBe(403);
+    expect((await publish("a/b\u0000c")).status).toBe(400);
+    expect((await publish("a/+/c")).status).toBe(400);
+    expect((await publish("a/b/c/d/e/f/g/h/i")).status).toBe(400);
+    expect((await publish("x".repeat(300))).status).toBe(400);
+    expect(
+      (await publish("dt/fleetline/freestyle/fs-sec-a/telemetry", new Uint8Array(128 * 1024 + 1))).status,
+    ).toBe(413);
+    expect((await publish("dt/fleetline/freestyle/fs-sec-a/telemetry")).status).toBe(200);
+  });
+
+  it("disconnects a device that publishes with retain, and keeps nothing retained", async () => {
+    const a = await device(dev.mqtt, "fs-sec-a", tokenA);
+    const gone = closed(a);
+    a.publish("$aws/things/fs-sec-a/shadow/update", JSON.stringify({ state: { reported: { x: 1 } } }), {
+      qos: 1,
+      retain: true,
+    });
+    await gone;
+    const again = await device(dev.mqtt, "fs-sec-a", tokenA);
+    const received: string[] = [];
+    again.on("message", (topic) => received.push(topic));
+    await again.subscribeAsync("$aws/things/fs-sec-a/shadow/update/accepted", { qos: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received).toEqual([]);
+    await again.endAsync();
+  });
+
+  it("refuses a shadow name AWS would not accept on MQTT too, storing nothing under it", async () => {
+    const a = await device(dev.mqtt, "fs-sec-a", tokenA);
+    const rejections: unknown[] = [];
+    const name = "n".repeat(65);
+    a.on("message", (_topic, payload) => rejections.push(JSON.parse(payload.toString())));
+    await a.subscribeAsync(`$aws/things/fs-sec-a/shadow/name/${name}/update/rejected`, { qos: 1 });
+    await a.publishAsync(
+      `$aws/things/fs-sec-a/shadow/name/${name}/update`,
+      JSON.stringify({ state: { reported: { x: 1 } } }),
+      {
+        qos: 1,
+      },
+    );
+    await waitFor(() => rejections.length === 1, "the rejection");
+    expect(rejections[0]).toMatchObject({ code: 400, message: "Invalid shadow name" });
+    const listed = (await (await call("/api/things/shadow/ListNamedShadowsForThing/fs-sec-a")).json()) as {
+      results: string[];
+    };
+    expect(listed.results).toEqual([]);
+    await a.endAsync();
+  });
+
+  it("hangs up on a PUBLISH announcing 200 MB as soon as its length is read", async () => {
+    expect(await announcePublish(portOf(dev.mqtt), "fs-sec-a", tokenA, 200 * 1024 * 1024)).toBe("closed");
+    expect(await healthy()).toBe(true);
+  });
+
+  it("closes a WebSocket that sends a frame over the limit", async () => {
+    const ws = dev.ready.ws as string;
+    const socket = new WebSocket(ws, "mqtt");
+    socket.on("error", () => undefined);
+    await new Promise((resolve) => socket.once("open", resolve));
+    const code = await new Promise<number>((resolve) => {
+      socket.once("close", (closeCode) => resolve(closeCode));
+      socket.send(Buffer.alloc(1024 * 1024));
+    });
+    expect(code).toBe(1009);
+    expect(await healthy()).toBe(true);
+  });
+});
+
+describe("limits, exhaustion and exposure", () => {
+  it("closes connections beyond --max-connections at once", async () => {
+    const limited = await start(["--in-memory", "--max-connections", "3"]);
+    const port = portOf(limited.mqtt);
+    const open = (): Promise<{ socket: Socket; closedWithin: Promise<boolean> }> =>
+      new Promise((resolve) => {
+        const socket = connect(port, "127.0.0.1", () => {
+          const closedWithin = new Promise<boolean>((settle) => {
+            const timer = setTimeout(() => settle(false), 1_000);
+            socket.once("close", () => {
+              clearTimeout(timer);
+              settle(true);
+            });
+          });
+          resolve({ socket, closedWithin });
+        });
+        socket.on("error", () => undefined);
+      });
+    const admitted = [await open(), await open(), await open()];
+    const extra = await open();
+    expect(await extra.closedWithin).toBe(true);
+    expect(await Promise.all(admitted.map((a) => a.closedWithin))).toEqual([false, false, false]);
+    for (const { socket } of [...admitted, extra]) socket.destroy();
+    await waitFor(() => /connection-limit/.test(limited.output()), "the refusal in the log");
+    await limited.stop();
+  });
+
+  it("keeps serving when it runs out of file descriptors", async () => {
+    const starved = await start(["--in-memory"], {
+      command: ["bash", "-c", 'ulimit -n 120 && exec "$0" "$@"', process.execPath],
+    });
+    for (const url of [starved.mqtt, starved.ready.ws as string, starved.http]) {
+      const sockets = await Promise.all(
+        Array.from({ length: 150 }, () => raw(portOf(url), Buffer.alloc(0)).catch(() => "refused")),
+      );
+      expect(sockets).toHaveLength(150);
+    }
+    await waitFor(() => healthy(starved), "the runtime to serve again");
+    expect(starved.child.exitCode).toBeNull();
+    await starved.stop();
+  });
+
+  it("keeps the Kinesis API on loopback when devices and the API listen beyond it", async () => {
+    const apiToken = "flt-security-api-token-0123456789";
+    secrets.push(apiToken);
+    const exposed = await start(["--in-memory", "--host", "0.0.0.0"], {
+      env: { FLEETLINE_API_TOKEN: apiToken },
+    });
+    expect(exposed.ready.kinesis).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await waitFor(
+      () => exposed.output().includes("the Kinesis API stays on 127.0.0.1"),
+      "the note on stderr",
+    );
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && address.family === "IPv4" && !address.internal)?.address;
+    if (outside) {
+      const kinesis = portOf(exposed.ready.kinesis as string);
+      await expect(raw(kinesis, "x").then(() => "reachable")).resolves.toBe("reachable");
+      const reach = await new Promise<string>((resolve) => {
+        const socket = connect(kinesis, outside);
+        socket.once("connect", () => resolve("reachable"));
+        socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
+      });
+      expect(reach).toBe("ECONNREFUSED");
+    }
+    expect((await fetch(`${exposed.http.replace("0.0.0.0", "127.0.0.1")}/api/things`)).status).toBe(401);
+    await exposed.stop();
+  });
+});
+
+describe("secrets", () => {
+  it("keeps device tokens hashed in the registry and logs no token or secret", async () => {
+    const output = started.map((process) => process.output()).join("\n");
+    for (const secret of secrets) expect(output).not.toContain(secret);
+    expect(await dev.stop()).toBe(0);
+    const data = join(dir.path, "data");
+    const db = await Database.open(join(data, "fleetline.duckdb"));
+    try {
+      const rows = await db.all<{ thing: string; token_hash: string }>(
+        "SELECT thing, token_hash FROM things ORDER BY thing",
+      );
+      expect(rows.map((row) => row.token_hash)).toEqual(
+        [tokenA, tokenB].map((token) => createHash("sha256").update(token).digest("hex")),
+      );
+    } finally {
+      await db.close();
+    }
+    for (const file of await readdir(data, { recursive: true })) {
+      const bytes = await readFile(join(data, file)).catch(() => Buffer.alloc(0));
+      for (const secret of secrets) expect(bytes.includes(secret)).toBe(false);
+    }
+  });
+});
