@@ -1,26 +1,38 @@
 import { connect } from "node:net";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 
-/** Sends raw bytes to a port and resolves with what came back by the time the server closed or 2 s passed. */
-export function raw(port: number, request: string | Buffer): Promise<string> {
+/**
+ * Sends raw bytes to a port; resolves with what came back and whether the server closed the
+ * connection within `waitMs` (else the client hangs up then).
+ */
+export function exchange(
+  port: number,
+  request: string | Buffer,
+  waitMs = 2_000,
+): Promise<{ answer: string; closedByServer: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1", () => socket.write(request));
     let answer = "";
-    const done = () => {
+    const done = (closedByServer: boolean) => {
       clearTimeout(timer);
       socket.destroy();
-      resolve(answer);
+      resolve({ answer, closedByServer });
     };
-    const timer = setTimeout(done, 2_000);
+    const timer = setTimeout(() => done(false), waitMs);
     socket.on("data", (chunk) => {
       answer += chunk.toString("latin1");
     });
-    socket.on("close", done);
+    socket.on("close", () => done(true));
     socket.on("error", (error) => {
       clearTimeout(timer);
       reject(error);
     });
   });
+}
+
+/** Sends raw bytes to a port and resolves with what came back by the time the server closed or 2 s passed. */
+export async function raw(port: number, request: string | Buffer): Promise<string> {
+  return (await exchange(port, request)).answer;
 }
 
 /** The status code of a raw HTTP answer, 0 if there was none. */

@@ -49,8 +49,9 @@ function quarantineEntry(
     clientId: text(fields.clientId),
     reason,
     detail,
-    // The device's original bytes when the envelope carries them, else the whole record.
-    payloadBase64: text(fields.payload) || encodeBase64(raw),
+    // The device's original bytes when the envelope carries them (an empty payload too), else the
+    // whole record.
+    payloadBase64: typeof fields.payload === "string" ? fields.payload : encodeBase64(raw),
   };
 }
 

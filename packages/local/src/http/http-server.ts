@@ -31,8 +31,10 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Read no more of it; the 413 goes out and the connection closes after it.
+        request.removeAllListeners("data");
+        request.pause();
         reject(new HttpError(413, "PAYLOAD_TOO_LARGE", `request body over ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
         return;
       }
       chunks.push(chunk);
@@ -121,6 +123,8 @@ export class HttpServer {
       return;
     }
     const { headers, payload } = encodeResponse(response);
+    // A body left unread (too large) must not be parsed as the next request.
+    if (response.status === 413) headers.connection = "close";
     outgoing.writeHead(response.status, headers);
     outgoing.end(payload);
   }
