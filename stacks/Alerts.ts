@@ -1,3 +1,4 @@
+import { stageNames } from "@fleetline/core";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
@@ -45,9 +46,10 @@ export function Alerts({ stack, app }: StackContext) {
   topic.grantPublish(alerts);
   const arn = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`;
   alerts.attachPermissions([
+    // The shadows of this stage's things only: they are named with its prefix.
     new PolicyStatement({
       actions: ["iot:GetThingShadow", "iot:UpdateThingShadow"],
-      resources: [arn("thing/*")],
+      resources: [arn(`thing/${stageNames(app.stage).thingPrefix}*`)],
     }),
     new PolicyStatement({ actions: ["iot:Publish"], resources: [arn("topic/alerts/fleetline/*")] }),
   ]);

@@ -1,25 +1,32 @@
 import { readFileSync } from "node:fs";
+import { stageNames } from "@fleetline/core";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Api, Config, Function as LambdaFunction, type StackContext, StaticSite, use } from "sst/constructs";
 import { Alerts } from "./Alerts.js";
 import { Devices } from "./Devices.js";
 import { Storage } from "./Storage.js";
 
+/** API Gateway's per-route limits for the stage (requests per second, and the burst above it). */
+export const API_THROTTLE = { rate: 50, burst: 100 } as const;
+
 /**
- * The query API (SPEC §4) as one Lambda behind an API Gateway HTTP API, guarded by the stage's
- * API_TOKEN secret, and the dashboard as a static site on S3 + CloudFront that calls it.
+ * The query API as one Lambda behind an API Gateway HTTP API, guarded by two secrets — the
+ * operator's API_TOKEN (everything, device registration included) and API_VIEWER_TOKEN (reads) —
+ * and throttled; the dashboard as a static site on S3 + CloudFront that calls it.
  */
-export function Dashboard({ stack }: StackContext) {
+export function Dashboard({ stack, app }: StackContext) {
   const storage = use(Storage);
   const { topic, dataEndpoint } = use(Alerts);
   const { policy } = use(Devices);
   const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
   const token = new Config.Secret(stack, "API_TOKEN");
+  const viewerToken = new Config.Secret(stack, "API_VIEWER_TOKEN");
+  const things = `thing/${stageNames(app.stage).thingPrefix}*`;
 
   const fn = new LambdaFunction(stack, "ApiFunction", {
     handler: "packages/functions/src/lambda/api.handler",
     timeout: 29,
-    bind: [token],
+    bind: [token, viewerToken],
     environment: {
       FLEETLINE_VERSION: version,
       TIMESTREAM_DATABASE: storage.database.ref,
@@ -63,8 +70,10 @@ export function Dashboard({ stack }: StackContext) {
         "iot:GetThingShadow",
         "iot:UpdateThingShadow",
       ],
-      resources: [iot("thing/*")],
+      resources: [iot(things)],
     }),
+    // AWS IoT certificates can be neither named nor tagged, so no policy can narrow these to the
+    // stage's certificates: the code touches only certificates attached to the stage's things.
     new PolicyStatement({
       actions: ["iot:AttachPolicy", "iot:DetachPolicy", "iot:UpdateCertificate", "iot:DeleteCertificate"],
       resources: [iot("cert/*"), iot(`policy/${policy.ref}`)],
@@ -80,6 +89,7 @@ export function Dashboard({ stack }: StackContext) {
       allowMethods: ["GET", "POST", "PUT", "DELETE"],
     },
     routes: { $default: { function: fn } },
+    defaults: { throttle: API_THROTTLE },
   });
 
   const site = new StaticSite(stack, "Site", {

@@ -1,4 +1,4 @@
-import { STREAMS, TELEMETRY_RULE } from "@fleetline/core";
+import { STREAMS, stageNames, stageTelemetryRule } from "@fleetline/core";
 import { Duration } from "aws-cdk-lib";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnTopicRule } from "aws-cdk-lib/aws-iot";
@@ -25,14 +25,16 @@ export function Ingest({ stack, app }: StackContext) {
   });
   raw.grantWrite(ruleRole);
   storage.ruleErrors.grantSendMessages(ruleRole);
-  const [kinesisAction] = TELEMETRY_RULE.actions;
+  // Only this stage's things: stages sharing an account never ingest each other's devices.
+  const rule = stageTelemetryRule(stageNames(app.stage).thingPrefix);
+  const [kinesisAction] = rule.actions;
   if (!kinesisAction || !("kinesis" in kinesisAction))
     throw new Error("the telemetry rule's first action must be kinesis");
   new CfnTopicRule(stack, "TelemetryRule", {
     // IoT rule names allow letters, digits and underscores only.
-    ruleName: `${app.stage.replace(/[^A-Za-z0-9]/g, "_")}_fleetline_${TELEMETRY_RULE.name}`,
+    ruleName: `${app.stage.replace(/[^A-Za-z0-9]/g, "_")}_fleetline_${rule.name}`,
     topicRulePayload: {
-      sql: TELEMETRY_RULE.sql,
+      sql: rule.sql,
       awsIotSqlVersion: "2016-03-23",
       ruleDisabled: false,
       actions: [

@@ -1,6 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EVENT_SOURCE, TELEMETRY_PARTITION_KEY, TELEMETRY_RULE_SQL } from "@fleetline/core";
+import {
+  EVENT_SOURCE,
+  stageTelemetryRule,
+  TELEMETRY_PARTITION_KEY,
+  TELEMETRY_RULE_SQL,
+} from "@fleetline/core";
 import { API_SETTINGS } from "@fleetline/functions";
 import { Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
@@ -8,7 +13,7 @@ import { initProject } from "sst/project.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import config from "../../sst.config.js";
 import { Alerts } from "../Alerts.js";
-import { Dashboard } from "../Dashboard.js";
+import { API_THROTTLE, Dashboard } from "../Dashboard.js";
 import { Devices } from "../Devices.js";
 import { Ingest } from "../Ingest.js";
 import { Storage } from "../Storage.js";
@@ -49,9 +54,10 @@ const all = (type: string): Props[] =>
   );
 
 describe("the AWS stacks, synthesized", () => {
-  it("deploy the rule SQL and partition key of core, and never match everything", () => {
+  it("deploy the rule SQL and partition key of core, for this stage's things only, and never match everything", () => {
     const [rule] = all("AWS::IoT::TopicRule");
-    expect(rule?.TopicRulePayload.Sql).toBe(TELEMETRY_RULE_SQL);
+    expect(rule?.TopicRulePayload.Sql).toBe(stageTelemetryRule("test_").sql);
+    expect(rule?.TopicRulePayload.Sql).toBe(`${TELEMETRY_RULE_SQL} WHERE startswith(topic(4), 'test_')`);
     expect(rule?.TopicRulePayload.Sql).not.toContain("FROM '#'");
     expect(rule?.TopicRulePayload.Actions[0].Kinesis.PartitionKey).toBe(TELEMETRY_PARTITION_KEY);
     expect(TELEMETRY_PARTITION_KEY).toBe("${topic(4)}");
@@ -103,6 +109,28 @@ describe("the AWS stacks, synthesized", () => {
     expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
   });
 
+  it("keep stages sharing an account apart: the alerts function and the API touch only this stage's things", () => {
+    const resourcesOf = (stack: string, action: string) =>
+      Object.values(templates[stack]?.findResources("AWS::IAM::Policy") as Resources)
+        .flatMap(
+          (p) =>
+            p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+        )
+        .filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes(action))
+        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+        .map((resource) => JSON.stringify(resource));
+    for (const [stack, action] of [
+      ["Alerts", "iot:UpdateThingShadow"],
+      ["Dashboard", "iot:UpdateThingShadow"],
+      ["Dashboard", "iot:DeleteThing"],
+      ["Dashboard", "iot:CreateThing"],
+    ] as const) {
+      const resources = resourcesOf(stack, action);
+      expect(resources.length, `${stack} ${action}`).toBeGreaterThan(0);
+      for (const resource of resources) expect(resource, `${stack} ${action}`).toContain(":thing/test_*");
+    }
+  });
+
   it("run the functions on nodejs22.x, arm64", () => {
     const functions = all("AWS::Lambda::Function").filter(
       (f) => f.Environment?.Variables?.SST_FUNCTION_ID !== undefined || f.Handler !== undefined,
@@ -138,6 +166,7 @@ describe("the AWS stacks, synthesized", () => {
     for (const name of API_SETTINGS.filter((n) => n !== "AWS_REGION"))
       expect(variables, name).toHaveProperty(name);
     expect(variables.SST_Secret_value_API_TOKEN).toBe("__FETCH_FROM_SSM__");
+    expect(variables.SST_Secret_value_API_VIEWER_TOKEN).toBe("__FETCH_FROM_SSM__");
     expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
   });
 
@@ -157,6 +186,14 @@ describe("the AWS stacks, synthesized", () => {
     expect(actions).not.toContain("timestream:WriteRecords");
     expect(actions).not.toContain("kinesis:PutRecords");
     expect(actions.filter((a) => a.startsWith("sqs:"))).toEqual(["sqs:GetQueueAttributes"]);
+  });
+
+  it("throttle the HTTP API", () => {
+    const [stage] = all("AWS::ApiGatewayV2::Stage");
+    expect(stage?.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: API_THROTTLE.rate,
+      ThrottlingBurstLimit: API_THROTTLE.burst,
+    });
   });
 
   it("publish the dashboard as a static site on a private bucket behind CloudFront, pointed at the API", () => {

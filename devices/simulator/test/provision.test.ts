@@ -19,6 +19,7 @@ import { provisionThings } from "../src/provision.js";
 const registry = () =>
   new IotThingRegistry(new IoTClient({ region: "eu-west-1" }), {
     fleet: "prod-fleetline",
+    thingPrefix: "prod_",
     policyName: "prod-fleetline-devices",
   });
 
@@ -49,17 +50,17 @@ afterEach(async () => {
 
 describe("provisionThings", () => {
   it("creates each thing with its type, an active certificate, the policy and the attachment, and writes the files", async () => {
-    const provisioned = await provisionThings(registry(), { things: 2, type: "mixed", prefix: "sim", out });
-    expect(provisioned.map((p) => p.thing)).toEqual(["sim-fs-0001", "sim-rb-0002"]);
+    const provisioned = await provisionThings(registry(), { things: 2, type: "mixed", prefix: "prod_sim", out });
+    expect(provisioned.map((p) => p.thing)).toEqual(["prod_sim-fs-0001", "prod_sim-rb-0002"]);
     expect(iot.commandCalls(CreateThingCommand).map((c) => c.args[0].input)).toEqual([
       {
-        thingName: "sim-fs-0001",
+        thingName: "prod_sim-fs-0001",
         attributePayload: {
           attributes: { type: "freestyle", fleet: "prod-fleetline", createdAt: expect.any(String) },
         },
       },
       {
-        thingName: "sim-rb-0002",
+        thingName: "prod_sim-rb-0002",
         attributePayload: {
           attributes: { type: "robot", fleet: "prod-fleetline", createdAt: expect.any(String) },
         },
@@ -73,21 +74,21 @@ describe("provisionThings", () => {
       target: "arn:aws:iot:eu-west-1:123456789012:cert/c2",
     });
     expect(iot.commandCalls(AttachThingPrincipalCommand)[0]?.args[0].input).toEqual({
-      thingName: "sim-fs-0001",
+      thingName: "prod_sim-fs-0001",
       principal: "arn:aws:iot:eu-west-1:123456789012:cert/c1",
     });
-    expect(await readFile(join(out, "sim-rb-0002.cert.pem"), "utf8")).toBe("CERT 2");
-    expect(await readFile(join(out, "sim-rb-0002.private.key"), "utf8")).toBe("KEY 2");
-    expect(missingCertificate(out, ["sim-fs-0001", "sim-rb-0002"])).toBeUndefined();
-    expect(missingCertificate(out, ["sim-fs-0003"])).toBe(join(out, "sim-fs-0003.cert.pem"));
+    expect(await readFile(join(out, "prod_sim-rb-0002.cert.pem"), "utf8")).toBe("CERT 2");
+    expect(await readFile(join(out, "prod_sim-rb-0002.private.key"), "utf8")).toBe("KEY 2");
+    expect(missingCertificate(out, ["prod_sim-fs-0001", "prod_sim-rb-0002"])).toBeUndefined();
+    expect(missingCertificate(out, ["prod_sim-fs-0003"])).toBe(join(out, "prod_sim-fs-0003.cert.pem"));
   });
 
   it("adds a certificate to a thing that already exists", async () => {
-    iot.on(DescribeThingCommand).resolves({ thingName: "lab-rb-0001", attributes: { type: "robot" } });
-    const provisioned = await provisionThings(registry(), { things: 1, type: "robot", prefix: "lab", out });
+    iot.on(DescribeThingCommand).resolves({ thingName: "prod_lab-rb-0001", attributes: { type: "robot" } });
+    const provisioned = await provisionThings(registry(), { things: 1, type: "robot", prefix: "prod_lab", out });
     expect(iot.commandCalls(CreateThingCommand)).toHaveLength(0);
     expect(provisioned).toEqual([
-      { thing: "lab-rb-0001", type: "robot", certificateArn: "arn:aws:iot:eu-west-1:123456789012:cert/c1" },
+      { thing: "prod_lab-rb-0001", type: "robot", certificateArn: "arn:aws:iot:eu-west-1:123456789012:cert/c1" },
     ]);
   });
 });

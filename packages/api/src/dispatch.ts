@@ -13,8 +13,14 @@ export interface IncomingRequest {
 }
 
 export interface DispatchOptions {
-  /** When set, every path but /healthz needs `Authorization: Bearer <token>`. */
+  /**
+   * The operator's token: when set, every path but /healthz needs `Authorization: Bearer <token>`,
+   * and this one may do anything — register devices (and receive their credentials), edit
+   * shadows, ack alerts, publish.
+   */
   apiToken?: string;
+  /** The viewer's token: reads only (GET, HEAD); a write with it is 403. */
+  viewerToken?: string;
   /** Told about every 5xx, with the error behind it. */
   onError?: (error: unknown, request: { method: string; path: string }) => void;
 }
@@ -24,10 +30,24 @@ function header(headers: Request["headers"], name: string): string {
   return (Array.isArray(value) ? value[0] : value) ?? "";
 }
 
-function authorized(headers: Request["headers"], token: string): boolean {
-  const given = Buffer.from(header(headers, "authorization").replace(/^Bearer\s+/i, ""));
+function sameToken(given: Buffer, token: string | undefined): boolean {
+  if (token === undefined) return false;
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+const READS = new Set(["GET", "HEAD"]);
+
+/** Refuses a request its token does not allow: none or a wrong one (401), a viewer's write (403). */
+function checkToken(incoming: IncomingRequest, options: DispatchOptions): void {
+  if ((!options.apiToken && !options.viewerToken) || incoming.path === "/healthz") return;
+  const given = Buffer.from(header(incoming.headers, "authorization").replace(/^Bearer\s+/i, ""));
+  if (sameToken(given, options.apiToken)) return;
+  if (sameToken(given, options.viewerToken)) {
+    if (READS.has(incoming.method)) return;
+    throw new HttpError(403, "FORBIDDEN", "the viewer token can only read; writes need the operator token");
+  }
+  throw new HttpError(401, "UNAUTHORIZED", "send Authorization: Bearer <api token>");
 }
 
 /** No request body the API takes nests deeper than this; a shadow document at most 6 levels. */
@@ -59,8 +79,7 @@ export async function dispatch(
 ): Promise<Response> {
   const { method, path } = incoming;
   try {
-    if (options.apiToken && path !== "/healthz" && !authorized(incoming.headers, options.apiToken))
-      throw new HttpError(401, "UNAUTHORIZED", "send Authorization: Bearer <api token>");
+    checkToken(incoming, options);
     const { handler, params } = router.match(method, path);
     const body = parseBody(incoming);
     return await handler({ ...incoming, params, body });

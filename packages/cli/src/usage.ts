@@ -11,16 +11,17 @@ Usage: fleetline <command> [options]
 
 Commands:
   dev [--mqtt-port N] [--ws-port N] [--http-port N] [--kinesis-port N] [--data-dir DIR | --in-memory]
-      [--broker mqtt://host:port] [--host H --api-token T] [--max-connections N]
+      [--broker mqtt://host:port] [--host H --api-token T [--viewer-token V]] [--max-connections N]
       [--devices N | --no-simulator] [--faults P]
       Run the whole pipeline locally: MQTT broker, telemetry rule, Kinesis streams, the validate,
       store and alerts functions, shadows, DuckDB and the HTTP API, with 20 simulated devices
-      (10 dispensers, 10 robots). Port 0 picks a free port. Stop with Ctrl-C. The API token (16+
-      characters) is best given as FLEETLINE_API_TOKEN rather than on the command line.
+      (10 dispensers, 10 robots). Port 0 picks a free port. Stop with Ctrl-C. The API tokens (16+
+      characters) are best given as FLEETLINE_API_TOKEN and FLEETLINE_VIEWER_TOKEN (read-only)
+      rather than on the command line.
   devices add <thing> --type freestyle|robot | list | remove <thing> [--url URL] [--json]
       Manage the registry of a running \`fleetline dev\` (default --url http://127.0.0.1:8080).
   simulate [--devices N] [--type freestyle|robot|mixed] [--rate HZ] [--duration 30s] [--seed S]
-           [--faults none|default|chaos] [--url URL | --target aws --endpoint E --certs DIR]
+           [--faults none|default|chaos] [--url URL | --target aws --endpoint E --certs DIR --stage S]
            [--dry-run [--out FILE]] [--json]
       Run a seeded fleet of simulated dispensers and robots against fleetline dev (default) or AWS
       IoT Core; prints progress and a summary (sent, acknowledged, failed). --dry-run writes the

@@ -41,23 +41,26 @@ async function devices(args: string[], token = API_TOKEN) {
 
 describe("fleetline devices against the query API on AWS", () => {
   it("registers a thing and writes its certificate and key where simulate --target aws reads them", async () => {
-    const added = await devices(["add", "fs-cli-1", "--type", "freestyle", "--certs", certs]);
+    const added = await devices(["add", "test_fs-cli-1", "--type", "freestyle", "--certs", certs]);
     expect(added.err).toBe("");
     expect(added.code).toBe(0);
     expect(added.out).toMatch(
-      /^registered fs-cli-1 \(freestyle\)\ncertificate arn:aws:iot:.*:cert\/[0-9a-f]+\n/,
+      /^registered test_fs-cli-1 \(freestyle\)\ncertificate arn:aws:iot:.*:cert\/[0-9a-f]+\n/,
     );
-    expect(await readFile(join(certs, "fs-cli-1.cert.pem"), "utf8")).toContain("BEGIN CERTIFICATE");
-    expect(await readFile(join(certs, "fs-cli-1.private.key"), "utf8")).toContain("PRIVATE KEY");
-    expect((await stat(join(certs, "fs-cli-1.private.key"))).mode & 0o777).toBe(0o600);
-    expect(aws.iot.things.get("fs-cli-1")?.attributes).toMatchObject({
+    expect(await readFile(join(certs, "test_fs-cli-1.cert.pem"), "utf8")).toContain("BEGIN CERTIFICATE");
+    expect(await readFile(join(certs, "test_fs-cli-1.private.key"), "utf8")).toContain("PRIVATE KEY");
+    expect((await stat(join(certs, "test_fs-cli-1.private.key"))).mode & 0o777).toBe(0o600);
+    expect(aws.iot.things.get("test_fs-cli-1")?.attributes).toMatchObject({
       type: "freestyle",
       fleet: "test-fleetline",
     });
 
-    expect((await devices(["list", "--json"])).out).toContain('"thing":"fs-cli-1"');
-    expect(await devices(["remove", "fs-cli-1"])).toMatchObject({ code: 0, out: "removed fs-cli-1\n" });
-    expect(aws.iot.things.has("fs-cli-1")).toBe(false);
+    expect((await devices(["list", "--json"])).out).toContain('"thing":"test_fs-cli-1"');
+    expect(await devices(["remove", "test_fs-cli-1"])).toMatchObject({
+      code: 0,
+      out: "removed test_fs-cli-1\n",
+    });
+    expect(aws.iot.things.has("test_fs-cli-1")).toBe(false);
   });
 
   it("says what the API refused, in one line", async () => {

@@ -70,3 +70,12 @@ export const TELEMETRY_RULE: TopicRule = {
   actions: [{ kinesis: { streamName: STREAMS.raw, partitionKey: TELEMETRY_PARTITION_KEY } }],
   errorAction: { sqs: { queueName: QUEUES.ruleErrors } },
 };
+
+/**
+ * The telemetry rule of one AWS stage: the same rule, reading only the things named with the
+ * stage's prefix (`stageNames(stage).thingPrefix`), so that stages sharing an account — a
+ * developer's `sst dev` stage beside prod — never ingest each other's devices.
+ */
+export function stageTelemetryRule(thingPrefix: string): TopicRule {
+  return { ...TELEMETRY_RULE, sql: `${TELEMETRY_RULE_SQL} WHERE startswith(topic(4), '${thingPrefix}')` };
+}

@@ -13,6 +13,12 @@ export const STAGE_NAME_RULE = "lowercase letters, digits and dashes, at most 20
 /** What the stacks name after a stage and the tools that work with a deployed stage look up. */
 export function stageNames(stage: string) {
   return {
+    /**
+     * Every thing of the stage is named with this prefix: the stage's rule reads only those
+     * things' telemetry and its functions may touch only their shadows, so stages sharing an
+     * account stay apart. `_` cannot occur in a stage name, so no stage's prefix starts another's.
+     */
+    thingPrefix: `${stage}_`,
     /** The `fleet` attribute of the stage's things, and its Timestream database. */
     fleet: `${stage}-fleetline`,
     /** The IoT policy attached to every device certificate. */

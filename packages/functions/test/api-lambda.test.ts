@@ -12,7 +12,7 @@ import { IotDataAlertPublisher } from "../src/adapters/iot-alert-publisher.js";
 import { IotDataShadowGateway } from "../src/adapters/iot-data-shadow-gateway.js";
 import { createAlertsHandler } from "../src/alerts/alerts-handler.js";
 import { checkedApiToken } from "../src/api/aws-api-context.js";
-import { API_ENVIRONMENT, API_TOKEN, mockedAwsApi } from "./mocked-aws-api.js";
+import { API_ENVIRONMENT, API_TOKEN, mockedAwsApi, VIEWER_TOKEN } from "./mocked-aws-api.js";
 
 // The Lambda entry point itself, with every AWS service it calls mocked.
 let aws: Awaited<ReturnType<typeof mockedAwsApi>>;
@@ -42,7 +42,7 @@ const record = (
   seq: number,
   faults: Array<{ code: "COOLING_FAILURE"; severity: "critical"; detail: string }>,
 ): TelemetryRecord => ({
-  thing: "fs-aws-1",
+  thing: "test_fs-aws-1",
   type: "freestyle",
   seq,
   ts: 1_764_288_000_000 + seq * 1000,
@@ -93,25 +93,46 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
     expect(await call("GET", "/healthz", undefined, "")).toEqual({ status: 200, body: { status: "ok" } });
   });
 
+  it("lets the viewer token read but not register devices, edit shadows or ack alerts", async () => {
+    expect((await call("GET", "/api/things", undefined, VIEWER_TOKEN)).status).toBe(200);
+    for (const [method, path, body] of [
+      ["POST", "/api/things", { thing: "test_fs-viewer", type: "freestyle" }],
+      ["DELETE", "/api/things/test_fs-aws-1", undefined],
+      ["POST", "/api/devices/test_fs-aws-1/shadow", { state: { desired: { mode: "x" } } }],
+      ["POST", "/api/alerts/alert-1/ack", undefined],
+    ] as const) {
+      const answer = await call(method, path, body, VIEWER_TOKEN);
+      expect([method, path, answer.status, (answer.body as { error: { code: string } }).error.code]).toEqual([
+        method,
+        path,
+        403,
+        "FORBIDDEN",
+      ]);
+    }
+    expect(aws.iot.things.has("test_fs-viewer")).toBe(false);
+  });
+
   it("registers a thing in AWS IoT and hands out its certificate once; lists and deletes it", async () => {
-    const created = await call("POST", "/api/things", { thing: "fs-aws-1", type: "freestyle" });
+    const created = await call("POST", "/api/things", { thing: "test_fs-aws-1", type: "freestyle" });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
-      thing: "fs-aws-1",
+      thing: "test_fs-aws-1",
       type: "freestyle",
       certificateArn: expect.stringMatching(/^arn:aws:iot:.*:cert\//),
       certificatePem: expect.stringContaining("BEGIN CERTIFICATE"),
       privateKey: expect.stringContaining("PRIVATE KEY"),
     });
-    expect((await call("POST", "/api/things", { thing: "fs-aws-1", type: "freestyle" })).status).toBe(409);
+    expect((await call("POST", "/api/things", { thing: "test_fs-aws-1", type: "freestyle" })).status).toBe(
+      409,
+    );
     expect((await call("GET", "/api/things")).body).toEqual([
-      { thing: "fs-aws-1", type: "freestyle", createdAt: expect.any(Number) },
+      { thing: "test_fs-aws-1", type: "freestyle", createdAt: expect.any(Number) },
     ]);
     expect((await call("POST", "/api/things", { thing: "bad name", type: "robot" })).status).toBe(400);
-    await call("POST", "/api/things", { thing: "rb-gone", type: "robot" });
-    expect((await call("DELETE", "/api/things/rb-gone")).status).toBe(204);
-    expect((await call("DELETE", "/api/things/rb-gone")).status).toBe(404);
-    expect(aws.iot.things.has("rb-gone")).toBe(false);
+    await call("POST", "/api/things", { thing: "test_rb-gone", type: "robot" });
+    expect((await call("DELETE", "/api/things/test_rb-gone")).status).toBe(204);
+    expect((await call("DELETE", "/api/things/test_rb-gone")).status).toBe(404);
+    expect(aws.iot.things.has("test_rb-gone")).toBe(false);
   });
 
   it("shows the alarm the alerts function raised, the device with its open alarm, and acks it", async () => {
@@ -119,7 +140,12 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
     await alertsSee([record(1, [...cooling]), record(2, [...cooling])]);
     const open = await call("GET", "/api/alerts?status=open");
     expect(open.body).toEqual([
-      expect.objectContaining({ id: "alert-1", thing: "fs-aws-1", code: "COOLING_FAILURE", occurrences: 2 }),
+      expect.objectContaining({
+        id: "alert-1",
+        thing: "test_fs-aws-1",
+        code: "COOLING_FAILURE",
+        occurrences: 2,
+      }),
     ]);
     aws.timestream.on(QueryCommand).resolves({
       QueryId: "q",
@@ -130,7 +156,7 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
       Rows: [
         {
           Data: [
-            { ScalarValue: "fs-aws-1" },
+            { ScalarValue: "test_fs-aws-1" },
             { ScalarValue: "freestyle" },
             { ScalarValue: "1764288002050" },
             { ScalarValue: "idle" },
@@ -139,29 +165,39 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
       ],
     });
     expect((await call("GET", "/api/devices")).body).toEqual([
-      { thing: "fs-aws-1", type: "freestyle", lastSeen: 1_764_288_002_050, state: "idle", openAlerts: 1 },
+      {
+        thing: "test_fs-aws-1",
+        type: "freestyle",
+        lastSeen: 1_764_288_002_050,
+        state: "idle",
+        openAlerts: 1,
+      },
     ]);
     const acked = await call("POST", "/api/alerts/alert-1/ack");
     expect(acked).toMatchObject({ status: 200, body: { status: "acked", ackedAt: expect.any(Number) } });
     expect(aws.dataPlane.published.at(-1)).toMatchObject({
-      topic: "alerts/fleetline/freestyle/fs-aws-1",
+      topic: "alerts/fleetline/freestyle/test_fs-aws-1",
       payload: { id: "alert-1", status: "acked" },
     });
     expect(aws.sns.commandCalls(SnsPublishCommand).at(-1)?.args[0].input.TopicArn).toBe(
       SETTINGS.ALERTS_TOPIC_ARN,
     );
-    expect((await call("GET", "/api/commands?thing=fs-aws-1")).body).toEqual([
-      expect.objectContaining({ thing: "fs-aws-1", desired: { mode: "maintenance" }, status: "pending" }),
+    expect((await call("GET", "/api/commands?thing=test_fs-aws-1")).body).toEqual([
+      expect.objectContaining({
+        thing: "test_fs-aws-1",
+        desired: { mode: "maintenance" },
+        status: "pending",
+      }),
     ]);
   });
 
   it("edits a device's desired state through the IoT Data Plane, refusing what AWS refuses", async () => {
-    const raw = (body: string) => send("POST", "/api/devices/fs-aws-1/shadow", body);
+    const raw = (body: string) => send("POST", "/api/devices/test_fs-aws-1/shadow", body);
     aws.timestream.on(QueryCommand).resolves({ QueryId: "q", ColumnInfo: [], Rows: [] });
     const accepted = await raw('{"state":{"desired":{"flavorLock":["cola"]}}}');
     expect(accepted.statusCode).toBe(200);
-    expect(aws.dataPlane.shadows.get("fs-aws-1")).toBeDefined();
-    const detail = await call("GET", "/api/devices/fs-aws-1");
+    expect(aws.dataPlane.shadows.get("test_fs-aws-1")).toBeDefined();
+    const detail = await call("GET", "/api/devices/test_fs-aws-1");
     expect(detail.body.shadow.state.desired).toMatchObject({ flavorLock: ["cola"] });
     const refused = await raw('{"state":{"desired":');
     expect(refused.statusCode).toBe(400);
@@ -191,6 +227,9 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
   it("will not start without an API token of at least 16 characters, which would leave the API open", () => {
     for (const token of [undefined, "", "short"])
       expect(() => checkedApiToken(token)).toThrow("API_TOKEN secret must be at least 16 characters");
+    expect(() => checkedApiToken("short", "API_VIEWER_TOKEN")).toThrow(
+      "API_VIEWER_TOKEN secret must be at least 16 characters",
+    );
     expect(checkedApiToken(TOKEN)).toBe(TOKEN);
   });
 

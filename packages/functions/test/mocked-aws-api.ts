@@ -12,8 +12,9 @@ import { fakeIotDataPlane } from "./fake-iot-data-plane.js";
 import { fakeSqs } from "./fake-sqs.js";
 
 export const API_TOKEN = "flt-test-api-token-0123456789";
+export const VIEWER_TOKEN = "flt-test-viewer-token-0123456789";
 
-/** What the Dashboard stack sets on the API function, and SST for its bound API_TOKEN secret. */
+/** What the Dashboard stack sets on the API function, and SST for its bound secrets. */
 export const API_ENVIRONMENT = {
   FLEETLINE_STAGE: "test",
   FLEETLINE_VERSION: "0.1.0",
@@ -30,6 +31,7 @@ export const API_ENVIRONMENT = {
   SST_APP: "fleetline",
   SST_STAGE: "test",
   SST_Secret_value_API_TOKEN: API_TOKEN,
+  SST_Secret_value_API_VIEWER_TOKEN: VIEWER_TOKEN,
 };
 
 /**

@@ -3,10 +3,11 @@ import type { Runtime } from "../src/runtime/runtime.js";
 import { connectDevice, faultyFreestyle, startRuntime, waitFor } from "./helpers.js";
 
 const TOKEN = "flt-local-api-token";
+const VIEWER = "flt-local-viewer-token";
 let runtime: Runtime;
 
 beforeAll(async () => {
-  runtime = await startRuntime({ apiToken: TOKEN });
+  runtime = await startRuntime({ apiToken: TOKEN, viewerToken: VIEWER });
 });
 afterAll(() => runtime.stop());
 
@@ -46,5 +47,18 @@ describe("fleetline dev with --api-token", () => {
     await waitFor(() => deltas.length > 1, "the dashboard's edit");
     expect(deltas[1]).toMatchObject({ lockedFlavors: ["cola"] });
     await device.endAsync();
+  });
+
+  it("lets the viewer token read and refuses its writes with 403", async () => {
+    expect((await call("/api/things", {}, VIEWER)).status).toBe(200);
+    const write = await call(
+      "/api/things",
+      { method: "POST", body: JSON.stringify({ thing: "fs-token-viewer", type: "freestyle" }) },
+      VIEWER,
+    );
+    expect(write.status).toBe(403);
+    expect(await write.json()).toMatchObject({ error: { code: "FORBIDDEN" } });
+    expect(await runtime.twins.registry.get("fs-token-viewer")).toBeUndefined();
+    expect((await call("/things/fs-token-1/shadow", { method: "DELETE" }, VIEWER)).status).toBe(403);
   });
 });

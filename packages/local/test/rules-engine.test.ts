@@ -1,4 +1,4 @@
-import { QUEUES, STREAMS, TELEMETRY_RULE, type TopicRule } from "@fleetline/core";
+import { QUEUES, STREAMS, stageTelemetryRule, TELEMETRY_RULE, type TopicRule } from "@fleetline/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KinesisTwin } from "../src/kinesis/kinesis-twin.js";
 import { LocalQueues } from "../src/queues/local-queues.js";
@@ -142,5 +142,37 @@ describe("the rules engine on the embedded broker", () => {
     ).rejects.toThrow(
       `rule "sorted" cannot be loaded: unsupported clause ORDER BY at 18 in: SELECT * FROM 'a' ORDER BY x`,
     );
+  });
+
+  it("runs an AWS stage's rule as deployed: only that stage's things reach its stream", async () => {
+    const stageBroker = await startBroker();
+    const stageTwin = await KinesisTwin.start({
+      host: "127.0.0.1",
+      port: 0,
+      streams: [STREAMS.raw],
+      shardCount: 1,
+    });
+    const staged = await RulesEngine.start({
+      rules: [stageTelemetryRule("prod_")],
+      source: stageBroker.broker.source(),
+      targets: { kinesis: stageTwin.client, queues: await LocalQueues.open(stageBroker.db) },
+    });
+    try {
+      for (const thing of ["prod_fs-stage", "dev_fs-stage"]) {
+        const { token } = await stageBroker.registry.register(thing, "freestyle");
+        const device = await connectDevice(stageBroker.broker.mqttUrl, thing, token);
+        await device.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, "{}", { qos: 1 });
+        await device.endAsync();
+      }
+      await staged.drain();
+      const keys = [...(await readStream(stageTwin.client, STREAMS.raw)).values()]
+        .flat()
+        .map((r) => r.partitionKey);
+      expect(keys).toEqual(["prod_fs-stage"]);
+    } finally {
+      await staged.stop();
+      await stageBroker.close();
+      await stageTwin.close();
+    }
   });
 });

@@ -27,6 +27,7 @@ function parseDevArgs(args: string[]) {
       faults: { type: "string" },
       rate: { type: "string" },
       "max-connections": { type: "string" },
+      "viewer-token": { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -42,6 +43,14 @@ function parseDevArgs(args: string[]) {
     throw new UsageError(
       `the API token must be at least ${MIN_API_TOKEN_LENGTH} characters, as on AWS: FLEETLINE_API_TOKEN=$(openssl rand -hex 32)`,
     );
+  }
+  const viewerToken = values["viewer-token"] ?? process.env.FLEETLINE_VIEWER_TOKEN;
+  if (viewerToken !== undefined) {
+    if (viewerToken.length < MIN_API_TOKEN_LENGTH)
+      throw new UsageError(`the viewer token must be at least ${MIN_API_TOKEN_LENGTH} characters, as on AWS`);
+    if (!apiToken)
+      throw new UsageError("a viewer token needs an API token for the writes: set FLEETLINE_API_TOKEN too");
+    if (viewerToken === apiToken) throw new UsageError("the viewer token must differ from the API token");
   }
   if (!isLoopback(host) && !apiToken) {
     throw new UsageError(
@@ -69,6 +78,7 @@ function parseDevArgs(args: string[]) {
       ? { brokerUrl: urlFlag("broker", values.broker, ["mqtt:", "mqtts:"]) }
       : {}),
     ...(apiToken !== undefined ? { apiToken } : {}),
+    ...(viewerToken !== undefined ? { viewerToken } : {}),
     ...(values["max-connections"] !== undefined
       ? { maxConnections: positiveInt("max-connections", values["max-connections"], 1) }
       : {}),

@@ -44,12 +44,14 @@ export async function provisionCommand(args: string[], io: Io): Promise<number> 
     const names = stageNames(stage);
     const registry = new IotThingRegistry(iot, {
       fleet: names.fleet,
+      thingPrefix: names.thingPrefix,
       policyName: values.policy ?? names.devicePolicy,
     });
     const provisioned = await provisionThings(registry, {
       things,
       type,
-      prefix: values.prefix ?? "sim",
+      // The stage's things are named with its prefix: prod_sim-fs-0001.
+      prefix: `${names.thingPrefix}${values.prefix ?? "sim"}`,
       out: values.out,
     });
     io.stdout(`provisioned ${provisioned.length} things; certificates in ${values.out}\n`);

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { parseDuration } from "@fleetline/core";
+import { isStageName, parseDuration, STAGE_NAME_RULE, stageNames } from "@fleetline/core";
 import {
   FAULT_PROFILES,
   type FaultProfile,
@@ -67,6 +67,13 @@ function target(values: Record<string, string | boolean | undefined>): Target {
   return { kind: "aws", endpoint, certsDir };
 }
 
+function stageFlag(value: string | undefined): string {
+  const stage = value ?? "prod";
+  if (!isStageName(stage))
+    throw new UsageError(`--stage must be the deployed stage's name (${STAGE_NAME_RULE}), got "${stage}"`);
+  return stage;
+}
+
 function summaryLine(summary: FleetSummary): string {
   return `simulate: ${summary.devices} devices, sent ${summary.sent}, acknowledged ${summary.acked}, failed ${summary.failed}, dropped ${summary.dropped}, invalid on purpose ${summary.invalid}, duplicates ${summary.duplicates}`;
 }
@@ -92,6 +99,7 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
       start: { type: "string" },
       json: { type: "boolean" },
       "api-token": { type: "string" },
+      stage: { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -103,7 +111,8 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
     rateHz: rateFlag(values.rate, 1),
     seed: values.seed ?? "fleetline",
     faults: faultsFlag(values.faults, "default"),
-    prefix: values.prefix ?? "sim",
+    // On AWS the stage's things carry its prefix, as fleetline provision named them: prod_sim-fs-0001.
+    prefix: `${values.target === "aws" ? stageNames(stageFlag(values.stage)).thingPrefix : ""}${values.prefix ?? "sim"}`,
   };
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(fleet.prefix))
     throw new UsageError(`--prefix must match [A-Za-z0-9_-]{1,40}, got "${fleet.prefix}"`);

@@ -28,6 +28,11 @@ import {
 export interface IotThingRegistryOptions {
   /** The stage's fleet: things carry it as their `fleet` attribute, and only those are listed. */
   fleet: string;
+  /**
+   * The stage's thing-name prefix (`prod_`): the stage's rule and IAM policies cover only things
+   * named so, so a thing is registered under it or not at all.
+   */
+  thingPrefix: string;
   /** The Devices stack's IoT policy, attached to every certificate. */
   policyName: string;
 }
@@ -51,6 +56,11 @@ export class IotThingRegistry implements ThingRegistry {
   async register(thing: string, type: DeviceType, now = Date.now()): Promise<RegisteredThing & Certificate> {
     if (!isThingName(thing))
       throw fleetlineError("CONFIG_INVALID", `thing name "${thing}" must match [A-Za-z0-9_-]{1,64}`);
+    if (!this.named(thing))
+      throw fleetlineError(
+        "CONFIG_INVALID",
+        `thing name "${thing}" must start with ${this.options.thingPrefix}: this stage's rule and policies cover only those things`,
+      );
     if (!isDeviceType(type))
       throw fleetlineError("CONFIG_INVALID", `type "${type}" is not freestyle or robot`);
     // CreateThing succeeds again for an identical thing; a registry says it exists.
@@ -81,7 +91,7 @@ export class IotThingRegistry implements ThingRegistry {
   }
 
   async remove(thing: string): Promise<boolean> {
-    if (!this.ours(await this.attributes(thing))) return false;
+    if (!this.named(thing) || !this.ours(await this.attributes(thing))) return false;
     const { principals = [] } = await this.iot.send(new ListThingPrincipalsCommand({ thingName: thing }));
     for (const principal of principals) {
       // Deactivated first: from here on the certificate connects nowhere.
@@ -104,7 +114,7 @@ export class IotThingRegistry implements ThingRegistry {
   }
 
   async get(thing: string): Promise<RegisteredThing | undefined> {
-    if (!isThingName(thing)) return undefined;
+    if (!isThingName(thing) || !this.named(thing)) return undefined;
     return this.toThing(thing, await this.attributes(thing));
   }
 
@@ -140,12 +150,16 @@ export class IotThingRegistry implements ThingRegistry {
     }
   }
 
+  private named(thing: string): boolean {
+    return thing.startsWith(this.options.thingPrefix);
+  }
+
   private ours(attributes: Attributes): attributes is Record<string, string> {
     return attributes?.fleet === this.options.fleet && isDeviceType(attributes.type);
   }
 
   private toThing(thing: string, attributes: Attributes): RegisteredThing | undefined {
-    if (!this.ours(attributes)) return undefined;
+    if (!this.named(thing) || !this.ours(attributes)) return undefined;
     return { thing, type: attributes.type as DeviceType, createdAt: Number(attributes.createdAt ?? 0) };
   }
 }

@@ -36,12 +36,12 @@ export const API_SETTINGS = [
 
 export type ApiSettings = Record<(typeof API_SETTINGS)[number], string>;
 
-/** The stage's API token; an empty or guessable one would leave the API open to anyone with its URL. */
-export function checkedApiToken(token: string | undefined): string {
+/** A stage's API token; an empty or guessable one would leave the API open to anyone with its URL. */
+export function checkedApiToken(token: string | undefined, secret = "API_TOKEN"): string {
   if (token === undefined || token.length < 16)
     throw fleetlineError(
       "CONFIG_INVALID",
-      'the API_TOKEN secret must be at least 16 characters: npx sst secrets set API_TOKEN "$(openssl rand -hex 32)"',
+      `the ${secret} secret must be at least 16 characters: npx sst secrets set ${secret} "$(openssl rand -hex 32)"`,
     );
   return token;
 }
@@ -66,6 +66,7 @@ export function awsApiContext(
   return {
     registry: new IotThingRegistry(clients.iot, {
       fleet: stageNames(settings.FLEETLINE_STAGE).fleet,
+      thingPrefix: stageNames(settings.FLEETLINE_STAGE).thingPrefix,
       policyName: settings.DEVICE_POLICY,
     }),
     telemetry: new TimestreamTelemetryQuery(

@@ -13,8 +13,11 @@ import { readConfig } from "./config.js";
 
 const settings = readConfig(API_SETTINGS);
 const logger = new Logger({ serviceName: "api" });
-// The stage's API token, a secret set with `npx sst secrets set API_TOKEN …` and bound by the stack.
-const apiToken = checkedApiToken((Config as unknown as Record<string, string | undefined>).API_TOKEN);
+// The stage's tokens, secrets set with `npx sst secrets set …` and bound by the stack: the operator's
+// API_TOKEN may do anything, API_VIEWER_TOKEN only read.
+const secrets = Config as unknown as Record<string, string | undefined>;
+const apiToken = checkedApiToken(secrets.API_TOKEN, "API_TOKEN");
+const viewerToken = checkedApiToken(secrets.API_VIEWER_TOKEN, "API_VIEWER_TOKEN");
 
 /** The query API on AWS: API Gateway (HTTP API, payload 2.0) → the routes of SPEC §4. */
 export const handler = apiGatewayHandler(
@@ -34,6 +37,7 @@ export const handler = apiGatewayHandler(
   ),
   {
     apiToken,
+    viewerToken,
     onError: (error, request) => logger.error("request failed", { ...request, error: error as Error }),
   },
 );

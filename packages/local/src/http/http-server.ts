@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   router: Router;
   /** When set, every path but /healthz needs `Authorization: Bearer <token>`. */
   apiToken?: string;
+  /** When set too, this token may read the API but not write to it. */
+  viewerToken?: string;
   /** Serves these files (the dashboard) for GET paths outside the API. */
   staticDir?: string;
   onError?: (error: unknown, request: { method: string; path: string }) => void;
@@ -108,6 +110,7 @@ export class HttpServer {
         { method, path: url.pathname, query: url.searchParams, headers: incoming.headers, rawBody },
         {
           ...(this.options.apiToken ? { apiToken: this.options.apiToken } : {}),
+          ...(this.options.viewerToken ? { viewerToken: this.options.viewerToken } : {}),
           ...(this.options.onError ? { onError: this.options.onError } : {}),
         },
       );

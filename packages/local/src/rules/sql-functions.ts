@@ -48,6 +48,15 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   clientid: { check: arity("clientid", [0]), call: (_args, context) => context.clientId },
   timestamp: { check: arity("timestamp", [0]), call: (_args, context) => context.timestamp },
   newuuid: { check: arity("newuuid", [0]), call: (_args, context) => context.newUuid() },
+  // AWS: Boolean whether the first string starts with the second; Undefined unless both are strings.
+  startswith: {
+    check: arity("startswith", [2]),
+    call: ([text, prefix], _context, evaluate) => {
+      const value = text && evaluate(text);
+      const start = prefix && evaluate(prefix);
+      return typeof value === "string" && typeof start === "string" ? value.startsWith(start) : undefined;
+    },
+  },
   encode: {
     check: (args, at) => {
       arity("encode", [2])(args, at);

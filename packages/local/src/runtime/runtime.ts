@@ -50,6 +50,8 @@ export interface RuntimeConfig {
   dataDir?: string;
   brokerUrl?: string;
   apiToken?: string;
+  /** A read-only token for the API beside the operator's `apiToken`. */
+  viewerToken?: string;
   /** Open device connections at most (default 12,000). */
   maxConnections?: number;
   version: string;
@@ -93,6 +95,7 @@ export class Runtime {
       port: config.httpPort,
       router,
       ...(config.apiToken ? { apiToken: config.apiToken } : {}),
+      ...(config.viewerToken ? { viewerToken: config.viewerToken } : {}),
       staticDir: fileURLToPath(new URL("../../../web/dist/", import.meta.url)),
       onError: (error, request) => logger.error("request failed", { ...request, error: error as Error }),
     });
