@@ -50,7 +50,12 @@ afterEach(async () => {
 
 describe("provisionThings", () => {
   it("creates each thing with its type, an active certificate, the policy and the attachment, and writes the files", async () => {
-    const provisioned = await provisionThings(registry(), { things: 2, type: "mixed", prefix: "prod_sim", out });
+    const provisioned = await provisionThings(registry(), {
+      things: 2,
+      type: "mixed",
+      prefix: "prod_sim",
+      out,
+    });
     expect(provisioned.map((p) => p.thing)).toEqual(["prod_sim-fs-0001", "prod_sim-rb-0002"]);
     expect(iot.commandCalls(CreateThingCommand).map((c) => c.args[0].input)).toEqual([
       {
@@ -85,10 +90,19 @@ describe("provisionThings", () => {
 
   it("adds a certificate to a thing that already exists", async () => {
     iot.on(DescribeThingCommand).resolves({ thingName: "prod_lab-rb-0001", attributes: { type: "robot" } });
-    const provisioned = await provisionThings(registry(), { things: 1, type: "robot", prefix: "prod_lab", out });
+    const provisioned = await provisionThings(registry(), {
+      things: 1,
+      type: "robot",
+      prefix: "prod_lab",
+      out,
+    });
     expect(iot.commandCalls(CreateThingCommand)).toHaveLength(0);
     expect(provisioned).toEqual([
-      { thing: "prod_lab-rb-0001", type: "robot", certificateArn: "arn:aws:iot:eu-west-1:123456789012:cert/c1" },
+      {
+        thing: "prod_lab-rb-0001",
+        type: "robot",
+        certificateArn: "arn:aws:iot:eu-west-1:123456789012:cert/c1",
+      },
     ]);
   });
 });

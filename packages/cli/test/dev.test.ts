@@ -158,7 +158,10 @@ describe("fleetline dev, misused", () => {
     [["dev", "--host", "0.0.0.0"], "set FLEETLINE_API_TOKEN (or pass --api-token)"],
     [["dev", "--api-token", "short"], "the API token must be at least 16 characters"],
     [["dev", "--viewer-token", "viewer-0123456789"], "a viewer token needs an API token"],
-    [["dev", "--api-token", "operator-0123456789", "--viewer-token", "short"], "the viewer token must be at least 16"],
+    [
+      ["dev", "--api-token", "operator-0123456789", "--viewer-token", "short"],
+      "the viewer token must be at least 16",
+    ],
     [["dev", "--max-connections", "0"], "--max-connections"],
     [["dev", "--broker", "http://x"], "--broker must use mqtt: or mqtts:"],
     [["devices", "add", "fs-x", "--type", "toaster"], "--type must be freestyle or robot"],
