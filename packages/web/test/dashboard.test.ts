@@ -5,6 +5,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevProcess, startDev } from "../../cli/test/dev-process.js";
+import { faultyFreestyle } from "../../local/test/helpers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const artifacts = fileURLToPath(new URL("../../../.tmp/artifacts/", import.meta.url));
@@ -200,20 +201,7 @@ describe("the dashboard in Chromium", () => {
     seq += 1;
     await machine.publishAsync(
       `dt/fleetline/freestyle/${full}/telemetry`,
-      JSON.stringify({
-        v: 1,
-        seq,
-        ts: Date.now(),
-        metrics: {
-          cabinetTempC: 9,
-          co2Kpa: 410,
-          waterKpa: 280,
-          pours: 0,
-          cartridges: { cola: 40 },
-          state: "fault",
-        },
-        faults: [{ code: "COOLING_FAILURE", severity: "critical" }],
-      }),
+      faultyFreestyle(seq, [{ code: "COOLING_FAILURE", severity: "critical" }]),
       { qos: 1 },
     );
     await machine.endAsync();

@@ -1,8 +1,8 @@
 import { recordKey, validate } from "@fleetline/core";
-import { Runtime } from "@fleetline/local";
+import type { Runtime } from "@fleetline/local";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../../../local/test/helpers.js";
+import { startRuntime, waitFor } from "../../../local/test/helpers.js";
 import { device, exchange, portOf, statusOf } from "../security/probes.js";
 import { report } from "./payloads.js";
 
@@ -17,14 +17,7 @@ const DEVICES = 10;
 const CASES = 10_000;
 
 beforeAll(async () => {
-  runtime = await Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    version: "test",
-  });
+  runtime = await startRuntime();
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
-import { Runtime } from "@fleetline/local";
+import type { Runtime } from "@fleetline/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../../../local/test/helpers.js";
+import { startRuntime, waitFor } from "../../../local/test/helpers.js";
 import {
   connectPacket,
   device,
@@ -22,14 +22,7 @@ let token: string;
 const THING = "fs-hostile";
 
 beforeAll(async () => {
-  runtime = await Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    version: "test",
-  });
+  runtime = await startRuntime();
   ({ token } = await runtime.twins.registry.register(THING, "freestyle"));
 });
 

@@ -1,20 +1,9 @@
 import type { RejectReason } from "@fleetline/core";
+import { freestyleTelemetry } from "../dev-process.js";
 
 /** A valid dispenser report at `ts`, the base each hostile payload bends. */
 export function report(ts: number, seq = 1): Record<string, unknown> {
-  return {
-    v: 1,
-    seq,
-    ts,
-    metrics: {
-      cabinetTempC: 4,
-      co2Kpa: 410,
-      waterKpa: 280,
-      pours: 1,
-      cartridges: { cola: 50 },
-      state: "idle",
-    },
-  };
+  return JSON.parse(freestyleTelemetry(seq, ts));
 }
 
 const text = (value: string) => Buffer.from(value, "utf8");
