@@ -1,8 +1,6 @@
 import type {
-  AlertPublisher,
-  AlertStore,
+  AlarmPorts,
   Clock,
-  CommandLedger,
   Counters,
   DeadLetterQueue,
   HealthReport,
@@ -12,16 +10,15 @@ import type {
   ThingRegistry,
 } from "@fleetline/core";
 
-/** What the query API reads and writes; the same shape is served from AWS adapters (SPEC §4). */
+/** What the query API reads and writes; the same shape is served from AWS adapters (README, "Query it"). */
 export interface ApiContext {
   registry: ThingRegistry;
   telemetry: TelemetryQuery;
   quarantine: Quarantine;
   counters: Counters;
   deadLetters: DeadLetterQueue;
-  alerts: AlertStore;
-  ledger: CommandLedger;
-  publisher: AlertPublisher;
+  /** Alarms, commands and the alert channels, for the alarm use cases (ack). */
+  alarms: AlarmPorts;
   clock: Clock;
   info: {
     version: string;

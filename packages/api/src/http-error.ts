@@ -1,4 +1,4 @@
-import { FleetlineError } from "@fleetline/core";
+import { FleetlineError, httpStatusOf } from "@fleetline/core";
 
 /** An API error: a status, a stable code and a message naming what was wrong. */
 export class HttpError extends Error {
@@ -15,16 +15,6 @@ export class HttpError extends Error {
 export const badParameter = (name: string, message: string) =>
   new HttpError(400, "INVALID_PARAMETER", `${name}: ${message}`);
 
-const STATUS_OF_CODE: Record<string, number> = {
-  CONFIG_INVALID: 400,
-  RECORD_INVALID: 400,
-  REQUEST_INVALID: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  THROTTLED: 429,
-};
-
 /** Maps any error to a status and a JSON body; unexpected ones never leak a stack. */
 export function errorResponse(error: unknown): {
   status: number;
@@ -32,9 +22,10 @@ export function errorResponse(error: unknown): {
 } {
   if (error instanceof HttpError)
     return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+  // The catalogue's status: 4xx for what the request did wrong, 503 for an outage worth retrying,
+  // 500 for a fault in Fleetline's own configuration (docs/errors.md).
   if (error instanceof FleetlineError) {
-    const status = STATUS_OF_CODE[error.code] ?? 503;
-    return { status, body: { error: { code: error.code, message: error.message } } };
+    return { status: httpStatusOf(error), body: { error: { code: error.code, message: error.message } } };
   }
   return {
     status: 500,

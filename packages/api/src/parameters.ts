@@ -1,4 +1,11 @@
-import { parseDuration, parseInstant } from "@fleetline/core";
+import {
+  decodeCursor,
+  PAGE_LIMITS,
+  type Page,
+  type PageRequest,
+  parseDuration,
+  parseInstant,
+} from "@fleetline/core";
 import { badParameter } from "./http-error.js";
 
 export function intParameter(
@@ -41,4 +48,32 @@ export function bucketParameter(
   const chosen =
     AUTO_BUCKETS.find((candidate) => span / (parseDuration(candidate) as number) <= target) ?? "1d";
   return { text: chosen, ms: parseDuration(chosen) as number };
+}
+
+/** The header naming the cursor of the next page; absent on the last page. */
+export const NEXT_CURSOR_HEADER = "x-next-cursor";
+
+/** `limit` (1…1000, 100 by default) and `cursor` (the `x-next-cursor` of the previous page). */
+export function pageParameters(query: URLSearchParams, max: number = PAGE_LIMITS.max): PageRequest {
+  const limit = intParameter(query, "limit", { min: 1, max, fallback: Math.min(PAGE_LIMITS.fallback, max) });
+  const cursor = query.get("cursor");
+  if (cursor === null || cursor === "") return { limit };
+  try {
+    decodeCursor(cursor);
+  } catch {
+    throw badParameter(
+      "cursor",
+      "not a cursor this API handed out; pass the x-next-cursor of the previous page",
+    );
+  }
+  return { limit, cursor };
+}
+
+/** A page as a response: the items as the body (an array, as before paging), the next cursor as a header. */
+export function pageResponse<T>(page: Page<T>, body: unknown = page.items) {
+  return {
+    status: 200,
+    body,
+    ...(page.next === undefined ? {} : { headers: { [NEXT_CURSOR_HEADER]: page.next } }),
+  };
 }

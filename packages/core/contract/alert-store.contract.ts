@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { AlarmState, AlertRecord, AlertStore } from "../src/index.js";
+import type { AlarmState, AlertRecord, AlertStore, Effect } from "../src/index.js";
 import { useFixture } from "./fixture.js";
+import { readAllPages } from "./paging.js";
+
+const THING = "fs-contract-alarm";
 
 function alert(id: string, overrides: Partial<AlertRecord> = {}): AlertRecord {
   return {
     id,
-    thing: "fs-contract-alarm",
+    thing: THING,
     type: "freestyle",
     code: "CO2_LOW",
     severity: "major",
@@ -17,17 +20,26 @@ function alert(id: string, overrides: Partial<AlertRecord> = {}): AlertRecord {
   };
 }
 
-function state(revision: number, open?: AlertRecord): AlarmState {
+function state(revision: number, open?: AlertRecord, overrides: Partial<AlarmState> = {}): AlarmState {
   return {
-    thing: "fs-contract-alarm",
+    thing: THING,
     code: "CO2_LOW",
     streak: 1,
     quiet: 0,
     lastSeq: revision,
+    lastTs: 10_000 + revision,
     revision,
     ...(open ? { alert: open } : {}),
+    ...overrides,
   };
 }
+
+const publish = (id: string, record: AlertRecord): Effect => ({
+  id,
+  kind: "publish",
+  channel: "mqtt",
+  alert: record,
+});
 
 /** The behaviour every alert store adapter must have (DuckDB locally, DynamoDB on AWS). */
 export function describeAlertStoreContract(
@@ -37,61 +49,97 @@ export function describeAlertStoreContract(
   describe(`${name} (alert store contract)`, () => {
     const current = useFixture(setup);
 
-    it("saves with compare-and-set: the second writer of the same revision loses", async () => {
+    it("saves with compare-and-set: the second writer of the same revision loses, and writes nothing", async () => {
       const a1 = alert("a1");
-      expect(await current().alerts.save("fs-contract-alarm", "CO2_LOW", state(1, a1), 0, [a1])).toBe(true);
-      expect(
-        await current().alerts.save("fs-contract-alarm", "CO2_LOW", state(1, alert("a2")), 0, [alert("a2")]),
-      ).toBe(false);
-      expect(await current().alerts.states("fs-contract-alarm")).toEqual([state(1, a1)]);
-      expect((await current().alerts.list({})).map((a) => a.id)).toEqual(["a1"]);
-    });
-
-    it("acks an open alarm once, refuses to ack a cleared one, and knows nothing of unknown ids", async () => {
-      const a1 = alert("a1");
-      await current().alerts.save("fs-contract-alarm", "CO2_LOW", state(1, a1), 0, [a1]);
-      expect(await current().alerts.ack("a1", 2_000)).toMatchObject({ status: "acked", ackedAt: 2_000 });
-      expect(await current().alerts.ack("a1", 3_000)).toMatchObject({ status: "acked", ackedAt: 2_000 });
-      const [stored] = await current().alerts.states("fs-contract-alarm");
-      expect(stored?.alert?.status).toBe("acked");
-      expect(stored?.revision).toBe(2);
-      expect(await current().alerts.ack("nope", 1)).toBeUndefined();
-      const cleared = alert("a0", { status: "cleared", clearedAt: 500, openedAt: 100 });
-      await current().alerts.save(
-        "fs-contract-alarm",
-        "CO2_LOW",
-        state(3, alert("a1", { status: "acked", ackedAt: 2_000 })),
-        2,
-        [cleared],
+      expect(await current().alerts.save({ expectedRevision: 0, next: state(1, a1), alerts: [a1] })).toBe(
+        true,
       );
-      await expect(current().alerts.ack("a0", 4_000)).rejects.toMatchObject({ code: "CONFLICT" });
+      const a2 = alert("a2");
+      expect(await current().alerts.save({ expectedRevision: 0, next: state(1, a2), alerts: [a2] })).toBe(
+        false,
+      );
+      expect(await current().alerts.states(THING)).toEqual([state(1, a1)]);
+      expect(await current().alerts.get("a2")).toBeUndefined();
+      expect((await current().alerts.page({ limit: 10 })).items.map((a) => a.id)).toEqual(["a1"]);
+      const acked = { ...a1, status: "acked" as const, ackedAt: 2_000 };
+      expect(
+        await current().alerts.save({ expectedRevision: 1, next: state(2, acked), alerts: [acked] }),
+      ).toBe(true);
+      expect(await current().alerts.get("a1")).toEqual(acked);
     });
 
-    it("lists every alert and state, however many there are", async () => {
-      const codes = Array.from({ length: 60 }, (_, i) => `CODE_${i}`);
+    it("keeps a state's outbox, owing time and expiry as saved, and finds the states that owe effects", async () => {
+      const a1 = alert("a1");
+      const owing = state(1, a1, { outbox: [publish("e1", a1)], owingSince: 5_000 });
+      await current().alerts.save({ expectedRevision: 0, next: owing, alerts: [a1] });
+      const older = {
+        ...state(1, undefined, { code: "LEAK_DETECTED", outbox: [publish("e0", a1)], owingSince: 4_000 }),
+      };
+      await current().alerts.save({ expectedRevision: 0, next: older, alerts: [] });
+      const idle = state(1, undefined, { code: "PUMP_FAILURE", streak: 0, expiresAt: 90_000_000 });
+      await current().alerts.save({ expectedRevision: 0, next: idle, alerts: [] });
+      expect(await current().alerts.owing(10)).toEqual([older, owing]);
+      expect(await current().alerts.owing(1)).toEqual([older]);
+      const states = await current().alerts.states(THING);
+      expect(states.sort((a, b) => a.code.localeCompare(b.code))).toEqual([owing, older, idle]);
+      // Done: the outbox emptied, the state stops owing.
+      const settled = state(2, a1);
+      expect(await current().alerts.save({ expectedRevision: 1, next: settled, alerts: [] })).toBe(true);
+      expect(await current().alerts.owing(10)).toEqual([older]);
+    });
+
+    it("pages alerts newest first, by status, by thing or both, each once", async () => {
+      const codes = Array.from({ length: 60 }, (_, i) => `CODE_${String(i).padStart(2, "0")}`);
       for (const [i, code] of codes.entries()) {
-        const open = alert(`many-${i}`, { code, openedAt: 1_000 + i });
-        await current().alerts.save("fs-contract-alarm", code, { ...state(1, open), code }, 0, [open]);
+        const record = alert(`many-${String(i).padStart(2, "0")}`, {
+          code,
+          openedAt: 1_000 + Math.floor(i / 2),
+          ...(i % 3 === 0 ? { status: "cleared", clearedAt: 5_000 } : {}),
+          ...(i % 2 === 0 ? { thing: "rb-contract-even", type: "robot" } : {}),
+        });
+        await current().alerts.save({
+          expectedRevision: 0,
+          next: { ...state(1, record.status === "open" ? record : undefined), thing: record.thing, code },
+          alerts: [record],
+        });
       }
-      const listed = await current().alerts.list({ status: "open" });
-      expect(listed.map((a) => a.openedAt)).toEqual(codes.map((_, i) => 1_059 - i));
-      expect(await current().alerts.states("fs-contract-alarm")).toHaveLength(60);
+      const all = await readAllPages(
+        (request) => current().alerts.page(request),
+        25,
+        (a) => a.id,
+      );
+      expect(all.pages).toBe(3);
+      expect(all.items.map((a) => a.id)).toEqual(
+        codes.map((_, i) => `many-${String(59 - i).padStart(2, "0")}`),
+      );
+      const open = await readAllPages(
+        (request) => current().alerts.page({ ...request, status: "open" }),
+        9,
+        (a) => a.id,
+      );
+      expect(open.items).toHaveLength(40);
+      expect(open.items.every((a) => a.status === "open")).toBe(true);
+      const even = await readAllPages(
+        (request) => current().alerts.page({ ...request, thing: "rb-contract-even" }),
+        7,
+        (a) => a.id,
+      );
+      expect(even.items).toHaveLength(30);
+      const evenCleared = await readAllPages(
+        (request) => current().alerts.page({ ...request, thing: "rb-contract-even", status: "cleared" }),
+        4,
+        (a) => a.id,
+      );
+      expect(evenCleared.items.map((a) => a.id)).toEqual(
+        ["54", "48", "42", "36", "30", "24", "18", "12", "06", "00"].map((n) => `many-${n}`),
+      );
+      expect((await current().alerts.page({ limit: 5, thing: "someone-else" })).items).toEqual([]);
     });
 
-    it("lists by status and thing, newest first, and forgets a state saved as undefined", async () => {
-      await current().alerts.save("fs-contract-alarm", "CO2_LOW", state(1, alert("a1")), 0, [
-        alert("a1"),
-        alert("old", { status: "cleared", openedAt: 10 }),
-      ]);
-      expect((await current().alerts.list({ status: "cleared" })).map((a) => a.id)).toEqual(["old"]);
-      expect((await current().alerts.list({ thing: "fs-contract-alarm" })).map((a) => a.id)).toEqual([
-        "a1",
-        "old",
-      ]);
-      expect(await current().alerts.list({ thing: "someone-else" })).toEqual([]);
-      expect(await current().alerts.save("fs-contract-alarm", "CO2_LOW", undefined, 1, [])).toBe(true);
-      expect(await current().alerts.states("fs-contract-alarm")).toEqual([]);
-      expect(await current().alerts.get("a1")).toMatchObject({ id: "a1" });
+    it("refuses a cursor it did not hand out", async () => {
+      await expect(current().alerts.page({ limit: 10, cursor: "bm90IGEgY3Vyc29y" })).rejects.toMatchObject({
+        code: "REQUEST_INVALID",
+      });
     });
   });
 }

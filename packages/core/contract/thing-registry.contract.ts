@@ -36,7 +36,7 @@ export function describeThingRegistryContract(
 
     it("refuses a thing name outside [A-Za-z0-9_-]{1,64}", async () => {
       await expect(current().registry.register(`${prefix}bad name`, "robot")).rejects.toMatchObject({
-        code: "CONFIG_INVALID",
+        code: "REQUEST_INVALID",
       });
     });
   });

@@ -53,7 +53,9 @@ export type EventSourceSettings = typeof EVENT_SOURCE;
 export type RuleAction =
   | { kinesis: { streamName: string; partitionKey: string } }
   | { republish: { topic: string; qos?: 0 | 1 } }
-  | { sqs: { queueName: string } };
+  | { sqs: { queueName: string } }
+  /** Invokes a function asynchronously with the rule's output as the event (AWS: by ARN). */
+  | { lambda: { functionName: string } };
 
 /** An IoT topic rule: SQL, actions and the action that receives failures. */
 export interface TopicRule {
@@ -79,3 +81,38 @@ export const TELEMETRY_RULE: TopicRule = {
 export function stageTelemetryRule(thingPrefix: string): TopicRule {
   return { ...TELEMETRY_RULE, sql: `${TELEMETRY_RULE_SQL} WHERE startswith(topic(4), '${thingPrefix}')` };
 }
+
+/** The function that confirms commands from shadow documents (README, "Commands"). */
+export const CONFIRM_FUNCTION = "confirm";
+
+export const CONFIRMATION_RULE_NAME = "command_confirmation";
+
+/**
+ * Every accepted update of a classic shadow publishes the whole document, before and after, on
+ * `update/documents`: the device's `reported` state reaches the confirm function as soon as the
+ * device reports it, with no telemetry needed.
+ */
+export const CONFIRMATION_RULE_SQL =
+  "SELECT topic(3) AS thing, current.state.reported AS reported FROM '$aws/things/+/shadow/update/documents'";
+
+/** The command-confirmation rule, deployed to AWS IoT Core and loaded by the local rules engine alike. */
+export const CONFIRMATION_RULE: TopicRule = {
+  name: CONFIRMATION_RULE_NAME,
+  sql: CONFIRMATION_RULE_SQL,
+  actions: [{ lambda: { functionName: CONFIRM_FUNCTION } }],
+  errorAction: { sqs: { queueName: QUEUES.ruleErrors } },
+};
+
+/** The command-confirmation rule of one AWS stage: only the shadows of its things. */
+export function stageConfirmationRule(thingPrefix: string): TopicRule {
+  return {
+    ...CONFIRMATION_RULE,
+    sql: `${CONFIRMATION_RULE_SQL} WHERE startswith(topic(3), '${thingPrefix}')`,
+  };
+}
+
+/**
+ * The schedule that expires commands past their deadline and finishes effects still owed
+ * (README, "Commands"): EventBridge on AWS, a timer locally, every minute on both.
+ */
+export const SWEEP_SCHEDULE = { rate: "rate(1 minute)", intervalMs: 60_000 } as const;

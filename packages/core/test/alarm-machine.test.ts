@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { type AlarmState, conditionsOf, stepAlarm, type TelemetryRecord } from "../src/index.js";
+import {
+  type AlarmState,
+  conditionsOf,
+  isIdle,
+  RETENTION,
+  stateToSave,
+  stepAlarm,
+  type TelemetryRecord,
+} from "../src/index.js";
 
 let ids = 0;
 const newId = () => `alert-${++ids}`;
@@ -59,7 +67,9 @@ describe("the alarm state machine", () => {
     const reports = [robot(1, "cleaning", battery), ...[2, 3, 4, 5].map((s) => robot(s, "cleaning"))];
     const { state, events } = run("BATTERY_CRITICAL", reports);
     expect(events).toEqual(["raised@1", "cleared@4"]);
-    expect(state).toBeUndefined();
+    // Idle, it remembers the newest report it changed on, against replays.
+    expect(state && isIdle(state)).toBe(true);
+    expect(state).toMatchObject({ streak: 0, quiet: 0, lastSeq: 4 });
   });
 
   it("does not re-raise a value that flaps on and off", () => {
@@ -133,5 +143,36 @@ describe("the alarm state machine", () => {
       lastSeq: 5,
       lastTs: 1_005,
     });
+  });
+
+  it("does not raise a cleared alarm again for a replay of the report that raised it", () => {
+    const reports = [robot(1, "cleaning", battery), ...[2, 3, 4].map((s) => robot(s, "cleaning"))];
+    const { state } = run("BATTERY_CRITICAL", reports);
+    const replay = reports[0] as TelemetryRecord;
+    const step = stepAlarm(
+      state,
+      "BATTERY_CRITICAL",
+      conditionsOf(replay).get("BATTERY_CRITICAL"),
+      replay,
+      newId,
+    );
+    expect(step).toEqual({ next: state, changed: false });
+    // Reports without the fault leave an idle state as it is: nothing to write.
+    expect(stepAlarm(state, "BATTERY_CRITICAL", undefined, robot(9, "cleaning"), newId).changed).toBe(false);
+  });
+
+  it("keeps what a state owes with it, and lets the store forget it only once idle", () => {
+    const { state } = run("BATTERY_CRITICAL", [robot(1, "cleaning", battery)]);
+    const alert = state?.alert as NonNullable<AlarmState["alert"]>;
+    const effect = { id: "e1", kind: "publish" as const, channel: "mqtt", alert };
+    const owing = stateToSave(state as AlarmState, [effect], 50_000);
+    expect(owing).toMatchObject({ outbox: [effect], owingSince: 50_000 });
+    expect(owing.expiresAt).toBeUndefined();
+    const more = stateToSave(owing, [{ ...effect, id: "e2" }], 60_000);
+    expect(more.owingSince).toBe(50_000);
+    const idle = stateToSave({ ...owing, alert: undefined, streak: 0, outbox: [] }, [], 70_000);
+    expect(idle).not.toHaveProperty("outbox");
+    expect(idle).not.toHaveProperty("owingSince");
+    expect(idle.expiresAt).toBe(70_000 + RETENTION.idleAlarmStateMs);
   });
 });

@@ -1,6 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { BatchOutcome, StreamInput } from "@fleetline/core";
+import {
+  type BatchOutcome,
+  type DeadLetterQueue,
+  recordDisposition,
+  type StreamInput,
+} from "@fleetline/core";
 import type {
   Context,
   KinesisStreamBatchResponse,
@@ -38,14 +43,31 @@ export function partialResponse(
   );
 }
 
+/** What a stream consumer sends its dead-letter queue for a record retrying cannot help. */
+export function poisonRecord(record: KinesisStreamRecord, functionName: string, error: Error) {
+  return {
+    condition: "PoisonRecord",
+    functionName,
+    error: { code: (error as { code?: string }).code ?? error.name, message: error.message },
+    eventSourceARN: record.eventSourceARN,
+    sequenceNumber: record.kinesis.sequenceNumber,
+    partitionKey: record.kinesis.partitionKey,
+    dataBase64: record.kinesis.data,
+  };
+}
+
 /**
- * A Kinesis-triggered Lambda around one batch use case: decode the records, run it, log what will
- * be retried, answer with the partial batch response. Counting failures are logged, never thrown.
+ * A Kinesis-triggered Lambda around one batch use case: decode the records, run it, then act on
+ * each failed record by its error's kind (README, "Errors"): a transient failure is reported for
+ * the event source to retry; a poison record goes to the dead-letter queue at once (retrying
+ * cannot help, and it would hold up its shard); a fatal error fails the whole invocation.
+ * Counting failures are logged, never thrown.
  */
 export function streamHandler<P extends { onCounterError?: (error: unknown) => void }>(
   useCase: (inputs: StreamInput[], ports: P) => Promise<BatchOutcome>,
   ports: P,
   logger: Logger,
+  deadLetters?: DeadLetterQueue,
 ) {
   const withLogs: P = {
     ...ports,
@@ -53,8 +75,28 @@ export function streamHandler<P extends { onCounterError?: (error: unknown) => v
   };
   return async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
     const outcome = await useCase(inputsOf(event), withLogs);
-    for (const [id, error] of outcome.failed)
-      logger.warn("record will be retried", { sequenceNumber: id, error });
-    return partialResponse(event, context, outcome);
+    const retry = new Map<string, Error>();
+    for (const record of event.Records) {
+      const sequenceNumber = record.kinesis.sequenceNumber;
+      const error = outcome.failed.get(sequenceNumber);
+      if (!error) continue;
+      const disposition = recordDisposition(error);
+      if (disposition === "fail-invocation") throw error;
+      if (disposition === "dead-letter" && deadLetters) {
+        try {
+          await deadLetters.send(poisonRecord(record, context.functionName, error));
+          logger.error("poison record sent to the dead-letter queue", { sequenceNumber, error });
+          continue;
+        } catch (sendError) {
+          logger.warn("the dead-letter queue refused a poison record; it will be retried", {
+            sequenceNumber,
+            error: sendError as Error,
+          });
+        }
+      }
+      logger.warn("record will be retried", { sequenceNumber, error });
+      retry.set(sequenceNumber, error);
+    }
+    return partialResponse(event, context, { failed: retry });
   };
 }

@@ -58,7 +58,7 @@ async function alertsSee(records: TelemetryRecord[]) {
     {
       alerts: new DynamoDbAlertStore(aws.dynamo.documents, SETTINGS.ALARMS_TABLE),
       ledger: new DynamoDbCommandLedger(aws.dynamo.documents, SETTINGS.COMMANDS_TABLE),
-      publisher: new IotDataAlertPublisher(aws.dataPlane.client),
+      publishers: { mqtt: new IotDataAlertPublisher(aws.dataPlane.client) },
       shadows: new IotDataShadowGateway(aws.dataPlane.client),
       counters: new CloudWatchCounters({ stage: "test" }),
       clock: { now: () => 1_764_288_100_000 },
@@ -220,6 +220,10 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
       duplicates: 0,
       alertsRaised: 0,
       shadowUpdates: 0,
+      commandsDelivered: 0,
+      commandsExpired: 0,
+      commandsFailed: 0,
+      shadowDocumentsRejected: 0,
       deadLettered: 1,
     });
   });

@@ -3,6 +3,7 @@ import {
   describeCommandLedgerContract,
   describeQuarantineContract,
 } from "@fleetline/core/contract";
+import { afterAll, describe, expect, it } from "vitest";
 import { DynamoDbAlertStore } from "../src/adapters/dynamodb-alert-store.js";
 import { DynamoDbCommandLedger } from "../src/adapters/dynamodb-command-ledger.js";
 import { DynamoDbQuarantine } from "../src/adapters/dynamodb-quarantine.js";
@@ -24,3 +25,13 @@ describeAlertStoreContract("DynamoDbAlertStore (mocked DynamoDB)", () =>
 describeCommandLedgerContract("DynamoDbCommandLedger (mocked DynamoDB)", () =>
   fixture({ ledger: new DynamoDbCommandLedger(dynamo.documents, "commands") }),
 );
+
+describe("the DynamoDB adapters", () => {
+  afterAll(() => dynamo.restore());
+
+  it("read by key only: every contract above ran without a single Scan", () => {
+    expect(dynamo.calls.length).toBeGreaterThan(100);
+    expect(dynamo.calls).toContain("Query");
+    expect(dynamo.calls).not.toContain("Scan");
+  });
+});

@@ -13,135 +13,209 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import { DYNAMODB_TABLES, type KeySchema, type TableSchema } from "../src/adapters/dynamodb-tables.js";
 
 type Item = Record<string, unknown>;
-
-const PAGE_ITEMS = 25;
+type Names = Record<string, string> | undefined;
 type Values = Record<string, unknown> | undefined;
 
+/** DynamoDB stops a page at 1 MB; the double at this many items (or Limit), to exercise paging. */
+const PAGE_ITEMS = 25;
+
+class ValidationException extends Error {
+  override readonly name = "ValidationException";
+}
+
 /**
- * An in-memory DynamoDB behind aws-sdk-client-mock, for the key schemas and the few condition and
- * key expressions the Fleetline adapters use. An expression it does not know fails loudly, so the
- * adapters cannot pass the contract suites by accident.
+ * An in-memory DynamoDB behind aws-sdk-client-mock, built from the same key schemas as the stack
+ * (`DYNAMODB_TABLES`, by table name): GetItem, PutItem, DeleteItem, TransactWriteItems with
+ * conditions, and Query on a table or an index — sparse indexes, key conditions `=` and `<=` on
+ * the sort key, filters, Limit counting items read before the filter, ExclusiveStartKey — and
+ * ascending or descending order. Scan is refused: no Fleetline path may scan a table. An
+ * expression it does not know fails loudly, so no adapter passes the contract suites by accident.
  */
-export function fakeDynamoDb() {
+export function fakeDynamoDb(schemas: Record<string, TableSchema> = DYNAMODB_TABLES) {
   const tables = new Map<string, Map<string, Item>>();
+  const calls: string[] = [];
+  const schemaOf = (name: string): TableSchema => {
+    const schema = schemas[name];
+    if (!schema) throw new Error(`the double has no table ${name}`);
+    return schema;
+  };
   const table = (name: string) => {
+    schemaOf(name);
     const rows = tables.get(name) ?? new Map<string, Item>();
     tables.set(name, rows);
     return rows;
   };
-  const keyOf = (item: Item) => `${String(item.pk)}\u0000${String(item.sk ?? "")}`;
+  const keyOf = (name: string, item: Item) => {
+    const { partition, sort } = schemaOf(name).key;
+    return `${String(item[partition])}\u0000${sort ? String(item[sort]) : ""}`;
+  };
 
-  /**
-   * One page of a query or scan: DynamoDB stops at 1 MB, the fake at PAGE_ITEMS (or Limit), and
-   * hands back the last item's key to start the next page after.
-   */
-  function page(items: Item[], limit: number | undefined, start: Item | undefined) {
-    const from = start === undefined ? 0 : items.findIndex((item) => keyOf(item) === keyOf(start)) + 1;
-    const size = Math.min(limit ?? PAGE_ITEMS, PAGE_ITEMS);
-    const slice = items.slice(from, from + size);
-    const last = slice.at(-1);
-    const more = from + size < items.length && last !== undefined;
-    return {
-      Items: structuredClone(slice),
-      ...(more
-        ? { LastEvaluatedKey: { pk: last.pk, ...(last.sk === undefined ? {} : { sk: last.sk }) } }
-        : {}),
-    };
-  }
+  const name = (token: string, names: Names) => (token.startsWith("#") ? (names?.[token] ?? "") : token);
 
-  function check(existing: Item | undefined, condition: string | undefined, values: Values): boolean {
+  /** `attribute_not_exists(a)` or `a = :v` (names may be `#placeholders`). */
+  function check(existing: Item | undefined, condition: string | undefined, names: Names, values: Values) {
     if (condition === undefined) return true;
-    if (condition === "attribute_not_exists(pk)") return existing === undefined;
-    if (condition === "revision = :expected") return existing?.revision === values?.[":expected"];
-    throw new Error(`the fake does not understand the condition ${condition}`);
+    const notExists = /^attribute_not_exists\((#?\w+)\)$/.exec(condition);
+    if (notExists) return existing?.[name(notExists[1] as string, names)] === undefined;
+    const equals = /^(#?\w+) = (:\w+)$/.exec(condition);
+    if (equals)
+      return (
+        existing !== undefined && existing[name(equals[1] as string, names)] === values?.[equals[2] as string]
+      );
+    throw new Error(`the double does not understand the condition ${condition}`);
   }
 
-  function put(input: {
+  interface Write {
     TableName?: string;
     Item?: Item;
+    Key?: Item;
     ConditionExpression?: string;
+    ExpressionAttributeNames?: Names;
     ExpressionAttributeValues?: Values;
-  }) {
-    const rows = table(input.TableName as string);
-    const item = structuredClone(input.Item as Item);
-    if (!check(rows.get(keyOf(item)), input.ConditionExpression, input.ExpressionAttributeValues))
+  }
+
+  function apply(write: Write, kind: "put" | "delete"): boolean {
+    const rows = table(write.TableName as string);
+    const item = structuredClone((kind === "put" ? write.Item : write.Key) as Item);
+    const key = keyOf(write.TableName as string, item);
+    if (
+      !check(
+        rows.get(key),
+        write.ConditionExpression,
+        write.ExpressionAttributeNames,
+        write.ExpressionAttributeValues,
+      )
+    )
       return false;
-    rows.set(keyOf(item), item);
+    if (kind === "put") rows.set(key, item);
+    else rows.delete(key);
     return true;
   }
 
-  function remove(input: {
+  function compareSort(a: unknown, b: unknown, type: KeySchema["sortType"]): number {
+    if (type === "number") return (a as number) - (b as number);
+    return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  }
+
+  function query(input: {
     TableName?: string;
-    Key?: Item;
-    ConditionExpression?: string;
+    IndexName?: string;
+    KeyConditionExpression?: string;
+    FilterExpression?: string;
+    ExpressionAttributeNames?: Names;
     ExpressionAttributeValues?: Values;
+    ScanIndexForward?: boolean;
+    Limit?: number;
+    ExclusiveStartKey?: Item;
   }) {
-    const rows = table(input.TableName as string);
-    const key = keyOf(input.Key as Item);
-    if (!check(rows.get(key), input.ConditionExpression, input.ExpressionAttributeValues)) return false;
-    rows.delete(key);
-    return true;
+    const tableName = input.TableName as string;
+    const schema = schemaOf(tableName);
+    const keys =
+      input.IndexName === undefined
+        ? schema.key
+        : (schema.indexes as Record<string, KeySchema>)[input.IndexName];
+    if (!keys) throw new Error(`the double has no index ${input.IndexName} on ${tableName}`);
+    const names = input.ExpressionAttributeNames;
+    const values = input.ExpressionAttributeValues ?? {};
+    const condition = /^(#?\w+) = (:\w+)(?: AND (#?\w+) <= (:\w+))?$/.exec(
+      input.KeyConditionExpression ?? "",
+    );
+    if (!condition)
+      throw new Error(`the double does not understand the key condition ${input.KeyConditionExpression}`);
+    const [, partitionName, partitionValue, sortName, sortValue] = condition;
+    if (name(partitionName as string, names) !== keys.partition)
+      throw new ValidationException(`Query condition missed key schema element: ${keys.partition}`);
+    if (sortName !== undefined && name(sortName, names) !== keys.sort)
+      throw new ValidationException(`Query condition missed key schema element: ${keys.sort}`);
+    const wanted = values[partitionValue as string];
+    const order = (a: Item, b: Item) =>
+      (keys.sort ? compareSort(a[keys.sort], b[keys.sort], keys.sortType) : 0) ||
+      (keyOf(tableName, a) < keyOf(tableName, b) ? -1 : keyOf(tableName, a) > keyOf(tableName, b) ? 1 : 0);
+    let items = [...table(tableName).values()]
+      // An index holds only the items that carry its key attributes.
+      .filter((item) => item[keys.partition] === wanted && (!keys.sort || item[keys.sort] !== undefined))
+      .filter(
+        (item) =>
+          sortValue === undefined ||
+          compareSort(item[keys.sort as string], values[sortValue], keys.sortType) <= 0,
+      )
+      .sort(order);
+    if (input.ScanIndexForward === false) items.reverse();
+    const start = input.ExclusiveStartKey;
+    if (start !== undefined) {
+      const after = (item: Item) =>
+        input.ScanIndexForward === false ? order(item, start) < 0 : order(item, start) > 0;
+      items = items.filter(after);
+    }
+    const size = Math.min(input.Limit ?? PAGE_ITEMS, PAGE_ITEMS);
+    const read = items.slice(0, size);
+    const last = read.at(-1);
+    // As DynamoDB: Limit counts the items read; the filter applies after.
+    let returned = read;
+    if (input.FilterExpression !== undefined) {
+      const filter = /^(#?\w+) = (:\w+)$/.exec(input.FilterExpression);
+      if (!filter) throw new Error(`the double does not understand the filter ${input.FilterExpression}`);
+      returned = read.filter(
+        (item) => item[name(filter[1] as string, names)] === values[filter[2] as string],
+      );
+    }
+    const lastKey =
+      items.length > size && last !== undefined
+        ? Object.fromEntries(
+            [schema.key.partition, schema.key.sort, keys.partition, keys.sort]
+              .filter((attribute): attribute is string => attribute !== undefined)
+              .map((attribute) => [attribute, last[attribute]]),
+          )
+        : undefined;
+    return { Items: structuredClone(returned), ...(lastKey ? { LastEvaluatedKey: lastKey } : {}) };
   }
 
   const client = mockClient(DynamoDBDocumentClient);
   client.on(PutCommand).callsFake((input) => {
-    if (!put(input))
+    calls.push("PutItem");
+    if (!apply(input, "put"))
       throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
     return {};
   });
   client.on(DeleteCommand).callsFake((input) => {
-    if (!remove(input))
+    calls.push("DeleteItem");
+    if (!apply(input, "delete"))
       throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
     return {};
   });
   client.on(GetCommand).callsFake((input) => {
-    const item = table(input.TableName).get(keyOf(input.Key));
+    calls.push("GetItem");
+    const item = table(input.TableName).get(keyOf(input.TableName, input.Key));
     return { Item: item && structuredClone(item) };
   });
   client.on(QueryCommand).callsFake((input) => {
-    const values = input.ExpressionAttributeValues as Item;
-    const [attribute, sortBy] =
-      input.KeyConditionExpression === "pk = :pk"
-        ? ["pk", "sk"]
-        : input.KeyConditionExpression === "gsi1pk = :all" && input.IndexName === "byTime"
-          ? ["gsi1pk", "gsi1sk"]
-          : input.KeyConditionExpression === "thing = :thing" && input.IndexName === "byThing"
-            ? ["thing", "createdAt"]
-            : [];
-    if (!attribute || !sortBy)
-      throw new Error(`the fake does not understand the query ${input.KeyConditionExpression}`);
-    const wanted = Object.values(values)[0];
-    const items = [...table(input.TableName).values()]
-      .filter((item) => item[attribute] === wanted && (attribute === "pk" || item[sortBy] !== undefined))
-      .sort((a, b) => (String(a[sortBy]).padStart(20, "0") < String(b[sortBy]).padStart(20, "0") ? -1 : 1));
-    if (input.ScanIndexForward === false) items.reverse();
-    return page(items, input.Limit, input.ExclusiveStartKey);
+    calls.push("Query");
+    return query(input);
   });
-  client.on(ScanCommand).callsFake((input) => {
-    const items = [...table(input.TableName).values()];
-    const { Items = [], ...rest } = page(items, input.Limit, input.ExclusiveStartKey);
-    if (input.FilterExpression === undefined) return { Items, ...rest };
-    if (input.FilterExpression !== "#status = :pending AND expiresAt <= :now") {
-      throw new Error(`the fake does not understand the filter ${input.FilterExpression}`);
-    }
-    // As in DynamoDB, the filter applies to the page read, after the page is cut.
-    const values = input.ExpressionAttributeValues as Item;
-    return {
-      Items: Items.filter(
-        (i) => i.status === values[":pending"] && (i.expiresAt as number) <= (values[":now"] as number),
-      ),
-      ...rest,
-    };
+  client.on(ScanCommand).callsFake(() => {
+    calls.push("Scan");
+    throw new Error("Scan: no Fleetline path may read a whole table");
   });
   client.on(TransactWriteCommand).callsFake((input) => {
-    const snapshot = new Map([...tables].map(([name, rows]) => [name, new Map(rows)]));
-    for (const item of input.TransactItems ?? []) {
-      const ok = item.Put ? put(item.Put) : item.Delete ? remove(item.Delete) : false;
+    calls.push("TransactWriteItems");
+    const writes = input.TransactItems ?? [];
+    if (writes.length > 100)
+      throw new ValidationException("Member must have length less than or equal to 100");
+    const touched = writes.map((w: (typeof writes)[number]) => {
+      const write = (w.Put ?? w.Delete) as Write;
+      return `${write.TableName}\u0000${keyOf(write.TableName as string, (w.Put ? write.Item : write.Key) as Item)}`;
+    });
+    if (new Set(touched).size !== touched.length)
+      throw new ValidationException("Transaction request cannot include multiple operations on one item");
+    const snapshot = new Map([...tables].map(([tableName, rows]) => [tableName, new Map(rows)]));
+    for (const write of writes) {
+      const ok = write.Put ? apply(write.Put, "put") : write.Delete ? apply(write.Delete, "delete") : false;
       if (!ok) {
         tables.clear();
-        for (const [name, rows] of snapshot) tables.set(name, rows);
+        for (const [tableName, rows] of snapshot) tables.set(tableName, rows);
         throw new TransactionCanceledException({
           message: "Transaction cancelled: ConditionalCheckFailed",
           $metadata: {},
@@ -152,6 +226,8 @@ export function fakeDynamoDb() {
   });
   return {
     documents: DynamoDBDocumentClient.from(new DynamoDBClient({ region: "eu-west-1" })),
+    /** Every API call made, by DynamoDB's operation name. */
+    calls,
     reset: () => {
       tables.clear();
     },

@@ -71,11 +71,11 @@ describe("IotThingRegistry (mocked AWS IoT)", () => {
 
   it("registers only things named with the stage's prefix, and ignores any other thing", async () => {
     await expect(registry().register("fs-unprefixed", "freestyle")).rejects.toMatchObject({
-      code: "CONFIG_INVALID",
+      code: "REQUEST_INVALID",
       message: expect.stringContaining("must start with test_"),
     });
     await expect(registry().register("dev_fs-1", "freestyle")).rejects.toMatchObject({
-      code: "CONFIG_INVALID",
+      code: "REQUEST_INVALID",
     });
     // A thing of this fleet but named outside the prefix (made by hand) is not the stage's.
     iot.things.set("fs-by-hand", {

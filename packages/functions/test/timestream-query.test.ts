@@ -119,7 +119,7 @@ describe("TimestreamTelemetryQuery (mocked Timestream)", () => {
     expect(await query().summaries()).toEqual([
       { thing: "rb-1", type: "robot", lastSeen: 1_764_288_000_456, state: "docked" },
     ]);
-    await expect(query().latest("x' OR '1'='1")).rejects.toMatchObject({ code: "CONFIG_INVALID" });
+    await expect(query().latest("x' OR '1'='1")).rejects.toMatchObject({ code: "REQUEST_INVALID" });
     expect(timestream.commandCalls(QueryCommand)).toHaveLength(1);
   });
 });

@@ -107,7 +107,7 @@ describe("TimestreamTelemetryStore (mocked Timestream)", () => {
             quarantined.push(...entries);
             return entries.length;
           },
-          list: async () => [],
+          page: async () => ({ items: [] }),
         },
       },
     );

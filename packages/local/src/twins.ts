@@ -1,10 +1,12 @@
 import { join } from "node:path";
-import { STREAMS, type TopicRule } from "@fleetline/core";
+import { QUEUES, STREAMS, type TopicRule } from "@fleetline/core";
 import { LocalBroker } from "./broker/broker.js";
 import { CheckpointStore } from "./event-source/checkpoint-store.js";
 import { type EmulatorOptions, EventSourceEmulator } from "./event-source/event-source-emulator.js";
 import type { StorageFaults } from "./faults/storage-faults.js";
+import { LOCAL_REGION } from "./kinesis/kinesis-client.js";
 import { KinesisTwin } from "./kinesis/kinesis-twin.js";
+import { AsyncInvoker, type AsyncInvokerOptions } from "./lambda/async-invoker.js";
 import { LocalQueues } from "./queues/local-queues.js";
 import { DeviceRegistry } from "./registry/device-registry.js";
 import type { MessageSource } from "./rules/message-source.js";
@@ -28,6 +30,7 @@ export interface TwinsOptions {
   onDelivered?: (ruleName: string) => void;
   onUnhandledFailure?: RulesEngineOptions["onUnhandledFailure"];
   onEventSourceError?: EmulatorOptions["onError"];
+  onAsyncInvokeError?: AsyncInvokerOptions["onError"];
   /** The fault-injection suite's storage switch (a full disk). */
   faults?: StorageFaults;
   /**
@@ -51,6 +54,8 @@ export class LocalTwins {
     readonly kinesis: KinesisTwin,
     readonly queues: LocalQueues,
     readonly engine: RulesEngine,
+    /** The functions IoT rules invoke (Lambda actions), asynchronously. */
+    readonly functions: AsyncInvoker,
     readonly eventSources: EventSourceEmulator,
     readonly mqttUrl: string,
   ) {}
@@ -92,10 +97,16 @@ export class LocalTwins {
         source = await MqttSource.connect({ url: options.brokerUrl, clientIdTopicLevel: 4 });
         started.push(() => source.close());
       }
+      const functions = new AsyncInvoker({
+        onFailure: queues.queue(QUEUES.deadLetter),
+        region: LOCAL_REGION,
+        ...(options.onAsyncInvokeError ? { onError: options.onAsyncInvokeError } : {}),
+      });
+      started.push(() => functions.stop());
       const engine = await RulesEngine.start({
         rules: options.rules,
         source,
-        targets: { kinesis: kinesis.client, queues },
+        targets: { kinesis: kinesis.client, queues, functions },
         ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
         ...(options.onUnhandledFailure ? { onUnhandledFailure: options.onUnhandledFailure } : {}),
       });
@@ -107,7 +118,18 @@ export class LocalTwins {
       });
       if (!options.deferOpen) source.open();
       const mqttUrl = broker?.mqttUrl ?? (options.brokerUrl as string);
-      return new LocalTwins(db, registry, broker, source, kinesis, queues, engine, eventSources, mqttUrl);
+      return new LocalTwins(
+        db,
+        registry,
+        broker,
+        source,
+        kinesis,
+        queues,
+        engine,
+        functions,
+        eventSources,
+        mqttUrl,
+      );
     } catch (error) {
       for (const stop of started.reverse()) await stop().catch(() => undefined);
       throw error;
@@ -126,6 +148,7 @@ export class LocalTwins {
     await this.engine.stop();
     if (this.broker) await this.broker.close();
     else await this.source.close();
+    await this.functions.stop();
     await this.eventSources.stop();
     await beforeStateCloses?.();
     await this.kinesis.close();

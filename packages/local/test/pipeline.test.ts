@@ -120,7 +120,7 @@ describe("the validate handler", () => {
       context,
     );
     expect(response).toEqual({ batchItemFailures: [] });
-    const rejected = await quarantine.list({ limit: 10 });
+    const rejected = (await quarantine.page({ limit: 10 })).items;
     expect(rejected.filter((r) => r.messageId === "vh-2")).toMatchObject([{ reason: "MALFORMED_JSON" }]);
     expect(rejected.find((r) => r.messageId === "stream:1002")).toMatchObject({ reason: "MISSING_FIELD" });
   });

@@ -1,9 +1,10 @@
-import { ALERT_STATUSES, type AlertRecord } from "@fleetline/core";
+import { ALERT_STATUSES, type AlertRecord, ackAlert } from "@fleetline/core";
 import type { ApiContext } from "../api-context.js";
 import { badParameter, HttpError } from "../http-error.js";
+import { pageParameters, pageResponse } from "../parameters.js";
 import type { Router } from "../router.js";
 
-/** Alarms and commands (SPEC §4): `/api/alerts`, `POST /api/alerts/{id}/ack`, `/api/commands`. */
+/** Alarms and commands (README, "Query it"): `/api/alerts`, `POST /api/alerts/{id}/ack`, `/api/commands`. */
 export function alertsRoutes(router: Router, api: ApiContext): void {
   router.add("GET", "/api/alerts", async (request) => {
     const status = request.query.get("status");
@@ -11,21 +12,25 @@ export function alertsRoutes(router: Router, api: ApiContext): void {
       throw badParameter("status", `must be one of ${ALERT_STATUSES.join(", ")}, got "${status}"`);
     }
     const thing = request.query.get("thing");
-    const alerts = await api.alerts.list({
+    const page = await api.alarms.alerts.page({
+      ...pageParameters(request.query),
       ...(status ? { status: status as AlertRecord["status"] } : {}),
       ...(thing ? { thing } : {}),
     });
-    return { status: 200, body: alerts };
+    return pageResponse(page);
   });
   router.add("POST", "/api/alerts/:id/ack", async (request) => {
     const id = request.params.id as string;
-    const acked = await api.alerts.ack(id, api.clock.now());
+    const acked = await ackAlert(id, api.alarms);
     if (!acked) throw new HttpError(404, "NOT_FOUND", `no alert with id ${id}`);
-    await api.publisher.publish(acked);
     return { status: 200, body: acked };
   });
   router.add("GET", "/api/commands", async (request) => {
     const thing = request.query.get("thing");
-    return { status: 200, body: await api.ledger.list(thing ? { thing } : {}) };
+    const page = await api.alarms.ledger.page({
+      ...pageParameters(request.query),
+      ...(thing ? { thing } : {}),
+    });
+    return pageResponse(page);
   });
 }

@@ -1,4 +1,11 @@
-import { type DeviceType, isQueryableMetric } from "@fleetline/core";
+import {
+  alertPosition,
+  allPages,
+  byPosition,
+  type DeviceType,
+  isQueryableMetric,
+  PAGE_LIMITS,
+} from "@fleetline/core";
 import type { ApiContext } from "../api-context.js";
 import { badParameter, HttpError } from "../http-error.js";
 import { bucketParameter, instantParameter } from "../parameters.js";
@@ -20,9 +27,13 @@ async function typeOf(api: ApiContext, thing: string): Promise<DeviceType> {
 export function devicesRoutes(router: Router, api: ApiContext): void {
   router.add("GET", "/api/devices", async () => {
     const summaries = new Map((await api.telemetry.summaries()).map((s) => [s.thing, s]));
+    // The alarms not cleared, by their status index: a handful, however long the history.
     const openAlerts = new Map<string, number>();
-    for (const alert of await api.alerts.list({})) {
-      if (alert.status !== "cleared") openAlerts.set(alert.thing, (openAlerts.get(alert.thing) ?? 0) + 1);
+    for (const status of ["open", "acked"] as const) {
+      const active = await allPages((cursor) =>
+        api.alarms.alerts.page({ status, limit: PAGE_LIMITS.max, ...(cursor ? { cursor } : {}) }),
+      );
+      for (const alert of active) openAlerts.set(alert.thing, (openAlerts.get(alert.thing) ?? 0) + 1);
     }
     const things = new Map((await api.registry.list()).map((t) => [t.thing, t.type]));
     for (const summary of summaries.values())
@@ -60,7 +71,10 @@ export function devicesRoutes(router: Router, api: ApiContext): void {
         metrics: latest?.metrics ?? null,
         faults: latest?.faults ?? [],
         shadow: (await api.shadows.get(thing)) ?? null,
-        openAlerts: (await api.alerts.list({ thing })).filter((alert) => alert.status !== "cleared"),
+        // The thing's alarm states hold its open and acked alarms: one keyed read.
+        openAlerts: (await api.alarms.alerts.states(thing))
+          .flatMap((state) => (state.alert ? [state.alert] : []))
+          .sort(byPosition(alertPosition)),
       },
     };
   });

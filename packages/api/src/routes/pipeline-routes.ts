@@ -1,7 +1,11 @@
+import { encodeCursor, quarantinePosition } from "@fleetline/core";
 import type { ApiContext } from "../api-context.js";
 import { HttpError } from "../http-error.js";
-import { intParameter } from "../parameters.js";
+import { pageParameters, pageResponse } from "../parameters.js";
 import type { Router } from "../router.js";
+
+/** Lambda answers at most 6 MB; a page of quarantined messages stays well under it. */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** `/healthz`, `/api/health`, `/api/info`, `/api/stats`, `/api/rejected` (README, "Query it"). */
 export function pipelineRoutes(router: Router, api: ApiContext): void {
@@ -23,11 +27,21 @@ export function pipelineRoutes(router: Router, api: ApiContext): void {
     return { status: 200, body: { ...counters, deadLettered } };
   });
   router.add("GET", "/api/rejected", async (request) => {
-    const limit = intParameter(request.query, "limit", { min: 1, max: 1000, fallback: 100 });
-    const entries = await api.quarantine.list({ limit });
-    return {
-      status: 200,
-      body: entries.map(({ receivedAt, topic, clientId, reason, detail, payloadBase64, messageId }) => ({
+    const page = await api.quarantine.page(pageParameters(request.query));
+    // Each entry carries its payload (up to 128 KB): a page stops short of Lambda's 6 MB response.
+    let bytes = 2;
+    const items: typeof page.items = [];
+    for (const entry of page.items) {
+      const size = JSON.stringify(entry).length + 1;
+      if (items.length > 0 && bytes + size > MAX_RESPONSE_BYTES) break;
+      items.push(entry);
+      bytes += size;
+    }
+    const last = items.at(-1);
+    const cut = items.length < page.items.length && last !== undefined;
+    return pageResponse(
+      cut ? { items, next: encodeCursor(quarantinePosition(last)) } : page,
+      items.map(({ receivedAt, topic, clientId, reason, detail, payloadBase64, messageId }) => ({
         receivedAt,
         topic,
         clientId,
@@ -36,6 +50,6 @@ export function pipelineRoutes(router: Router, api: ApiContext): void {
         payloadBase64,
         messageId,
       })),
-    };
+    );
   });
 }

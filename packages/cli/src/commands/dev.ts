@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { errorKind } from "@fleetline/core";
 import type { Runtime } from "@fleetline/local";
 import { isLoopback, portFlag, urlFlag } from "../flags.js";
 import type { Io } from "../io.js";
@@ -105,12 +106,13 @@ function untilSignal(): Promise<NodeJS.Signals> {
 export async function devCommand(args: string[], io: Io): Promise<number> {
   const { simulator, ...config } = parseDevArgs(args);
   // Loaded after the arguments are checked: a usage error answers at once.
-  const { PortInUseError, RuleLoadError, Runtime, StartupError } = await import("@fleetline/local");
+  const { Runtime } = await import("@fleetline/local");
   let runtime: Runtime;
   try {
     runtime = await Runtime.start(config);
   } catch (error) {
-    if (error instanceof PortInUseError || error instanceof StartupError || error instanceof RuleLoadError) {
+    // A fatal error is one the user fixes (a port, the data dir, a rule): one line, no stack.
+    if (errorKind(error) === "fatal" && error instanceof Error) {
       io.stderr(`fleetline dev: ${error.message}\n`);
       return EXIT.invalid;
     }

@@ -1,8 +1,10 @@
 import { isAfter } from "../record-identity.js";
+import { RETENTION } from "../retention.js";
 import type { AlertRecord } from "../schema/alert.js";
 import type { Severity } from "../schema/fault.js";
 import type { TelemetryRecord } from "../schema/telemetry.js";
 import { alarmRule } from "./alarm-rules.js";
+import type { Effect } from "./effects.js";
 
 /** What the store keeps per (thing, alarm code): the counters behind raise/clear, and the open alarm. */
 export interface AlarmState {
@@ -23,6 +25,36 @@ export interface AlarmState {
   alert?: AlertRecord;
   /** Bumped on every save, for compare-and-set. */
   revision: number;
+  /** The effects this state still owes, in order (see `Effect`). */
+  outbox?: Effect[];
+  /** When the oldest effect still owed was added: the schedule finishes the longest-waiting first. */
+  owingSince?: number;
+  /**
+   * When the store may forget this state: set while it is idle (no alarm, no streak, nothing
+   * owed), `RETENTION.idleAlarmStateMs` after it became so.
+   */
+  expiresAt?: number;
+}
+
+/** An idle state only remembers the newest report it evaluated, against replays. */
+export function isIdle(state: AlarmState): boolean {
+  return state.alert === undefined && state.streak === 0 && (state.outbox?.length ?? 0) === 0;
+}
+
+/**
+ * The state as it is written at `now`, with `effects` added to its outbox: the bookkeeping of
+ * `owingSince` and `expiresAt` follows from what it holds.
+ */
+export function stateToSave(state: AlarmState, effects: readonly Effect[], now: number): AlarmState {
+  const outbox = [...(state.outbox ?? []), ...effects];
+  const { outbox: _outbox, owingSince, expiresAt: _expiresAt, ...rest } = state;
+  const next: AlarmState = { ...rest };
+  if (outbox.length > 0) {
+    next.outbox = outbox;
+    next.owingSince = owingSince ?? now;
+  }
+  if (isIdle(next)) next.expiresAt = now + RETENTION.idleAlarmStateMs;
+  return next;
 }
 
 export interface Condition {
@@ -45,15 +77,17 @@ export function conditionsOf(record: TelemetryRecord): Map<string, Condition> {
 }
 
 export interface AlarmStep {
-  /** The state to keep; undefined when nothing is left to track. */
+  /** The state to keep; undefined when there is none and the report starts none. */
   next: AlarmState | undefined;
   event?: { kind: "raised" | "cleared"; alert: AlertRecord };
   changed: boolean;
 }
 
 /**
- * One report's effect on one alarm (SPEC §2): raise → ack → clear, deduplicated by (thing, code)
- * so a repeated fault only counts occurrences, with hysteresis on both edges.
+ * One report's effect on one alarm (README, "Alarms"): raise → ack → clear, deduplicated by
+ * (thing, code) so a repeated fault only counts occurrences, with hysteresis on both edges. A
+ * cleared alarm's state stays, idle, remembering the newest report it evaluated: a replay of an
+ * older report is recognised as one. Reports without the condition do not change an idle state.
  */
 export function stepAlarm(
   state: AlarmState | undefined,
@@ -105,8 +139,9 @@ export function stepAlarm(
     return { next, changed: true };
   }
 
+  if (!base.alert && base.streak === 0) return { next: state, changed: false };
   next.streak = 0;
-  if (!next.alert) return { next: undefined, changed: state !== undefined };
+  if (!next.alert) return { next, changed: true };
   next.quiet = base.quiet + 1;
   if (next.quiet < rule.clearAfter) return { next, changed: true };
   const cleared: AlertRecord = { ...next.alert, status: "cleared", clearedAt: at };

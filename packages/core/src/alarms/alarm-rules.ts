@@ -33,5 +33,8 @@ export const ALARM_ACTIONS: Record<DeviceType, Record<string, Record<string, unk
   },
 };
 
+/** Not an alarm: the state that owes the commands locking empty cartridges (`desired.lockedFlavors`). */
+export const FLAVOR_LOCK = "flavor-lock";
+
 /** How long a command may wait for the device to report it before it expires. */
 export const COMMAND_TTL_MS = 10 * 60 * 1000;

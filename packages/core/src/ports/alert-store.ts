@@ -1,30 +1,35 @@
 import type { AlarmState } from "../alarms/alarm-machine.js";
+import type { Page, PageRequest } from "../paging.js";
 import type { AlertRecord } from "../schema/alert.js";
 
-export interface AlertFilter {
+export interface AlertQuery extends PageRequest {
   status?: AlertRecord["status"];
   thing?: string;
 }
 
-/** Alarm state per (thing, code) and the alert records (DuckDB locally, DynamoDB on AWS). */
+/** One alarm's compare-and-set write: its new state (outbox included) and the alert records it changed. */
+export interface AlarmWrite {
+  /** Written only if the stored revision is still `expectedRevision` (0: none stored). */
+  expectedRevision: number;
+  /** Its `revision` is `expectedRevision + 1`. */
+  next: AlarmState;
+  /** Alert records raised, updated, acked or cleared by this change. */
+  alerts: readonly AlertRecord[];
+}
+
+/**
+ * Alarm state per (thing, code) and the alert records (DuckDB locally, DynamoDB on AWS). Every read
+ * is keyed: a thing's states, one alert, a page of alerts by status or thing, the states that owe
+ * effects. Cleared alerts and idle states carry an expiry the store honours (DynamoDB TTL).
+ */
 export interface AlertStore {
   /** Every tracked alarm state of a thing. */
   states(thing: string): Promise<AlarmState[]>;
-  /**
-   * Compare-and-set on `revision`: writes `next` (or deletes the state when `next.alert` is unset
-   * and nothing is counted) only if the stored revision is still `expectedRevision` (0: none
-   * stored). `alerts` are the records to keep (raised, updated or cleared). False when another
-   * writer won; the caller retries.
-   */
-  save(
-    thing: string,
-    code: string,
-    next: AlarmState | undefined,
-    expectedRevision: number,
-    alerts: AlertRecord[],
-  ): Promise<boolean>;
+  /** Compare-and-set on the state's revision, with its alert records, atomically. False when another writer won. */
+  save(write: AlarmWrite): Promise<boolean>;
   get(id: string): Promise<AlertRecord | undefined>;
-  list(filter: AlertFilter): Promise<AlertRecord[]>;
-  /** Marks an open alarm acked; returns it, undefined if unknown. Throws CONFLICT if cleared. */
-  ack(id: string, at: number): Promise<AlertRecord | undefined>;
+  /** Alerts newest first (by `openedAt`, then id), filtered by status and/or thing. */
+  page(query: AlertQuery): Promise<Page<AlertRecord>>;
+  /** States whose outbox is not empty, the longest-owing first, at most `limit`. */
+  owing(limit: number): Promise<AlarmState[]>;
 }

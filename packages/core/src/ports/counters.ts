@@ -7,6 +7,10 @@ export const COUNTER_NAMES = [
   "duplicates",
   "alertsRaised",
   "shadowUpdates",
+  "commandsDelivered",
+  "commandsExpired",
+  "commandsFailed",
+  "shadowDocumentsRejected",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

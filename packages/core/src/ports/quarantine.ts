@@ -1,3 +1,4 @@
+import type { Page, PageRequest, SortPosition } from "../paging.js";
 import type { RejectReason } from "../reasons.js";
 
 /** A rejected message, kept with its original bytes so it can be inspected and redriven. */
@@ -15,6 +16,11 @@ export interface QuarantineEntry {
 export interface Quarantine {
   /** Adds entries idempotently by messageId; returns how many were new. */
   put(entries: readonly QuarantineEntry[]): Promise<number>;
-  /** Newest first. */
-  list(options: { limit: number }): Promise<QuarantineEntry[]>;
+  /** Newest first (by `receivedAt`, then messageId). */
+  page(request: PageRequest): Promise<Page<QuarantineEntry>>;
+}
+
+/** Where an entry sorts in `page`. */
+export function quarantinePosition(entry: QuarantineEntry): SortPosition {
+  return { at: entry.receivedAt, id: entry.messageId };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEVICE_TYPES } from "../device-types.js";
+import type { SortPosition } from "../paging.js";
 import { Severity } from "./fault.js";
 
 export const ALERT_STATUSES = ["open", "acked", "cleared"] as const;
@@ -20,3 +21,8 @@ export const AlertRecord = z.object({
   detail: z.string().optional(),
 });
 export type AlertRecord = z.infer<typeof AlertRecord>;
+
+/** Where an alert sorts in listings: by the time it opened, then its id. */
+export function alertPosition(alert: AlertRecord): SortPosition {
+  return { at: alert.openedAt, id: alert.id };
+}

@@ -1,8 +1,13 @@
 import { z } from "zod";
+import type { SortPosition } from "../paging.js";
 
-export const COMMAND_STATUSES = ["pending", "delivered", "expired"] as const;
+export const COMMAND_STATUSES = ["pending", "delivered", "expired", "failed"] as const;
+export type CommandStatus = (typeof COMMAND_STATUSES)[number];
 
-/** A shadow `desired` update the pipeline sent a device, tracked until it is reported back (SPEC §4). */
+/**
+ * A shadow `desired` update the pipeline sent a device, tracked until the device reports it
+ * (delivered), its deadline passes (expired) or the shadow refuses it (failed, with the reason).
+ */
 export const Command = z.object({
   id: z.string(),
   thing: z.string(),
@@ -12,5 +17,14 @@ export const Command = z.object({
   createdAt: z.int(),
   deliveredAt: z.int().optional(),
   expiresAt: z.int(),
+  expiredAt: z.int().optional(),
+  failedAt: z.int().optional(),
+  /** Why the shadow refused it, for a failed command. */
+  error: z.string().optional(),
 });
 export type Command = z.infer<typeof Command>;
+
+/** Where a command sorts in listings: by the time it was created, then its id. */
+export function commandPosition(command: Command): SortPosition {
+  return { at: command.createdAt, id: command.id };
+}

@@ -5,8 +5,9 @@ export interface StreamInput {
 }
 
 /**
- * What a batch use case reports: the records to retry (infrastructure failures only), each with
- * its error. Bad data is never here: it is quarantined.
+ * What a batch use case reports: the records it could not finish, each with its error. The
+ * error's kind decides what becomes of the record (`recordDisposition`): a transient one is
+ * retried, a poison one dead-lettered. Bad telemetry is not here: it is quarantined.
  */
 export interface BatchOutcome {
   failed: Map<string, Error>;

@@ -1,27 +1,13 @@
-import { type AlarmState, conditionsOf, stepAlarm } from "../alarms/alarm-machine.js";
-import { ALARM_ACTIONS, COMMAND_TTL_MS } from "../alarms/alarm-rules.js";
+import { type AlarmState, conditionsOf, stateToSave, stepAlarm } from "../alarms/alarm-machine.js";
+import { ALARM_ACTIONS, FLAVOR_LOCK } from "../alarms/alarm-rules.js";
+import type { Effect } from "../alarms/effects.js";
 import { decodeUtf8 } from "../bytes.js";
 import { fleetlineError } from "../errors.js";
-import type { AlertPublisher } from "../ports/alert-publisher.js";
-import type { AlertStore } from "../ports/alert-store.js";
-import type { Clock } from "../ports/clock.js";
-import type { CommandLedger } from "../ports/command-ledger.js";
-import type { Counters } from "../ports/counters.js";
-import type { ShadowGateway } from "../ports/shadow-gateway.js";
 import type { AlertRecord } from "../schema/alert.js";
 import { TelemetryRecord } from "../schema/telemetry.js";
+import { type AlarmPorts, count } from "./alarm-ports.js";
 import type { BatchOutcome, StreamInput } from "./batch-input.js";
-
-export interface AlertPorts {
-  alerts: AlertStore;
-  publisher: AlertPublisher;
-  shadows: ShadowGateway;
-  ledger: CommandLedger;
-  counters: Counters;
-  clock: Clock;
-  newId: () => string;
-  onCounterError?: (error: unknown) => void;
-}
+import { commandEffect, publishEffects, settleOutbox } from "./outbox.js";
 
 function decode(input: StreamInput): TelemetryRecord | undefined {
   try {
@@ -32,109 +18,141 @@ function decode(input: StreamInput): TelemetryRecord | undefined {
   }
 }
 
-async function sendCommand(
-  thing: string,
-  desired: Record<string, unknown>,
-  ports: AlertPorts,
-): Promise<void> {
-  const now = ports.clock.now();
-  const clientToken = ports.newId();
-  await ports.shadows.update(thing, { state: { desired }, clientToken });
-  await ports.ledger.add({
-    id: ports.newId(),
-    thing,
-    desired,
-    clientToken,
-    status: "pending",
-    createdAt: now,
-    expiresAt: now + COMMAND_TTL_MS,
-  });
-  await ports.counters.add({ shadowUpdates: 1 }).catch((error: unknown) => ports.onCounterError?.(error));
+interface Change {
+  alerts: AlertRecord[];
+  effects: Effect[];
 }
 
-/** Locks the flavors whose cartridge reads 0 % (SPEC §2), unless the shadow already asks for it. */
-async function lockEmptyFlavors(thing: string, flavors: Set<string>, ports: AlertPorts): Promise<void> {
-  if (flavors.size === 0) return;
-  const shadow = await ports.shadows.get(thing);
-  const current = shadow?.state.desired?.lockedFlavors;
-  const locked = Array.isArray(current) ? current.filter((f): f is string => typeof f === "string") : [];
-  const missing = [...flavors].filter((flavor) => !locked.includes(flavor));
-  if (missing.length > 0) await sendCommand(thing, { lockedFlavors: [...locked, ...missing].sort() }, ports);
+/** The last version of each alert: a batch can raise and clear the same alarm. */
+function latestOf(alerts: readonly AlertRecord[]): AlertRecord[] {
+  return [...new Map(alerts.map((alert) => [alert.id, alert])).values()];
 }
 
-/** Marks the thing's pending commands delivered once its reported state matches them. */
-async function confirmDeliveries(thing: string, ports: AlertPorts): Promise<void> {
-  const pending = (await ports.ledger.list({ thing })).filter((command) => command.status === "pending");
-  if (pending.length === 0) return;
-  const shadow = await ports.shadows.get(thing);
-  await ports.ledger.markDelivered(thing, shadow?.state.reported ?? {}, ports.clock.now());
-}
-
-async function evaluateThing(thing: string, records: TelemetryRecord[], ports: AlertPorts): Promise<void> {
-  const stored = await ports.alerts.states(thing);
-  const states = new Map<string, AlarmState | undefined>(stored.map((state) => [state.code, state]));
-  const revisions = new Map(stored.map((state) => [state.code, state.revision]));
-  const touched = new Map<string, AlertRecord[]>();
-  const events: Array<{ kind: "raised" | "cleared"; alert: AlertRecord }> = [];
-  const emptyFlavors = new Set<string>();
-
-  for (const record of records) {
-    const conditions = conditionsOf(record);
-    const codes = new Set([...states.keys(), ...conditions.keys()]);
-    for (const code of codes) {
-      const step = stepAlarm(states.get(code), code, conditions.get(code), record, ports.newId);
-      if (!step.changed) continue;
-      states.set(code, step.next);
-      const kept = touched.get(code) ?? [];
-      if (step.event) {
-        events.push(step.event);
-        kept.push(step.event.alert);
-      }
-      touched.set(code, kept);
-    }
-    if (record.type === "freestyle") {
-      for (const [flavor, level] of Object.entries(record.metrics.cartridges))
-        if (level === 0) emptyFlavors.add(flavor);
-    }
-  }
-
-  for (const [code, alerts] of touched) {
-    const next = states.get(code);
-    const expected = revisions.get(code) ?? 0;
-    const write = next ? { ...next, revision: expected + 1 } : undefined;
-    // Keep the open alarm's latest counts, and every record raised or cleared on the way.
-    const current = write?.alert;
-    const records = current ? [...alerts.filter((a) => a.id !== current.id), current] : alerts;
-    if (!(await ports.alerts.save(thing, code, write, expected, records))) {
-      throw fleetlineError("CONFLICT", `alarm ${thing}/${code} changed meanwhile; the batch is retried`);
-    }
-  }
-
-  for (const event of events) {
-    await ports.publisher.publish(event.alert);
-    if (event.kind !== "raised") continue;
-    await ports.counters.add({ alertsRaised: 1 }).catch((error: unknown) => ports.onCounterError?.(error));
-    const desired = ALARM_ACTIONS[event.alert.type][event.alert.code];
-    if (desired) await sendCommand(thing, desired, ports);
-  }
-  await lockEmptyFlavors(thing, emptyFlavors, ports);
-  await confirmDeliveries(thing, ports);
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
 }
 
 /**
- * The alerts function's work (SPEC §2): alarm state per (thing, code) from the validated records,
- * alert records published on each raise and clear, the shadow commands of SPEC §2 sent and
- * tracked in the command ledger until the device reports them or they expire.
+ * Locks the flavors whose cartridge reads 0 % (README, "Alarms"), unless the shadow already asks
+ * for it or a command still owed does: the command is owed by the thing's flavor-lock state.
+ */
+async function lockEmptyFlavors(
+  thing: string,
+  records: readonly TelemetryRecord[],
+  lock: AlarmState | undefined,
+  ports: AlarmPorts,
+): Promise<{ state: AlarmState; effect: Effect } | undefined> {
+  const empty = new Set<string>();
+  for (const record of records) {
+    if (record.type !== "freestyle") continue;
+    for (const [flavor, level] of Object.entries(record.metrics.cartridges))
+      if (level === 0) empty.add(flavor);
+  }
+  if (empty.size === 0) return undefined;
+  const shadow = await ports.shadows.get(thing);
+  const asked = new Set(strings(shadow?.state.desired?.lockedFlavors));
+  for (const owed of lock?.outbox ?? [])
+    if (owed.kind === "command")
+      for (const flavor of strings(owed.command.desired.lockedFlavors)) asked.add(flavor);
+  const missing = [...empty].filter((flavor) => !asked.has(flavor));
+  if (missing.length === 0) return undefined;
+  const effect = commandEffect(thing, { lockedFlavors: [...asked, ...missing].sort() }, ports);
+  const base: AlarmState = lock ?? {
+    thing,
+    code: FLAVOR_LOCK,
+    streak: 0,
+    quiet: 0,
+    lastSeq: -1,
+    revision: 0,
+  };
+  const state = { ...stateToSave(base, [effect], ports.clock.now()), revision: base.revision + 1 };
+  if (!(await ports.alerts.save({ expectedRevision: base.revision, next: state, alerts: [] })))
+    throw fleetlineError(
+      "CONCURRENT_UPDATE",
+      `the flavor lock of ${thing} changed meanwhile; the batch is retried`,
+    );
+  return { state, effect };
+}
+
+async function evaluateThing(thing: string, records: TelemetryRecord[], ports: AlarmPorts): Promise<void> {
+  // What an earlier invocation left owing goes first: a thing's effects keep their order.
+  const stored = new Map<string, AlarmState>();
+  for (const state of await ports.alerts.states(thing)) {
+    stored.set(state.code, state.outbox?.length ? await settleOutbox(state, ports) : state);
+  }
+  const lock = stored.get(FLAVOR_LOCK);
+  stored.delete(FLAVOR_LOCK);
+
+  const working = new Map<string, AlarmState | undefined>(stored);
+  const changes = new Map<string, Change>();
+  for (const record of records) {
+    const conditions = conditionsOf(record);
+    for (const code of new Set([...working.keys(), ...conditions.keys()])) {
+      const step = stepAlarm(working.get(code), code, conditions.get(code), record, ports.newId);
+      if (!step.changed || !step.next) continue;
+      working.set(code, step.next);
+      const change = changes.get(code) ?? { alerts: [], effects: [] };
+      changes.set(code, change);
+      if (!step.event) continue;
+      const { alert } = step.event;
+      change.alerts.push(alert);
+      change.effects.push(...publishEffects(alert, ports));
+      const desired = step.event.kind === "raised" ? ALARM_ACTIONS[alert.type][alert.code] : undefined;
+      if (desired) change.effects.push(commandEffect(thing, desired, ports));
+    }
+  }
+
+  // Each alarm's state, its alert records and the effects it now owes: one compare-and-set write.
+  const fresh = new Set<string>();
+  const owing: AlarmState[] = [];
+  let raised = 0;
+  for (const [code, change] of changes) {
+    const expected = stored.get(code)?.revision ?? 0;
+    const next = {
+      ...stateToSave(working.get(code) as AlarmState, change.effects, ports.clock.now()),
+      revision: expected + 1,
+    };
+    const current = next.alert;
+    const alerts = latestOf(current ? [...change.alerts, current] : change.alerts);
+    if (!(await ports.alerts.save({ expectedRevision: expected, next, alerts })))
+      throw fleetlineError(
+        "CONCURRENT_UPDATE",
+        `alarm ${thing}/${code} changed meanwhile; the batch is retried`,
+      );
+    for (const effect of change.effects) fresh.add(effect.id);
+    if (change.effects.length > 0) owing.push(next);
+    raised += change.alerts.filter((alert) => alert.status === "open").length;
+  }
+  if (raised > 0) await count(ports, { alertsRaised: raised });
+
+  const locked = await lockEmptyFlavors(thing, records, lock, ports);
+  if (locked) {
+    fresh.add(locked.effect.id);
+    owing.push(locked.state);
+  }
+  for (const state of owing) await settleOutbox(state, ports, fresh);
+}
+
+/**
+ * The alerts function's work (README, "Alarms"): alarm state per (thing, code) from the validated
+ * records; on each raise and clear, the alert record and the effects it owes — the record
+ * published on every channel, the alarm's shadow command — saved with the state, then carried
+ * out. A record fails (for the event source to retry) only when its state could not be saved:
+ * an effect that fails stays owed and is finished later, by the thing's next invocation or the
+ * schedule's sweep. A record that is not a canonical record fails as poison (dead-lettered).
  */
 export async function evaluateAlarms(
   inputs: readonly StreamInput[],
-  ports: AlertPorts,
+  ports: AlarmPorts,
 ): Promise<BatchOutcome> {
   const failed = new Map<string, Error>();
   const byThing = new Map<string, Array<{ id: string; record: TelemetryRecord }>>();
   for (const input of inputs) {
     const record = decode(input);
-    if (!record) continue;
+    if (!record) {
+      failed.set(input.id, fleetlineError("RECORD_INVALID", "not a canonical telemetry record"));
+      continue;
+    }
     const list = byThing.get(record.thing) ?? [];
     list.push({ id: input.id, record });
     byThing.set(record.thing, list);
@@ -150,11 +168,6 @@ export async function evaluateAlarms(
       const error = cause instanceof Error ? cause : new Error(String(cause));
       for (const item of items) failed.set(item.id, error);
     }
-  }
-  try {
-    await ports.ledger.expire(ports.clock.now());
-  } catch {
-    // Expiry runs again with the next batch.
   }
   return { failed };
 }

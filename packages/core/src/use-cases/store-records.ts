@@ -12,8 +12,6 @@ export interface StorePorts {
   counters: Counters;
   /** Where records the store refuses go (Timestream: outside the retention window). */
   quarantine?: Quarantine;
-  /** A record on the validated stream that is not a canonical record: a bug upstream, never retried. */
-  onPoison?: (id: string, detail: string) => void;
   onCounterError?: (error: unknown) => void;
 }
 
@@ -36,6 +34,7 @@ function refusedEntry(record: TelemetryRecord, reason: string): QuarantineEntry 
  */
 export async function storeRecords(inputs: readonly StreamInput[], ports: StorePorts): Promise<BatchOutcome> {
   const records: TelemetryRecord[] = [];
+  const failed = new Map<string, Error>();
   for (const input of inputs) {
     let parsed: unknown;
     try {
@@ -45,9 +44,14 @@ export async function storeRecords(inputs: readonly StreamInput[], ports: StoreP
     }
     const result = TelemetryRecord.safeParse(parsed);
     if (result.success) records.push(result.data);
-    else ports.onPoison?.(input.id, result.error.issues[0]?.message ?? "not a telemetry record");
+    // A bug upstream, never retried: poison, for the dead-letter queue.
+    else
+      failed.set(
+        input.id,
+        fleetlineError("RECORD_INVALID", result.error.issues[0]?.message ?? "not a telemetry record"),
+      );
   }
-  if (records.length === 0) return { failed: new Map() };
+  if (records.length === 0) return { failed };
   try {
     const { stored, duplicates, rejected = [] } = await ports.store.write(records);
     if (rejected.length > 0) {
@@ -56,9 +60,10 @@ export async function storeRecords(inputs: readonly StreamInput[], ports: StoreP
       await ports.quarantine.put(rejected.map(({ record, reason }) => refusedEntry(record, reason)));
     }
     await ports.counters.add({ stored, duplicates }).catch((error: unknown) => ports.onCounterError?.(error));
-    return { failed: new Map() };
+    return { failed };
   } catch (cause) {
     const error = fleetlineError("STORE_UNAVAILABLE", "the telemetry store could not be written", cause);
-    return { failed: new Map(inputs.map((input) => [input.id, error])) };
+    for (const input of inputs) if (!failed.has(input.id)) failed.set(input.id, error);
+    return { failed };
   }
 }

@@ -2,7 +2,7 @@ import { decodeUtf8, encodeBase64 } from "../bytes.js";
 import { fleetlineError } from "../errors.js";
 import type { Counters } from "../ports/counters.js";
 import type { Quarantine, QuarantineEntry } from "../ports/quarantine.js";
-import type { StreamEntry, StreamProducer } from "../ports/stream-producer.js";
+import type { PutFailure, StreamEntry, StreamProducer } from "../ports/stream-producer.js";
 import { validate } from "../validate.js";
 import type { BatchOutcome, StreamInput } from "./batch-input.js";
 
@@ -82,10 +82,23 @@ export async function validateRecords(
 
   let valid = 0;
   if (accepted.length > 0) {
-    const failures = await ports.producer.put(
-      ports.validatedStream,
-      accepted.map((a) => a.entry),
-    );
+    let failures: PutFailure[];
+    try {
+      failures = await ports.producer.put(
+        ports.validatedStream,
+        accepted.map((a) => a.entry),
+      );
+    } catch (cause) {
+      // The stream could not be reached at all: every accepted record is retried; the rejected
+      // ones are still quarantined below.
+      const message = cause instanceof Error ? cause.message : String(cause);
+      failures = accepted.map((_, index) => ({
+        index,
+        errorCode: "StreamUnreachable",
+        errorMessage: message,
+        retryable: true,
+      }));
+    }
     for (const failure of failures) {
       const id = accepted[failure.index]?.id;
       if (id !== undefined) {

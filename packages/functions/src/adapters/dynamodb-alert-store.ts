@@ -2,25 +2,36 @@ import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import {
   type AlarmState,
-  type AlertFilter,
+  type AlarmWrite,
+  type AlertQuery,
   type AlertRecord,
   type AlertStore,
-  fleetlineError,
+  alertExpiresAt,
+  alertPosition,
+  type Page,
+  type SortPosition,
+  ttlSeconds,
 } from "@fleetline/core";
-import { queryAll } from "./dynamodb-pages.js";
+import { type Item, queryAll, queryPage } from "./dynamodb-pages.js";
+import { timeSortKey } from "./dynamodb-tables.js";
 
 type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
+const ALL_ALERTS = "alerts";
+const OWING = "owing";
+
 /**
- * Alarm states and alert records in one DynamoDB table. States (`pk = state#{thing}`, `sk = code`)
- * are written with a condition on their revision, in one transaction with the alert records, so two
- * writers of the same alarm never both win. Records are listed newest first through the `byTime`
- * index (`gsi1pk = "alerts"`, `gsi1sk = openedAt#id`).
+ * Alarm states and alert records in one DynamoDB table (`DYNAMODB_TABLES.alarms`). A state is
+ * written with a condition on its revision, in one transaction with its alert records, so two
+ * writers of the same alarm never both win and an outbox is never saved without its state.
+ * Alerts are paged through the `byTime`, `byStatus` and `byThing` indexes; the states that owe
+ * effects through the sparse `owing` index. Idle states and cleared alerts carry a TTL.
  */
 export class DynamoDbAlertStore implements AlertStore {
   constructor(
@@ -28,78 +39,73 @@ export class DynamoDbAlertStore implements AlertStore {
     private readonly table: string,
   ) {}
 
-  private alertItem(alert: AlertRecord): TransactItem {
+  private alertPut(alert: AlertRecord): TransactItem {
+    const expiresAt = alertExpiresAt(alert);
     return {
       Put: {
         TableName: this.table,
         Item: {
           pk: `alert#${alert.id}`,
           sk: "alert",
-          gsi1pk: "alerts",
-          gsi1sk: `${String(alert.openedAt).padStart(15, "0")}#${alert.id}`,
+          gsi1pk: ALL_ALERTS,
+          gsi1sk: timeSortKey(alert.openedAt, alert.id),
           thing: alert.thing,
           status: alert.status,
           record: alert,
+          ...(expiresAt === undefined ? {} : { ttl: ttlSeconds(expiresAt) }),
         },
       },
     };
   }
 
-  private stateWrite(
-    thing: string,
-    code: string,
-    next: AlarmState | undefined,
-    expected: number,
-  ): TransactItem {
-    const key = { pk: `state#${thing}`, sk: code };
-    const condition =
-      expected === 0
-        ? { ConditionExpression: "attribute_not_exists(pk)" }
-        : {
-            ConditionExpression: "revision = :expected",
-            ExpressionAttributeValues: { ":expected": expected },
-          };
-    return next
-      ? {
-          Put: {
-            TableName: this.table,
-            Item: { ...key, revision: next.revision, state: next },
-            ...condition,
-          },
-        }
-      : { Delete: { TableName: this.table, Key: key, ...condition } };
+  private statePut(next: AlarmState, expected: number): TransactItem {
+    const owing = (next.outbox?.length ?? 0) > 0;
+    return {
+      Put: {
+        TableName: this.table,
+        Item: {
+          pk: `state#${next.thing}`,
+          sk: next.code,
+          revision: next.revision,
+          state: next,
+          ...(owing ? { owing: OWING, owingSince: next.owingSince ?? 0 } : {}),
+          ...(next.expiresAt === undefined ? {} : { ttl: ttlSeconds(next.expiresAt) }),
+        },
+        ...(expected === 0
+          ? { ConditionExpression: "attribute_not_exists(pk)" }
+          : {
+              ConditionExpression: "revision = :expected",
+              ExpressionAttributeValues: { ":expected": expected },
+            }),
+      },
+    };
   }
 
   async states(thing: string): Promise<AlarmState[]> {
     const items = await queryAll(this.client, {
       TableName: this.table,
-      KeyConditionExpression: "pk = :pk",
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": "pk" },
       ExpressionAttributeValues: { ":pk": `state#${thing}` },
     });
     return items.map((item) => item.state as AlarmState);
   }
 
-  private async transact(items: TransactItem[]): Promise<boolean> {
+  async save(write: AlarmWrite): Promise<boolean> {
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.statePut(write.next, write.expectedRevision),
+            ...write.alerts.map((alert) => this.alertPut(alert)),
+          ],
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof TransactionCanceledException) return false;
       throw error;
     }
-  }
-
-  save(
-    thing: string,
-    code: string,
-    next: AlarmState | undefined,
-    expectedRevision: number,
-    alerts: AlertRecord[],
-  ): Promise<boolean> {
-    return this.transact([
-      this.stateWrite(thing, code, next, expectedRevision),
-      ...alerts.map((a) => this.alertItem(a)),
-    ]);
   }
 
   async get(id: string): Promise<AlertRecord | undefined> {
@@ -109,42 +115,51 @@ export class DynamoDbAlertStore implements AlertStore {
     return result.Item?.record as AlertRecord | undefined;
   }
 
-  async list(filter: AlertFilter): Promise<AlertRecord[]> {
-    const items = await queryAll(this.client, {
-      TableName: this.table,
-      IndexName: "byTime",
-      KeyConditionExpression: "gsi1pk = :all",
-      ExpressionAttributeValues: { ":all": "alerts" },
-      ScanIndexForward: false,
-    });
-    return items
-      .map((item) => item.record as AlertRecord)
-      .filter(
-        (a) => (!filter.status || a.status === filter.status) && (!filter.thing || a.thing === filter.thing),
-      );
+  page(query: AlertQuery): Promise<Page<AlertRecord>> {
+    // The narrowest index: a thing's alerts (its status as a filter), a status's, or all.
+    const [index, attribute, value] =
+      query.thing !== undefined
+        ? ["byThing", "thing", query.thing]
+        : query.status !== undefined
+          ? ["byStatus", "status", query.status]
+          : ["byTime", "gsi1pk", ALL_ALERTS];
+    const filtered = query.thing !== undefined && query.status !== undefined;
+    return queryPage(
+      this.client,
+      {
+        input: {
+          TableName: this.table,
+          IndexName: index,
+          KeyConditionExpression: "#p = :p",
+          ...(filtered ? { FilterExpression: "#f = :f" } : {}),
+          ExpressionAttributeNames: { "#p": attribute, ...(filtered ? { "#f": "status" } : {}) },
+          ExpressionAttributeValues: { ":p": value, ...(filtered ? { ":f": query.status } : {}) },
+          ScanIndexForward: false,
+        },
+        item: (item: Item) => item.record as AlertRecord,
+        position: alertPosition,
+        startAfter: ({ at, id }: SortPosition) => ({
+          pk: `alert#${id}`,
+          sk: "alert",
+          [attribute]: value,
+          gsi1sk: timeSortKey(at, id),
+        }),
+      },
+      query,
+    );
   }
 
-  async ack(id: string, at: number): Promise<AlertRecord | undefined> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const alert = await this.get(id);
-      if (!alert) return undefined;
-      if (alert.status === "cleared") throw fleetlineError("CONFLICT", `alert ${id} is already cleared`);
-      if (alert.status === "acked") return alert;
-      const acked: AlertRecord = { ...alert, status: "acked", ackedAt: at };
-      const state = (await this.states(alert.thing)).find((s) => s.code === alert.code);
-      const items = [this.alertItem(acked)];
-      if (state?.alert?.id === id) {
-        items.push(
-          this.stateWrite(
-            alert.thing,
-            alert.code,
-            { ...state, alert: acked, revision: state.revision + 1 },
-            state.revision,
-          ),
-        );
-      }
-      if (await this.transact(items)) return acked;
-    }
-    throw fleetlineError("CONFLICT", `alert ${id} kept changing; try again`);
+  async owing(limit: number): Promise<AlarmState[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: "owing",
+        KeyConditionExpression: "#p = :p",
+        ExpressionAttributeNames: { "#p": "owing" },
+        ExpressionAttributeValues: { ":p": OWING },
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => item.state as AlarmState);
   }
 }

@@ -1,7 +1,17 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { Quarantine, QuarantineEntry } from "@fleetline/core";
-import { queryAll } from "./dynamodb-pages.js";
+import {
+  type Page,
+  type PageRequest,
+  type Quarantine,
+  type QuarantineEntry,
+  quarantineExpiresAt,
+  quarantinePosition,
+  type SortPosition,
+  ttlSeconds,
+} from "@fleetline/core";
+import { type Item, queryPage } from "./dynamodb-pages.js";
+import { timeSortKey } from "./dynamodb-tables.js";
 
 /** The partition every entry shares, so the newest can be read back in order (sort key = receive time). */
 const PARTITION = "quarantine";
@@ -22,9 +32,10 @@ export class DynamoDbQuarantine implements Quarantine {
             TableName: this.table,
             Item: {
               pk: PARTITION,
-              sk: `${String(entry.receivedAt).padStart(15, "0")}#${entry.messageId}`,
+              sk: timeSortKey(entry.receivedAt, entry.messageId),
               messageId: entry.messageId,
               entry,
+              ttl: ttlSeconds(quarantineExpiresAt(entry)),
             },
             ConditionExpression: "attribute_not_exists(pk)",
           }),
@@ -37,18 +48,22 @@ export class DynamoDbQuarantine implements Quarantine {
     return added;
   }
 
-  async list(options: { limit: number }): Promise<QuarantineEntry[]> {
-    const items = await queryAll(
+  page(request: PageRequest): Promise<Page<QuarantineEntry>> {
+    return queryPage(
       this.client,
       {
-        TableName: this.table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": PARTITION },
-        ScanIndexForward: false,
-        Limit: options.limit,
+        input: {
+          TableName: this.table,
+          KeyConditionExpression: "#pk = :pk",
+          ExpressionAttributeNames: { "#pk": "pk" },
+          ExpressionAttributeValues: { ":pk": PARTITION },
+          ScanIndexForward: false,
+        },
+        item: (item: Item) => item.entry as QuarantineEntry,
+        position: quarantinePosition,
+        startAfter: ({ at, id }: SortPosition) => ({ pk: PARTITION, sk: timeSortKey(at, id) }),
       },
-      options.limit,
+      request,
     );
-    return items.map((item) => item.entry as QuarantineEntry);
   }
 }

@@ -31,12 +31,3 @@ export class SnsAlertPublisher implements AlertPublisher {
     }
   }
 }
-
-/** Several publishers as one: on AWS, devices hear alerts over MQTT and operators over SNS. */
-export class FanOutAlertPublisher implements AlertPublisher {
-  constructor(private readonly publishers: AlertPublisher[]) {}
-
-  async publish(alert: AlertRecord): Promise<void> {
-    await Promise.all(this.publishers.map((publisher) => publisher.publish(alert)));
-  }
-}

@@ -63,13 +63,13 @@ export class TimestreamTelemetryQuery implements TelemetryQuery {
 
   /** Thing names and metrics are checked, not quoted: they go into SQL text. */
   private thing(thing: string): string {
-    if (!isThingName(thing)) throw fleetlineError("CONFIG_INVALID", `not a thing name: ${thing}`);
+    if (!isThingName(thing)) throw fleetlineError("REQUEST_INVALID", `not a thing name: ${thing}`);
     return `'${thing}'`;
   }
 
   async series(query: SeriesQuery): Promise<SeriesPoint[]> {
     if (!isQueryableMetric(query.metric))
-      throw fleetlineError("CONFIG_INVALID", `not a metric: ${query.metric}`);
+      throw fleetlineError("REQUEST_INVALID", `not a metric: ${query.metric}`);
     const metric = `"${query.metric}"`;
     const rows = await this.rows(
       `SELECT bin(time, ${query.bucketMs}ms) AS t, avg(${metric}) AS avg, min(${metric}) AS min, max(${metric}) AS max, count(${metric}) AS count ` +

@@ -1,8 +1,22 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { type AlertPorts, evaluateAlarms } from "@fleetline/core";
+import { type AlarmPorts, type DeadLetterQueue, type EffectFailure, evaluateAlarms } from "@fleetline/core";
 import { streamHandler } from "../batch-response.js";
 
-/** The `alerts` Lambda (SPEC §2): fleetline-validated → alarms, alert records, shadow commands. */
-export function createAlertsHandler(ports: AlertPorts, logger: Logger) {
-  return streamHandler(evaluateAlarms, ports, logger);
+/** Logs an effect that failed: owed still (retried by a later invocation or the sweep), or given up. */
+export function effectFailureLogger(logger: Logger) {
+  return ({ thing, code, effect, error, outcome }: EffectFailure) => {
+    const detail = { thing, code, effect: effect.kind, effectId: effect.id, error: error as Error };
+    if (outcome === "given up") logger.error("an effect can never succeed; given up", detail);
+    else logger.warn("an effect failed; it stays owed and is tried again", detail);
+  };
+}
+
+/** The `alerts` Lambda: fleetline-validated → alarms, alert records, shadow commands, through the outbox. */
+export function createAlertsHandler(ports: AlarmPorts, logger: Logger, deadLetters?: DeadLetterQueue) {
+  return streamHandler(
+    evaluateAlarms,
+    { ...ports, onEffectFailed: effectFailureLogger(logger) },
+    logger,
+    deadLetters,
+  );
 }

@@ -8,15 +8,12 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ApiContext } from "@fleetline/api";
 import { type Clock, fleetlineError, stageNames, systemClock } from "@fleetline/core";
 import { CloudWatchCounters } from "../adapters/cloudwatch-counters.js";
-import { DynamoDbAlertStore } from "../adapters/dynamodb-alert-store.js";
-import { DynamoDbCommandLedger } from "../adapters/dynamodb-command-ledger.js";
 import { DynamoDbQuarantine } from "../adapters/dynamodb-quarantine.js";
-import { IotDataAlertPublisher } from "../adapters/iot-alert-publisher.js";
 import { IotDataShadowGateway } from "../adapters/iot-data-shadow-gateway.js";
 import { IotThingRegistry } from "../adapters/iot-thing-registry.js";
-import { FanOutAlertPublisher, SnsAlertPublisher } from "../adapters/sns-alert-publisher.js";
 import { SqsDeadLetterQueue } from "../adapters/sqs-dead-letter-queue.js";
 import { TimestreamTelemetryQuery } from "../adapters/timestream-telemetry-query.js";
+import { awsAlarmPorts } from "./aws-alarm-ports.js";
 
 /** The settings the Dashboard stack gives the API function. */
 export const API_SETTINGS = [
@@ -63,6 +60,10 @@ export function awsApiContext(
   clock: Clock = systemClock,
 ): ApiContext {
   const endpoint = settings.IOT_DATA_ENDPOINT;
+  const counters = new CloudWatchCounters({
+    stage: settings.FLEETLINE_STAGE,
+    cloudWatch: clients.cloudWatch,
+  });
   return {
     registry: new IotThingRegistry(clients.iot, {
       fleet: stageNames(settings.FLEETLINE_STAGE).fleet,
@@ -75,14 +76,9 @@ export function awsApiContext(
       settings.TIMESTREAM_TABLE,
     ),
     quarantine: new DynamoDbQuarantine(clients.documents, settings.QUARANTINE_TABLE),
-    counters: new CloudWatchCounters({ stage: settings.FLEETLINE_STAGE, cloudWatch: clients.cloudWatch }),
+    counters,
     deadLetters: new SqsDeadLetterQueue(clients.sqs, settings.DEAD_LETTER_QUEUE_URL),
-    alerts: new DynamoDbAlertStore(clients.documents, settings.ALARMS_TABLE),
-    ledger: new DynamoDbCommandLedger(clients.documents, settings.COMMANDS_TABLE),
-    publisher: new FanOutAlertPublisher([
-      new IotDataAlertPublisher(clients.dataPlane),
-      new SnsAlertPublisher(clients.sns, settings.ALERTS_TOPIC_ARN),
-    ]),
+    alarms: awsAlarmPorts(clients, settings, counters, clock),
     clock,
     info: {
       version: settings.FLEETLINE_VERSION,

@@ -1,12 +1,14 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDbQuarantine } from "../adapters/dynamodb-quarantine.js";
 import { KinesisStreamProducer } from "../adapters/kinesis-producer.js";
+import { SqsDeadLetterQueue } from "../adapters/sqs-dead-letter-queue.js";
 import { createValidateHandler } from "../validate/validate-handler.js";
 import { counters, documents } from "./clients.js";
 import { readConfig } from "./config.js";
 
-const config = readConfig(["VALIDATED_STREAM", "QUARANTINE_TABLE"]);
+const config = readConfig(["DEAD_LETTER_QUEUE_URL", "VALIDATED_STREAM", "QUARANTINE_TABLE"]);
 
 /** The `validate` Lambda on AWS: fleetline-raw → fleetline-validated, or the DynamoDB quarantine. */
 export const handler = createValidateHandler(
@@ -17,4 +19,5 @@ export const handler = createValidateHandler(
     validatedStream: config.VALIDATED_STREAM,
   },
   new Logger({ serviceName: "validate" }),
+  new SqsDeadLetterQueue(new SQSClient({}), config.DEAD_LETTER_QUEUE_URL),
 );

@@ -1,17 +1,17 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { type ValidatePorts, validateRecords } from "@fleetline/core";
+import { type DeadLetterQueue, type ValidatePorts, validateRecords } from "@fleetline/core";
 import { streamHandler } from "../batch-response.js";
 
 /**
- * The `validate` Lambda (SPEC §2): fleetline-raw → fleetline-validated, or the quarantine.
+ * The `validate` Lambda: fleetline-raw → fleetline-validated, or the quarantine.
  * Built once per process with its ports; AWS and the local runtime differ only in those ports.
  */
-export function createValidateHandler(ports: ValidatePorts, logger: Logger) {
+export function createValidateHandler(ports: ValidatePorts, logger: Logger, deadLetters?: DeadLetterQueue) {
   const onRejected: ValidatePorts["onRejected"] = (entry) =>
     logger.info("message rejected", {
       thing: entry.topic.split("/")[3],
       reason: entry.reason,
       detail: entry.detail,
     });
-  return streamHandler(validateRecords, { ...ports, onRejected }, logger);
+  return streamHandler(validateRecords, { ...ports, onRejected }, logger, deadLetters);
 }

@@ -1,13 +1,23 @@
 import {
   type AlarmState,
-  type AlertFilter,
+  type AlarmWrite,
+  type AlertQuery,
   type AlertRecord,
   type AlertStore,
-  fleetlineError,
+  alertExpiresAt,
+  alertPosition,
+  type Page,
 } from "@fleetline/core";
-import type { Database, Transaction } from "../state/database.js";
+import type { Database } from "../state/database.js";
+import { keysetClause, pageFrom } from "./duckdb-pages.js";
 
-/** Alarm states and alert records in DuckDB; `save` is a compare-and-set on the state's revision. */
+const bigintOrNull = (value: number | undefined) => (value === undefined ? null : BigInt(value));
+
+/**
+ * Alarm states and alert records in DuckDB; `save` is a compare-and-set on the state's revision,
+ * in one transaction with the records. `expires_at` stands for DynamoDB's TTL: `forgetExpired`
+ * deletes what has expired, on the local schedule.
+ */
 export class DuckDbAlertStore implements AlertStore {
   private constructor(private readonly db: Database) {}
 
@@ -15,9 +25,13 @@ export class DuckDbAlertStore implements AlertStore {
     await db.run(`CREATE TABLE IF NOT EXISTS alarm_states (
       thing VARCHAR NOT NULL, code VARCHAR NOT NULL, state VARCHAR NOT NULL, revision BIGINT NOT NULL,
       PRIMARY KEY (thing, code))`);
+    // Data dirs from before the outbox: the new columns start empty (nothing owed, nothing expiring).
+    await db.run("ALTER TABLE alarm_states ADD COLUMN IF NOT EXISTS owing_since BIGINT");
+    await db.run("ALTER TABLE alarm_states ADD COLUMN IF NOT EXISTS expires_at BIGINT");
     await db.run(`CREATE TABLE IF NOT EXISTS alerts (
       id VARCHAR PRIMARY KEY, thing VARCHAR NOT NULL, status VARCHAR NOT NULL, opened_at BIGINT NOT NULL,
       record VARCHAR NOT NULL)`);
+    await db.run("ALTER TABLE alerts ADD COLUMN IF NOT EXISTS expires_at BIGINT");
     return new DuckDbAlertStore(db);
   }
 
@@ -28,40 +42,38 @@ export class DuckDbAlertStore implements AlertStore {
     return rows.map((row) => JSON.parse(row.state) as AlarmState);
   }
 
-  private async putAlert(tx: Transaction, alert: AlertRecord): Promise<void> {
-    await tx.run("INSERT OR REPLACE INTO alerts VALUES ($id, $thing, $status, $openedAt, $record)", {
-      id: alert.id,
-      thing: alert.thing,
-      status: alert.status,
-      openedAt: BigInt(alert.openedAt),
-      record: JSON.stringify(alert),
-    });
-  }
-
-  async save(
-    thing: string,
-    code: string,
-    next: AlarmState | undefined,
-    expectedRevision: number,
-    alerts: AlertRecord[],
-  ): Promise<boolean> {
+  async save(write: AlarmWrite): Promise<boolean> {
+    const { thing, code } = write.next;
     return this.db.transaction(async (tx) => {
       const [row] = await tx.all<{ revision: bigint }>(
         "SELECT revision FROM alarm_states WHERE thing = $thing AND code = $code",
         { thing, code },
       );
-      if (Number(row?.revision ?? 0) !== expectedRevision) return false;
-      if (next) {
-        await tx.run("INSERT OR REPLACE INTO alarm_states VALUES ($thing, $code, $state, $revision)", {
+      if (Number(row?.revision ?? 0) !== write.expectedRevision) return false;
+      await tx.run(
+        "INSERT OR REPLACE INTO alarm_states VALUES ($thing, $code, $state, $revision, $owingSince, $expiresAt)",
+        {
           thing,
           code,
-          state: JSON.stringify(next),
-          revision: BigInt(next.revision),
-        });
-      } else {
-        await tx.run("DELETE FROM alarm_states WHERE thing = $thing AND code = $code", { thing, code });
+          state: JSON.stringify(write.next),
+          revision: BigInt(write.next.revision),
+          owingSince: write.next.outbox?.length ? BigInt(write.next.owingSince ?? 0) : null,
+          expiresAt: bigintOrNull(write.next.expiresAt),
+        },
+      );
+      for (const alert of write.alerts) {
+        await tx.run(
+          "INSERT OR REPLACE INTO alerts VALUES ($id, $thing, $status, $openedAt, $record, $expiresAt)",
+          {
+            id: alert.id,
+            thing: alert.thing,
+            status: alert.status,
+            openedAt: BigInt(alert.openedAt),
+            record: JSON.stringify(alert),
+            expiresAt: bigintOrNull(alertExpiresAt(alert)),
+          },
+        );
       }
-      for (const alert of alerts) await this.putAlert(tx, alert);
       return true;
     });
   }
@@ -71,45 +83,34 @@ export class DuckDbAlertStore implements AlertStore {
     return row ? (JSON.parse(row.record) as AlertRecord) : undefined;
   }
 
-  async list(filter: AlertFilter): Promise<AlertRecord[]> {
+  async page(query: AlertQuery): Promise<Page<AlertRecord>> {
+    const keyset = keysetClause("opened_at", "id", query);
     const rows = await this.db.all<{ record: string }>(
       `SELECT record FROM alerts
-       WHERE ($status IS NULL OR status = $status) AND ($thing IS NULL OR thing = $thing)
-       ORDER BY opened_at DESC, id`,
-      { status: filter.status ?? null, thing: filter.thing ?? null },
+       WHERE ($status IS NULL OR status = $status) AND ($thing IS NULL OR thing = $thing) AND ${keyset.where}
+       ${keyset.order}`,
+      { status: query.status ?? null, thing: query.thing ?? null, ...keyset.params },
     );
-    return rows.map((row) => JSON.parse(row.record) as AlertRecord);
+    return pageFrom(
+      rows.map((row) => JSON.parse(row.record) as AlertRecord),
+      alertPosition,
+      query.limit,
+    );
   }
 
-  async ack(id: string, at: number): Promise<AlertRecord | undefined> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.all<{ record: string }>("SELECT record FROM alerts WHERE id = $id", { id });
-      if (!row) return undefined;
-      const alert = JSON.parse(row.record) as AlertRecord;
-      if (alert.status === "cleared") throw fleetlineError("CONFLICT", `alert ${id} is already cleared`);
-      if (alert.status === "acked") return alert;
-      const acked: AlertRecord = { ...alert, status: "acked", ackedAt: at };
-      await this.putAlert(tx, acked);
-      const [stateRow] = await tx.all<{ state: string; revision: bigint }>(
-        "SELECT state, revision FROM alarm_states WHERE thing = $thing AND code = $code",
-        { thing: alert.thing, code: alert.code },
-      );
-      if (stateRow) {
-        const state = JSON.parse(stateRow.state) as AlarmState;
-        if (state.alert?.id === id) {
-          const next = { ...state, alert: acked, revision: Number(stateRow.revision) + 1 };
-          await tx.run(
-            "UPDATE alarm_states SET state = $state, revision = $revision WHERE thing = $thing AND code = $code",
-            {
-              state: JSON.stringify(next),
-              revision: BigInt(next.revision),
-              thing: alert.thing,
-              code: alert.code,
-            },
-          );
-        }
-      }
-      return acked;
+  async owing(limit: number): Promise<AlarmState[]> {
+    const rows = await this.db.all<{ state: string }>(
+      "SELECT state FROM alarm_states WHERE owing_since IS NOT NULL ORDER BY owing_since, thing, code LIMIT $limit",
+      { limit },
+    );
+    return rows.map((row) => JSON.parse(row.state) as AlarmState);
+  }
+
+  /** DynamoDB's TTL, locally: deletes idle states and cleared alerts past their expiry. */
+  async forgetExpired(now: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run("DELETE FROM alarm_states WHERE expires_at <= $now", { now: BigInt(now) });
+      await tx.run("DELETE FROM alerts WHERE expires_at <= $now", { now: BigInt(now) });
     });
   }
 }

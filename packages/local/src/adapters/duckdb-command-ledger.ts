@@ -1,11 +1,19 @@
-import { type Command, type CommandLedger, computeDelta } from "@fleetline/core";
-import type { Database } from "../state/database.js";
+import {
+  type Command,
+  type CommandLedger,
+  type CommandQuery,
+  type CommandStatus,
+  commandExpiresAt,
+  commandPosition,
+  type Page,
+} from "@fleetline/core";
+import type { Database, Transaction } from "../state/database.js";
+import { keysetClause, pageFrom } from "./duckdb-pages.js";
 
-type Row = {
-  record: string;
-};
+type Row = { record: string };
+const parse = (rows: Row[]) => rows.map((row) => JSON.parse(row.record) as Command);
 
-/** The command ledger in DuckDB: pending → delivered | expired. */
+/** The command ledger in DuckDB; `retain_until` stands for DynamoDB's TTL (`forgetExpired`). */
 export class DuckDbCommandLedger implements CommandLedger {
   private constructor(private readonly db: Database) {}
 
@@ -13,12 +21,14 @@ export class DuckDbCommandLedger implements CommandLedger {
     await db.run(`CREATE TABLE IF NOT EXISTS commands (
       id VARCHAR PRIMARY KEY, thing VARCHAR NOT NULL, status VARCHAR NOT NULL, created_at BIGINT NOT NULL,
       expires_at BIGINT NOT NULL, record VARCHAR NOT NULL)`);
+    await db.run("ALTER TABLE commands ADD COLUMN IF NOT EXISTS retain_until BIGINT");
     return new DuckDbCommandLedger(db);
   }
 
-  private async put(command: Command): Promise<void> {
-    await this.db.run(
-      "INSERT OR REPLACE INTO commands VALUES ($id, $thing, $status, $createdAt, $expiresAt, $record)",
+  private async write(tx: Pick<Transaction, "run">, command: Command, conflict: "OR REPLACE" | "OR IGNORE") {
+    const retainUntil = commandExpiresAt(command);
+    await tx.run(
+      `INSERT ${conflict} INTO commands VALUES ($id, $thing, $status, $createdAt, $expiresAt, $record, $retainUntil)`,
       {
         id: command.id,
         thing: command.thing,
@@ -26,43 +36,59 @@ export class DuckDbCommandLedger implements CommandLedger {
         createdAt: BigInt(command.createdAt),
         expiresAt: BigInt(command.expiresAt),
         record: JSON.stringify(command),
+        retainUntil: retainUntil === undefined ? null : BigInt(retainUntil),
       },
     );
   }
 
   add(command: Command): Promise<void> {
-    return this.put(command);
+    return this.write(this.db, command, "OR IGNORE");
   }
 
-  async list(filter: { thing?: string }): Promise<Command[]> {
+  async get(id: string): Promise<Command | undefined> {
+    return parse(await this.db.all<Row>("SELECT record FROM commands WHERE id = $id", { id }))[0];
+  }
+
+  async pending(thing: string): Promise<Command[]> {
+    return parse(
+      await this.db.all<Row>(
+        "SELECT record FROM commands WHERE thing = $thing AND status = 'pending' ORDER BY created_at, id",
+        { thing },
+      ),
+    );
+  }
+
+  async due(now: number, limit: number): Promise<Command[]> {
+    return parse(
+      await this.db.all<Row>(
+        "SELECT record FROM commands WHERE status = 'pending' AND expires_at <= $now ORDER BY expires_at, id LIMIT $limit",
+        { now: BigInt(now), limit },
+      ),
+    );
+  }
+
+  transition(next: Command, from: CommandStatus): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.all<{ status: string }>("SELECT status FROM commands WHERE id = $id", {
+        id: next.id,
+      });
+      if (row?.status !== from) return false;
+      await this.write(tx, next, "OR REPLACE");
+      return true;
+    });
+  }
+
+  async page(query: CommandQuery): Promise<Page<Command>> {
+    const keyset = keysetClause("created_at", "id", query);
     const rows = await this.db.all<Row>(
-      "SELECT record FROM commands WHERE ($thing IS NULL OR thing = $thing) ORDER BY created_at DESC, id",
-      { thing: filter.thing ?? null },
+      `SELECT record FROM commands WHERE ($thing IS NULL OR thing = $thing) AND ${keyset.where} ${keyset.order}`,
+      { thing: query.thing ?? null, ...keyset.params },
     );
-    return rows.map((row) => JSON.parse(row.record) as Command);
+    return pageFrom(parse(rows), commandPosition, query.limit);
   }
 
-  async markDelivered(thing: string, reported: Record<string, unknown>, at: number): Promise<Command[]> {
-    const pending = (await this.list({ thing })).filter((command) => command.status === "pending");
-    // Delivered: nothing the command desired still differs from what the device reports.
-    const delivered = pending
-      .filter((command) => Object.keys(computeDelta(command.desired, reported)).length === 0)
-      .map((command): Command => ({ ...command, status: "delivered", deliveredAt: at }));
-    for (const command of delivered) await this.put(command);
-    return delivered;
-  }
-
-  async expire(now: number): Promise<Command[]> {
-    const rows = await this.db.all<Row>(
-      "SELECT record FROM commands WHERE status = 'pending' AND expires_at <= $now",
-      {
-        now: BigInt(now),
-      },
-    );
-    const expired = rows.map(
-      (row): Command => ({ ...(JSON.parse(row.record) as Command), status: "expired" }),
-    );
-    for (const command of expired) await this.put(command);
-    return expired;
+  /** DynamoDB's TTL, locally: deletes finished commands past their retention. */
+  async forgetExpired(now: number): Promise<void> {
+    await this.db.run("DELETE FROM commands WHERE retain_until <= $now", { now: BigInt(now) });
   }
 }

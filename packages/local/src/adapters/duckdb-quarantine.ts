@@ -1,7 +1,15 @@
-import type { Quarantine, QuarantineEntry } from "@fleetline/core";
+import {
+  type Page,
+  type PageRequest,
+  type Quarantine,
+  type QuarantineEntry,
+  quarantinePosition,
+  RETENTION,
+} from "@fleetline/core";
 import type { Database } from "../state/database.js";
+import { keysetClause, pageFrom } from "./duckdb-pages.js";
 
-/** Rejected messages in DuckDB, one row per messageId, with the device's original bytes. */
+/** Rejected messages in DuckDB, one row per messageId, with the device's original bytes (`position`: insertion order, kept for older data dirs). */
 export class DuckDbQuarantine implements Quarantine {
   private constructor(private readonly db: Database) {}
 
@@ -42,12 +50,13 @@ export class DuckDbQuarantine implements Quarantine {
     });
   }
 
-  async list(options: { limit: number }): Promise<QuarantineEntry[]> {
+  async page(request: PageRequest): Promise<Page<QuarantineEntry>> {
+    const keyset = keysetClause("received_at", "message_id", request);
     const rows = await this.db.all<Record<string, unknown>>(
-      "SELECT * FROM quarantine ORDER BY position DESC LIMIT $limit",
-      { limit: options.limit },
+      `SELECT * FROM quarantine WHERE ${keyset.where} ${keyset.order}`,
+      keyset.params,
     );
-    return rows.map((row) => ({
+    const entries = rows.map((row) => ({
       messageId: row.message_id as string,
       receivedAt: Number(row.received_at),
       topic: row.topic as string,
@@ -56,6 +65,14 @@ export class DuckDbQuarantine implements Quarantine {
       detail: row.detail as string,
       payloadBase64: row.payload_base64 as string,
     }));
+    return pageFrom(entries, quarantinePosition, request.limit);
+  }
+
+  /** DynamoDB's TTL, locally: deletes entries past their retention. */
+  async forgetExpired(now: number): Promise<void> {
+    await this.db.run("DELETE FROM quarantine WHERE received_at <= $before", {
+      before: BigInt(now - RETENTION.quarantineMs),
+    });
   }
 
   async count(): Promise<number> {

@@ -1,9 +1,12 @@
 import type { Server } from "node:net";
+import { FatalError, fleetlineError } from "@fleetline/core";
 
 /** A port that cannot be bound, reported by component and flag instead of an EADDRINUSE stack. */
-export class PortInUseError extends Error {
+export class PortInUseError extends FatalError {
   override readonly name = "PortInUseError";
-  readonly code = "PORT_IN_USE";
+  constructor(message: string) {
+    super("PORT_IN_USE", message);
+  }
 }
 
 export interface ListenTarget {
@@ -27,7 +30,13 @@ export function listen(server: Server, target: ListenTarget): Promise<number> {
           new PortInUseError(`${target.label} port ${target.port} needs privileges; pass ${target.flag}`),
         );
       } else {
-        reject(new Error(`${target.label} cannot listen on ${target.host}:${target.port}: ${error.message}`));
+        reject(
+          fleetlineError(
+            "STARTUP_FAILED",
+            `${target.label} cannot listen on ${target.host}:${target.port}: ${error.message}`,
+            error,
+          ),
+        );
       }
     };
     const onListening = () => {

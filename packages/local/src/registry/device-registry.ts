@@ -62,9 +62,9 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
     now = Date.now(),
   ): Promise<RegisteredThing & { token: string }> {
     if (!isThingName(thing))
-      throw fleetlineError("CONFIG_INVALID", `thing name "${thing}" must match [A-Za-z0-9_-]{1,64}`);
+      throw fleetlineError("REQUEST_INVALID", `thing name "${thing}" must match [A-Za-z0-9_-]{1,64}`);
     if (!isDeviceType(type))
-      throw fleetlineError("CONFIG_INVALID", `type "${type}" is not freestyle or robot`);
+      throw fleetlineError("REQUEST_INVALID", `type "${type}" is not freestyle or robot`);
     if (this.things.has(thing)) throw fleetlineError("CONFLICT", `thing ${thing} already exists`);
     const token = `flt_${randomBytes(32).toString("base64url")}`;
     const entry: Entry = { thing, type, tokenHash: hashToken(token), createdAt: now };

@@ -1,6 +1,7 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { RuleAction } from "@fleetline/core";
 import { KinesisStreamProducer } from "@fleetline/functions";
+import type { AsyncInvoker } from "../lambda/async-invoker.js";
 import type { LocalQueues } from "../queues/local-queues.js";
 import type { MessageSource } from "./message-source.js";
 import type { RuleOutput } from "./sql-evaluate.js";
@@ -11,6 +12,8 @@ export interface ActionTargets {
   kinesis: KinesisClient;
   queues: LocalQueues;
   source: MessageSource;
+  /** The functions a Lambda action invokes, asynchronously. */
+  functions?: AsyncInvoker;
 }
 
 export interface ActionItem {
@@ -20,7 +23,7 @@ export interface ActionItem {
 
 export interface CompiledAction {
   /** AWS's name for the action in error-action messages, e.g. `KinesisAction`. */
-  type: "KinesisAction" | "RepublishAction" | "SqsAction";
+  type: "KinesisAction" | "RepublishAction" | "SqsAction" | "LambdaAction";
   resource: string;
   /** Runs the action for consecutive messages in order; returns each item's error, if any. */
   run(items: readonly ActionItem[]): Promise<Array<Error | undefined>>;
@@ -75,6 +78,21 @@ export function compileAction(action: RuleAction, targets: ActionTargets): Compi
       type: "RepublishAction",
       resource: action.republish.topic,
       run: eachInTurn(({ output, context }) => targets.source.publish(topic(context), bytesOf(output), qos)),
+    };
+  }
+  if ("lambda" in action) {
+    const { functionName } = action.lambda;
+    return {
+      type: "LambdaAction",
+      resource: functionName,
+      // AWS IoT invokes asynchronously: the action is done once the invocation is accepted.
+      run: eachInTurn(async ({ output }) => {
+        if (!targets.functions) throw new Error(`Function not found: ${functionName}`);
+        targets.functions.invoke(
+          functionName,
+          output.kind === "raw" ? Buffer.from(output.bytes).toString("base64") : output.value,
+        );
+      }),
     };
   }
   const { queueName } = action.sqs;

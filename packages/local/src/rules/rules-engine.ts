@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Clock, systemClock, type TopicRule, topicMatches } from "@fleetline/core";
+import { type Clock, FatalError, systemClock, type TopicRule, topicMatches } from "@fleetline/core";
 import { abortableSleep } from "../runtime/abortable-sleep.js";
 import type { InboundMessage, MessageSource } from "./message-source.js";
 import { type ActionTargets, compileAction } from "./rule-actions.js";
@@ -10,9 +10,11 @@ import { RuleSqlError } from "./sql-lexer.js";
 import { parseRuleSql } from "./sql-parser.js";
 
 /** A rule that cannot be loaded; stops start-up with the rule's name and the offending text. */
-export class RuleLoadError extends Error {
+export class RuleLoadError extends FatalError {
   override readonly name = "RuleLoadError";
-  readonly code = "RULE_INVALID";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("RULE_INVALID", message, options);
+  }
 }
 
 export interface RulesEngineStats {

@@ -1,10 +1,13 @@
 import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
+import { FatalError } from "@fleetline/core";
 
 /** A start-up problem the user can fix, reported in one line. */
-export class StartupError extends Error {
+export class StartupError extends FatalError {
   override readonly name = "StartupError";
-  readonly code = "STARTUP_FAILED";
+  constructor(message: string) {
+    super("STARTUP_FAILED", message);
+  }
 }
 
 /** Creates the data directory if needed and checks it can be written. */

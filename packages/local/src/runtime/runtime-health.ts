@@ -1,4 +1,10 @@
-import { type ComponentHealth, type HealthReport, healthReport, QUEUES } from "@fleetline/core";
+import {
+  type AlarmState,
+  type ComponentHealth,
+  type HealthReport,
+  healthReport,
+  QUEUES,
+} from "@fleetline/core";
 import type { LocalBroker } from "../broker/broker.js";
 import type { EventSourceEmulator } from "../event-source/event-source-emulator.js";
 import { type OutcomeTracker, RECENT_MS } from "../health/outcome-tracker.js";
@@ -7,6 +13,7 @@ import type { MessageSource } from "../rules/message-source.js";
 import { MqttSource } from "../rules/mqtt-source.js";
 import type { RulesEngine } from "../rules/rules-engine.js";
 import type { RunMark } from "./run-marker.js";
+import type { Schedule } from "./schedule.js";
 
 export interface HealthSources {
   broker: LocalBroker | undefined;
@@ -19,8 +26,13 @@ export interface HealthSources {
   startedAt: number;
   /** The previous run on this data dir, when it did not stop cleanly. */
   previousRun: RunMark | undefined;
+  /** The alarm states that owe effects (longest-owing first), and the schedule's last sweep. */
+  alarms: { owing: () => Promise<AlarmState[]>; lastSweep: Schedule["lastRun"] };
   now: number;
 }
+
+/** Effects owed longer than this (two sweeps) make the alarms component degraded. */
+const OWED_TOO_LONG_MS = 120_000;
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 const messages = (n: number) => `${n} message${n === 1 ? "" : "s"}`;
@@ -108,6 +120,36 @@ async function queuesHealth({ queues }: HealthSources): Promise<ComponentHealth>
   return { ...component, metrics: { ...component.metrics, deadLetters, ruleErrors } };
 }
 
+async function alarmsHealth({ alarms, now }: HealthSources): Promise<ComponentHealth> {
+  const sweep = alarms.lastSweep;
+  const metrics = {
+    lastSweepAt: sweep?.at ?? null,
+    lastSweepExpired: sweep?.outcome?.expired ?? 0,
+    lastSweepSettled: sweep?.outcome?.settled ?? 0,
+  };
+  let owing: AlarmState[];
+  try {
+    owing = await alarms.owing();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { name: "alarms", status: "down", detail: `the alarm states cannot be read: ${message}`, metrics };
+  }
+  const oldest = owing[0]?.owingSince;
+  const waited = oldest === undefined ? 0 : now - oldest;
+  const owed = owing.reduce((sum, state) => sum + (state.outbox?.length ?? 0), 0);
+  const detail = sweep?.error
+    ? `the last sweep failed: ${sweep.error}`
+    : owing.length === 0
+      ? "no effect owed"
+      : `${owed} effect${owed === 1 ? "" : "s"} owed by ${owing.length} alarm state${owing.length === 1 ? "" : "s"}, the oldest for ${seconds(waited)}; retried by the sweep (the log says why they failed)`;
+  return {
+    name: "alarms",
+    status: sweep?.error || waited > OWED_TOO_LONG_MS ? "degraded" : "ok",
+    detail,
+    metrics: { ...metrics, owingStates: owing.length, owedEffects: owed, oldestOwedMs: waited },
+  };
+}
+
 function runtimeComponent({ startedAt, previousRun }: HealthSources): ComponentHealth {
   return {
     name: "runtime",
@@ -131,6 +173,7 @@ export async function runtimeHealth(sources: HealthSources): Promise<HealthRepor
     ...sources.eventSources.health(),
     trackedHealth("store", sources.store, sources.storeLabel),
     await queuesHealth(sources),
+    await alarmsHealth(sources),
     runtimeComponent(sources),
   ];
   return healthReport(components, sources.now);

@@ -4,17 +4,24 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import { queryApiRoutes, Router } from "@fleetline/api";
 import {
+  type AlarmPorts,
   type Clock,
+  CONFIRM_FUNCTION,
+  CONFIRMATION_RULE,
   type HealthReport,
   QUEUES,
   STREAMS,
+  SWEEP_SCHEDULE,
+  type SweepOutcome,
   systemClock,
   TELEMETRY_RULE,
   TELEMETRY_RULE_NAME,
 } from "@fleetline/core";
 import {
   createAlertsHandler,
+  createConfirmHandler,
   createStoreHandler,
+  createSweepHandler,
   createValidateHandler,
   IotDataShadowGateway,
   KinesisStreamProducer,
@@ -39,6 +46,7 @@ import { CounterBuffer } from "./counter-buffer.js";
 import { describeLockError, prepareDataDir } from "./data-dir.js";
 import { markRunning, markStopped, type RunMark } from "./run-marker.js";
 import { runtimeHealth } from "./runtime-health.js";
+import { Schedule } from "./schedule.js";
 
 export interface RuntimeConfig {
   host: string;
@@ -57,6 +65,8 @@ export interface RuntimeConfig {
   version: string;
   /** Faults to inject (the fault-injection suite). */
   faults?: RuntimeFaults;
+  /** How often the sweep runs (expiring commands, finishing owed effects); every minute by default, as on AWS. */
+  sweepIntervalMs?: number;
 }
 
 /**
@@ -69,6 +79,8 @@ export class Runtime {
   private readonly storeWrites = new OutcomeTracker();
   private readonly startedAt: number;
   private previousRun: RunMark | undefined;
+  private schedule: Schedule | undefined;
+  private alerts: DuckDbAlertStore | undefined;
 
   /** The previous run on this data dir, when it was killed or crashed instead of stopping cleanly. */
   get recoveredFrom(): RunMark | undefined {
@@ -108,7 +120,7 @@ export class Runtime {
         mqttPort: config.mqttPort,
         wsPort: config.wsPort,
         kinesisPort: config.kinesisPort,
-        rules: [TELEMETRY_RULE],
+        rules: [TELEMETRY_RULE, CONFIRMATION_RULE],
         ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
         ...(config.brokerUrl !== undefined ? { brokerUrl: config.brokerUrl } : {}),
         ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}),
@@ -126,6 +138,8 @@ export class Runtime {
           }),
         onEventSourceError: ({ functionName, shardId, what, error }) =>
           logger.warn(`${what} failed; retrying`, { functionName, shardId, error: error as Error }),
+        onAsyncInvokeError: ({ functionName, attempt, error }) =>
+          logger.warn("an asynchronous invocation failed", { functionName, attempt, error: error as Error }),
       });
     } catch (error) {
       await http.close();
@@ -139,6 +153,7 @@ export class Runtime {
     if (config.dataDir !== undefined) runtime.previousRun = await markRunning(config.dataDir, clock.now());
     await runtime.wire(router, counters);
     twins.open();
+    runtime.schedule?.start();
     runtime.ready = true;
     return runtime;
   }
@@ -149,6 +164,7 @@ export class Runtime {
     const telemetry = await DuckDbTelemetryStore.open(twins.db);
     const quarantine = await DuckDbQuarantine.open(twins.db);
     const producer = new KinesisStreamProducer(twins.kinesis.client);
+    const deadLetters = twins.queues.queue(QUEUES.deadLetter);
 
     twins.broker?.on("refused", (event) => logger.warn("connection or packet refused", { ...event }));
     twins.broker?.on("serverError", ({ server, error }) => logger.error(`${server} server error`, { error }));
@@ -160,6 +176,7 @@ export class Runtime {
       handler: createValidateHandler(
         { producer, quarantine, counters, validatedStream: STREAMS.validated },
         new Logger({ serviceName: "validate" }),
+        deadLetters,
       ),
     });
     const store = trackedTelemetryStore(throttlingStore(telemetry, faults), this.storeWrites);
@@ -167,7 +184,7 @@ export class Runtime {
       functionName: "store",
       streamName: STREAMS.validated,
       handler: crashingAfterWork(
-        createStoreHandler({ store, counters }, new Logger({ serviceName: "store" })),
+        createStoreHandler({ store, counters }, new Logger({ serviceName: "store" }), deadLetters),
         faults,
       ),
     });
@@ -202,27 +219,42 @@ export class Runtime {
       );
     }
     const shadows = new IotDataShadowGateway(this.dataPlane);
+    const alarms: AlarmPorts = {
+      alerts,
+      ledger,
+      shadows,
+      publishers: { mqtt: publisher },
+      counters,
+      clock,
+      newId: randomUUID,
+    };
     await twins.eventSources.add({
       functionName: "alerts",
       streamName: STREAMS.validated,
-      handler: createAlertsHandler(
-        {
-          alerts,
-          publisher,
-          ledger,
-          counters,
-          shadows,
-          clock,
-          newId: randomUUID,
-        },
-        new Logger({ serviceName: "alerts" }),
-      ),
+      handler: createAlertsHandler(alarms, new Logger({ serviceName: "alerts" }), deadLetters),
     });
+    // Invoked by the command-confirmation rule with each shadow document, as on AWS.
+    twins.functions.register(
+      CONFIRM_FUNCTION,
+      createConfirmHandler({ ledger, counters, clock }, new Logger({ serviceName: "confirm" })),
+    );
+    const sweep = createSweepHandler(alarms, new Logger({ serviceName: "sweep" }));
+    this.schedule = new Schedule({
+      intervalMs: this.config.sweepIntervalMs ?? SWEEP_SCHEDULE.intervalMs,
+      clock,
+      sweep,
+      forgetExpired: async (now) => {
+        await alerts.forgetExpired(now);
+        await ledger.forgetExpired(now);
+        await quarantine.forgetExpired(now);
+      },
+      onError: (error) =>
+        logger.error("the scheduled sweep failed; it runs again on schedule", { error: error as Error }),
+    });
+    this.alerts = alerts;
 
     const api = {
-      alerts,
-      ledger,
-      publisher,
+      alarms,
       registry: twins.registry,
       telemetry,
       quarantine,
@@ -255,6 +287,7 @@ export class Runtime {
       queues: this.twins.queues,
       startedAt: this.startedAt,
       previousRun: this.previousRun,
+      alarms: { owing: async () => (await this.alerts?.owing(100)) ?? [], lastSweep: this.schedule?.lastRun },
       now: this.clock.now(),
     });
   }
@@ -271,10 +304,18 @@ export class Runtime {
     return `fleetline ready ${parts.join(" ")}`;
   }
 
+  /** Runs the schedule's sweep now: commands past their deadline, effects still owed. */
+  async sweep(): Promise<SweepOutcome | undefined> {
+    return this.schedule?.runOnce();
+  }
+
   /** Drains: devices are disconnected, rules and batches in flight finish, state is flushed. */
   async stop(): Promise<void> {
     this.ready = false;
-    await this.twins.close(async () => this.received.stop());
+    await this.twins.close(async () => {
+      await this.schedule?.stop();
+      await this.received.stop();
+    });
     this.dataPlane?.destroy();
     await this.http.close();
     if (this.config.dataDir !== undefined) await markStopped(this.config.dataDir);

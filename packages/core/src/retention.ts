@@ -1,0 +1,49 @@
+import type { QuarantineEntry } from "./ports/quarantine.js";
+import type { AlertRecord } from "./schema/alert.js";
+import type { Command } from "./schema/command.js";
+
+/**
+ * How long the stores keep what is finished (DynamoDB TTL on AWS; the local runtime deletes the
+ * same rows on its schedule). Nothing live is ever expired: an open or acked alarm, a pending
+ * command and an alarm state that still owes effects have no expiry.
+ */
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export const RETENTION = {
+  /**
+   * An idle alarm state (no alarm, no streak, nothing owed) is kept past the streams' 24-hour
+   * retention, so a replayed report can never find it gone and raise its alarm a second time.
+   */
+  idleAlarmStateMs: 25 * HOUR,
+  /** A cleared alert stays listed for a month. */
+  clearedAlertMs: 30 * DAY,
+  /** A delivered, expired or failed command stays listed for a month. */
+  finishedCommandMs: 30 * DAY,
+  /** A quarantined message, like a dead letter in SQS: 14 days to inspect and redrive it. */
+  quarantineMs: 14 * DAY,
+} as const;
+
+/** DynamoDB TTL attributes are epoch seconds. */
+export function ttlSeconds(expiresAtMs: number): number {
+  return Math.ceil(expiresAtMs / 1000);
+}
+
+/** When a store may forget an alert record: a month after it cleared; never while open or acked. */
+export function alertExpiresAt(alert: AlertRecord): number | undefined {
+  return alert.status === "cleared"
+    ? (alert.clearedAt ?? alert.lastSeenAt) + RETENTION.clearedAlertMs
+    : undefined;
+}
+
+/** When a store may forget a command: a month after it finished; never while pending. */
+export function commandExpiresAt(command: Command): number | undefined {
+  if (command.status === "pending") return undefined;
+  const finishedAt = command.deliveredAt ?? command.expiredAt ?? command.failedAt ?? command.expiresAt;
+  return finishedAt + RETENTION.finishedCommandMs;
+}
+
+/** When a store may forget a quarantined message. */
+export function quarantineExpiresAt(entry: QuarantineEntry): number {
+  return entry.receivedAt + RETENTION.quarantineMs;
+}

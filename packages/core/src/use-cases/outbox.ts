@@ -1,0 +1,152 @@
+import { type AlarmState, stateToSave } from "../alarms/alarm-machine.js";
+import { COMMAND_TTL_MS } from "../alarms/alarm-rules.js";
+import type { Effect } from "../alarms/effects.js";
+import { errorKind, fleetlineError } from "../errors.js";
+import type { AlertRecord } from "../schema/alert.js";
+import type { Command } from "../schema/command.js";
+import { computeDelta } from "../shadow/shadow-merge.js";
+import { type AlarmPorts, count } from "./alarm-ports.js";
+
+/** One publish effect per channel for an alert change, in channel-name order. */
+export function publishEffects(
+  alert: AlertRecord,
+  ports: Pick<AlarmPorts, "publishers" | "newId">,
+): Effect[] {
+  return Object.keys(ports.publishers)
+    .sort()
+    .map((channel) => ({ id: ports.newId(), kind: "publish", channel, alert }));
+}
+
+/** A command effect: its id is also the shadow update's clientToken, so the device can tell which it is. */
+export function commandEffect(
+  thing: string,
+  desired: Record<string, unknown>,
+  ports: Pick<AlarmPorts, "clock" | "newId">,
+): Effect {
+  const now = ports.clock.now();
+  const id = ports.newId();
+  const command: Command = {
+    id,
+    thing,
+    desired,
+    clientToken: id,
+    status: "pending",
+    createdAt: now,
+    expiresAt: now + COMMAND_TTL_MS,
+  };
+  return { id, kind: "command", command };
+}
+
+/** True when the shadow already desires everything the command asks for (an earlier attempt got through). */
+async function alreadyDesired(command: Command, ports: AlarmPorts): Promise<boolean> {
+  const shadow = await ports.shadows.get(command.thing);
+  return Object.keys(computeDelta(command.desired, shadow?.state.desired)).length === 0;
+}
+
+/**
+ * The ledger entry first, then the shadow: a command the device can see is always tracked. On a
+ * retry (`retrying`: an earlier attempt may have got through before failing) a command that has
+ * finished meanwhile is not sent, nor one the shadow already desires. A shadow that refuses the
+ * command for what it is (too large, malformed) fails it in the ledger with the reason.
+ */
+async function sendCommand(command: Command, ports: AlarmPorts, retrying: boolean): Promise<void> {
+  if (retrying) {
+    const stored = await ports.ledger.get(command.id);
+    if (stored && stored.status !== "pending") return;
+    if (!stored) await ports.ledger.add(command);
+    else if (await alreadyDesired(command, ports)) return;
+  } else {
+    await ports.ledger.add(command);
+  }
+  try {
+    await ports.shadows.update(command.thing, {
+      state: { desired: command.desired },
+      clientToken: command.clientToken,
+    });
+  } catch (error) {
+    if (errorKind(error) !== "poison") throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    const failed: Command = { ...command, status: "failed", failedAt: ports.clock.now(), error: reason };
+    if (await ports.ledger.transition(failed, "pending")) await count(ports, { commandsFailed: 1 });
+    throw error;
+  }
+  await count(ports, { shadowUpdates: 1 });
+}
+
+async function carryOut(effect: Effect, ports: AlarmPorts, retrying: boolean): Promise<void> {
+  if (effect.kind === "command") return sendCommand(effect.command, ports, retrying);
+  const publisher = ports.publishers[effect.channel];
+  // A state written by a deployment with another channel (e.g. a data dir moved between setups).
+  if (!publisher) throw fleetlineError("REQUEST_INVALID", `no alert channel named ${effect.channel}`);
+  await publisher.publish(effect.alert);
+}
+
+/** Writes the state without the effects done; reads it again and retries if another writer came first. */
+async function removeDone(
+  state: AlarmState,
+  done: ReadonlySet<string>,
+  ports: AlarmPorts,
+): Promise<AlarmState> {
+  let current = state;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const remaining = (current.outbox ?? []).filter((effect) => !done.has(effect.id));
+    const { outbox: _outbox, owingSince, ...rest } = current;
+    const kept: AlarmState =
+      remaining.length > 0 ? { ...rest, outbox: remaining, ...(owingSince ? { owingSince } : {}) } : rest;
+    const next = { ...stateToSave(kept, [], ports.clock.now()), revision: current.revision + 1 };
+    if (await ports.alerts.save({ expectedRevision: current.revision, next, alerts: [] })) return next;
+    const reloaded = (await ports.alerts.states(state.thing)).find((s) => s.code === state.code);
+    if (!reloaded) return state;
+    current = reloaded;
+  }
+  throw fleetlineError("CONCURRENT_UPDATE", `alarm ${state.thing}/${state.code} kept changing`);
+}
+
+/**
+ * Carries out what a state owes, in order, and removes what was done. An effect that fails for
+ * the infrastructure stops the rest (order matters: a clear is never published before its raise)
+ * and stays owed, for the next invocation of the thing or the schedule's sweep; one that can
+ * never succeed is given up and reported. Never throws: what it could not finish stays owed.
+ * `fresh` are effects created in this invocation (not tried before).
+ */
+export async function settleOutbox(
+  state: AlarmState,
+  ports: AlarmPorts,
+  fresh: ReadonlySet<string> = new Set(),
+): Promise<AlarmState> {
+  const done = new Set<string>();
+  for (const effect of state.outbox ?? []) {
+    try {
+      await carryOut(effect, ports, !fresh.has(effect.id));
+      done.add(effect.id);
+    } catch (error) {
+      const poison = errorKind(error) === "poison";
+      ports.onEffectFailed?.({
+        thing: state.thing,
+        code: state.code,
+        effect,
+        error,
+        outcome: poison ? "given up" : "retried later",
+      });
+      if (!poison) break;
+      done.add(effect.id);
+    }
+  }
+  if (done.size === 0) return state;
+  try {
+    return await removeDone(state, done, ports);
+  } catch (error) {
+    // Done but still listed: the next attempt finds them done (a finished command, a shadow that
+    // already desires it) or repeats a publish, which subscribers tell apart by id and status.
+    const [effect] = state.outbox ?? [];
+    if (effect)
+      ports.onEffectFailed?.({
+        thing: state.thing,
+        code: state.code,
+        effect,
+        error,
+        outcome: "retried later",
+      });
+    return state;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The DynamoDB tables' keys and indexes, shared by the Storage stack that creates them and the
+ * adapters that query them (and the tests' DynamoDB double), so the three cannot drift apart.
+ * Every read on a request or invocation path is a GetItem or a Query on one of these keys: no
+ * table is ever scanned. Indexes whose key attributes only some items carry are sparse: the owing
+ * states, the pending commands.
+ */
+export interface KeySchema {
+  partition: string;
+  sort?: string;
+  /** The sort key's type: a string unless said. */
+  sortType?: "string" | "number";
+}
+
+export interface TableSchema {
+  key: KeySchema;
+  indexes: Record<string, KeySchema>;
+  /** The TTL attribute: epoch seconds after which DynamoDB deletes the item. */
+  ttl: string;
+}
+
+export const DYNAMODB_TABLES = {
+  /** Alarm states (`state#{thing}`, code) and alert records (`alert#{id}`, "alert"). */
+  alarms: {
+    key: { partition: "pk", sort: "sk" },
+    indexes: {
+      /** Every alert, newest first (`gsi1sk` = zero-padded openedAt # id). */
+      byTime: { partition: "gsi1pk", sort: "gsi1sk" },
+      byStatus: { partition: "status", sort: "gsi1sk" },
+      byThing: { partition: "thing", sort: "gsi1sk" },
+      /** Sparse: the states whose outbox is not empty, longest-owing first. */
+      owing: { partition: "owing", sort: "owingSince", sortType: "number" },
+    },
+    ttl: "ttl",
+  },
+  /** Commands by id. */
+  commands: {
+    key: { partition: "pk" },
+    indexes: {
+      byTime: { partition: "gsi1pk", sort: "gsi1sk" },
+      byThing: { partition: "thing", sort: "gsi1sk" },
+      /** Sparse: a thing's pending commands, oldest first. */
+      pendingByThing: { partition: "pendingThing", sort: "gsi1sk" },
+      /** Sparse: every pending command by deadline, for the sweep. */
+      pendingByDeadline: { partition: "pending", sort: "deadline", sortType: "number" },
+    },
+    ttl: "ttl",
+  },
+  /** Quarantined messages, newest first (`sk` = zero-padded receivedAt # messageId). */
+  quarantine: {
+    key: { partition: "pk", sort: "sk" },
+    indexes: {},
+    ttl: "ttl",
+  },
+} as const satisfies Record<string, TableSchema>;
+
+/** A sort key that orders by time, then id, as strings: `000001764297000000#id`. */
+export function timeSortKey(at: number, id: string): string {
+  return `${String(at).padStart(15, "0")}#${id}`;
+}

@@ -1,0 +1,61 @@
+import {
+  type AlarmState,
+  type AlarmWrite,
+  type AlertQuery,
+  type AlertRecord,
+  type AlertStore,
+  alertPosition,
+  byPosition,
+  type Page,
+  pageOf,
+} from "@fleetline/core";
+import { Faults, type WithFaults, withFaults } from "./faults.js";
+
+const key = (thing: string, code: string) => `${thing}\u0000${code}`;
+
+/** Alarm states and alert records in memory; copies in and out, as a store would. */
+export class MemoryAlertStore implements AlertStore {
+  private readonly stateRows = new Map<string, AlarmState>();
+  private readonly alertRows = new Map<string, AlertRecord>();
+
+  static create(): WithFaults<MemoryAlertStore> {
+    return withFaults(new MemoryAlertStore(), new Faults("STORE_UNAVAILABLE"));
+  }
+
+  async states(thing: string): Promise<AlarmState[]> {
+    return [...this.stateRows.values()]
+      .filter((state) => state.thing === thing)
+      .map((s) => structuredClone(s));
+  }
+
+  async save(write: AlarmWrite): Promise<boolean> {
+    const { thing, code } = write.next;
+    const stored = this.stateRows.get(key(thing, code))?.revision ?? 0;
+    if (stored !== write.expectedRevision) return false;
+    this.stateRows.set(key(thing, code), structuredClone(write.next));
+    for (const alert of write.alerts) this.alertRows.set(alert.id, structuredClone(alert));
+    return true;
+  }
+
+  async get(id: string): Promise<AlertRecord | undefined> {
+    const alert = this.alertRows.get(id);
+    return alert && structuredClone(alert);
+  }
+
+  async page(query: AlertQuery): Promise<Page<AlertRecord>> {
+    const matching = [...this.alertRows.values()]
+      .filter(
+        (a) => (!query.status || a.status === query.status) && (!query.thing || a.thing === query.thing),
+      )
+      .sort(byPosition(alertPosition));
+    return structuredClone(pageOf(matching, alertPosition, query));
+  }
+
+  async owing(limit: number): Promise<AlarmState[]> {
+    return [...this.stateRows.values()]
+      .filter((state) => (state.outbox?.length ?? 0) > 0)
+      .sort((a, b) => (a.owingSince ?? 0) - (b.owingSince ?? 0))
+      .slice(0, limit)
+      .map((s) => structuredClone(s));
+  }
+}

@@ -1,0 +1,32 @@
+import type { DeadLetter, DeadLetterQueue } from "@fleetline/core";
+import { Faults, type WithFaults, withFaults } from "./faults.js";
+
+/** A dead-letter queue in memory, oldest first. */
+export class MemoryDeadLetterQueue implements DeadLetterQueue {
+  private readonly messages: DeadLetter[] = [];
+  private sent = 0;
+
+  static create(): WithFaults<MemoryDeadLetterQueue> {
+    return withFaults(new MemoryDeadLetterQueue(), new Faults("STORE_UNAVAILABLE"));
+  }
+
+  async send(body: unknown, now = 0): Promise<string> {
+    this.sent += 1;
+    const messageId = `dead-letter-${this.sent}`;
+    this.messages.push({ messageId, body: structuredClone(body), sentAt: now });
+    return messageId;
+  }
+
+  async list(limit: number): Promise<DeadLetter[]> {
+    return structuredClone(this.messages.slice(0, limit));
+  }
+
+  async count(): Promise<number> {
+    return this.messages.length;
+  }
+
+  async delete(messageId: string): Promise<void> {
+    const index = this.messages.findIndex((message) => message.messageId === messageId);
+    if (index >= 0) this.messages.splice(index, 1);
+  }
+}

@@ -1,0 +1,34 @@
+import {
+  byPosition,
+  type Page,
+  type PageRequest,
+  pageOf,
+  type Quarantine,
+  type QuarantineEntry,
+  quarantinePosition,
+} from "@fleetline/core";
+import { Faults, type WithFaults, withFaults } from "./faults.js";
+
+/** Quarantined messages in memory, one per messageId. */
+export class MemoryQuarantine implements Quarantine {
+  private readonly rows = new Map<string, QuarantineEntry>();
+
+  static create(): WithFaults<MemoryQuarantine> {
+    return withFaults(new MemoryQuarantine(), new Faults("STORE_UNAVAILABLE"));
+  }
+
+  async put(entries: readonly QuarantineEntry[]): Promise<number> {
+    let added = 0;
+    for (const entry of entries) {
+      if (this.rows.has(entry.messageId)) continue;
+      this.rows.set(entry.messageId, structuredClone(entry));
+      added += 1;
+    }
+    return added;
+  }
+
+  async page(request: PageRequest): Promise<Page<QuarantineEntry>> {
+    const sorted = [...this.rows.values()].sort(byPosition(quarantinePosition));
+    return structuredClone(pageOf(sorted, quarantinePosition, request));
+  }
+}

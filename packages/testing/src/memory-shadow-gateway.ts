@@ -1,0 +1,69 @@
+import {
+  type Clock,
+  type ErrorCode,
+  fleetlineError,
+  getShadow,
+  type ShadowDocument,
+  type ShadowErrorDocument,
+  type ShadowGateway,
+  type ShadowUpdate,
+  type StoredShadow,
+  systemClock,
+  updateShadow,
+} from "@fleetline/core";
+import { Faults, type WithFaults, withFaults } from "./faults.js";
+
+const CODES: Record<ShadowErrorDocument["code"], ErrorCode> = {
+  400: "REQUEST_INVALID",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  429: "THROTTLED",
+  500: "STORE_UNAVAILABLE",
+};
+
+/**
+ * Device shadows in memory, with the shadow service's own rules (core's shadow operations): the
+ * same documents, deltas, versions and refusals. Every accepted update's `update/documents` body
+ * goes to `onDocuments`, as the service publishes it for the command-confirmation rule.
+ */
+export class MemoryShadowGateway implements ShadowGateway {
+  private readonly shadows = new Map<string, StoredShadow>();
+  onDocuments: ((thing: string, documents: Record<string, unknown>) => void) | undefined;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  static create(clock: Clock = systemClock): WithFaults<MemoryShadowGateway> {
+    return withFaults(new MemoryShadowGateway(clock), new Faults("PUBLISH_FAILED"));
+  }
+
+  private key(thing: string, shadowName?: string) {
+    return `${thing}\u0000${shadowName ?? ""}`;
+  }
+
+  async get(thing: string, shadowName?: string): Promise<ShadowDocument | undefined> {
+    const result = getShadow(
+      this.shadows.get(this.key(thing, shadowName)),
+      "",
+      this.clock.now(),
+      shadowName ?? thing,
+    );
+    if (result.ok) return structuredClone(result.value) as unknown as ShadowDocument;
+    if (result.error.code === 404) return undefined;
+    throw fleetlineError(CODES[result.error.code], result.error.message);
+  }
+
+  async update(
+    thing: string,
+    update: ShadowUpdate | Uint8Array,
+    shadowName?: string,
+  ): Promise<ShadowDocument> {
+    const body = update instanceof Uint8Array ? update : JSON.stringify(update);
+    const key = this.key(thing, shadowName);
+    const result = updateShadow(this.shadows.get(key), body, this.clock.now());
+    if (!result.ok) throw fleetlineError(CODES[result.error.code], result.error.message);
+    this.shadows.set(key, result.value.shadow);
+    if (shadowName === undefined) this.onDocuments?.(thing, structuredClone(result.value.documents));
+    return structuredClone(result.value.accepted) as unknown as ShadowDocument;
+  }
+}

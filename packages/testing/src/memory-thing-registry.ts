@@ -1,0 +1,46 @@
+import { randomBytes } from "node:crypto";
+import {
+  type DeviceType,
+  fleetlineError,
+  isDeviceType,
+  isThingName,
+  type RegisteredThing,
+  type ThingRegistry,
+} from "@fleetline/core";
+import { Faults, type WithFaults, withFaults } from "./faults.js";
+
+/** A thing registry in memory, handing out tokens as the local registry does. */
+export class MemoryThingRegistry implements ThingRegistry {
+  private readonly things = new Map<string, RegisteredThing>();
+
+  static create(): WithFaults<MemoryThingRegistry> {
+    return withFaults(new MemoryThingRegistry(), new Faults("STORE_UNAVAILABLE"));
+  }
+
+  async register(
+    thing: string,
+    type: DeviceType,
+    now = Date.now(),
+  ): Promise<RegisteredThing & { token: string }> {
+    if (!isThingName(thing))
+      throw fleetlineError("REQUEST_INVALID", `thing name "${thing}" must match [A-Za-z0-9_-]{1,64}`);
+    if (!isDeviceType(type))
+      throw fleetlineError("REQUEST_INVALID", `type "${type}" is not freestyle or robot`);
+    if (this.things.has(thing)) throw fleetlineError("CONFLICT", `thing ${thing} already exists`);
+    this.things.set(thing, { thing, type, createdAt: now });
+    return { thing, type, createdAt: now, token: `flt_${randomBytes(32).toString("base64url")}` };
+  }
+
+  async remove(thing: string): Promise<boolean> {
+    return this.things.delete(thing);
+  }
+
+  async get(thing: string): Promise<RegisteredThing | undefined> {
+    const found = this.things.get(thing);
+    return found && { ...found };
+  }
+
+  async list(): Promise<RegisteredThing[]> {
+    return [...this.things.values()].map((t) => ({ ...t })).sort((a, b) => a.thing.localeCompare(b.thing));
+  }
+}
