@@ -1,14 +1,20 @@
-import { stageNames } from "@fleetline/core";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { CONFIRMATION_RULE_NAME, SWEEP_SCHEDULE, stageConfirmationRule, stageNames } from "@fleetline/core";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { CfnTopicRule } from "aws-cdk-lib/aws-iot";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from "aws-cdk-lib/custom-resources";
-import { Function as LambdaFunction, type StackContext, use } from "sst/constructs";
+import { Cron, Function as LambdaFunction, type StackContext, use } from "sst/constructs";
 import { Ingest } from "./Ingest.js";
 import { consumeStream } from "./lib/stream-consumer.js";
 import { Storage } from "./Storage.js";
 
-/** The alerts function: alarms, alert records over MQTT and SNS, shadow commands to devices. */
+/**
+ * The alarm side: the alerts function (alarms, alert records over MQTT and SNS, shadow commands,
+ * through each alarm's outbox), the command-confirmation rule and its confirm function, and the
+ * sweep on a schedule (commands past their deadline, effects still owed).
+ */
 export function Alerts({ stack, app }: StackContext) {
   const storage = use(Storage);
   const { validated } = use(Ingest);
@@ -30,30 +36,80 @@ export function Alerts({ stack, app }: StackContext) {
     },
     policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: AwsCustomResourcePolicy.ANY_RESOURCE }),
   });
+  const dataEndpoint = endpoint.getResponseField("endpointAddress");
+  const { thingPrefix } = stageNames(app.stage);
+  const arn = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`;
 
-  const alerts = new LambdaFunction(stack, "AlertsFunction", {
-    handler: "packages/functions/src/lambda/alerts.handler",
-    timeout: 60,
-    environment: {
-      ALARMS_TABLE: storage.alarms.tableName,
-      COMMANDS_TABLE: storage.commands.tableName,
-      ALERTS_TOPIC_ARN: topic.topicArn,
-      IOT_DATA_ENDPOINT: endpoint.getResponseField("endpointAddress"),
+  // The alerts function and the sweep carry out the same effects: alarms, commands, shadows, alerts.
+  const alarmPorts = (fn: LambdaFunction) => {
+    fn.addEnvironment("ALARMS_TABLE", storage.alarms.tableName);
+    fn.addEnvironment("COMMANDS_TABLE", storage.commands.tableName);
+    fn.addEnvironment("ALERTS_TOPIC_ARN", topic.topicArn);
+    fn.addEnvironment("IOT_DATA_ENDPOINT", dataEndpoint);
+    storage.alarms.grantReadWriteData(fn);
+    storage.commands.grantReadWriteData(fn);
+    topic.grantPublish(fn);
+    fn.attachPermissions([
+      // The shadows of this stage's things only: they are named with its prefix.
+      new PolicyStatement({
+        actions: ["iot:GetThingShadow", "iot:UpdateThingShadow"],
+        resources: [arn(`thing/${thingPrefix}*`)],
+      }),
+      new PolicyStatement({ actions: ["iot:Publish"], resources: [arn("topic/alerts/fleetline/*")] }),
+    ]);
+    return fn;
+  };
+
+  const alerts = alarmPorts(
+    new LambdaFunction(stack, "AlertsFunction", {
+      handler: "packages/functions/src/lambda/alerts.handler",
+      timeout: 60,
+    }),
+  );
+  consumeStream(stack, alerts, validated, storage.deadLetters);
+
+  const sweep = alarmPorts(
+    new LambdaFunction(stack, "SweepFunction", {
+      handler: "packages/functions/src/lambda/sweep.handler",
+      timeout: 60,
+    }),
+  );
+  new Cron(stack, "Sweep", { schedule: SWEEP_SCHEDULE.rate, job: { function: sweep } });
+
+  // Each shadow document of this stage's things → the confirm function, asynchronously; an event
+  // its retries could not deliver goes to the dead-letter queue (the sweep still checks the shadow
+  // at the command's deadline).
+  const confirm = new LambdaFunction(stack, "ConfirmFunction", {
+    handler: "packages/functions/src/lambda/confirm.handler",
+    timeout: 10,
+    environment: { COMMANDS_TABLE: storage.commands.tableName },
+  });
+  storage.commands.grantReadWriteData(confirm);
+  confirm.configureAsyncInvoke({ onFailure: new SqsDestination(storage.deadLetters), retryAttempts: 2 });
+  const rule = stageConfirmationRule(thingPrefix);
+  const errorRole = new Role(stack, "ConfirmationRuleRole", {
+    assumedBy: new ServicePrincipal("iot.amazonaws.com"),
+  });
+  storage.ruleErrors.grantSendMessages(errorRole);
+  const confirmation = new CfnTopicRule(stack, "ConfirmationRule", {
+    // IoT rule names allow letters, digits and underscores only.
+    ruleName: `${app.stage.replace(/[^A-Za-z0-9]/g, "_")}_fleetline_${CONFIRMATION_RULE_NAME}`,
+    topicRulePayload: {
+      sql: rule.sql,
+      awsIotSqlVersion: "2016-03-23",
+      ruleDisabled: false,
+      actions: [{ lambda: { functionArn: confirm.functionArn } }],
+      errorAction: {
+        sqs: { queueUrl: storage.ruleErrors.queueUrl, roleArn: errorRole.roleArn, useBase64: false },
+      },
     },
   });
-  storage.alarms.grantReadWriteData(alerts);
-  storage.commands.grantReadWriteData(alerts);
-  topic.grantPublish(alerts);
-  const arn = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`;
-  alerts.attachPermissions([
-    // The shadows of this stage's things only: they are named with its prefix.
-    new PolicyStatement({
-      actions: ["iot:GetThingShadow", "iot:UpdateThingShadow"],
-      resources: [arn(`thing/${stageNames(app.stage).thingPrefix}*`)],
-    }),
-    new PolicyStatement({ actions: ["iot:Publish"], resources: [arn("topic/alerts/fleetline/*")] }),
-  ]);
-  consumeStream(stack, alerts, validated, storage.deadLetters);
+  confirm.addPermission("InvokedByConfirmationRule", {
+    principal: new ServicePrincipal("iot.amazonaws.com"),
+    sourceArn: confirmation.attrArn,
+    sourceAccount: stack.account,
+  });
+
   stack.addOutputs({ AlertsTopic: topic.topicArn });
-  return { topic, dataEndpoint: endpoint.getResponseField("endpointAddress") };
+  return { topic, dataEndpoint };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { stageNames } from "@fleetline/core";
+import { NEXT_CURSOR_HEADER, stageNames } from "@fleetline/core";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Api, Config, Function as LambdaFunction, type StackContext, StaticSite, use } from "sst/constructs";
 import { Alerts } from "./Alerts.js";
@@ -40,9 +40,9 @@ export function Dashboard({ stack, app }: StackContext) {
       DEVICE_POLICY: policy.ref,
     },
   });
-  // Acks write alarms; commands and the quarantine are only read.
+  // An ack writes its alarm and carries out what the alarm owes (commands too); the quarantine is only read.
   storage.alarms.grantReadWriteData(fn);
-  storage.commands.grantReadData(fn);
+  storage.commands.grantReadWriteData(fn);
   storage.quarantine.grantReadData(fn);
   topic.grantPublish(fn);
   const iot = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`;
@@ -87,6 +87,8 @@ export function Dashboard({ stack, app }: StackContext) {
       allowOrigins: ["*"],
       allowHeaders: ["authorization", "content-type"],
       allowMethods: ["GET", "POST", "PUT", "DELETE"],
+      // Listings are paged: the next page's cursor comes in this header.
+      exposeHeaders: [NEXT_CURSOR_HEADER],
     },
     routes: { $default: { function: fn } },
     defaults: { throttle: API_THROTTLE },

@@ -9,10 +9,14 @@ import type { Construct } from "constructs";
 import type { Function as SstFunction } from "sst/constructs";
 
 /**
- * A Kinesis consumer with the event-source settings of SPEC §2 — never Lambda's defaults, whose
- * infinite retries let one poison record block a shard for a week — and an iterator-age alarm.
+ * A Kinesis consumer with the event-source settings of core's EVENT_SOURCE — never Lambda's
+ * defaults, whose infinite retries let one poison record block a shard for a week — its
+ * dead-letter queue for poison records, and an iterator-age alarm.
  */
 export function consumeStream(scope: Construct, fn: SstFunction, stream: IStream, onFailure: IQueue): void {
+  // A poison record goes to the same queue at once, from the function itself (docs/errors.md).
+  fn.addEnvironment("DEAD_LETTER_QUEUE_URL", onFailure.queueUrl);
+  onFailure.grantSendMessages(fn);
   fn.addEventSource(
     new KinesisEventSource(stream, {
       batchSize: EVENT_SOURCE.batchSize,

@@ -1,12 +1,17 @@
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  CONFIRMATION_RULE_NAME,
+  CONFIRMATION_RULE_SQL,
   EVENT_SOURCE,
+  SWEEP_SCHEDULE,
+  stageConfirmationRule,
   stageTelemetryRule,
   TELEMETRY_PARTITION_KEY,
   TELEMETRY_RULE_SQL,
 } from "@fleetline/core";
 import { API_SETTINGS } from "@fleetline/functions";
+import { DYNAMODB_TABLES } from "@fleetline/functions/tables";
 import { Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
@@ -55,7 +60,7 @@ const all = (type: string): Props[] =>
 
 describe("the AWS stacks, synthesized", () => {
   it("deploy the rule SQL and partition key of core, for this stage's things only, and never match everything", () => {
-    const [rule] = all("AWS::IoT::TopicRule");
+    const rule = all("AWS::IoT::TopicRule").find((r) => r.TopicRulePayload.Sql.includes("dt/fleetline"));
     expect(rule?.TopicRulePayload.Sql).toBe(stageTelemetryRule("test_").sql);
     expect(rule?.TopicRulePayload.Sql).toBe(`${TELEMETRY_RULE_SQL} WHERE startswith(topic(4), 'test_')`);
     expect(rule?.TopicRulePayload.Sql).not.toContain("FROM '#'");
@@ -64,7 +69,7 @@ describe("the AWS stacks, synthesized", () => {
     expect(rule?.TopicRulePayload.ErrorAction.Sqs).toBeDefined();
   });
 
-  it("give every stream consumer the event-source settings of SPEC §2", () => {
+  it("give every stream consumer the event-source settings of core's EVENT_SOURCE, and its dead-letter queue", () => {
     const mappings = all("AWS::Lambda::EventSourceMapping");
     expect(mappings).toHaveLength(3);
     for (const mapping of mappings) {
@@ -80,6 +85,12 @@ describe("the AWS stacks, synthesized", () => {
         DestinationConfig: { OnFailure: { Destination: expect.anything() } },
       });
     }
+    const consumers = all("AWS::Lambda::Function").filter((f) =>
+      ["validate", "store", "alerts"].some((name) =>
+        String(f.Handler ?? JSON.stringify(f.Environment)).includes(`lambda/${name}`),
+      ),
+    );
+    for (const fn of consumers) expect(fn.Environment.Variables).toHaveProperty("DEAD_LETTER_QUEUE_URL");
     expect(all("AWS::CloudWatch::Alarm").filter((a) => a.MetricName === "IteratorAge")).toHaveLength(3);
   });
 
@@ -138,7 +149,7 @@ describe("the AWS stacks, synthesized", () => {
     const ours = functions.filter((f) =>
       JSON.stringify(f.Environment ?? {}).includes("POWERTOOLS_SERVICE_NAME"),
     );
-    expect(ours).toHaveLength(4);
+    expect(ours).toHaveLength(6);
     for (const fn of ours) expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
   });
 
@@ -170,7 +181,7 @@ describe("the AWS stacks, synthesized", () => {
     expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
   });
 
-  it("let the query API read and register, but write only alarms and shadows", () => {
+  it("let the query API read and register, but write only alarms, their commands and shadows", () => {
     const statements = Object.values(
       templates.Dashboard?.findResources("AWS::IAM::Policy") as Resources,
     ).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>);
@@ -217,6 +228,69 @@ describe("the AWS stacks, synthesized", () => {
     expect(
       scripts.some((name) => readFileSync(join(assets, name), "utf8").includes("{{ VITE_API_URL }}")),
     ).toBe(true);
+  });
+
+  it("confirm commands from shadow documents: this stage's update/documents → the confirm function", () => {
+    const rule = all("AWS::IoT::TopicRule").find((r) => r.TopicRulePayload.Sql.includes("update/documents"));
+    expect(rule?.TopicRulePayload.Sql).toBe(stageConfirmationRule("test_").sql);
+    expect(rule?.TopicRulePayload.Sql).toBe(`${CONFIRMATION_RULE_SQL} WHERE startswith(topic(3), 'test_')`);
+    expect(rule?.RuleName).toBe(`test_fleetline_${CONFIRMATION_RULE_NAME}`);
+    const action = rule?.TopicRulePayload.Actions[0].Lambda.FunctionArn;
+    expect(JSON.stringify(action)).toMatch(/ConfirmFunction/);
+    expect(rule?.TopicRulePayload.ErrorAction.Sqs).toBeDefined();
+    const permission = all("AWS::Lambda::Permission").find(
+      (p) =>
+        p.Principal === "iot.amazonaws.com" && JSON.stringify(p.FunctionName).includes("ConfirmFunction"),
+    );
+    expect(permission).toMatchObject({ Action: "lambda:InvokeFunction" });
+    expect(JSON.stringify(permission?.SourceArn)).toMatch(/ConfirmationRule/);
+    // Lambda's asynchronous retries, then the dead-letter queue.
+    const [invokeConfig] = all("AWS::Lambda::EventInvokeConfig");
+    expect(invokeConfig).toMatchObject({
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+    });
+  });
+
+  it("run the sweep on an EventBridge schedule, every minute", () => {
+    const schedules = all("AWS::Events::Rule");
+    expect(schedules).toEqual([expect.objectContaining({ ScheduleExpression: SWEEP_SCHEDULE.rate })]);
+    expect(SWEEP_SCHEDULE.rate).toBe("rate(1 minute)");
+    expect(JSON.stringify(schedules[0]?.Targets)).toMatch(/SweepFunction/);
+  });
+
+  it("create the tables with the keys, indexes and TTL the adapters query, and nothing to scan", () => {
+    const tables = Object.entries(templates.Storage?.findResources("AWS::DynamoDB::Table") as Resources);
+    expect(tables).toHaveLength(3);
+    for (const [id, schema] of [
+      ["Alarms", DYNAMODB_TABLES.alarms],
+      ["Commands", DYNAMODB_TABLES.commands],
+      ["Quarantine", DYNAMODB_TABLES.quarantine],
+    ] as const) {
+      const table = tables.find(([logicalId]) => logicalId.startsWith(id))?.[1].Properties;
+      expect(table, id).toBeDefined();
+      expect(
+        table?.KeySchema.map((k: { AttributeName: string }) => k.AttributeName),
+        id,
+      ).toEqual([schema.key.partition, "sort" in schema.key ? schema.key.sort : undefined].filter(Boolean));
+      expect(table?.TimeToLiveSpecification, id).toEqual({ AttributeName: "ttl", Enabled: true });
+      const indexes = Object.fromEntries(
+        (table?.GlobalSecondaryIndexes ?? []).map(
+          (index: { IndexName: string; KeySchema: Array<{ AttributeName: string; KeyType: string }> }) => [
+            index.IndexName,
+            index.KeySchema.map((k) => k.AttributeName),
+          ],
+        ),
+      );
+      expect(indexes, id).toEqual(
+        Object.fromEntries(
+          Object.entries(schema.indexes).map(([name, keys]) => [
+            name,
+            [keys.partition, ...("sort" in keys && keys.sort ? [keys.sort] : [])],
+          ]),
+        ),
+      );
+    }
   });
 
   it("enable Timestream magnetic-store writes", () => {

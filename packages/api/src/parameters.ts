@@ -1,5 +1,6 @@
 import {
   decodeCursor,
+  NEXT_CURSOR_HEADER,
   PAGE_LIMITS,
   type Page,
   type PageRequest,
@@ -49,9 +50,6 @@ export function bucketParameter(
     AUTO_BUCKETS.find((candidate) => span / (parseDuration(candidate) as number) <= target) ?? "1d";
   return { text: chosen, ms: parseDuration(chosen) as number };
 }
-
-/** The header naming the cursor of the next page; absent on the last page. */
-export const NEXT_CURSOR_HEADER = "x-next-cursor";
 
 /** `limit` (1…1000, 100 by default) and `cursor` (the `x-next-cursor` of the previous page). */
 export function pageParameters(query: URLSearchParams, max: number = PAGE_LIMITS.max): PageRequest {

@@ -99,7 +99,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 /**
- * What a stream consumer does with a record that failed with `error` (README, "Errors"): retry it
+ * What a stream consumer does with a record that failed with `error` (docs/errors.md): retry it
  * (the event source tries again, then dead-letters), dead-letter it now (retrying cannot help), or
  * fail the whole invocation (nothing can succeed until the configuration is fixed).
  */

@@ -21,6 +21,9 @@ export interface Page<T> {
 
 export const PAGE_LIMITS = { fallback: 100, max: 1000 } as const;
 
+/** The API's response header naming the next page's cursor (the body stays the array of items). */
+export const NEXT_CURSOR_HEADER = "x-next-cursor";
+
 /** The sort position of one item: newest first by `at`, then by `id` descending. */
 export interface SortPosition {
   at: number;

@@ -58,7 +58,7 @@ export function poisonRecord(record: KinesisStreamRecord, functionName: string, 
 
 /**
  * A Kinesis-triggered Lambda around one batch use case: decode the records, run it, then act on
- * each failed record by its error's kind (README, "Errors"): a transient failure is reported for
+ * each failed record by its error's kind (docs/errors.md): a transient failure is reported for
  * the event source to retry; a poison record goes to the dead-letter queue at once (retrying
  * cannot help, and it would hold up its shard); a fatal error fails the whole invocation.
  * Counting failures are logged, never thrown.

@@ -47,6 +47,7 @@ describe("GET /api/health", () => {
       ["eventSource:alerts", "ok"],
       ["store", "ok"],
       ["queues", "ok"],
+      ["alarms", "ok"],
       ["runtime", "ok"],
     ]);
     expect((await component("eventSource:store")).metrics).toMatchObject({

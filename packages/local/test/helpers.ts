@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { Clock } from "@fleetline/core";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { LocalBroker } from "../src/broker/broker.js";
 import { DeviceRegistry } from "../src/registry/device-registry.js";
@@ -128,16 +129,19 @@ export async function rawPayloads(
 }
 
 /** The whole local runtime in this process, in memory unless given a data dir, on free ports. */
-export function startRuntime(options: Partial<RuntimeConfig> = {}): Promise<Runtime> {
-  return Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    version: "test",
-    ...options,
-  });
+export function startRuntime(options: Partial<RuntimeConfig> = {}, clock?: Clock): Promise<Runtime> {
+  return Runtime.start(
+    {
+      host: "127.0.0.1",
+      mqttPort: 0,
+      wsPort: 0,
+      httpPort: 0,
+      kinesisPort: 0,
+      version: "test",
+      ...options,
+    },
+    clock,
+  );
 }
 
 /** A dispenser report as a device sends it, in state `fault` with the given faults (alert tests). */

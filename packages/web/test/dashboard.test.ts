@@ -183,7 +183,8 @@ describe("the dashboard in Chromium", () => {
     expect(await page.getAttribute("#health", "data-status")).toBe("ok");
     expect(await page.isHidden("#health-detail")).toBe(true);
     // A device whose shadow is nearly at AWS's 8 KB: the maintenance command a cooling failure
-    // sends cannot fit, so the alerts function fails and its event source retries the batch.
+    // sends cannot fit. The shadow refuses it, the command fails with the reason, and the alarms
+    // component says so.
     const full = "fs-ui-full";
     const registered = await fetch(`${dev.http}/api/things`, {
       method: "POST",
@@ -207,8 +208,12 @@ describe("the dashboard in Chromium", () => {
     await machine.endAsync();
     await page.waitForSelector('#health[data-status="degraded"]', { timeout: 20_000 });
     expect(await page.textContent("#health")).toBe("pipeline degraded");
-    const line = await page.textContent('#health-detail li[data-component="eventSource:alerts"]');
-    expect(line).toMatch(/^eventSource:alerts degraded: .*(retrying a failed batch|reported failed records)/);
+    const line = await page.textContent('#health-detail li[data-component="alarms"]');
+    expect(line).toMatch(/^alarms degraded: a command to fs-ui-full was refused and given up: .*size/i);
+    const [command] = (await (await fetch(`${dev.http}/api/commands?thing=${full}`)).json()) as Array<{
+      status: string;
+    }>;
+    expect(command).toMatchObject({ status: "failed" });
     await page.screenshot({ path: `${artifacts}health.png` });
   });
 

@@ -2,12 +2,17 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { type AlarmPorts, type DeadLetterQueue, type EffectFailure, evaluateAlarms } from "@fleetline/core";
 import { streamHandler } from "../batch-response.js";
 
-/** Logs an effect that failed: owed still (retried by a later invocation or the sweep), or given up. */
-export function effectFailureLogger(logger: Logger) {
-  return ({ thing, code, effect, error, outcome }: EffectFailure) => {
+/**
+ * Logs an effect that failed: owed still (retried by a later invocation or the sweep), or given
+ * up; then tells `also`, the ports' own hook (the local runtime's health), if any.
+ */
+export function effectFailureLogger(logger: Logger, also?: (failure: EffectFailure) => void) {
+  return (failure: EffectFailure) => {
+    const { thing, code, effect, error, outcome } = failure;
     const detail = { thing, code, effect: effect.kind, effectId: effect.id, error: error as Error };
     if (outcome === "given up") logger.error("an effect can never succeed; given up", detail);
     else logger.warn("an effect failed; it stays owed and is tried again", detail);
+    also?.(failure);
   };
 }
 
@@ -15,7 +20,7 @@ export function effectFailureLogger(logger: Logger) {
 export function createAlertsHandler(ports: AlarmPorts, logger: Logger, deadLetters?: DeadLetterQueue) {
   return streamHandler(
     evaluateAlarms,
-    { ...ports, onEffectFailed: effectFailureLogger(logger) },
+    { ...ports, onEffectFailed: effectFailureLogger(logger, ports.onEffectFailed) },
     logger,
     deadLetters,
   );

@@ -11,7 +11,7 @@ export function createSweepHandler(ports: AlarmPorts, logger: Logger) {
   const withLogs: AlarmPorts = {
     ...ports,
     onCounterError: (error) => logger.warn("counters not updated", { error: error as Error }),
-    onEffectFailed: effectFailureLogger(logger),
+    onEffectFailed: effectFailureLogger(logger, ports.onEffectFailed),
   };
   return async (): Promise<SweepOutcome> => {
     const outcome = await sweep(withLogs);

@@ -1,6 +1,7 @@
 import {
   type AlarmState,
   type ComponentHealth,
+  type EffectFailure,
   type HealthReport,
   healthReport,
   QUEUES,
@@ -27,12 +28,33 @@ export interface HealthSources {
   /** The previous run on this data dir, when it did not stop cleanly. */
   previousRun: RunMark | undefined;
   /** The alarm states that owe effects (longest-owing first), and the schedule's last sweep. */
-  alarms: { owing: () => Promise<AlarmState[]>; lastSweep: Schedule["lastRun"] };
+  alarms: { owing: () => Promise<AlarmState[]>; lastSweep: Schedule["lastRun"]; failures: EffectFailures };
   now: number;
 }
 
 /** Effects owed longer than this (two sweeps) make the alarms component degraded. */
 const OWED_TOO_LONG_MS = 120_000;
+
+/** The alarm effects that failed: kept to be retried, or given up (a command the shadow refused). */
+export interface EffectFailures {
+  retried: number;
+  givenUp: number;
+  last?: { at: number; thing: string; effect: string; outcome: string; message: string };
+}
+
+/** Counts an effect failure for `/api/health`. */
+export function recordEffectFailure(failures: EffectFailures, failure: EffectFailure, at: number): void {
+  if (failure.outcome === "given up") failures.givenUp += 1;
+  else failures.retried += 1;
+  const what = failure.effect.kind === "command" ? "a command" : `an alert on ${failure.effect.channel}`;
+  failures.last = {
+    at,
+    thing: failure.thing,
+    effect: what,
+    outcome: failure.outcome,
+    message: failure.error instanceof Error ? failure.error.message : String(failure.error),
+  };
+}
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 const messages = (n: number) => `${n} message${n === 1 ? "" : "s"}`;
@@ -122,7 +144,12 @@ async function queuesHealth({ queues }: HealthSources): Promise<ComponentHealth>
 
 async function alarmsHealth({ alarms, now }: HealthSources): Promise<ComponentHealth> {
   const sweep = alarms.lastSweep;
+  const { failures } = alarms;
+  const recent =
+    failures.last !== undefined && now - failures.last.at < RECENT_MS ? failures.last : undefined;
   const metrics = {
+    effectsRetried: failures.retried,
+    effectsGivenUp: failures.givenUp,
     lastSweepAt: sweep?.at ?? null,
     lastSweepExpired: sweep?.outcome?.expired ?? 0,
     lastSweepSettled: sweep?.outcome?.settled ?? 0,
@@ -139,12 +166,14 @@ async function alarmsHealth({ alarms, now }: HealthSources): Promise<ComponentHe
   const owed = owing.reduce((sum, state) => sum + (state.outbox?.length ?? 0), 0);
   const detail = sweep?.error
     ? `the last sweep failed: ${sweep.error}`
-    : owing.length === 0
-      ? "no effect owed"
-      : `${owed} effect${owed === 1 ? "" : "s"} owed by ${owing.length} alarm state${owing.length === 1 ? "" : "s"}, the oldest for ${seconds(waited)}; retried by the sweep (the log says why they failed)`;
+    : recent
+      ? `${recent.effect} to ${recent.thing} ${recent.outcome === "given up" ? "was refused and given up" : "failed and is owed"}: ${recent.message}`
+      : owing.length === 0
+        ? "no effect owed"
+        : `${owed} effect${owed === 1 ? "" : "s"} owed by ${owing.length} alarm state${owing.length === 1 ? "" : "s"}, the oldest for ${seconds(waited)}; retried by the sweep (the log says why they failed)`;
   return {
     name: "alarms",
-    status: sweep?.error || waited > OWED_TOO_LONG_MS ? "degraded" : "ok",
+    status: sweep?.error || recent || waited > OWED_TOO_LONG_MS ? "degraded" : "ok",
     detail,
     metrics: { ...metrics, owingStates: owing.length, owedEffects: owed, oldestOwedMs: waited },
   };

@@ -45,7 +45,7 @@ import { LocalTwins } from "../twins.js";
 import { CounterBuffer } from "./counter-buffer.js";
 import { describeLockError, prepareDataDir } from "./data-dir.js";
 import { markRunning, markStopped, type RunMark } from "./run-marker.js";
-import { runtimeHealth } from "./runtime-health.js";
+import { type EffectFailures, recordEffectFailure, runtimeHealth } from "./runtime-health.js";
 import { Schedule } from "./schedule.js";
 
 export interface RuntimeConfig {
@@ -81,6 +81,7 @@ export class Runtime {
   private previousRun: RunMark | undefined;
   private schedule: Schedule | undefined;
   private alerts: DuckDbAlertStore | undefined;
+  private readonly effectFailures: EffectFailures = { retried: 0, givenUp: 0 };
 
   /** The previous run on this data dir, when it was killed or crashed instead of stopping cleanly. */
   get recoveredFrom(): RunMark | undefined {
@@ -227,6 +228,7 @@ export class Runtime {
       counters,
       clock,
       newId: randomUUID,
+      onEffectFailed: (failure) => recordEffectFailure(this.effectFailures, failure, clock.now()),
     };
     await twins.eventSources.add({
       functionName: "alerts",
@@ -287,7 +289,11 @@ export class Runtime {
       queues: this.twins.queues,
       startedAt: this.startedAt,
       previousRun: this.previousRun,
-      alarms: { owing: async () => (await this.alerts?.owing(100)) ?? [], lastSweep: this.schedule?.lastRun },
+      alarms: {
+        owing: async () => (await this.alerts?.owing(100)) ?? [],
+        lastSweep: this.schedule?.lastRun,
+        failures: this.effectFailures,
+      },
       now: this.clock.now(),
     });
   }

@@ -27,9 +27,11 @@ interface DeviceDetail {
 interface Command {
   id: string;
   desired: unknown;
-  status: string;
+  status: "pending" | "delivered" | "expired" | "failed";
   createdAt: number;
   deliveredAt?: number;
+  /** Why the shadow refused a failed command. */
+  error?: string;
 }
 
 /** One device: charts per metric, cartridges or position, its shadow with an editor, its commands. */
@@ -168,7 +170,7 @@ export function deviceView(thing: string): View {
             "tr",
             { "data-command": c.status },
             h("td", {}, JSON.stringify(c.desired)),
-            h("td", {}, c.status),
+            h("td", c.error ? { title: c.error } : {}, c.error ? `${c.status}: ${c.error}` : c.status),
             h("td", {}, time(c.createdAt)),
           ),
         ),
