@@ -76,6 +76,7 @@ async function inProcess(
   fault: string,
   options: { faults?: RuntimeFaults; brokerUrl?: string },
   act: (run: Run) => Promise<string>,
+  hooks: { started?: (runtime: Runtime) => Promise<void>; drained?: (run: Run) => Promise<void> } = {},
 ): Promise<void> {
   const dir = await tempDir("fault");
   const prefix = `ft${rows.length + 1}`;
@@ -90,6 +91,7 @@ async function inProcess(
     ...options,
   });
   try {
+    await hooks.started?.(runtime);
     const run = await FleetRun.start(runtime.http.url, { ...FLEET, seed: fault, prefix });
     const health = () => getJson<HealthReport>(`${runtime.http.url}/api/health`);
     const visibleIn = await act({ runtime, run, health });
@@ -109,6 +111,7 @@ async function inProcess(
     const lost = await report(fault, run, summary.sent, stored, doubled, stats, visibleIn);
     expect(lost).toEqual([]);
     expect(run.acked.size).toBeGreaterThan(200);
+    await hooks.drained?.({ runtime, run, health });
   } finally {
     await runtime.stop();
     await dir.remove();
@@ -150,6 +153,38 @@ async function burstDevice(dev: DevProcess, thing: string, run: FleetRun) {
       );
   }
   return { acked: () => acked, end: () => client.end(true) };
+}
+
+/**
+ * Dispensers that go through `cycles` cooling failures, each raised, commanded (maintenance) and
+ * cleared: alarms on purpose, whatever the simulated fleet happens to report.
+ */
+async function coolingCycles(url: string, mqttUrl: string, things: string[], cycles: number): Promise<void> {
+  const cooling = [{ code: "COOLING_FAILURE", severity: "critical" }];
+  await Promise.all(
+    things.map(async (thing) => {
+      const response = await fetch(`${url}/api/things`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ thing, type: "freestyle" }),
+      });
+      const { token } = (await response.json()) as { token: string };
+      const client = await mqtt.connectAsync(mqttUrl, { clientId: thing, username: thing, password: token });
+      let seq = 0;
+      for (let cycle = 0; cycle < cycles; cycle++) {
+        for (const faults of [cooling, [], [], []]) {
+          seq += 1;
+          await client.publishAsync(
+            `dt/fleetline/freestyle/${thing}/telemetry`,
+            freestyleTelemetry(seq, Date.now(), {}, { faults }),
+            { qos: 1 },
+          );
+          await sleep(50);
+        }
+      }
+      await client.endAsync();
+    }),
+  );
 }
 
 describe("no acknowledged message lost or doubled under faults", () => {
@@ -221,6 +256,88 @@ describe("no acknowledged message lost or doubled under faults", () => {
       await mosquitto.stop();
       await dir.remove();
     }
+  }, 180_000);
+
+  it("alert publications fail and shadow updates time out after taking effect, 20 % each", async () => {
+    const faults: RuntimeFaults = { alertPublishFailRate: 0.2, shadowUpdateTimeoutRate: 0.2 };
+    const observed = new Map<string, number>();
+    const updates = new Map<string, number>();
+    let observer: mqtt.MqttClient | undefined;
+    const started = async (runtime: Runtime) => {
+      // Everything the broker delivers to a subscriber: each alert change, each accepted shadow update.
+      observer = await mqtt.connectAsync(runtime.twins.mqttUrl, {
+        ...runtime.twins.broker?.serviceCredentials,
+        clientId: "fault-observer",
+        reconnectPeriod: 0,
+      });
+      await observer.subscribeAsync(["alerts/fleetline/#", "$aws/things/+/shadow/update/accepted"], {
+        qos: 1,
+      });
+      observer.on("message", (topic, payload) => {
+        const body = JSON.parse(payload.toString()) as { id?: string; status?: string; clientToken?: string };
+        const key = topic.startsWith("alerts/") ? `${body.id}/${body.status}` : body.clientToken;
+        const counted = topic.startsWith("alerts/") ? observed : updates;
+        if (key) counted.set(key, (counted.get(key) ?? 0) + 1);
+      });
+    };
+    const drained = async ({ runtime, health }: Run) => {
+      // The outbox owes what failed: the sweep (here on demand, every minute on its own) settles it.
+      await waitFor(
+        async () => {
+          const alerts = component(await health(), "eventSource:alerts");
+          if (Number(alerts.metrics.recordsBehind) > 0) return false;
+          await runtime.sweep();
+          return component(await health(), "alarms").metrics.owedEffects === 0;
+        },
+        "every owed effect carried out",
+        60_000,
+      );
+      await sleep(500);
+      const base = runtime.http.url;
+      const alerts: Array<{ id: string; status: string }> = [];
+      let cursor: string | null = null;
+      do {
+        const page = await fetch(`${base}/api/alerts?limit=1000${cursor ? `&cursor=${cursor}` : ""}`);
+        alerts.push(...((await page.json()) as typeof alerts));
+        cursor = page.headers.get("x-next-cursor");
+      } while (cursor);
+      const expected = alerts.flatMap((a) =>
+        a.status === "cleared" ? [`${a.id}/open`, `${a.id}/cleared`] : [`${a.id}/open`],
+      );
+      expect(alerts.length).toBeGreaterThan(3);
+      expect(new Map([...observed].filter(([key]) => !key.endsWith("/acked")))).toEqual(
+        new Map(expected.map((key) => [key, 1])),
+      );
+      const commands = (
+        await getJson<Array<{ clientToken: string; status: string }>>(`${base}/api/commands?limit=1000`)
+      ).filter((c) => c.status !== "failed");
+      expect(commands.length).toBeGreaterThan(0);
+      expect(
+        new Map([...updates].filter(([token]) => commands.some((c) => c.clientToken === token))),
+      ).toEqual(new Map(commands.map((c) => [c.clientToken, 1])));
+      expect(faults.injected?.publishFailed).toBeGreaterThan(0);
+      expect(faults.injected?.shadowTimedOut).toBeGreaterThan(0);
+      await observer?.endAsync();
+    };
+    await inProcess(
+      "alert publishes fail 20 %, shadow updates time out after applying 20 %",
+      { faults },
+      async ({ runtime, health }) => {
+        const things = Array.from({ length: 8 }, (_, i) => `fx-cool-${i}`);
+        await Promise.all([coolingCycles(runtime.http.url, runtime.twins.mqttUrl, things, 4), sleep(8_000)]);
+        await waitFor(
+          () => (faults.injected?.publishFailed ?? 0) >= 2 && (faults.injected?.shadowTimedOut ?? 0) >= 1,
+          "failed publications and timed-out shadow updates",
+          60_000,
+        );
+        const alarms = await waitFor(async () => {
+          const found = component(await health(), "alarms");
+          return Number(found.metrics.effectsRetried) > 0 ? found : undefined;
+        }, "the alarms component to count retried effects");
+        return `/api/health alarms: ${alarms.metrics.effectsRetried} effects retried; each alert and command once`;
+      },
+      { started, drained },
+    );
   }, 180_000);
 
   it("the runtime is SIGKILLed mid-burst, twice, and restarted on its data dir", async () => {

@@ -1,4 +1,11 @@
-import { fleetlineError, type TelemetryRecord, type TelemetryStore, type WriteResult } from "@fleetline/core";
+import {
+  type AlertPublisher,
+  fleetlineError,
+  type ShadowGateway,
+  type TelemetryRecord,
+  type TelemetryStore,
+  type WriteResult,
+} from "@fleetline/core";
 import type { KinesisHandler } from "../event-source/invoker.js";
 import type { StorageFaults } from "./storage-faults.js";
 
@@ -15,11 +22,15 @@ export interface RuntimeFaults {
   storeThrottleRate?: number;
   /** Share of `store` invocations that crash after their write, before returning. */
   storeCrashAfterWriteRate?: number;
-  injected?: { throttled: number; crashedAfterWrite: number };
+  /** Share of alert publications that fail, before publishing (the alarms' outbox retries them). */
+  alertPublishFailRate?: number;
+  /** Share of shadow updates that take effect and then fail anyway, as a call timing out would. */
+  shadowUpdateTimeoutRate?: number;
+  injected?: { throttled: number; crashedAfterWrite: number; publishFailed: number; shadowTimedOut: number };
 }
 
 function counts(faults: RuntimeFaults) {
-  faults.injected ??= { throttled: 0, crashedAfterWrite: 0 };
+  faults.injected ??= { throttled: 0, crashedAfterWrite: 0, publishFailed: 0, shadowTimedOut: 0 };
   return faults.injected;
 }
 
@@ -62,5 +73,35 @@ export function crashingAfterWork(handler: KinesisHandler, faults: RuntimeFaults
       throw new Error("Runtime exited (injected): the function crashed after its write, before returning");
     }
     return result ?? undefined;
+  };
+}
+
+/** An alert channel that fails a share of publications before publishing. */
+export function failingPublisher(publisher: AlertPublisher, faults: RuntimeFaults): AlertPublisher {
+  const fails = spread();
+  return {
+    publish: async (alert) => {
+      if (fails(faults.alertPublishFailRate ?? 0)) {
+        counts(faults).publishFailed += 1;
+        throw fleetlineError("PUBLISH_FAILED", "connection reset (injected): the alert was not published");
+      }
+      await publisher.publish(alert);
+    },
+  };
+}
+
+/** Shadows whose updates, a share of the time, take effect and then fail, as a timed-out call does. */
+export function timingOutShadows(shadows: ShadowGateway, faults: RuntimeFaults): ShadowGateway {
+  const fails = spread();
+  return {
+    get: (thing, shadowName) => shadows.get(thing, shadowName),
+    update: async (thing, update, shadowName) => {
+      const accepted = await shadows.update(thing, update, shadowName);
+      if (fails(faults.shadowUpdateTimeoutRate ?? 0)) {
+        counts(faults).shadowTimedOut += 1;
+        throw fleetlineError("PUBLISH_FAILED", "timed out (injected) after the shadow took the update");
+      }
+      return accepted;
+    },
   };
 }

@@ -32,7 +32,13 @@ import { DuckDbCounters } from "../adapters/duckdb-counters.js";
 import { DuckDbQuarantine } from "../adapters/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../adapters/duckdb-telemetry-store.js";
 import { MqttAlertPublisher } from "../adapters/mqtt-alert-publisher.js";
-import { crashingAfterWork, type RuntimeFaults, throttlingStore } from "../faults/runtime-faults.js";
+import {
+  crashingAfterWork,
+  failingPublisher,
+  type RuntimeFaults,
+  throttlingStore,
+  timingOutShadows,
+} from "../faults/runtime-faults.js";
 import { OutcomeTracker } from "../health/outcome-tracker.js";
 import { trackedTelemetryStore } from "../health/tracked-telemetry-store.js";
 import { HttpServer } from "../http/http-server.js";
@@ -223,8 +229,8 @@ export class Runtime {
     const alarms: AlarmPorts = {
       alerts,
       ledger,
-      shadows,
-      publishers: { mqtt: publisher },
+      shadows: timingOutShadows(shadows, faults),
+      publishers: { mqtt: failingPublisher(publisher, faults) },
       counters,
       clock,
       newId: randomUUID,
