@@ -52,6 +52,8 @@ const record = (
   faults,
 });
 
+let ids = 0;
+
 /** The alerts function on the same mocked services, fed a Kinesis batch as Lambda would. */
 async function alertsSee(records: TelemetryRecord[]) {
   const alerts = createAlertsHandler(
@@ -62,7 +64,7 @@ async function alertsSee(records: TelemetryRecord[]) {
       shadows: new IotDataShadowGateway(aws.dataPlane.client),
       counters: new CloudWatchCounters({ stage: "test" }),
       clock: { now: () => 1_764_288_100_000 },
-      newId: () => "alert-1",
+      newId: () => `alert-${++ids}`,
     },
     new Logger({ logLevel: "SILENT" }),
   );
@@ -189,6 +191,36 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
         status: "pending",
       }),
     ]);
+  });
+
+  it("pages alerts and commands with limit and x-next-cursor, reading DynamoDB by key only", async () => {
+    const cooling = [{ code: "COOLING_FAILURE", severity: "critical", detail: "compressor off" }] as const;
+    await alertsSee(
+      ["test_fs-page-1", "test_fs-page-2", "test_fs-page-3"].map((thing, i) => ({
+        ...record(10 + i, [...cooling]),
+        thing,
+      })),
+    );
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const response = await send("GET", `/api/alerts?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(response.statusCode).toBe(200);
+      seen.push(...(JSON.parse(response.body ?? "[]") as Array<{ id: string }>).map((a) => a.id));
+      cursor = response.headers?.["x-next-cursor"] as string | undefined;
+      pages += 1;
+    } while (cursor);
+    expect(seen).toHaveLength(4);
+    expect(new Set(seen).size).toBe(4);
+    expect(pages).toBe(2);
+    const commands = await send("GET", "/api/commands?limit=3");
+    expect(JSON.parse(commands.body ?? "[]")).toHaveLength(3);
+    expect(commands.headers?.["x-next-cursor"]).toEqual(expect.any(String));
+    expect((await call("GET", "/api/alerts?cursor=forged")).body).toMatchObject({
+      error: { code: "INVALID_PARAMETER" },
+    });
+    expect(aws.dynamo.calls).not.toContain("Scan");
   });
 
   it("edits a device's desired state through the IoT Data Plane, refusing what AWS refuses", async () => {

@@ -324,10 +324,9 @@ export class Runtime {
   /** Drains: devices are disconnected, rules and batches in flight finish, state is flushed. */
   async stop(): Promise<void> {
     this.ready = false;
-    await this.twins.close(async () => {
-      await this.schedule?.stop();
-      await this.received.stop();
-    });
+    // No sweep starts while the rest shuts down; one in progress finishes first.
+    await this.schedule?.stop();
+    await this.twins.close(async () => this.received.stop());
     this.dataPlane?.destroy();
     await this.http.close();
     if (this.config.dataDir !== undefined) await markStopped(this.config.dataDir);
