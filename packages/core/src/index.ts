@@ -23,7 +23,7 @@ export * from "./ports/quarantine.js";
 export type * from "./ports/shadow-gateway.js";
 export type * from "./ports/stream-producer.js";
 export type * from "./ports/telemetry-store.js";
-export type * from "./ports/thing-registry.js";
+export * from "./ports/thing-registry.js";
 export * from "./reasons.js";
 export * from "./record-identity.js";
 export * from "./retention.js";

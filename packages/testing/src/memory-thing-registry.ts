@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import {
+  checkRegistration,
   type DeviceType,
   fleetlineError,
-  isDeviceType,
-  isThingName,
   type RegisteredThing,
   type ThingRegistry,
 } from "@fleetline/core";
@@ -22,10 +21,7 @@ export class MemoryThingRegistry implements ThingRegistry {
     type: DeviceType,
     now = Date.now(),
   ): Promise<RegisteredThing & { token: string }> {
-    if (!isThingName(thing))
-      throw fleetlineError("REQUEST_INVALID", `thing name "${thing}" must match [A-Za-z0-9_-]{1,64}`);
-    if (!isDeviceType(type))
-      throw fleetlineError("REQUEST_INVALID", `type "${type}" is not freestyle or robot`);
+    checkRegistration(thing, type);
     if (this.things.has(thing)) throw fleetlineError("CONFLICT", `thing ${thing} already exists`);
     this.things.set(thing, { thing, type, createdAt: now });
     return { thing, type, createdAt: now, token: `flt_${randomBytes(32).toString("base64url")}` };

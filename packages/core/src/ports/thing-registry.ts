@@ -1,4 +1,5 @@
-import type { DeviceType } from "../device-types.js";
+import { type DeviceType, isDeviceType, isThingName } from "../device-types.js";
+import { fleetlineError } from "../errors.js";
 
 export interface RegisteredThing {
   thing: string;
@@ -23,4 +24,12 @@ export interface ThingRegistry {
   get(thing: string): Promise<RegisteredThing | undefined>;
   /** Every registered thing, by name. */
   list(): Promise<RegisteredThing[]>;
+}
+
+/** What every registry refuses before it looks anything up: a bad thing name or device type (REQUEST_INVALID). */
+export function checkRegistration(thing: string, type: string): asserts type is DeviceType {
+  if (!isThingName(thing))
+    throw fleetlineError("REQUEST_INVALID", `thing name "${thing}" must match [A-Za-z0-9_-]{1,64}`);
+  if (!isDeviceType(type))
+    throw fleetlineError("REQUEST_INVALID", `type "${type}" is not freestyle or robot`);
 }

@@ -1,4 +1,5 @@
 import { TEST_EPOCH } from "@fleetline/testing";
+import { freestyleRecord } from "../../contract/index.js";
 import type { StreamInput, TelemetryRecord } from "../../src/index.js";
 
 type Fault = TelemetryRecord["faults"][number];
@@ -17,23 +18,15 @@ export function robotReport(thing: string, seq: number, faults: Fault[] = []): T
   } as TelemetryRecord;
 }
 
-/** A dispenser's canonical record with the given cartridge levels. */
+/** A dispenser's canonical record (the store contract's) with the given cartridge levels. */
 export function freestyleReport(
   thing: string,
   seq: number,
   cartridges: Record<string, number> = { cola: 60 },
   faults: Fault[] = [],
 ): TelemetryRecord {
-  return {
-    thing,
-    type: "freestyle",
-    seq,
-    ts: TEST_EPOCH + seq * 1000,
-    receivedAt: TEST_EPOCH + seq * 1000 + 30,
-    messageId: `${thing}-${seq}`,
-    metrics: { cabinetTempC: 4, co2Kpa: 400, waterKpa: 280, pours: 0, cartridges, state: "idle" },
-    faults,
-  } as TelemetryRecord;
+  const record = freestyleRecord(thing, seq, { faults } as Partial<TelemetryRecord>);
+  return { ...record, metrics: { ...record.metrics, cartridges } } as TelemetryRecord;
 }
 
 export const batteryCritical: Fault[] = [{ code: "BATTERY_CRITICAL", severity: "critical", detail: "4%" }];

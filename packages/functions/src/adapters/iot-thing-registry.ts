@@ -16,6 +16,7 @@ import {
   UpdateCertificateCommand,
 } from "@aws-sdk/client-iot";
 import {
+  checkRegistration,
   type DeviceCredential,
   type DeviceType,
   fleetlineError,
@@ -54,15 +55,12 @@ export class IotThingRegistry implements ThingRegistry {
   ) {}
 
   async register(thing: string, type: DeviceType, now = Date.now()): Promise<RegisteredThing & Certificate> {
-    if (!isThingName(thing))
-      throw fleetlineError("REQUEST_INVALID", `thing name "${thing}" must match [A-Za-z0-9_-]{1,64}`);
+    checkRegistration(thing, type);
     if (!this.named(thing))
       throw fleetlineError(
         "REQUEST_INVALID",
         `thing name "${thing}" must start with ${this.options.thingPrefix}: this stage's rule and policies cover only those things`,
       );
-    if (!isDeviceType(type))
-      throw fleetlineError("REQUEST_INVALID", `type "${type}" is not freestyle or robot`);
     // CreateThing succeeds again for an identical thing; a registry says it exists.
     if ((await this.attributes(thing)) !== undefined)
       throw fleetlineError("CONFLICT", `thing ${thing} already exists`);

@@ -1,11 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { EventEmitter } from "node:events";
 import {
+  checkRegistration,
   type DeviceIdentity,
   type DeviceType,
   fleetlineError,
   isDeviceType,
-  isThingName,
   type RegisteredThing,
   type ThingRegistry,
 } from "@fleetline/core";
@@ -61,10 +61,7 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
     type: DeviceType,
     now = Date.now(),
   ): Promise<RegisteredThing & { token: string }> {
-    if (!isThingName(thing))
-      throw fleetlineError("REQUEST_INVALID", `thing name "${thing}" must match [A-Za-z0-9_-]{1,64}`);
-    if (!isDeviceType(type))
-      throw fleetlineError("REQUEST_INVALID", `type "${type}" is not freestyle or robot`);
+    checkRegistration(thing, type);
     if (this.things.has(thing)) throw fleetlineError("CONFLICT", `thing ${thing} already exists`);
     const token = `flt_${randomBytes(32).toString("base64url")}`;
     const entry: Entry = { thing, type, tokenHash: hashToken(token), createdAt: now };
