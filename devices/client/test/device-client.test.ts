@@ -2,26 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Runtime } from "@fleetline/local";
+import { waitFor } from "@fleetline/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backoffDelay } from "../src/backoff.js";
 import { DeviceClient } from "../src/device-client.js";
 import { FileBuffer, MemoryBuffer } from "../src/message-buffer.js";
 import { MqttTransport } from "../src/mqtt-transport.js";
 import { FileSeqStore } from "../src/seq-store.js";
-
-async function until<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const report = (n: number) => ({
   metrics: {
@@ -84,7 +71,7 @@ describe("DeviceClient against the local runtime", () => {
       client.on("delta", (state) => deltas.push(state));
       await client.start();
       for (let n = 0; n < 25; n++) client.send(report(n));
-      await until(async () => (await storedSeqs(runtime, thing)).length === 25, "25 stored");
+      await waitFor(async () => (await storedSeqs(runtime, thing)).length === 25, "25 stored");
       expect(await storedSeqs(runtime, thing)).toEqual(Array.from({ length: 25 }, (_, n) => n));
       expect(client.stats).toMatchObject({ sent: 25, acked: 25, dropped: 0, queued: 0 });
 
@@ -94,10 +81,10 @@ describe("DeviceClient against the local runtime", () => {
         new TextEncoder().encode(JSON.stringify({ state: { desired: { command: "dock" } } })),
         1,
       );
-      await until(() => deltas.length > 0, "the delta");
+      await waitFor(() => deltas.length > 0, "the delta");
       expect(deltas[0]).toEqual({ command: "dock" });
       await client.reportState({ command: "dock" });
-      await until(async () => {
+      await waitFor(async () => {
         const response = await fetch(`${runtime.http.url}/things/${thing}/shadow`);
         const document = (await response.json()) as { state: { reported?: Record<string, unknown> } };
         return document.state.reported?.command === "dock";
@@ -139,16 +126,16 @@ describe("DeviceClient against the local runtime", () => {
       n += 1;
     }, 100);
     try {
-      await until(() => client.stats.acked >= 10, "the first acks");
+      await waitFor(() => client.stats.acked >= 10, "the first acks");
       await runtime.stop();
       await new Promise((resolve) => setTimeout(resolve, 10_000));
       expect(client.isConnected).toBe(false);
       expect(client.stats.queued).toBeGreaterThan(50);
       runtime = await startRuntime(ports, dataDir);
-      await until(() => client.isConnected && client.stats.queued === 0, "the buffer to drain", 30_000);
+      await waitFor(() => client.isConnected && client.stats.queued === 0, "the buffer to drain", 30_000);
       clearInterval(sender);
-      await until(() => client.stats.queued === 0, "the last sends");
-      await until(async () => (await storedSeqs(runtime, thing)).length === n, `${n} stored`, 30_000);
+      await waitFor(() => client.stats.queued === 0, "the last sends");
+      await waitFor(async () => (await storedSeqs(runtime, thing)).length === n, `${n} stored`, 30_000);
       expect(await storedSeqs(runtime, thing)).toEqual(Array.from({ length: n }, (_, i) => i));
       expect(client.stats.reconnects).toBeGreaterThan(1);
     } finally {

@@ -5,7 +5,7 @@ import { devicesRoutes } from "./routes/devices-routes.js";
 import { pipelineRoutes } from "./routes/pipeline-routes.js";
 import { thingsRoutes } from "./routes/things-routes.js";
 
-/** Every route of the query API (SPEC §4) over one context, on a router of its own or the given one. */
+/** Every route of the query API (docs/contract.md §4) over one context, on a router of its own or the given one. */
 export function queryApiRoutes(api: ApiContext, router = new Router()): Router {
   pipelineRoutes(router, api);
   thingsRoutes(router, api);

@@ -60,7 +60,7 @@ describe("the query API behind API Gateway (payload 2.0)", () => {
     expect(response).toMatchObject({ statusCode: 200, isBase64Encoded: true, body: "AAEC/w==" });
   });
 
-  it("answers 404 and 405 with the error shape of SPEC §4", async () => {
+  it("answers 404 and 405 with the error shape of docs/contract.md §4", async () => {
     const handler = apiGatewayHandler(router());
     const missing = await handler(apiGatewayEvent("GET", "/api/missing"));
     expect(missing.statusCode).toBe(404);

@@ -1,3 +1,4 @@
+import { waitFor } from "@fleetline/testing";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevProcess, fleetline, freestyleTelemetry, startDev } from "./dev-process.js";
@@ -8,16 +9,6 @@ type Json = any;
 async function getJson(url: string): Promise<{ status: number; body: Json }> {
   const response = await fetch(url);
   return { status: response.status, body: await response.json() };
-}
-
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe("fleetline dev --in-memory", () => {
@@ -58,10 +49,14 @@ describe("fleetline dev --in-memory", () => {
     );
     await client.endAsync();
     const url = `${dev.http}/api/devices/${thing}/telemetry?metric=co2Kpa&from=${t0}&to=${t0 + 1000}&bucket=1ms`;
-    const points = await until(async () => {
-      const { body } = await getJson(url);
-      return body.points.length === 1000 ? body.points : undefined;
-    }, "1,000 stored readings");
+    const points = await waitFor(
+      async () => {
+        const { body } = await getJson(url);
+        return body.points.length === 1000 ? body.points : undefined;
+      },
+      "1,000 stored readings",
+      30_000,
+    );
     expect(points.every((p: { count: number }) => p.count === 1)).toBe(true);
     expect(points.map((p: { t: number }) => p.t)).toEqual(Array.from({ length: 1000 }, (_, i) => t0 + i));
 
@@ -84,10 +79,14 @@ describe("fleetline dev --in-memory", () => {
     await client.publishAsync(topic, freestyleTelemetry(2001, Date.now(), { humidity: 12 }), { qos: 1 });
     await client.publishAsync(topic, freestyleTelemetry(2002, Date.now() + 3_600_000), { qos: 1 });
     await client.endAsync();
-    const rejected = await until(async () => {
-      const { body } = await getJson(`${dev.http}/api/rejected?limit=10`);
-      return body.length >= 4 ? body : undefined;
-    }, "4 rejected messages");
+    const rejected = await waitFor(
+      async () => {
+        const { body } = await getJson(`${dev.http}/api/rejected?limit=10`);
+        return body.length >= 4 ? body : undefined;
+      },
+      "4 rejected messages",
+      30_000,
+    );
     expect(rejected.map((r: { reason: string }) => r.reason).sort()).toEqual([
       "MALFORMED_JSON",
       "TIMESTAMP_IN_FUTURE",
@@ -99,7 +98,7 @@ describe("fleetline dev --in-memory", () => {
     expect(malformed).toMatchObject({ topic, clientId: thing });
 
     let last: unknown;
-    const stats = await until(
+    const stats = await waitFor(
       async () => {
         const { body } = await getJson(`${dev.http}/api/stats`);
         last = body;

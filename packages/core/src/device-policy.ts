@@ -11,7 +11,7 @@ const SHADOW = "$aws/things/${thing}/shadow";
 const NAMED_SHADOW = `${SHADOW}/name/+`;
 
 /**
- * What a device may do (SPEC §3), as MQTT topic filters with `${thing}` and `${type}` placeholders.
+ * What a device may do (docs/contract.md §1), as MQTT topic filters with `${thing}` and `${type}` placeholders.
  * The local broker enforces exactly these; the AWS IoT policy is generated from them, with
  * `${thing}` becoming `${iot:Connection.Thing.ThingName}`.
  */

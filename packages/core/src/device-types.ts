@@ -1,4 +1,4 @@
-/** The device types the v1 contract knows (SPEC §1). */
+/** The device types the v1 contract knows (docs/contract.md §1). */
 export const DEVICE_TYPES = ["freestyle", "robot"] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
 

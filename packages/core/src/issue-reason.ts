@@ -23,7 +23,7 @@ function isFaultCode(path: Path): boolean {
   return path.length === 3 && path[0] === "faults" && path[2] === "code";
 }
 
-/** Maps the first zod issue of a payload to the reason code SPEC §2 names for it. */
+/** Maps the first zod issue of a payload to the reason code docs/contract.md §2 names for it. */
 export function reasonForIssue(issue: z.core.$ZodIssue, input: unknown): RejectReason {
   const value = valueAt(input, issue.path);
   // Parsed JSON holds no undefined: undefined at a named path means the key is absent.

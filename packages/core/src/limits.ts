@@ -1,4 +1,4 @@
-/** Limits of the v1 device contract (SPEC §1). */
+/** Limits of the v1 device contract (docs/contract.md §1). */
 
 /** AWS IoT Core: 128 KB maximum MQTT payload. */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;

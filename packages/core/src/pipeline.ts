@@ -1,5 +1,5 @@
 /**
- * The pipeline's wiring constants (SPEC §2), shared by the AWS stacks and the local runtime so the
+ * The pipeline's wiring constants (docs/contract.md §2), shared by the AWS stacks and the local runtime so the
  * two cannot drift apart.
  */
 import { TELEMETRY_TOPIC_FILTER } from "./topics.js";

@@ -1,5 +1,5 @@
 /**
- * Reject reason codes (SPEC §2). A rejected message is quarantined with one of these and a
+ * Reject reason codes (docs/contract.md §2). A rejected message is quarantined with one of these and a
  * human-readable detail; the README's table documents each and a test keeps both in sync.
  */
 export const REJECT_REASONS = [

@@ -1,7 +1,7 @@
 import { type DeviceType, isDeviceType, isThingName } from "./device-types.js";
 import { type Rejection, reject } from "./reasons.js";
 
-/** Topic filter of the telemetry rule (SPEC §1). */
+/** Topic filter of the telemetry rule (docs/contract.md §1). */
 export const TELEMETRY_TOPIC_FILTER = "dt/fleetline/+/+/telemetry";
 
 export function telemetryTopic(type: DeviceType, thing: string): string {

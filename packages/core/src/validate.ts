@@ -42,7 +42,7 @@ function kindOf(value: unknown): string {
 }
 
 /**
- * Judges one message exactly as the pipeline does (SPEC §1–2): from the telemetry rule's envelope
+ * Judges one message exactly as the pipeline does (docs/contract.md §1–2): from the telemetry rule's envelope
  * to a canonical record, or to a rejection with a reason code and a detail naming the field.
  * Checks run in a fixed order — envelope, topic, client id, size, JSON, forbidden keys, shape,
  * version, schema, timestamps — so every input gets one stable reason. Never throws.

@@ -101,8 +101,8 @@ describe("the error catalogue", () => {
     expect(isTransient(fleetlineError("CONCURRENT_UPDATE", "lost a race"))).toBe(true);
   });
 
-  it("documents every reject reason in the README, and nothing else", () => {
-    const documented = [...tableUnder("README.md", "### Reject reasons").keys()];
+  it("documents every reject reason in docs/contract.md, and nothing else", () => {
+    const documented = [...tableUnder("docs/contract.md", "### Reject reasons").keys()];
     expect(documented.sort()).toEqual([...REJECT_REASONS].sort());
   });
 

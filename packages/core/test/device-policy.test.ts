@@ -34,7 +34,7 @@ describe("topic filters", () => {
   });
 });
 
-describe("the device policy (SPEC §3)", () => {
+describe("the device policy (docs/contract.md §1)", () => {
   it("lets a device publish its own telemetry and shadow requests, classic and named", () => {
     for (const topic of [
       "dt/fleetline/freestyle/fs-policy/telemetry",

@@ -40,7 +40,7 @@ describe("topics", () => {
 });
 
 describe("pipeline constants", () => {
-  it("hold the rule SQL of SPEC §2, with single-quoted topic filter", () => {
+  it("hold the rule SQL of docs/contract.md §2, with single-quoted topic filter", () => {
     expect(TELEMETRY_RULE_SQL).toBe(
       "SELECT encode(*, 'base64') AS payload, topic() AS topic, topic(3) AS type, topic(4) AS thing, clientid() AS clientId, timestamp() AS receivedAt, newuuid() AS messageId FROM 'dt/fleetline/+/+/telemetry'",
     );

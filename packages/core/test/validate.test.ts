@@ -229,7 +229,7 @@ const rejections: Array<[string, unknown, RejectReason, string]> = [
 ];
 
 const acceptances: Array<[string, unknown]> = [
-  ["the SPEC's freestyle example", envelope(freestylePayload())],
+  ["the contract's freestyle example", envelope(freestylePayload())],
   ["a robot without faults", robotEnvelope(robotPayload())],
   ["exactly 128 KB", envelope(paddedTo(freestylePayload(), 131_072))],
   ["ts exactly 15 min ahead", envelope(freestylePayload({ ts: RECEIVED_AT + 15 * MINUTE }))],

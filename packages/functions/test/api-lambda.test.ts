@@ -3,7 +3,7 @@ import { PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
 import { QueryCommand } from "@aws-sdk/client-timestream-query";
 import type { TelemetryRecord } from "@fleetline/core";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
 import { CloudWatchCounters } from "../src/adapters/cloudwatch-counters.js";
 import { DynamoDbAlertStore } from "../src/adapters/dynamodb-alert-store.js";
@@ -21,6 +21,10 @@ const SETTINGS = API_ENVIRONMENT;
 
 beforeAll(async () => {
   aws = await mockedAwsApi();
+});
+beforeEach(() => {
+  aws.reset();
+  ids = 0;
 });
 afterAll(() => aws?.close());
 
@@ -224,12 +228,12 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
       pages += 1;
     } while (cursor);
     const all = (await call("GET", "/api/alerts?limit=1000")).body as unknown[];
-    expect(all.length).toBeGreaterThanOrEqual(4);
+    expect(all).toHaveLength(3);
     expect(seen).toHaveLength(all.length);
     expect(new Set(seen).size).toBe(all.length);
     expect(pages).toBe(Math.ceil(all.length / 2));
-    const commands = await send("GET", "/api/commands?limit=3");
-    expect(JSON.parse(commands.body ?? "[]")).toHaveLength(3);
+    const commands = await send("GET", "/api/commands?limit=2");
+    expect(JSON.parse(commands.body ?? "[]")).toHaveLength(2);
     expect(commands.headers?.["x-next-cursor"]).toEqual(expect.any(String));
     expect((await call("GET", "/api/alerts?cursor=forged")).body).toMatchObject({
       error: { code: "INVALID_PARAMETER" },
@@ -238,12 +242,13 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
   });
 
   it("edits a device's desired state through the IoT Data Plane, refusing what AWS refuses", async () => {
-    const raw = (body: string) => send("POST", "/api/devices/test_fs-aws-1/shadow", body);
+    const raw = (body: string) => send("POST", "/api/devices/test_fs-aws-shadow/shadow", body);
     aws.timestream.on(QueryCommand).resolves({ QueryId: "q", ColumnInfo: [], Rows: [] });
+    await call("POST", "/api/things", { thing: "test_fs-aws-shadow", type: "freestyle" });
     const accepted = await raw('{"state":{"desired":{"flavorLock":["cola"]}}}');
     expect(accepted.statusCode).toBe(200);
-    expect(aws.dataPlane.shadows.get("test_fs-aws-1")).toBeDefined();
-    const detail = await call("GET", "/api/devices/test_fs-aws-1");
+    expect(aws.dataPlane.shadows.get("test_fs-aws-shadow")).toBeDefined();
+    const detail = await call("GET", "/api/devices/test_fs-aws-shadow");
     expect(detail.body.shadow.state.desired).toMatchObject({ flavorLock: ["cola"] });
     const refused = await raw('{"state":{"desired":');
     expect(refused.statusCode).toBe(400);

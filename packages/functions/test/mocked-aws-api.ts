@@ -54,6 +54,17 @@ export async function mockedAwsApi() {
   return {
     ...services,
     handler,
+    /** Every service empty again: each test starts from nothing. */
+    reset() {
+      services.dynamo.reset();
+      services.iot.reset();
+      services.dataPlane.reset();
+      services.sqs.reset();
+      services.cloudWatch.reset();
+      services.timestream.reset();
+      services.sns.reset();
+      services.sns.on(SnsPublishCommand).resolves({ MessageId: "sns-1" });
+    },
     close() {
       for (const name of Object.keys(API_ENVIRONMENT)) if (name !== "AWS_REGION") delete process.env[name];
       services.cloudWatch.restore();

@@ -20,6 +20,7 @@ export * from "./rules/sql-lexer.js";
 export * from "./rules/sql-parser.js";
 export * from "./runtime/data-dir.js";
 export * from "./runtime/runtime.js";
+export * from "./shadow/local-shadow-gateway.js";
 export * from "./shadow/shadow-service.js";
 export * from "./shadow/shadow-store.js";
 export * from "./state/database.js";

@@ -1,4 +1,5 @@
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
+import { systemClock } from "@fleetline/core";
 import {
   describeAlertPublisherContract,
   describeAlertStoreContract,
@@ -21,6 +22,9 @@ import { DuckDbTelemetryStore } from "../src/adapters/duckdb-telemetry-store.js"
 import { MqttAlertPublisher } from "../src/adapters/mqtt-alert-publisher.js";
 import { LocalQueues } from "../src/queues/local-queues.js";
 import { DeviceRegistry } from "../src/registry/device-registry.js";
+import { LocalShadowGateway } from "../src/shadow/local-shadow-gateway.js";
+import { ShadowService } from "../src/shadow/shadow-service.js";
+import { ShadowStore } from "../src/shadow/shadow-store.js";
 import { Database } from "../src/state/database.js";
 import { startBroker, startRuntime, waitFor } from "./helpers.js";
 
@@ -79,6 +83,13 @@ describeAlertPublisherContract("MqttAlertPublisher (local broker)", async () => 
     },
   };
 });
+
+describeShadowGatewayContract("LocalShadowGateway (the shadow service in-process)", () =>
+  withDb(async (db) => {
+    const service = new ShadowService(await ShadowStore.open(db), async () => undefined, systemClock);
+    return { shadows: new LocalShadowGateway(service) };
+  }),
+);
 
 describeShadowGatewayContract("IotDataShadowGateway (local IoT Data Plane REST API)", async () => {
   const runtime = await startRuntime();

@@ -1,19 +1,23 @@
 import type { ComponentHealth, HealthReport } from "@fleetline/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RuntimeFaults } from "../src/faults/runtime-faults.js";
 import { StorageFaults } from "../src/faults/storage-faults.js";
 import type { Runtime } from "../src/runtime/runtime.js";
 import { connectDevice, faultyFreestyle, startRuntime, waitFor } from "./helpers.js";
 
-const storage = new StorageFaults();
-const faults: RuntimeFaults = { storage, storeThrottleRate: 0 };
+// Each case injects its own fault into a runtime of its own: what one leaves behind (a degraded
+// component, a refused record) never colours another's report.
+let storage: StorageFaults;
+let faults: RuntimeFaults;
 let runtime: Runtime;
 
-beforeAll(async () => {
+beforeEach(async () => {
+  storage = new StorageFaults();
+  faults = { storage, storeThrottleRate: 0 };
   runtime = await startRuntime({ faults });
 });
 
-afterAll(async () => {
+afterEach(async () => {
   storage.diskFull = false;
   await runtime.stop();
 });

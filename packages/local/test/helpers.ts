@@ -1,26 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "@fleetline/core";
+import { waitFor } from "@fleetline/testing";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { LocalBroker } from "../src/broker/broker.js";
 import { DeviceRegistry } from "../src/registry/device-registry.js";
 import { Runtime, type RuntimeConfig } from "../src/runtime/runtime.js";
 import { Database } from "../src/state/database.js";
 
-/** Polls `check` until it returns a truthy value (integration tests wait on real components). */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { waitFor };
 
 /** A temporary directory under the repository's .tmp, removed by the returned cleanup. */
 export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {

@@ -102,7 +102,7 @@ describe("IoT SQL", () => {
     expect(run(sql)).toEqual(expected);
   });
 
-  it("runs the pipeline's rule SQL to the envelope SPEC §2 describes", () => {
+  it("runs the pipeline's rule SQL to the envelope docs/contract.md §2 describes", () => {
     expect(run(TELEMETRY_RULE_SQL)).toEqual({
       payload: Buffer.from(JSON.stringify(payload)).toString("base64"),
       topic: "dt/fleetline/freestyle/fs-9/telemetry",

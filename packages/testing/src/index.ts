@@ -10,3 +10,4 @@ export * from "./memory-shadow-gateway.js";
 export * from "./memory-stream-producer.js";
 export * from "./memory-telemetry-store.js";
 export * from "./memory-thing-registry.js";
+export * from "./wait-for.js";

@@ -1,26 +1,15 @@
 import {
   type Clock,
-  type ErrorCode,
-  fleetlineError,
   getShadow,
   type ShadowDocument,
-  type ShadowErrorDocument,
   type ShadowGateway,
   type ShadowUpdate,
   type StoredShadow,
+  shadowRefusal,
   systemClock,
   updateShadow,
 } from "@fleetline/core";
 import { Faults, type WithFaults, withFaults } from "./faults.js";
-
-const CODES: Record<ShadowErrorDocument["code"], ErrorCode> = {
-  400: "REQUEST_INVALID",
-  404: "NOT_FOUND",
-  409: "CONFLICT",
-  413: "PAYLOAD_TOO_LARGE",
-  429: "THROTTLED",
-  500: "STORE_UNAVAILABLE",
-};
 
 /**
  * Device shadows in memory, with the shadow service's own rules (core's shadow operations): the
@@ -50,7 +39,7 @@ export class MemoryShadowGateway implements ShadowGateway {
     );
     if (result.ok) return structuredClone(result.value) as unknown as ShadowDocument;
     if (result.error.code === 404) return undefined;
-    throw fleetlineError(CODES[result.error.code], result.error.message);
+    throw shadowRefusal(result.error);
   }
 
   async update(
@@ -61,7 +50,7 @@ export class MemoryShadowGateway implements ShadowGateway {
     const body = update instanceof Uint8Array ? update : JSON.stringify(update);
     const key = this.key(thing, shadowName);
     const result = updateShadow(this.shadows.get(key), body, this.clock.now());
-    if (!result.ok) throw fleetlineError(CODES[result.error.code], result.error.message);
+    if (!result.ok) throw shadowRefusal(result.error);
     this.shadows.set(key, result.value.shadow);
     if (shadowName === undefined) this.onDocuments?.(thing, structuredClone(result.value.documents));
     return structuredClone(result.value.accepted) as unknown as ShadowDocument;

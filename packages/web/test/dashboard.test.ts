@@ -1,11 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { build } from "vite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DevProcess, startDev } from "../../cli/test/dev-process.js";
-import { faultyFreestyle } from "../../local/test/helpers.js";
+import { faultyFreestyle, waitFor } from "../../local/test/helpers.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const artifacts = fileURLToPath(new URL("../../../.tmp/artifacts/", import.meta.url));
@@ -55,6 +55,13 @@ beforeAll(async () => {
   });
   await device.subscribeAsync(`$aws/things/${thing}/shadow/update/delta`, { qos: 1 });
   device.on("message", (_topic, payload) => deltas.push(JSON.parse(payload.toString()).state));
+  // The device reports its state, so its shadow exists whichever case runs first.
+  await device.publishAsync(
+    `$aws/things/${thing}/shadow/update`,
+    JSON.stringify({ state: { reported: { fan: 1 } } }),
+    { qos: 1 },
+  );
+  await waitFor(async () => (await fetch(`${dev.http}/things/${thing}/shadow`)).ok, "the device's shadow");
   for (let i = 0; i < 5; i++)
     await device.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, report(), { qos: 1 });
   await device.publishAsync(
@@ -66,8 +73,34 @@ beforeAll(async () => {
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
-  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
 }, 120_000);
+
+// Each case opens the view it needs in a tab of its own: none relies on where another left off.
+let context: BrowserContext;
+beforeEach(async () => {
+  context = await browser.newContext({ viewport: { width: 1300, height: 900 } });
+  page = await context.newPage();
+});
+afterEach(async () => {
+  await context?.close();
+});
+
+/** The fleet view, once it lists this test's device and the simulated ones. */
+async function fleet(): Promise<void> {
+  await page.goto(dev.http);
+  await page.waitForFunction(() => document.querySelectorAll(".row[data-thing]").length >= 7, undefined, {
+    timeout: 20_000,
+  });
+}
+
+/** The device view of `thing`, once its shadow is shown. */
+async function deviceView(): Promise<void> {
+  await page.goto(`${dev.http}/#/devices/${thing}`);
+  await page.waitForSelector("[data-editor]");
+  await page.waitForFunction(() =>
+    document.querySelector("[data-shadow]")?.textContent?.includes('"version"'),
+  );
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -77,10 +110,7 @@ afterAll(async () => {
 
 describe("the dashboard in Chromium", () => {
   it("fills the fleet list from the simulator and shows the counters", async () => {
-    await page.goto(dev.http);
-    await page.waitForFunction(() => document.querySelectorAll(".row[data-thing]").length >= 7, undefined, {
-      timeout: 20_000,
-    });
+    await fleet();
     const things = await page.$$eval(".row[data-thing]", (rows) =>
       rows.map((row) => row.getAttribute("data-thing")),
     );
@@ -94,6 +124,7 @@ describe("the dashboard in Chromium", () => {
   });
 
   it("filters the fleet by type", async () => {
+    await fleet();
     await page.selectOption('[data-filter="type"]', "robot");
     const types = await page.$$eval(".row[data-thing]", (rows) =>
       rows.map((row) => row.children[1]?.textContent),
@@ -103,6 +134,7 @@ describe("the dashboard in Chromium", () => {
   });
 
   it("opens a device and charts its telemetry from server-side buckets", async () => {
+    await fleet();
     await page.click(`.row[data-thing="${thing}"] a`);
     await page.waitForSelector('[data-chart="cabinetTempC"]');
     // All six reports of this device, once the pipeline has stored them.
@@ -116,6 +148,7 @@ describe("the dashboard in Chromium", () => {
   });
 
   it("sends a desired state from the shadow editor and the device gets the delta", async () => {
+    await deviceView();
     await page.fill("[data-editor]", JSON.stringify({ fan: 2 }));
     await page.click("[data-send]");
     await page.waitForFunction(() =>
@@ -128,6 +161,7 @@ describe("the dashboard in Chromium", () => {
   });
 
   it("shows AWS's rejection of a bad shadow edit: invalid JSON, a stale version", async () => {
+    await deviceView();
     await page.fill("[data-editor]", "{not json");
     await page.click("[data-send]");
     await page.waitForFunction(() =>
@@ -166,8 +200,8 @@ describe("the dashboard in Chromium", () => {
   });
 
   it("acks an alarm from the alerts view", async () => {
-    await page.click('[data-nav="alerts"]');
-    const row = `[data-alert][data-status="open"]`;
+    await page.goto(`${dev.http}/#/alerts`);
+    const row = `[data-alert][data-thing="${thing}"][data-status="open"]`;
     await page.waitForSelector(row, { timeout: 20_000 });
     const id = await page.getAttribute(row, "data-alert");
     await page.click(`[data-ack="${id}"]`);
@@ -180,7 +214,8 @@ describe("the dashboard in Chromium", () => {
   });
 
   it("shows a degraded pipeline: which component, and why", async () => {
-    expect(await page.getAttribute("#health", "data-status")).toBe("ok");
+    await fleet();
+    await page.waitForSelector('#health[data-status="ok"]');
     expect(await page.isHidden("#health-detail")).toBe(true);
     // A device whose shadow is nearly at AWS's 8 KB: the maintenance command a cooling failure
     // sends cannot fit. The shadow refuses it, the command fails with the reason, and the alarms
@@ -218,17 +253,36 @@ describe("the dashboard in Chromium", () => {
   });
 
   it("shows the rejected view and a readable banner when the API goes away", async () => {
-    await device.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, "{broken", { qos: 1 });
-    await page.click('[data-nav="rejected"]');
-    await page.waitForSelector('[data-reason="MALFORMED_JSON"]', { timeout: 20_000 });
-    expect(await page.textContent('[data-reason="MALFORMED_JSON"] pre')).toBe("{broken");
-    await dev.stop();
-    await page.waitForFunction(() => !document.getElementById("banner")?.hidden, undefined, {
-      timeout: 10_000,
-    });
-    expect(await page.textContent("#banner")).toContain("unreachable");
-    expect(await page.textContent("#connection")).toBe("API unreachable");
-  });
+    // A runtime of its own, since this case stops it.
+    const doomed = await startDev(["--in-memory"]);
+    try {
+      const registered = await fetch(`${doomed.http}/api/things`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ thing: "fs-ui-broken", type: "freestyle" }),
+      });
+      const { token } = (await registered.json()) as { token: string };
+      const broken = await mqtt.connectAsync(doomed.mqtt, {
+        clientId: "fs-ui-broken",
+        username: "fs-ui-broken",
+        password: token,
+        reconnectPeriod: 0,
+      });
+      await broken.publishAsync("dt/fleetline/freestyle/fs-ui-broken/telemetry", "{broken", { qos: 1 });
+      await broken.endAsync();
+      await page.goto(`${doomed.http}/#/rejected`);
+      await page.waitForSelector('[data-reason="MALFORMED_JSON"]', { timeout: 20_000 });
+      expect(await page.textContent('[data-reason="MALFORMED_JSON"] pre')).toBe("{broken");
+      await doomed.stop();
+      await page.waitForFunction(() => !document.getElementById("banner")?.hidden, undefined, {
+        timeout: 10_000,
+      });
+      expect(await page.textContent("#banner")).toContain("unreachable");
+      expect(await page.textContent("#connection")).toBe("API unreachable");
+    } finally {
+      if (doomed.child.exitCode === null) await doomed.stop();
+    }
+  }, 60_000);
 });
 
 describe("the dashboard in front of an API with a token", () => {
@@ -242,8 +296,7 @@ describe("the dashboard in front of an API with a token", () => {
       "--api-token",
       "flt-ui-token-0123456789",
     ]);
-    const context = await browser.newContext();
-    const tab = await context.newPage();
+    const tab = page;
     try {
       await tab.goto(guarded.http);
       await tab.waitForSelector(".token-form input[name=token]", { timeout: 10_000 });
@@ -265,7 +318,6 @@ describe("the dashboard in front of an API with a token", () => {
       });
       expect(await tab.isHidden("#banner")).toBe(true);
     } finally {
-      await context.close();
       await guarded.stop();
     }
   }, 90_000);

@@ -23,7 +23,7 @@ async function typeOf(api: ApiContext, thing: string): Promise<DeviceType> {
   throw new HttpError(404, "NOT_FOUND", `no device named ${thing}`);
 }
 
-/** The fleet and per-device views (SPEC §4), and desired state for a device's shadow. */
+/** The fleet and per-device views (docs/contract.md §4), and desired state for a device's shadow. */
 export function devicesRoutes(router: Router, api: ApiContext): void {
   router.add("GET", "/api/devices", async () => {
     const summaries = new Map((await api.telemetry.summaries()).map((s) => [s.thing, s]));

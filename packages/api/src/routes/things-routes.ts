@@ -4,7 +4,7 @@ import { badParameter, HttpError } from "../http-error.js";
 import type { Router } from "../router.js";
 
 /**
- * Device registration (SPEC §4): `POST|GET /api/things`, `DELETE /api/things/{thing}`. The 201
+ * Device registration (docs/contract.md §4): `POST|GET /api/things`, `DELETE /api/things/{thing}`. The 201
  * carries the credential once: a token locally, a certificate and private key on AWS IoT.
  */
 export function thingsRoutes(router: Router, api: ApiContext): void {

@@ -6,7 +6,7 @@ import { positiveInt } from "./simulate.js";
 
 const BENCHES = ["query", "scale"] as const;
 
-/** `fleetline bench` (SPEC §5): every figure beside a baseline measured in the same run. */
+/** `fleetline bench` (docs/contract.md §5): every figure beside a baseline measured in the same run. */
 export async function benchCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,

@@ -102,7 +102,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** `fleetline dev` (SPEC §3): the whole pipeline locally, until SIGINT or SIGTERM. */
+/** `fleetline dev` (docs/contract.md §3): the whole pipeline locally, until SIGINT or SIGTERM. */
 export async function devCommand(args: string[], io: Io): Promise<number> {
   const { simulator, ...config } = parseDevArgs(args);
   // Loaded after the arguments are checked: a usage error answers at once.

@@ -49,7 +49,7 @@ async function call(
   return response;
 }
 
-/** `fleetline devices add|list|remove` (SPEC §5): the registry of a running local runtime. */
+/** `fleetline devices add|list|remove` (docs/contract.md §5): the registry of a running local runtime. */
 export async function devicesCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,

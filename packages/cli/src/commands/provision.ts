@@ -6,7 +6,7 @@ import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../usage.js";
 import { positiveInt } from "./simulate.js";
 
-/** `fleetline provision --things N --out DIR` (SPEC §5): AWS IoT things and certificates for the simulator. */
+/** `fleetline provision --things N --out DIR` (docs/contract.md §5): AWS IoT things and certificates for the simulator. */
 export async function provisionCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,

@@ -78,7 +78,7 @@ function summaryLine(summary: FleetSummary): string {
   return `simulate: ${summary.devices} devices, sent ${summary.sent}, acknowledged ${summary.acked}, failed ${summary.failed}, dropped ${summary.dropped}, invalid on purpose ${summary.invalid}, duplicates ${summary.duplicates}`;
 }
 
-/** `fleetline simulate` (SPEC §5): a seeded fleet against the local runtime or AWS IoT Core, or a dry run to a file. */
+/** `fleetline simulate` (docs/contract.md §5): a seeded fleet against the local runtime or AWS IoT Core, or a dry run to a file. */
 export async function simulateCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,

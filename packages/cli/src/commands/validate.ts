@@ -28,7 +28,7 @@ async function readPayload(file: string | undefined, io: Io): Promise<Uint8Array
   }
 }
 
-/** `fleetline validate` (SPEC §5): the pipeline's own verdict on one payload. */
+/** `fleetline validate` (docs/contract.md §5): the pipeline's own verdict on one payload. */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,

@@ -29,18 +29,19 @@ async function start(args: string[], options: Parameters<typeof startDev>[2] = {
   return process;
 }
 
-function call(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
-  return fetch(`${dev.http}${path}`, {
+function call(path: string, init: RequestInit & { headers?: Record<string, string> } = {}, process = dev) {
+  return fetch(`${process.http}${path}`, {
     ...init,
     headers: { "content-type": "application/json", ...init.headers },
   });
 }
 
-async function register(thing: string): Promise<string> {
-  const response = await call("/api/things", {
-    method: "POST",
-    body: JSON.stringify({ thing, type: "freestyle" }),
-  });
+async function register(thing: string, process = dev): Promise<string> {
+  const response = await call(
+    "/api/things",
+    { method: "POST", body: JSON.stringify({ thing, type: "freestyle" }) },
+    process,
+  );
   const { token } = (await response.json()) as { token: string };
   secrets.push(token);
   return token;
@@ -55,13 +56,13 @@ async function healthy(process = dev): Promise<boolean> {
 }
 
 let tokenA: string;
-let tokenB: string;
 
 beforeAll(async () => {
   dir = await tempDir("security");
   dev = await start(["--data-dir", join(dir.path, "data")]);
   tokenA = await register("fs-sec-a");
-  tokenB = await register("fs-sec-b");
+  // B exists, with a token nobody here uses: A must never pass for it.
+  await register("fs-sec-b");
 }, 90_000);
 
 afterAll(async () => {
@@ -323,24 +324,43 @@ describe("limits, exhaustion and exposure", () => {
 
 describe("secrets", () => {
   it("keeps device tokens hashed in the registry and logs no token or secret", async () => {
-    const output = started.map((process) => process.output()).join("\n");
-    for (const secret of secrets) expect(output).not.toContain(secret);
-    expect(await dev.stop()).toBe(0);
-    const data = join(dir.path, "data");
-    const db = await Database.open(join(data, "fleetline.duckdb"));
+    // A runtime of its own, stopped at the end so its data dir can be read whole.
+    const own = await tempDir("security-secrets");
     try {
-      const rows = await db.all<{ thing: string; token_hash: string }>(
-        "SELECT thing, token_hash FROM things ORDER BY thing",
+      const logged = await start(["--data-dir", join(own.path, "data")]);
+      const tokenC = await register("fs-sec-c", logged);
+      const tokenD = await register("fs-sec-d", logged);
+      const c = await device(logged.mqtt, "fs-sec-c", tokenC);
+      await c.publishAsync(
+        "$aws/things/fs-sec-c/shadow/update",
+        JSON.stringify({ state: { reported: { fan: 1 } } }),
+        {
+          qos: 1,
+        },
       );
-      expect(rows.map((row) => row.token_hash)).toEqual(
-        [tokenA, tokenB].map((token) => createHash("sha256").update(token).digest("hex")),
-      );
+      await c.endAsync();
+      await expect(device(logged.mqtt, "fs-sec-d", tokenC)).rejects.toMatchObject({ code: 4 });
+      expect(await logged.stop()).toBe(0);
+      const output = started.map((process) => process.output()).join("\n");
+      for (const secret of secrets) expect(output).not.toContain(secret);
+      const data = join(own.path, "data");
+      const db = await Database.open(join(data, "fleetline.duckdb"));
+      try {
+        const rows = await db.all<{ thing: string; token_hash: string }>(
+          "SELECT thing, token_hash FROM things ORDER BY thing",
+        );
+        expect(rows.map((row) => row.token_hash)).toEqual(
+          [tokenC, tokenD].map((token) => createHash("sha256").update(token).digest("hex")),
+        );
+      } finally {
+        await db.close();
+      }
+      for (const file of await readdir(data, { recursive: true })) {
+        const bytes = await readFile(join(data, file)).catch(() => Buffer.alloc(0));
+        for (const secret of secrets) expect(bytes.includes(secret)).toBe(false);
+      }
     } finally {
-      await db.close();
+      await own.remove();
     }
-    for (const file of await readdir(data, { recursive: true })) {
-      const bytes = await readFile(join(data, file)).catch(() => Buffer.alloc(0));
-      for (const secret of secrets) expect(bytes.includes(secret)).toBe(false);
-    }
-  });
+  }, 90_000);
 });

@@ -1,4 +1,4 @@
-/** The pipeline's running totals, as `/api/stats` reports them (SPEC §4). */
+/** The pipeline's running totals, as `/api/stats` reports them (docs/contract.md §4). */
 export const COUNTER_NAMES = [
   "received",
   "valid",

@@ -46,7 +46,7 @@ export interface DeviceSummary {
   state: string;
 }
 
-/** The read side of the telemetry store, behind the query API (SPEC §4). */
+/** The read side of the telemetry store, behind the query API (docs/contract.md §4). */
 export interface TelemetryQuery {
   /** Bucketed avg/min/max/count of one metric, computed by the store (never in the caller). */
   series(query: SeriesQuery): Promise<SeriesPoint[]>;

@@ -5,7 +5,7 @@ import { Severity } from "./fault.js";
 
 export const ALERT_STATUSES = ["open", "acked", "cleared"] as const;
 
-/** One alert record, published on `alerts/fleetline/{type}/{thing}` at each change (SPEC §1). */
+/** One alert record, published on `alerts/fleetline/{type}/{thing}` at each change (docs/contract.md §1). */
 export const AlertRecord = z.object({
   id: z.string(),
   thing: z.string(),

@@ -24,7 +24,7 @@ export const Cartridges = z
   })
   .meta({ maxProperties: MAX_CARTRIDGES, description: "flavor → fill level in percent" });
 
-/** Metrics of a Freestyle-style drink dispenser (SPEC §1). */
+/** Metrics of a Freestyle-style drink dispenser (docs/contract.md §1). */
 export const FreestyleMetrics = z.strictObject({
   cabinetTempC: z.number().min(-10).max(40),
   co2Kpa: z.number().min(0).max(1000),

@@ -20,7 +20,7 @@ export const ROBOT_FAULT_CODES = [
   "BIN_FULL",
 ] as const;
 
-/** Metrics of a Roomba-style cleaning robot (SPEC §1). */
+/** Metrics of a Roomba-style cleaning robot (docs/contract.md §1). */
 export const RobotMetrics = z.strictObject({
   batteryPct: z.number().min(0).max(100),
   state: z.enum(ROBOT_STATES),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * What the telemetry rule puts on `fleetline-raw` (SPEC §2): the device's bytes, base64-encoded so
+ * What the telemetry rule puts on `fleetline-raw` (docs/contract.md §2): the device's bytes, base64-encoded so
  * that malformed JSON still reaches validation, and where they came from.
  */
 export const RuleEnvelope = z.object({

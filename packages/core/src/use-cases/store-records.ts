@@ -29,7 +29,7 @@ function refusedEntry(record: TelemetryRecord, reason: string): QuarantineEntry 
 }
 
 /**
- * The store function's work (SPEC §2): writes the validated stream's canonical records to the
+ * The store function's work (docs/contract.md §2): writes the validated stream's canonical records to the
  * telemetry store, idempotently on the record identity (thing, seq, ts). A store outage fails every record for retry.
  */
 export async function storeRecords(inputs: readonly StreamInput[], ports: StorePorts): Promise<BatchOutcome> {

@@ -56,7 +56,7 @@ function quarantineEntry(
 }
 
 /**
- * The validate function's work (SPEC §2): judges every raw-stream record, puts the canonical
+ * The validate function's work (docs/contract.md §2): judges every raw-stream record, puts the canonical
  * records on the validated stream (partition key = thing) and quarantines the rest with their
  * reason. Returns only the records whose writes failed, for the event source to retry.
  */

@@ -19,7 +19,7 @@ const secrets = Config as unknown as Record<string, string | undefined>;
 const apiToken = checkedApiToken(secrets.API_TOKEN, "API_TOKEN");
 const viewerToken = checkedApiToken(secrets.API_VIEWER_TOKEN, "API_VIEWER_TOKEN");
 
-/** The query API on AWS: API Gateway (HTTP API, payload 2.0) → the routes of SPEC §4. */
+/** The query API on AWS: API Gateway (HTTP API, payload 2.0) → the routes of docs/contract.md §4. */
 export const handler = apiGatewayHandler(
   queryApiRoutes(
     awsApiContext(

@@ -75,6 +75,10 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     maxPayload: MAX_PACKET_BYTES,
   });
   private open = 0;
+  /** Connected clients by client id, from aedes' public `client`/`clientDisconnect` events. */
+  private readonly clients = new Map<string, Client>();
+  /** Every accepted connection, connected or still in its CONNECT. */
+  private readonly streams = new Set<Duplex>();
   private aedes!: Aedes;
   private embedded!: EmbeddedSource;
   mqttPort = 0;
@@ -130,11 +134,14 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     this.ws.on("connection", (socket, request) => this.accept(createWebSocketStream(socket), request));
     // A device that misbehaves is disconnected; it must never take the broker down with it.
     this.aedes.on("clientError", () => undefined);
-    this.aedes.on("client", () => {
+    this.aedes.on("client", (client) => {
       this.connections.opened += 1;
+      this.clients.set(client.id, client);
     });
-    this.aedes.on("clientDisconnect", () => {
+    this.aedes.on("clientDisconnect", (client) => {
       this.connections.closed += 1;
+      // A client taken over by a new connection with its id is already replaced.
+      if (this.clients.get(client.id) === client) this.clients.delete(client.id);
     });
     this.aedes.on("connectionError", () => undefined);
     this.options.registry.on("removed", (thing) => this.disconnect(thing));
@@ -173,8 +180,10 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       return;
     }
     this.open += 1;
+    this.streams.add(stream);
     stream.once("close", () => {
       this.open -= 1;
+      this.streams.delete(stream);
     });
     const guarded = guardPacketSize(stream, MAX_PACKET_BYTES, (announced) =>
       this.refuse(
@@ -298,8 +307,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   }
 
   private disconnect(thing: string): void {
-    const clients = (this.aedes as unknown as { clients: Record<string, Client> }).clients;
-    clients[thing]?.close();
+    this.clients.get(thing)?.close();
   }
 
   get connectedClients(): number {
@@ -309,8 +317,9 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   /** Stops taking connections and disconnects every client; messages already received still flow. */
   async stopAccepting(): Promise<void> {
     const closing = Promise.all([closeServer(this.tcp), closeServer(this.http)]);
-    const clients = (this.aedes as unknown as { clients: Record<string, Client> }).clients;
-    for (const client of Object.values(clients)) client.close();
+    for (const client of this.clients.values()) client.close();
+    // Connections that have not finished their CONNECT yet.
+    for (const stream of this.streams) stream.destroy();
     for (const socket of this.ws.clients) socket.terminate();
     await closing;
   }

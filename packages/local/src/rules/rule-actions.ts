@@ -1,6 +1,6 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { RuleAction } from "@fleetline/core";
-import { KinesisStreamProducer } from "@fleetline/functions";
+import { KinesisStreamProducer } from "@fleetline/functions/kinesis";
 import type { AsyncInvoker } from "../lambda/async-invoker.js";
 import type { LocalQueues } from "../queues/local-queues.js";
 import type { MessageSource } from "./message-source.js";

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import { queryApiRoutes, Router } from "@fleetline/api";
 import {
   type AlarmPorts,
@@ -23,9 +22,8 @@ import {
   createStoreHandler,
   createSweepHandler,
   createValidateHandler,
-  IotDataShadowGateway,
-  KinesisStreamProducer,
-} from "@fleetline/functions";
+} from "@fleetline/functions/handlers";
+import { KinesisStreamProducer } from "@fleetline/functions/kinesis";
 import { DuckDbAlertStore } from "../adapters/duckdb-alert-store.js";
 import { DuckDbCommandLedger } from "../adapters/duckdb-command-ledger.js";
 import { DuckDbCounters } from "../adapters/duckdb-counters.js";
@@ -42,8 +40,8 @@ import {
 import { OutcomeTracker } from "../health/outcome-tracker.js";
 import { trackedTelemetryStore } from "../health/tracked-telemetry-store.js";
 import { HttpServer } from "../http/http-server.js";
-import { LOCAL_REGION } from "../kinesis/kinesis-client.js";
 import { dataPlaneRoutes } from "../shadow/data-plane-routes.js";
+import { LocalShadowGateway } from "../shadow/local-shadow-gateway.js";
 import { attachShadowMqtt } from "../shadow/shadow-mqtt.js";
 import { ShadowService } from "../shadow/shadow-service.js";
 import { ShadowStore } from "../shadow/shadow-store.js";
@@ -81,7 +79,6 @@ export interface RuntimeConfig {
  */
 export class Runtime {
   private ready = false;
-  private dataPlane: IoTDataPlaneClient | undefined;
   private readonly storeWrites = new OutcomeTracker();
   private readonly startedAt: number;
   private previousRun: RunMark | undefined;
@@ -207,25 +204,8 @@ export class Runtime {
     const alerts = await DuckDbAlertStore.open(twins.db);
     const ledger = await DuckDbCommandLedger.open(twins.db);
     const publisher = new MqttAlertPublisher(twins.source);
-    // The same IoT Data Plane client the alerts Lambda uses on AWS, pointed at this runtime.
-    this.dataPlane = new IoTDataPlaneClient({
-      endpoint: this.http.url,
-      region: LOCAL_REGION,
-      credentials: { accessKeyId: "fleetline-local", secretAccessKey: "fleetline-local" },
-    });
-    const { apiToken } = this.config;
-    if (apiToken) {
-      // Signed with SigV4 like on AWS; this runtime's API wants its bearer token instead.
-      this.dataPlane.middlewareStack.add(
-        (next) => (args) => {
-          const request = args.request as { headers?: Record<string, string> };
-          if (request.headers) request.headers.authorization = `Bearer ${apiToken}`;
-          return next(args);
-        },
-        { step: "deserialize", name: "fleetlineApiToken" },
-      );
-    }
-    const shadows = new IotDataShadowGateway(this.dataPlane);
+    // The shadow service in-process, through the port the alerts function uses on AWS too.
+    const shadows = new LocalShadowGateway(shadowService);
     const alarms: AlarmPorts = {
       alerts,
       ledger,
@@ -327,7 +307,6 @@ export class Runtime {
     // No sweep starts while the rest shuts down; one in progress finishes first.
     await this.schedule?.stop();
     await this.twins.close(async () => this.received.stop());
-    this.dataPlane?.destroy();
     await this.http.close();
     if (this.config.dataDir !== undefined) await markStopped(this.config.dataDir);
   }

@@ -1,6 +1,6 @@
-import { type JsonObject, shadowTopic } from "@fleetline/core";
+import { type JsonObject, type ShadowOperation, shadowTopic } from "@fleetline/core";
 import type { MessageSource } from "../rules/message-source.js";
-import type { ShadowOperation, ShadowService } from "./shadow-service.js";
+import type { ShadowService } from "./shadow-service.js";
 
 const OPERATIONS = new Set(["get", "update", "delete"]);
 

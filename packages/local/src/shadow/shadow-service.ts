@@ -4,13 +4,12 @@ import {
   getShadow,
   type JsonObject,
   SHADOW_NAME_PATTERN,
+  type ShadowOperation,
   type ShadowResult,
   shadowTopic,
   updateShadow,
 } from "@fleetline/core";
 import type { ShadowStore } from "./shadow-store.js";
-
-export type ShadowOperation = "get" | "update" | "delete";
 
 /** Publishes a JSON document on a topic (the broker, in-process or external). */
 export type Publish = (topic: string, document: JsonObject) => Promise<void>;

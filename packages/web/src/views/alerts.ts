@@ -56,7 +56,7 @@ export function alertsView(): View {
         button?.addEventListener("click", () => void ack(alert));
         return h(
           "tr",
-          { "data-alert": alert.id, "data-status": alert.status },
+          { "data-alert": alert.id, "data-thing": alert.thing, "data-status": alert.status },
           h("td", {}, h("a", { href: `#/devices/${encodeURIComponent(alert.thing)}` }, alert.thing)),
           h("td", {}, alert.code),
           h("td", {}, alert.severity),
