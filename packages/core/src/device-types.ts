@@ -5,6 +5,12 @@ export type DeviceType = (typeof DEVICE_TYPES)[number];
 /** Thing names as AWS IoT allows them in Fleetline: `[A-Za-z0-9_-]{1,64}`. */
 export const THING_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The types as a sentence says them: "freestyle or robot" (`or` → "freestyle, robot or mixed" with an extra). */
+export function deviceTypeList(...extra: string[]): string {
+  const names = [...DEVICE_TYPES, ...extra];
+  return names.length === 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
+}
+
 export function isDeviceType(value: unknown): value is DeviceType {
   return typeof value === "string" && (DEVICE_TYPES as readonly string[]).includes(value);
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { FreestyleTelemetry, RobotTelemetry } from "./schema/telemetry.js";
+import { DEVICE_TYPES } from "./device-types.js";
+import { TELEMETRY_SCHEMAS } from "./schema/telemetry.js";
 
 export const TELEMETRY_SCHEMA_ID = "urn:fleetline:schema:telemetry:v1";
 
@@ -17,11 +18,12 @@ export function telemetryJsonSchema(): Record<string, unknown> {
     $id: TELEMETRY_SCHEMA_ID,
     title: "Fleetline device telemetry, v1",
     description:
-      "Payload published on dt/fleetline/{type}/{thing}/telemetry. Use $defs.freestyle for type " +
-      "'freestyle' and $defs.robot for type 'robot'. At most 131072 bytes of UTF-8; 'ts' at most " +
+      "Payload published on dt/fleetline/{type}/{thing}/telemetry. Use " +
+      DEVICE_TYPES.map((type) => `$defs.${type} for type '${type}'`).join(", ") +
+      ". At most 131072 bytes of UTF-8; 'ts' at most " +
       "15 minutes ahead of and 7 days behind the broker's receive time; the keys __proto__, " +
       "constructor and prototype are rejected anywhere.",
-    $defs: { freestyle: definition(FreestyleTelemetry), robot: definition(RobotTelemetry) },
-    anyOf: [{ $ref: "#/$defs/freestyle" }, { $ref: "#/$defs/robot" }],
+    $defs: Object.fromEntries(DEVICE_TYPES.map((type) => [type, definition(TELEMETRY_SCHEMAS[type])])),
+    anyOf: DEVICE_TYPES.map((type) => ({ $ref: `#/$defs/${type}` })),
   };
 }

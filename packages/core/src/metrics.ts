@@ -1,4 +1,4 @@
-import type { DeviceType } from "./device-types.js";
+import { DEVICE_TYPES, type DeviceType } from "./device-types.js";
 import { FLAVOR_NAME_PATTERN } from "./schema/freestyle.js";
 import type { TelemetryRecord } from "./schema/telemetry.js";
 
@@ -32,7 +32,7 @@ export function readingsOf(record: TelemetryRecord): Reading[] {
 
 /** Is `metric` a series a device of this type (or any type) can have? */
 export function isQueryableMetric(metric: string, type?: DeviceType): boolean {
-  const types: readonly DeviceType[] = type ? [type] : ["freestyle", "robot"];
+  const types: readonly DeviceType[] = type ? [type] : DEVICE_TYPES;
   return types.some(
     (t) =>
       NUMERIC_METRICS[t].includes(metric) ||

@@ -1,4 +1,4 @@
-import { type DeviceType, isDeviceType, isThingName } from "./device-types.js";
+import { type DeviceType, deviceTypeList, isDeviceType, isThingName } from "./device-types.js";
 import { type Rejection, reject } from "./reasons.js";
 
 /** Topic filter of the telemetry rule (docs/contract.md §1). */
@@ -48,7 +48,7 @@ export function parseTelemetryTopic(topic: string): TelemetryTopic | Rejection {
     return reject("BAD_TOPIC", `thing name ${JSON.stringify(thing)} must match [A-Za-z0-9_-]{1,64}`);
   }
   if (!isDeviceType(type)) {
-    return reject("UNKNOWN_DEVICE_TYPE", `device type ${JSON.stringify(type)} is not freestyle or robot`);
+    return reject("UNKNOWN_DEVICE_TYPE", `device type ${JSON.stringify(type)} is not ${deviceTypeList()}`);
   }
   return { ok: true, type, thing };
 }

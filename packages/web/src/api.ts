@@ -1,3 +1,4 @@
+import type { DeviceType } from "./device-types.js";
 /** A failed API call, with the server's message (`{ error: { code, message } }`) or the network's. */
 export class ApiError extends Error {
   constructor(
@@ -55,7 +56,7 @@ export const api = {
 
 export interface Device {
   thing: string;
-  type: "freestyle" | "robot";
+  type: DeviceType;
   lastSeen: number | null;
   state: string | null;
   openAlerts: number;

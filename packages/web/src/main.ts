@@ -74,6 +74,7 @@ function show(): void {
   current?.dispose?.();
   current = route();
   root.replaceChildren(current.element);
+  document.title = `${current.title} · Fleetline`;
   const section = location.hash.startsWith("#/alerts")
     ? "alerts"
     : location.hash.startsWith("#/rejected")

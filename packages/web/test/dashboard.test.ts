@@ -123,6 +123,28 @@ describe("the dashboard in Chromium", () => {
     await page.screenshot({ path: `${artifacts}fleet.png` });
   });
 
+  it("names each view in the tab, and loads every asset (favicon too) without a console error", async () => {
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    page.on("requestfailed", (request) => problems.push(`${request.url()} failed`));
+    page.on("response", (response) => {
+      if (response.status() >= 400) problems.push(`${response.url()}: ${response.status()}`);
+    });
+    await fleet();
+    expect(await page.title()).toBe("Fleet · Fleetline");
+    const icon = await fetch(`${dev.http}/favicon.svg`);
+    expect([icon.status, icon.headers.get("content-type")]).toEqual([200, "image/svg+xml"]);
+    await deviceView();
+    expect(await page.title()).toBe(`${thing} · Fleetline`);
+    await page.click('[data-nav="alerts"]');
+    await page.waitForFunction(() => document.title === "Alerts · Fleetline");
+    await page.click('[data-nav="rejected"]');
+    await page.waitForFunction(() => document.title === "Rejected messages · Fleetline");
+    expect(problems).toEqual([]);
+  });
+
   it("filters the fleet by type", async () => {
     await fleet();
     await page.selectOption('[data-filter="type"]', "robot");

@@ -1,4 +1,4 @@
-import { isDeviceType, isThingName } from "@fleetline/core";
+import { deviceTypeList, isDeviceType, isThingName } from "@fleetline/core";
 import type { ApiContext } from "../api-context.js";
 import { badParameter, HttpError } from "../http-error.js";
 import type { Router } from "../router.js";
@@ -13,7 +13,7 @@ export function thingsRoutes(router: Router, api: ApiContext): void {
     if (typeof body !== "object" || body === null)
       throw new HttpError(400, "INVALID_BODY", 'send JSON { "thing", "type" }');
     if (!isThingName(body.thing)) throw badParameter("thing", "must match [A-Za-z0-9_-]{1,64}");
-    if (!isDeviceType(body.type)) throw badParameter("type", 'must be "freestyle" or "robot"');
+    if (!isDeviceType(body.type)) throw badParameter("type", `must be ${deviceTypeList()}`);
     const { createdAt: _, ...created } = await api.registry.register(body.thing, body.type, api.clock.now());
     return { status: 201, body: created };
   });

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { deviceTypeList, isDeviceType } from "@fleetline/core";
 import { urlFlag } from "../flags.js";
 import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../usage.js";
@@ -71,8 +72,7 @@ export async function devicesCommand(args: string[], io: Io): Promise<number> {
     switch (action) {
       case "add": {
         if (!thing) throw new UsageError("devices add needs a thing name");
-        if (values.type !== "freestyle" && values.type !== "robot")
-          throw new UsageError("--type must be freestyle or robot");
+        if (!isDeviceType(values.type)) throw new UsageError(`--type must be ${deviceTypeList()}`);
         const response = await call(
           url,
           "/api/things",

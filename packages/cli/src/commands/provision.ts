@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { isStageName, STAGE_NAME_RULE, stageNames } from "@fleetline/core";
+import { deviceTypeList, isDeviceType, isStageName, STAGE_NAME_RULE, stageNames } from "@fleetline/core";
 import type { FleetType } from "@fleetline/simulator";
 import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../usage.js";
@@ -27,8 +27,8 @@ export async function provisionCommand(args: string[], io: Io): Promise<number> 
   const things = positiveInt("things", values.things, 1);
   if (!values.out) throw new UsageError("--out DIR is required: where the certificates are written");
   const type = (values.type ?? "mixed") as FleetType;
-  if (!["freestyle", "robot", "mixed"].includes(type))
-    throw new UsageError(`--type must be freestyle, robot or mixed, got "${type}"`);
+  if (type !== "mixed" && !isDeviceType(type))
+    throw new UsageError(`--type must be ${deviceTypeList("mixed")}, got "${type}"`);
   const stage = values.stage ?? "prod";
   if (!isStageName(stage))
     throw new UsageError(`--stage must be the deployed stage's name (${STAGE_NAME_RULE}), got "${stage}"`);

@@ -1,6 +1,13 @@
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { isStageName, parseDuration, STAGE_NAME_RULE, stageNames } from "@fleetline/core";
+import {
+  deviceTypeList,
+  isDeviceType,
+  isStageName,
+  parseDuration,
+  STAGE_NAME_RULE,
+  stageNames,
+} from "@fleetline/core";
 import {
   FAULT_PROFILES,
   type FaultProfile,
@@ -37,8 +44,8 @@ export function faultsFlag(value: string | undefined, fallback: FaultProfile): F
 
 function typeFlag(value: string | undefined): FleetType {
   if (value === undefined) return "mixed";
-  if (value !== "freestyle" && value !== "robot" && value !== "mixed")
-    throw new UsageError(`--type must be freestyle, robot or mixed, got "${value}"`);
+  if (value !== "mixed" && !isDeviceType(value))
+    throw new UsageError(`--type must be ${deviceTypeList("mixed")}, got "${value}"`);
   return value;
 }
 

@@ -1,4 +1,4 @@
-import { type DeviceType, isDeviceType, isThingName } from "../device-types.js";
+import { type DeviceType, deviceTypeList, isDeviceType, isThingName } from "../device-types.js";
 import { fleetlineError } from "../errors.js";
 
 export interface RegisteredThing {
@@ -31,5 +31,5 @@ export function checkRegistration(thing: string, type: string): asserts type is 
   if (!isThingName(thing))
     throw fleetlineError("REQUEST_INVALID", `thing name "${thing}" must match [A-Za-z0-9_-]{1,64}`);
   if (!isDeviceType(type))
-    throw fleetlineError("REQUEST_INVALID", `type "${type}" is not freestyle or robot`);
+    throw fleetlineError("REQUEST_INVALID", `type "${type}" is not ${deviceTypeList()}`);
 }

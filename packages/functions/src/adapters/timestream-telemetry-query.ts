@@ -5,7 +5,9 @@ import {
 } from "@aws-sdk/client-timestream-query";
 import {
   type DeviceSummary,
+  type DeviceType,
   fleetlineError,
+  isDeviceType,
   isQueryableMetric,
   isThingName,
   NUMERIC_METRICS,
@@ -15,6 +17,15 @@ import {
   TelemetryRecord,
 } from "@fleetline/core";
 import { TIMESTREAM_MEASURE } from "./timestream-telemetry-store.js";
+
+/** The `type` dimension the store writes from a validated record: always a known device type. */
+function deviceType(value: string | undefined): DeviceType {
+  if (isDeviceType(value)) return value;
+  throw fleetlineError(
+    "STORE_UNAVAILABLE",
+    `a Timestream row has type ${JSON.stringify(value)}, not a known device type`,
+  );
+}
 
 type Row = Record<string, string | undefined>;
 
@@ -91,7 +102,7 @@ export class TimestreamTelemetryQuery implements TelemetryQuery {
       `SELECT * FROM ${this.from} WHERE measure_name = '${TIMESTREAM_MEASURE}' AND thing = ${this.thing(thing)} ORDER BY time DESC LIMIT 1`,
     );
     if (!row) return undefined;
-    const type = row.type === "robot" ? "robot" : "freestyle";
+    const type = deviceType(row.type);
     const metrics: Record<string, unknown> = { state: row.state };
     for (const name of NUMERIC_METRICS[type]) {
       if (row[name] !== undefined)
@@ -126,7 +137,7 @@ export class TimestreamTelemetryQuery implements TelemetryQuery {
     );
     return rows.map((row) => ({
       thing: row.thing ?? "",
-      type: row.type === "robot" ? "robot" : "freestyle",
+      type: deviceType(row.type),
       lastSeen: Number(row.last_seen),
       state: row.state ?? "",
     }));

@@ -70,5 +70,5 @@ export function alertsView(): View {
     if (alerts.length === 0) body.replaceChildren(h("tr", {}, h("td", { colspan: "7" }, "No alerts.")));
   };
   status.addEventListener("change", () => void refresh());
-  return { element, refresh: () => refresh() };
+  return { element, title: "Alerts", refresh: () => refresh() };
 }

@@ -2,12 +2,14 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { Point } from "../api.js";
 import { h } from "../dom.js";
+import { timeTicks } from "./time-ticks.js";
 
 /** One metric over time: the bucket average as a line, min–max as a band around it. */
 export class MetricChart {
   readonly element: HTMLElement;
   private readonly plot: uPlot;
   private readonly caption: HTMLElement;
+  private range: [number, number] | undefined;
 
   constructor(readonly metric: string) {
     const holder = h("div", {});
@@ -24,6 +26,16 @@ export class MetricChart {
         width: 400,
         height: 180,
         legend: { show: false },
+        scales: { x: { time: true, range: (_u, min, max) => this.range ?? [min, max] } },
+        // Room on both sides, so the first and last tick labels are not cut off.
+        padding: [8, 24, 0, 8],
+        axes: [
+          {
+            space: 70,
+            values: (u, splits) => timeTicks(splits, (u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0)),
+          },
+          { size: 56 },
+        ],
         series: [
           {},
           { label: "avg", stroke: "#1a56db", width: 2 },
@@ -37,7 +49,9 @@ export class MetricChart {
     );
   }
 
-  update(points: Point[]): void {
+  /** Shows the points over the whole range asked for, however few there are. */
+  update(points: Point[], range: { from: number; to: number }): void {
+    this.range = [range.from / 1000, range.to / 1000];
     this.plot.setData([
       points.map((p) => p.t / 1000),
       points.map((p) => p.avg),

@@ -1,4 +1,5 @@
 import { type Alert, ApiError, api, type Point } from "../api.js";
+import { CHARTED_METRICS, type DeviceType } from "../device-types.js";
 import { ago, h, time } from "../dom.js";
 import { MetricChart } from "./chart.js";
 import type { View } from "./view.js";
@@ -9,14 +10,10 @@ const RANGES: Record<string, number> = {
   "24 h": 86_400_000,
   "7 d": 7 * 86_400_000,
 };
-const METRICS = {
-  freestyle: ["cabinetTempC", "co2Kpa", "waterKpa", "pours"],
-  robot: ["batteryPct", "rssiDbm", "areaM2"],
-};
 
 interface DeviceDetail {
   thing: string;
-  type: "freestyle" | "robot";
+  type: DeviceType;
   lastSeen: number | null;
   metrics: Record<string, unknown> | null;
   faults: Array<{ code: string; severity: string }>;
@@ -136,10 +133,11 @@ export function deviceView(thing: string): View {
 
   const view: View = {
     element,
+    title: thing,
     async refresh() {
       const detail = await api.get<DeviceDetail>(`/api/devices/${encodeURIComponent(thing)}`);
       if (!charts) {
-        charts = METRICS[detail.type].map((metric) => new MetricChart(metric));
+        charts = CHARTED_METRICS[detail.type].map((metric) => new MetricChart(metric));
         chartGrid.replaceChildren(...charts.map((chart) => chart.element));
       }
       const to = Date.now();
@@ -149,7 +147,7 @@ export function deviceView(thing: string): View {
         );
       const series = await Promise.all(charts.map((chart) => query(chart.metric)));
       series.forEach((s, i) => {
-        charts?.[i]?.update(s.points);
+        charts?.[i]?.update(s.points, { from: to - range, to });
       });
       const position =
         detail.type === "robot" ? { x: (await query("x")).points, y: (await query("y")).points } : undefined;

@@ -1,4 +1,5 @@
 import { api, type Device, type Stats } from "../api.js";
+import { DEVICE_TYPE_NAMES } from "../device-types.js";
 import { ago, h } from "../dom.js";
 import type { View } from "./view.js";
 
@@ -25,8 +26,7 @@ export function fleetView(): View {
     "select",
     { "data-filter": "type" },
     h("option", { value: "" }, "all types"),
-    h("option", { value: "freestyle" }, "freestyle"),
-    h("option", { value: "robot" }, "robot"),
+    ...DEVICE_TYPE_NAMES.map((name) => h("option", { value: name }, name)),
   );
   const state = h("select", { "data-filter": "state" }, h("option", { value: "" }, "all states"));
   const viewport = h("div", { class: "viewport" });
@@ -105,6 +105,7 @@ export function fleetView(): View {
 
   return {
     element,
+    title: "Fleet",
     async refresh() {
       const [list, stats] = await Promise.all([
         api.get<Device[]>("/api/devices"),

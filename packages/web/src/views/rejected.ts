@@ -39,6 +39,7 @@ export function rejectedView(): View {
   );
   return {
     element,
+    title: "Rejected messages",
     async refresh() {
       const entries = await api.get<Rejected[]>("/api/rejected?limit=200");
       body.replaceChildren(
