@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { EVENT_SOURCE } from "../src/pipeline.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -78,5 +79,22 @@ describe("references in the code and the docs", () => {
         expect(existsSync(resolved), `${path} links to ${target}`).toBe(true);
       }
     }
+  });
+
+  it("state the event-source batching EVENT_SOURCE sets, for AWS and locally", () => {
+    const {
+      awsBatchingWindowSeconds: aws,
+      localBatchingWindowSeconds: local,
+      localPollIntervalMs: poll,
+    } = EVENT_SOURCE;
+    expect(local).toBe(0);
+    const said = (file: string) => readFileSync(join(root, file), "utf8").replace(/\s+/g, " ");
+    expect(said("docs/contract.md")).toContain(
+      `Batching window: ${aws} s on AWS (fewer, fuller invocations); none locally, where the emulator polls each shard every ${poll} ms`,
+    );
+    expect(said("README.md")).toContain(
+      `on AWS a ${aws} s batching window (locally none: the emulator polls each shard every ${poll} ms)`,
+    );
+    expect(said("README.md")).toContain(`no batching window and a ${poll} ms poll per shard`);
   });
 });

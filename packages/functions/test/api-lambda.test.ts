@@ -1,17 +1,22 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
 import { QueryCommand } from "@aws-sdk/client-timestream-query";
 import type { TelemetryRecord } from "@fleetline/core";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
 import { CloudWatchCounters } from "../src/adapters/cloudwatch-counters.js";
 import { DynamoDbAlertStore } from "../src/adapters/dynamodb-alert-store.js";
 import { DynamoDbCommandLedger } from "../src/adapters/dynamodb-command-ledger.js";
+import { DynamoDbQuarantine } from "../src/adapters/dynamodb-quarantine.js";
 import { IotDataAlertPublisher } from "../src/adapters/iot-alert-publisher.js";
 import { IotDataShadowGateway } from "../src/adapters/iot-data-shadow-gateway.js";
+import { KinesisStreamProducer } from "../src/adapters/kinesis-producer.js";
 import { createAlertsHandler } from "../src/alerts/alerts-handler.js";
 import { checkedApiToken } from "../src/api/aws-api-context.js";
+import { createValidateHandler } from "../src/validate/validate-handler.js";
 import { API_ENVIRONMENT, API_TOKEN, mockedAwsApi, VIEWER_TOKEN } from "./mocked-aws-api.js";
 
 // The Lambda entry point itself, with every AWS service it calls mocked.
@@ -72,25 +77,35 @@ async function alertsSee(records: TelemetryRecord[]) {
     },
     new Logger({ logLevel: "SILENT" }),
   );
-  const event: KinesisStreamEvent = {
+  return alerts(
+    kinesisEvent(
+      "validated",
+      records.map((r) => ({ key: r.thing, data: JSON.stringify(r) })),
+    ),
+    {} as Context,
+  );
+}
+
+/** A batch of one stream as Lambda's Kinesis event source hands it over. */
+function kinesisEvent(stream: string, records: Array<{ key: string; data: string }>): KinesisStreamEvent {
+  return {
     Records: records.map((r, i) => ({
       kinesis: {
         kinesisSchemaVersion: "1.0",
-        partitionKey: r.thing,
+        partitionKey: r.key,
         sequenceNumber: String(i + 1),
-        data: Buffer.from(JSON.stringify(r)).toString("base64"),
-        approximateArrivalTimestamp: r.receivedAt / 1000,
+        data: Buffer.from(r.data).toString("base64"),
+        approximateArrivalTimestamp: 1_764_288_000 + i,
       },
       eventSource: "aws:kinesis",
       eventVersion: "1.0",
       eventID: `shardId-000000000000:${i + 1}`,
       eventName: "aws:kinesis:record",
-      invokeIdentityArn: "arn:aws:iam::123456789012:role/alerts",
+      invokeIdentityArn: "arn:aws:iam::123456789012:role/fleetline",
       awsRegion: "eu-west-1",
-      eventSourceARN: "arn:aws:kinesis:eu-west-1:123456789012:stream/test-fleetline-validated",
+      eventSourceARN: `arn:aws:kinesis:eu-west-1:123456789012:stream/test-fleetline-${stream}`,
     })),
   };
-  return alerts(event, {} as Context);
 }
 
 describe("the query API Lambda (API Gateway event in, mocked AWS services behind)", () => {
@@ -258,16 +273,57 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
     expect((await call("POST", "/api/devices/fs-nobody/shadow", { state: {} })).status).toBe(404);
   });
 
-  it("adds up the counters from CloudWatch and the dead letters from SQS", async () => {
-    aws.cloudWatch.reset();
-    await new CloudWatchCounters({ stage: "test" }).add({ received: 10, valid: 8, rejected: 2, stored: 8 });
-    await new CloudWatchCounters({ stage: "test" }).add({ received: 1, valid: 1, stored: 1 });
+  it("counts what the validate function read as received, from CloudWatch, and the dead letters from SQS", async () => {
+    // The validate function as its Lambda entry point builds it, fed what the telemetry rule put
+    // on the raw stream: two good messages and a malformed one.
+    const kinesis = mockClient(KinesisClient);
+    kinesis.on(PutRecordsCommand).callsFake((input: { Records: unknown[] }) => ({
+      FailedRecordCount: 0,
+      Records: input.Records.map((_, i) => ({
+        SequenceNumber: String(i + 1),
+        ShardId: "shardId-000000000000",
+      })),
+    }));
+    const validate = createValidateHandler(
+      {
+        producer: new KinesisStreamProducer(new KinesisClient({ region: "eu-west-1" })),
+        quarantine: new DynamoDbQuarantine(aws.dynamo.documents, SETTINGS.QUARANTINE_TABLE),
+        counters: new CloudWatchCounters({ stage: "test" }),
+        validatedStream: "test-fleetline-validated",
+      },
+      new Logger({ logLevel: "SILENT" }),
+    );
+    const envelope = (seq: number, payload: string) => ({
+      key: "test_fs-aws-1",
+      data: JSON.stringify({
+        payload: Buffer.from(payload).toString("base64"),
+        topic: "dt/fleetline/freestyle/test_fs-aws-1/telemetry",
+        type: "freestyle",
+        thing: "test_fs-aws-1",
+        clientId: "test_fs-aws-1",
+        receivedAt: Date.now(),
+        messageId: `raw-${seq}`,
+      }),
+    });
+    const good = (seq: number) => {
+      const { thing: _t, type: _ty, receivedAt: _r, messageId: _m, ...payload } = record(seq, []);
+      return JSON.stringify({ ...payload, v: 1, ts: Date.now() });
+    };
+    try {
+      const result = await validate(
+        kinesisEvent("raw", [envelope(1, good(1)), envelope(2, "{not json"), envelope(3, good(3))]),
+        {} as Context,
+      );
+      expect(result).toEqual({ batchItemFailures: [] });
+    } finally {
+      kinesis.restore();
+    }
     aws.sqs.messages.push({ id: "dl-1", body: "{}", sentAt: 1 });
     expect((await call("GET", "/api/stats")).body).toEqual({
-      received: 11,
-      valid: 9,
-      rejected: 2,
-      stored: 9,
+      received: 3,
+      valid: 2,
+      rejected: 1,
+      stored: 0,
       duplicates: 0,
       alertsRaised: 0,
       shadowUpdates: 0,

@@ -27,7 +27,6 @@ export interface TwinsOptions {
   maxConnections?: number;
   rules: readonly TopicRule[];
   shardCount?: number;
-  onDelivered?: (ruleName: string) => void;
   onUnhandledFailure?: RulesEngineOptions["onUnhandledFailure"];
   onEventSourceError?: EmulatorOptions["onError"];
   onAsyncInvokeError?: AsyncInvokerOptions["onError"];
@@ -107,7 +106,6 @@ export class LocalTwins {
         rules: options.rules,
         source,
         targets: { kinesis: kinesis.client, queues, functions },
-        ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
         ...(options.onUnhandledFailure ? { onUnhandledFailure: options.onUnhandledFailure } : {}),
       });
       const eventSources = new EventSourceEmulator({
@@ -142,7 +140,7 @@ export class LocalTwins {
   }
 
   /** `beforeStateCloses` runs after the last batch, while the database is still open. */
-  async close(beforeStateCloses?: () => Promise<void>): Promise<void> {
+  async close(): Promise<void> {
     if (this.broker) await this.broker.stopAccepting();
     // Nothing is acknowledged before it is stored: what the engine holds now was never PUBACKed.
     await this.engine.stop();
@@ -150,7 +148,6 @@ export class LocalTwins {
     else await this.source.close();
     await this.functions.stop();
     await this.eventSources.stop();
-    await beforeStateCloses?.();
     await this.kinesis.close();
     await this.db.close();
   }

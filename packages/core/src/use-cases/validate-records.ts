@@ -121,8 +121,10 @@ export async function validateRecords(
     }
   }
 
+  // `received` counts what entered the pipeline: every record read from the raw stream, here
+  // and on AWS alike (a record of a retried batch counts again, as it is processed again).
   await ports.counters
-    .add({ valid, rejected: newlyRejected })
+    .add({ received: inputs.length, valid, rejected: newlyRejected })
     .catch((error: unknown) => ports.onCounterError?.(error));
   return { failed };
 }

@@ -21,7 +21,7 @@ export interface DeliveryHooks {
   onActionFailure(): void;
   /** A message went to its rule's error action; `reason` is the first failure. */
   onErrorAction(reason: string): void;
-  onDelivered(ruleName: string): void;
+  onDelivered(): void;
   /** A message neither its actions nor its rule's error action took. */
   onUndeliverable(ruleName: string, topic: string, error: Error): void;
 }
@@ -59,7 +59,7 @@ export async function deliver(deliveries: readonly Delivery[], hooks: DeliveryHo
   for (const delivery of deliveries) {
     const failed = failures.get(delivery);
     if (!failed) {
-      hooks.onDelivered(delivery.rule.name);
+      hooks.onDelivered();
       continue;
     }
     const error = await sendToErrorAction(delivery, failed);

@@ -20,6 +20,8 @@ export class RuleLoadError extends FatalError {
 export interface RulesEngineStats {
   messages: number;
   matched: number;
+  /** Messages every action of their rule took. */
+  delivered: number;
   actionFailures: number;
   /** Messages a failed action sent to their rule's error action. */
   sentToErrorAction: number;
@@ -38,8 +40,6 @@ export interface RulesEngineOptions {
   targets: Omit<ActionTargets, "source">;
   clock?: Clock;
   newUuid?: () => string;
-  /** Called when every action of a rule succeeded for a message. */
-  onDelivered?: (ruleName: string) => void;
   /** Called for failures the error action could not take either: they would otherwise be silent. */
   onUnhandledFailure?: (detail: { ruleName: string; topic: string; error: unknown }) => void;
   /** First wait before a held message is tried again; it doubles up to 5 s. */
@@ -95,6 +95,7 @@ export class RulesEngine {
   readonly stats: RulesEngineStats = {
     messages: 0,
     matched: 0,
+    delivered: 0,
     actionFailures: 0,
     sentToErrorAction: 0,
     errorActionFailures: 0,
@@ -205,7 +206,9 @@ export class RulesEngine {
       this.stats.sentToErrorAction += 1;
       this.stats.lastErrorAction = { at: this.clock.now(), message: reason };
     },
-    onDelivered: (ruleName: string) => this.options.onDelivered?.(ruleName),
+    onDelivered: () => {
+      this.stats.delivered += 1;
+    },
     onUndeliverable: (ruleName: string, topic: string, error: Error) => {
       this.stats.errorActionFailures += 1;
       this.stats.lastFailure = { at: this.clock.now(), message: error.message };

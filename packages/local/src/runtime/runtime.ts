@@ -14,7 +14,6 @@ import {
   type SweepOutcome,
   systemClock,
   TELEMETRY_RULE,
-  TELEMETRY_RULE_NAME,
 } from "@fleetline/core";
 import {
   createAlertsHandler,
@@ -46,7 +45,6 @@ import { attachShadowMqtt } from "../shadow/shadow-mqtt.js";
 import { ShadowService } from "../shadow/shadow-service.js";
 import { ShadowStore } from "../shadow/shadow-store.js";
 import { LocalTwins } from "../twins.js";
-import { CounterBuffer } from "./counter-buffer.js";
 import { describeLockError, prepareDataDir } from "./data-dir.js";
 import { markRunning, markStopped, type RunMark } from "./run-marker.js";
 import { type EffectFailures, recordEffectFailure, runtimeHealth } from "./runtime-health.js";
@@ -95,7 +93,6 @@ export class Runtime {
     readonly config: RuntimeConfig,
     readonly http: HttpServer,
     readonly twins: LocalTwins,
-    private readonly received: CounterBuffer,
     readonly logger: Logger,
     private readonly clock: Clock,
   ) {
@@ -116,7 +113,6 @@ export class Runtime {
       onError: (error, request) => logger.error("request failed", { ...request, error: error as Error }),
     });
     await http.listen();
-    let runtime: Runtime | undefined;
     let twins: LocalTwins;
     try {
       twins = await LocalTwins.start({
@@ -131,9 +127,6 @@ export class Runtime {
         ...(config.faults?.storage ? { faults: config.faults.storage } : {}),
         // The shadow service subscribes too: nothing flows until it has.
         deferOpen: true,
-        onDelivered: (rule) => {
-          if (rule === TELEMETRY_RULE_NAME) runtime?.received.add("received");
-        },
         onUnhandledFailure: ({ ruleName, topic, error }) =>
           logger.error("a message could not be stored; it is not acknowledged and will be tried again", {
             ruleName,
@@ -150,10 +143,7 @@ export class Runtime {
       throw (config.dataDir !== undefined && describeLockError(config.dataDir, error)) || error;
     }
     const counters = await DuckDbCounters.open(twins.db);
-    const received = new CounterBuffer(counters, (error) =>
-      logger.warn("counters not written yet; kept for the next write", { error: error as Error }),
-    );
-    runtime = new Runtime(config, http, twins, received, logger, clock);
+    const runtime = new Runtime(config, http, twins, logger, clock);
     if (config.dataDir !== undefined) runtime.previousRun = await markRunning(config.dataDir, clock.now());
     await runtime.wire(router, counters);
     twins.open();
@@ -306,7 +296,7 @@ export class Runtime {
     this.ready = false;
     // No sweep starts while the rest shuts down; one in progress finishes first.
     await this.schedule?.stop();
-    await this.twins.close(async () => this.received.stop());
+    await this.twins.close();
     await this.http.close();
     if (this.config.dataDir !== undefined) await markStopped(this.config.dataDir);
   }
