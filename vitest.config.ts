@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "devices/*/test/**/*.test.ts", "stacks/test/**/*.test.ts"],
     testTimeout: 20_000,
+    // Files and the tests in them run in a new random order each time (the seed is printed; rerun
+    // an order with --sequence.seed=N): no test may rely on another having run before it.
+    sequence: { shuffle: true },
     // Any unhandled rejection or uncaught exception fails the test it happened in.
     setupFiles: ["./vitest.setup.ts"],
     // The AWS SDK's notice about future Node versions is noise in test output.

@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { settle } from "@fleetline/testing";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevProcess, FREE_PORTS, fleetline, freestyleTelemetry, startDev } from "./dev-process.js";
@@ -67,14 +68,8 @@ describe("fleetline dev on a data dir", () => {
 
     const second = await start(["--data-dir", dataDir]);
     const url = `${second.http}/api/devices/fs-burst/telemetry?metric=co2Kpa&from=${t0}&to=${t0 + 5000}&bucket=1ms`;
-    let points: Array<{ t: number; count: number }> = [];
-    let stable = 0;
-    while (stable < 3) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const next = ((await (await fetch(url)).json()) as { points: typeof points }).points;
-      stable = next.length === points.length ? stable + 1 : 0;
-      points = next;
-    }
+    await settle(second.http, { timeoutMs: 60_000 });
+    const { points } = (await (await fetch(url)).json()) as { points: Array<{ t: number; count: number }> };
     const stored = new Set(points.map((p) => p.t - t0));
     const missing = [...acked].filter((seq) => !stored.has(seq));
     expect(missing).toEqual([]);

@@ -1,6 +1,6 @@
 /**
  * Reject reason codes (docs/contract.md §2). A rejected message is quarantined with one of these and a
- * human-readable detail; the README's table documents each and a test keeps both in sync.
+ * human-readable detail; the table in docs/contract.md documents each and a test keeps both in sync.
  */
 export const REJECT_REASONS = [
   "MALFORMED_JSON",
@@ -19,6 +19,8 @@ export const REJECT_REASONS = [
   "FORBIDDEN_KEY",
   "TOO_MANY_FAULTS",
   "UNKNOWN_FAULT_CODE",
+  /** Not the device's fault: validation itself failed (a defect). Kept so it can be replayed. */
+  "VALIDATION_FAILED",
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -4,9 +4,14 @@ import { REJECT_REASONS, TelemetryRecord, type Verdict, validate } from "../src/
 import { validFreestyle, validRobot } from "./arbitraries.js";
 import { envelope, freestylePayload, RECEIVED_AT, robotEnvelope } from "./factories.js";
 
+/** A verdict validate reached on purpose: a record, or a documented reason — never its catch-all. */
 function isKnownVerdict(verdict: Verdict): boolean {
   if (verdict.ok) return TelemetryRecord.safeParse(verdict.record).success;
-  return (REJECT_REASONS as readonly string[]).includes(verdict.reason) && verdict.detail.length > 0;
+  return (
+    verdict.reason !== "VALIDATION_FAILED" &&
+    (REJECT_REASONS as readonly string[]).includes(verdict.reason) &&
+    verdict.detail.length > 0
+  );
 }
 
 const topics = fc.oneof(
@@ -16,6 +21,22 @@ const topics = fc.oneof(
 );
 
 describe("validate, for any input", () => {
+  it("has a catch-all verdict these properties count as a failure", () => {
+    // Only a defect reaches it; an envelope that throws when read stands in for one.
+    const throwing = Object.defineProperty({ ...envelope(freestylePayload()) }, "topic", {
+      get() {
+        throw new Error("boom");
+      },
+    });
+    const verdict = validate(throwing);
+    expect(verdict).toEqual({
+      ok: false,
+      reason: "VALIDATION_FAILED",
+      detail: "validation failed: Error: boom",
+    });
+    expect(isKnownVerdict(verdict)).toBe(false);
+  });
+
   it("never throws on arbitrary bytes and always names a known reason", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2048 }), topics, (bytes, topic) => {

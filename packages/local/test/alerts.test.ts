@@ -1,7 +1,7 @@
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime/runtime.js";
-import { connectDevice, faultyFreestyle, startRuntime, waitFor } from "./helpers.js";
+import { connectDevice, faultyFreestyle, settle, startRuntime, waitFor } from "./helpers.js";
 
 let runtime: Runtime;
 let seq = 0;
@@ -151,7 +151,7 @@ describe("alerts and shadow writeback through the pipeline", () => {
     await publish(client, topic, report("stuck", []));
     await publish(client, topic, report("stuck", []));
     await waitFor(async () => (await api(`/api/stats`)).body.stored >= seq, "stored");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await settle(runtime.http.url);
     expect(
       (await api(`/api/alerts?thing=${thing}`)).body.filter((a: { code: string }) => a.code === "STUCK"),
     ).toEqual([]);

@@ -63,7 +63,9 @@ describe("the embedded broker's PUBACK", () => {
       }),
     );
     await waitFor(() => twins.engine.stats.held > 0, "the messages to be held");
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Held through a retry, not just the first attempt.
+    const first = twins.engine.stats.lastFailure?.at ?? 0;
+    await waitFor(() => (twins.engine.stats.lastFailure?.at ?? 0) > first, "a retry that fails too");
     expect(acked).toBe(0);
     expect(await rawPayloadsOf("fs-durable-full")).toEqual([]);
     expect(twins.engine.stats.lastFailure?.message).toMatch(/No space left on device/);

@@ -1,7 +1,18 @@
+import { waitForQuiet } from "@fleetline/testing";
 import { describe, expect, it } from "vitest";
 import { StorageFaults } from "../src/faults/storage-faults.js";
 import { decode, put, start } from "./event-source-fixture.js";
 import { waitFor } from "./helpers.js";
+
+/** Until the mapping's figures stop moving: nothing more is coming from it. */
+const quiet = (runtime: Awaited<ReturnType<typeof start>>, extra: () => unknown) =>
+  waitForQuiet(async () => {
+    const [health] = runtime.emulator.health();
+    return {
+      idle: health?.metrics.recordsBehind === 0 || health?.status === "down",
+      state: { stats: [...runtime.emulator.stats.values()], extra: extra() },
+    };
+  }, "the event source to be quiet");
 
 describe("the event-source emulator under failure", () => {
   it("abandons a timed-out invocation: its result is ignored and its retry starts only after it returns", async () => {
@@ -42,7 +53,7 @@ describe("the event-source emulator under failure", () => {
     expect(first.records).toEqual(["a", "b"]);
     expect([retry.records, second.records]).toEqual([["a"], ["b"]]);
     expect(retry.start).toBeGreaterThanOrEqual(first.end as number);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await quiet(runtime, () => calls.length);
     expect(calls).toHaveLength(3);
     expect(runtime.emulator.stats.get("slow")).toMatchObject({
       invocations: 3,
@@ -98,7 +109,7 @@ describe("the event-source emulator under failure", () => {
     }, "the mapping to report its stuck checkpoint");
     expect(stuck.detail).toMatch(/the checkpoint cannot be written: .*No space left on device/);
     await put(runtime, "es-checkpoint", [["k", "two"]]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await quiet(runtime, () => seen.length);
     expect(seen).toEqual(["one"]);
 
     faults.diskFull = false;
@@ -131,7 +142,7 @@ describe("the event-source emulator under failure", () => {
     await put(runtime, "es-dead-letter", [["k", "poison"]]);
     await waitFor(() => runtime.emulator.health()[0]?.status === "down", "the stuck dead letter");
     await put(runtime, "es-dead-letter", [["k", "after"]]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await quiet(runtime, () => processed.length);
     expect(processed).toEqual([]);
     faults.diskFull = false;
     await waitFor(() => processed.includes("after"), "the record after the poison");

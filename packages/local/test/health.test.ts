@@ -49,6 +49,7 @@ describe("GET /api/health", () => {
       ["eventSource:validate", "ok"],
       ["eventSource:store", "ok"],
       ["eventSource:alerts", "ok"],
+      ["functions", "ok"],
       ["store", "ok"],
       ["queues", "ok"],
       ["alarms", "ok"],

@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "@fleetline/core";
-import { waitFor } from "@fleetline/testing";
+import { settle, waitFor } from "@fleetline/testing";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { LocalBroker } from "../src/broker/broker.js";
 import { DeviceRegistry } from "../src/registry/device-registry.js";
 import { Runtime, type RuntimeConfig } from "../src/runtime/runtime.js";
 import { Database } from "../src/state/database.js";
 
-export { waitFor };
+export { settle, waitFor };
 
 /** A temporary directory under the repository's .tmp, removed by the returned cleanup. */
 export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {

@@ -10,4 +10,5 @@ export * from "./memory-shadow-gateway.js";
 export * from "./memory-stream-producer.js";
 export * from "./memory-telemetry-store.js";
 export * from "./memory-thing-registry.js";
+export * from "./settle.js";
 export * from "./wait-for.js";

@@ -5,6 +5,7 @@ import {
   type ShadowGateway,
   type ShadowUpdate,
   type StoredShadow,
+  shadowFound,
   shadowRefusal,
   systemClock,
   updateShadow,
@@ -37,9 +38,7 @@ export class MemoryShadowGateway implements ShadowGateway {
       this.clock.now(),
       shadowName ?? thing,
     );
-    if (result.ok) return structuredClone(result.value) as unknown as ShadowDocument;
-    if (result.error.code === 404) return undefined;
-    throw shadowRefusal(result.error);
+    return shadowFound(result);
   }
 
   async update(

@@ -3,7 +3,7 @@ import { type ComponentHealth, type HealthReport, recordKey } from "@fleetline/c
 import { Database, Runtime, type RuntimeFaults, StorageFaults } from "@fleetline/local";
 import mqtt from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
-import { tempDir, waitFor } from "../../../local/test/helpers.js";
+import { settle, tempDir, waitFor } from "../../../local/test/helpers.js";
 import { startMosquitto } from "../../../local/test/mosquitto.js";
 import { type DevProcess, freestyleTelemetry, startDev } from "../dev-process.js";
 import { type FaultRow, writeFaultReport } from "./fault-report.js";
@@ -384,21 +384,7 @@ describe("no acknowledged message lost or doubled under faults", () => {
       await sleep(4_000);
       const summary = await run.stop();
       const current = dev;
-      // Idle: nothing waits on any stream, and the counts stop moving.
-      let last = "";
-      await waitFor(
-        async () => {
-          const report = await getJson<HealthReport>(`${current.http}/api/health`);
-          const behind = report.components.reduce((n, c) => n + Number(c.metrics.recordsBehind ?? 0), 0);
-          const stats = JSON.stringify(await getJson<unknown>(`${current.http}/api/stats`));
-          const idle = behind === 0 && stats === last;
-          last = stats;
-          if (!idle) await sleep(500);
-          return idle;
-        },
-        "the pipeline to drain",
-        60_000,
-      );
+      await settle(current.http, { timeoutMs: 60_000 });
       const runtime = component(await getJson<HealthReport>(`${current.http}/api/health`), "runtime");
       expect(runtime.metrics.recoveredFromUncleanStop).toBe(true);
       const stats = await getJson<{ duplicates: number; deadLettered: number }>(`${current.http}/api/stats`);

@@ -1,5 +1,6 @@
 import { type ErrorCode, type FleetlineError, fleetlineError } from "../errors.js";
-import type { ShadowErrorDocument } from "./shadow-types.js";
+import type { ShadowDocument } from "../ports/shadow-gateway.js";
+import type { JsonObject, ShadowErrorDocument, ShadowResult } from "./shadow-types.js";
 
 /** The shadow service's HTTP-style codes, as the ShadowGateway port reports them. */
 const CODES: Record<ShadowErrorDocument["code"], ErrorCode> = {
@@ -14,4 +15,11 @@ const CODES: Record<ShadowErrorDocument["code"], ErrorCode> = {
 /** The error a shadow gateway throws for the service's refusal (its message kept as AWS words it). */
 export function shadowRefusal(document: ShadowErrorDocument): FleetlineError {
   return fleetlineError(CODES[document.code], document.message);
+}
+
+/** A gateway's `get` from the service's answer: the document, undefined for none, else the refusal thrown. */
+export function shadowFound(result: ShadowResult<JsonObject>): ShadowDocument | undefined {
+  if (result.ok) return structuredClone(result.value) as unknown as ShadowDocument;
+  if (result.error.code === 404) return undefined;
+  throw shadowRefusal(result.error);
 }

@@ -21,6 +21,8 @@ export interface AsyncInvokerStats {
   failed: number;
   sentToOnFailure: number;
   queued: number;
+  /** Invocations running now, retries waiting included. */
+  running: number;
 }
 
 interface Invocation {
@@ -40,7 +42,7 @@ const MAX_ATTEMPTS = 3;
  * checked again at its deadline).
  */
 export class AsyncInvoker {
-  readonly stats: AsyncInvokerStats = { invoked: 0, failed: 0, sentToOnFailure: 0, queued: 0 };
+  readonly stats: AsyncInvokerStats = { invoked: 0, failed: 0, sentToOnFailure: 0, queued: 0, running: 0 };
   private readonly functions = new Map<string, AsyncHandler>();
   private readonly queue: Invocation[] = [];
   private readonly running = new Set<Promise<void>>();
@@ -68,9 +70,11 @@ export class AsyncInvoker {
       this.stats.queued = this.queue.length;
       const run: Promise<void> = this.run(invocation).finally(() => {
         this.running.delete(run);
+        this.stats.running = this.running.size;
         this.pump();
       });
       this.running.add(run);
+      this.stats.running = this.running.size;
     }
   }
 

@@ -9,6 +9,7 @@ import {
 import type { LocalBroker } from "../broker/broker.js";
 import type { EventSourceEmulator } from "../event-source/event-source-emulator.js";
 import { type OutcomeTracker, RECENT_MS } from "../health/outcome-tracker.js";
+import type { AsyncInvokerStats } from "../lambda/async-invoker.js";
 import type { LocalQueues } from "../queues/local-queues.js";
 import type { MessageSource } from "../rules/message-source.js";
 import { MqttSource } from "../rules/mqtt-source.js";
@@ -21,6 +22,8 @@ export interface HealthSources {
   source: MessageSource;
   engine: RulesEngine;
   eventSources: EventSourceEmulator;
+  /** The functions rules invoke asynchronously (Lambda actions). */
+  functions: AsyncInvokerStats;
   store: OutcomeTracker;
   storeLabel: string;
   queues: LocalQueues;
@@ -179,6 +182,20 @@ async function alarmsHealth({ alarms, now }: HealthSources): Promise<ComponentHe
   };
 }
 
+/** The rules' Lambda actions: invocations queued and running, and those given up on. */
+function functionsHealth({ functions }: HealthSources): ComponentHealth {
+  const { invoked, failed, sentToOnFailure, queued, running } = functions;
+  return {
+    name: "functions",
+    status: sentToOnFailure > 0 ? "degraded" : "ok",
+    detail:
+      sentToOnFailure > 0
+        ? `${sentToOnFailure} asynchronous invocation${sentToOnFailure === 1 ? "" : "s"} failed every retry and went to ${QUEUES.deadLetter}`
+        : `${running} running, ${queued} queued`,
+    metrics: { invoked, failed, sentToOnFailure, queued, running },
+  };
+}
+
 function runtimeComponent({ startedAt, previousRun }: HealthSources): ComponentHealth {
   return {
     name: "runtime",
@@ -200,6 +217,7 @@ export async function runtimeHealth(sources: HealthSources): Promise<HealthRepor
     brokerHealth(sources),
     rulesHealth(sources),
     ...sources.eventSources.health(),
+    functionsHealth(sources),
     trackedHealth("store", sources.store, sources.storeLabel),
     await queuesHealth(sources),
     await alarmsHealth(sources),

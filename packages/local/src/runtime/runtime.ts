@@ -260,6 +260,7 @@ export class Runtime {
       source: this.twins.source,
       engine: this.twins.engine,
       eventSources: this.twins.eventSources,
+      functions: this.twins.functions.stats,
       store: this.storeWrites,
       storeLabel: `DuckDB ${this.twins.db.path}`,
       queues: this.twins.queues,

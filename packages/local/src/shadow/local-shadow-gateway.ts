@@ -1,4 +1,10 @@
-import { type ShadowDocument, type ShadowGateway, type ShadowUpdate, shadowRefusal } from "@fleetline/core";
+import {
+  type ShadowDocument,
+  type ShadowGateway,
+  type ShadowUpdate,
+  shadowFound,
+  shadowRefusal,
+} from "@fleetline/core";
 import type { ShadowService } from "./shadow-service.js";
 
 /**
@@ -10,10 +16,7 @@ export class LocalShadowGateway implements ShadowGateway {
   constructor(private readonly service: ShadowService) {}
 
   async get(thing: string, shadowName?: string): Promise<ShadowDocument | undefined> {
-    const result = await this.service.handle(thing, shadowName, "get", "");
-    if (result.ok) return result.value as unknown as ShadowDocument;
-    if (result.error.code === 404) return undefined;
-    throw shadowRefusal(result.error);
+    return shadowFound(await this.service.handle(thing, shadowName, "get", ""));
   }
 
   async update(
