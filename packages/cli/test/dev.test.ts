@@ -77,8 +77,9 @@ describe("fleetline dev --in-memory", () => {
     const before = (await getJson(`${dev.http}/api/stats`)).body;
     const client = await connectDevice();
     const topic = `dt/fleetline/freestyle/${thing}/telemetry`;
-    await client.publishAsync(topic, freestyleTelemetry(3000, Date.now()), { qos: 1 });
-    await client.publishAsync(topic, freestyleTelemetry(3001, Date.now()), { qos: 1 });
+    // An hour back: outside the window the 1,000-message case reads.
+    await client.publishAsync(topic, freestyleTelemetry(3000, t0 - 3_600_000), { qos: 1 });
+    await client.publishAsync(topic, freestyleTelemetry(3001, t0 - 3_599_000), { qos: 1 });
     await client.publishAsync(topic, "{not json", { qos: 1 });
     await client.publishAsync(topic, freestyleTelemetry(2000, Date.now(), { co2Kpa: "high" }), { qos: 1 });
     await client.publishAsync(topic, freestyleTelemetry(2001, Date.now(), { humidity: 12 }), { qos: 1 });

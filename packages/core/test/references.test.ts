@@ -15,11 +15,17 @@ function files(): string[] {
         continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (/\.(ts|md)$/.test(entry.name)) found.push(path);
+      else if (/\.(ts|md|json|html|css)$/.test(entry.name) && entry.name !== "package-lock.json")
+        found.push(path);
     }
   };
   for (const dir of ["packages", "devices", "stacks", "docs"]) walk(join(root, dir));
-  found.push(join(root, "README.md"), join(root, "sst.config.ts"));
+  found.push(
+    join(root, "README.md"),
+    join(root, "sst.config.ts"),
+    join(root, "package.json"),
+    join(root, ".ci", "run"),
+  );
   return found;
 }
 
