@@ -9,6 +9,7 @@ export * from "./errors.js";
 export * from "./health.js";
 export * from "./json-safety.js";
 export * from "./json-schema.js";
+export * from "./lake.js";
 export * from "./limits.js";
 export * from "./metrics.js";
 export * from "./paging.js";

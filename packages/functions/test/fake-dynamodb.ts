@@ -55,17 +55,63 @@ export function fakeDynamoDb(schemas: Record<string, TableSchema> = DYNAMODB_TAB
 
   const name = (token: string, names: Names) => (token.startsWith("#") ? (names?.[token] ?? "") : token);
 
-  /** `attribute_not_exists(a)` or `a = :v` (names may be `#placeholders`). */
+  /**
+   * Conditions as DynamoDB evaluates them, for what the adapters write: `attribute_not_exists(a)`,
+   * comparisons of an attribute with a value (`=`, `<>`, `<`, `<=`, `>`, `>=`), AND, OR and
+   * parentheses (names may be `#placeholders`). Anything else fails the test.
+   */
   function check(existing: Item | undefined, condition: string | undefined, names: Names, values: Values) {
     if (condition === undefined) return true;
-    const notExists = /^attribute_not_exists\((#?\w+)\)$/.exec(condition);
-    if (notExists) return existing?.[name(notExists[1] as string, names)] === undefined;
-    const equals = /^(#?\w+) = (:\w+)$/.exec(condition);
-    if (equals)
-      return (
-        existing !== undefined && existing[name(equals[1] as string, names)] === values?.[equals[2] as string]
-      );
-    throw new Error(`the double does not understand the condition ${condition}`);
+    const tokens = condition.match(/attribute_not_exists\(#?\w+\)|<=|>=|<>|[()=<>]|:\w+|#?\w+/g) ?? [];
+    let at = 0;
+    const fail = (): never => {
+      throw new Error(`the double does not understand the condition ${condition}`);
+    };
+    const factor = (): boolean => {
+      const token = tokens[at++] ?? fail();
+      if (token === "(") {
+        const value = or();
+        if (tokens[at++] !== ")") fail();
+        return value;
+      }
+      const notExists = /^attribute_not_exists\((#?\w+)\)$/.exec(token);
+      if (notExists) return existing?.[name(notExists[1] as string, names)] === undefined;
+      const op = tokens[at++] ?? fail();
+      const operand = tokens[at++] ?? fail();
+      if (!operand.startsWith(":")) fail();
+      if (existing === undefined) return false;
+      const left = existing[name(token, names)] as number | string | undefined;
+      const right = values?.[operand] as number | string | undefined;
+      if (left === undefined || right === undefined) return false;
+      const compare: Record<string, boolean> = {
+        "=": left === right,
+        "<>": left !== right,
+        "<": left < right,
+        "<=": left <= right,
+        ">": left > right,
+        ">=": left >= right,
+      };
+      return compare[op] ?? fail();
+    };
+    const and = (): boolean => {
+      let value = factor();
+      while (tokens[at] === "AND") {
+        at++;
+        value = factor() && value;
+      }
+      return value;
+    };
+    const or = (): boolean => {
+      let value = and();
+      while (tokens[at] === "OR") {
+        at++;
+        value = and() || value;
+      }
+      return value;
+    };
+    const result = or();
+    if (at !== tokens.length) fail();
+    return result;
   }
 
   interface Write {

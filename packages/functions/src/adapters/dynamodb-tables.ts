@@ -46,6 +46,15 @@ export const DYNAMODB_TABLES = {
     },
     ttl: "ttl",
   },
+  /**
+   * The newest record of each thing (lake stages: the fleet view never waits for Athena). The
+   * `byShard` index lists every thing, spread over LATEST_SHARDS partitions so no one takes every write.
+   */
+  latest: {
+    key: { partition: "thing" },
+    indexes: { byShard: { partition: "shard", sort: "thing" } },
+    ttl: "ttl",
+  },
   /** Quarantined messages, newest first (`sk` = zero-padded receivedAt # messageId). */
   quarantine: {
     key: { partition: "pk", sort: "sk" },
