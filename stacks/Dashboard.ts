@@ -23,14 +23,25 @@ export function Dashboard({ stack, app }: StackContext) {
   const viewerToken = new Config.Secret(stack, "API_VIEWER_TOKEN");
   const things = `thing/${stageNames(app.stage).thingPrefix}*`;
 
+  const { telemetry } = storage;
   const fn = new LambdaFunction(stack, "ApiFunction", {
     handler: "packages/functions/src/lambda/api.handler",
     timeout: 29,
     bind: [token, viewerToken],
     environment: {
       FLEETLINE_VERSION: version,
-      TIMESTREAM_DATABASE: storage.database.ref,
-      TIMESTREAM_TABLE: storage.telemetry.attrName,
+      FLEETLINE_TELEMETRY: telemetry.target,
+      ...(telemetry.target === "lake"
+        ? {
+            ATHENA_WORKGROUP: telemetry.lake.workGroup.ref,
+            LAKE_DATABASE: stageNames(app.stage).lakeDatabase,
+            LAKE_TABLE: "telemetry",
+            LATEST_TABLE: telemetry.latest.tableName,
+          }
+        : {
+            TIMESTREAM_DATABASE: telemetry.timestream.database.ref,
+            TIMESTREAM_TABLE: telemetry.timestream.table.attrName,
+          }),
       ALARMS_TABLE: storage.alarms.tableName,
       COMMANDS_TABLE: storage.commands.tableName,
       QUARANTINE_TABLE: storage.quarantine.tableName,
@@ -46,17 +57,29 @@ export function Dashboard({ stack, app }: StackContext) {
   storage.quarantine.grantReadData(fn);
   topic.grantPublish(fn);
   const iot = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`;
+  if (telemetry.target === "lake") {
+    fn.attachPermissions([
+      ...telemetry.lake.queryStatements(),
+      new PolicyStatement({
+        actions: ["dynamodb:GetItem", "dynamodb:Query"],
+        resources: [telemetry.latest.tableArn, `${telemetry.latest.tableArn}/index/*`],
+      }),
+    ]);
+  } else {
+    fn.attachPermissions([
+      new PolicyStatement({
+        actions: ["timestream:Select"],
+        resources: [telemetry.timestream.table.attrArn],
+      }),
+      // Endpoint discovery has no resource to scope to.
+      new PolicyStatement({ actions: ["timestream:DescribeEndpoints"], resources: ["*"] }),
+    ]);
+  }
   fn.attachPermissions([
-    new PolicyStatement({ actions: ["timestream:Select"], resources: [storage.telemetry.attrArn] }),
     new PolicyStatement({ actions: ["sqs:GetQueueAttributes"], resources: [storage.deadLetters.queueArn] }),
     // None of these has a resource to scope to.
     new PolicyStatement({
-      actions: [
-        "timestream:DescribeEndpoints",
-        "cloudwatch:GetMetricData",
-        "iot:ListThings",
-        "iot:CreateKeysAndCertificate",
-      ],
+      actions: ["cloudwatch:GetMetricData", "iot:ListThings", "iot:CreateKeysAndCertificate"],
       resources: ["*"],
     }),
     new PolicyStatement({

@@ -61,20 +61,36 @@ export function Ingest({ stack, app }: StackContext) {
   storage.quarantine.grantReadWriteData(validate);
   consumeStream(stack, validate, raw, storage.deadLetters);
 
+  const { telemetry } = storage;
   const store = new LambdaFunction(stack, "Store", {
     handler: "packages/functions/src/lambda/store.handler",
     timeout: 60,
     environment: {
-      TIMESTREAM_DATABASE: storage.database.ref,
-      TIMESTREAM_TABLE: "telemetry",
+      FLEETLINE_TELEMETRY: telemetry.target,
       QUARANTINE_TABLE: storage.quarantine.tableName,
+      ...(telemetry.target === "lake"
+        ? { DELIVERY_STREAM: telemetry.lake.delivery.ref, LATEST_TABLE: telemetry.latest.tableName }
+        : { TIMESTREAM_DATABASE: telemetry.timestream.database.ref, TIMESTREAM_TABLE: "telemetry" }),
     },
   });
-  store.attachPermissions([
-    new PolicyStatement({ actions: ["timestream:WriteRecords"], resources: [storage.telemetry.attrArn] }),
-    // Timestream's endpoint discovery has no resource to scope to.
-    new PolicyStatement({ actions: ["timestream:DescribeEndpoints"], resources: ["*"] }),
-  ]);
+  if (telemetry.target === "lake") {
+    store.attachPermissions([
+      new PolicyStatement({
+        actions: ["firehose:PutRecordBatch"],
+        resources: [telemetry.lake.delivery.attrArn],
+      }),
+      new PolicyStatement({ actions: ["dynamodb:PutItem"], resources: [telemetry.latest.tableArn] }),
+    ]);
+  } else {
+    store.attachPermissions([
+      new PolicyStatement({
+        actions: ["timestream:WriteRecords"],
+        resources: [telemetry.timestream.table.attrArn],
+      }),
+      // Timestream's endpoint discovery has no resource to scope to.
+      new PolicyStatement({ actions: ["timestream:DescribeEndpoints"], resources: ["*"] }),
+    ]);
+  }
   storage.quarantine.grantReadWriteData(store);
   consumeStream(stack, store, validated, storage.deadLetters);
 

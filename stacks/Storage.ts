@@ -1,10 +1,11 @@
-import { stageNames } from "@fleetline/core";
+import { stageNames, telemetryTarget } from "@fleetline/core";
 import { DYNAMODB_TABLES, type KeySchema, type TableSchema } from "@fleetline/functions/tables";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-timestream";
 import type { StackContext } from "sst/constructs";
+import { telemetryLake } from "./lib/telemetry-lake.js";
 
 const keys = (schema: KeySchema) => ({
   partitionKey: { name: schema.partition, type: AttributeType.STRING },
@@ -18,15 +19,10 @@ const keys = (schema: KeySchema) => ({
     : {}),
 });
 
-/**
- * Where the pipeline keeps things: Timestream for telemetry (magnetic-store writes on, so late
- * records land), DynamoDB for alarms, commands and the quarantine — keys, indexes and TTL from
- * `DYNAMODB_TABLES`, which the adapters query — and SQS for what failed.
- */
-export function Storage({ stack, app }: StackContext) {
-  const retain = app.stage === "prod" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-  const database = new CfnDatabase(stack, "TelemetryDatabase", { databaseName: stageNames(app.stage).fleet });
-  const telemetry = new CfnTable(stack, "TelemetryTable", {
+/** Timestream for LiveAnalytics (only for accounts that have it): magnetic-store writes on, so late records land. */
+function timestream(stack: StackContext["stack"], stage: string, retain: RemovalPolicy) {
+  const database = new CfnDatabase(stack, "TelemetryDatabase", { databaseName: stageNames(stage).fleet });
+  const table = new CfnTable(stack, "TelemetryTable", {
     databaseName: database.ref,
     tableName: "telemetry",
     retentionProperties: {
@@ -35,8 +31,26 @@ export function Storage({ stack, app }: StackContext) {
     },
     magneticStoreWriteProperties: { EnableMagneticStoreWrites: true },
   });
-  telemetry.applyRemovalPolicy(retain);
+  table.applyRemovalPolicy(retain);
   database.applyRemovalPolicy(retain);
+  return { database, table };
+}
+
+/** The stage's telemetry target and its resources. */
+export type StoredTelemetry =
+  | { target: "lake"; lake: ReturnType<typeof telemetryLake>; latest: Table }
+  | { target: "timestream"; timestream: ReturnType<typeof timestream> };
+
+/**
+ * Where the pipeline keeps things: telemetry in the lake (S3 + Athena, the default) or in
+ * Timestream, as FLEETLINE_TELEMETRY says; DynamoDB for alarms, commands, the quarantine and each
+ * thing's newest record — keys, indexes and TTL from `DYNAMODB_TABLES`, which the adapters query —
+ * and SQS for what failed.
+ */
+export function Storage({ stack, app }: StackContext) {
+  const retain = app.stage === "prod" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+  // An unknown value stops synthesis here, naming it.
+  const target = telemetryTarget(process.env.FLEETLINE_TELEMETRY);
 
   const table = (id: string, schema: TableSchema) => {
     const created = new Table(stack, id, {
@@ -56,11 +70,19 @@ export function Storage({ stack, app }: StackContext) {
   const alarms = table("Alarms", DYNAMODB_TABLES.alarms);
   const commands = table("Commands", DYNAMODB_TABLES.commands);
   const quarantine = table("Quarantine", DYNAMODB_TABLES.quarantine);
+  const telemetry: StoredTelemetry =
+    target === "lake"
+      ? {
+          target,
+          lake: telemetryLake(stack, app.stage, retain),
+          latest: table("Latest", DYNAMODB_TABLES.latest),
+        }
+      : { target, timestream: timestream(stack, app.stage, retain) };
 
   const queue = (id: string) =>
     new Queue(stack, id, { encryption: QueueEncryption.SQS_MANAGED, retentionPeriod: Duration.days(14) });
   const deadLetters = queue("DeadLetters");
   const ruleErrors = queue("RuleErrors");
 
-  return { database, telemetry, alarms, commands, quarantine, deadLetters, ruleErrors };
+  return { telemetry, alarms, commands, quarantine, deadLetters, ruleErrors };
 }

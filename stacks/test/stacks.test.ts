@@ -4,6 +4,9 @@ import {
   CONFIRMATION_RULE_NAME,
   CONFIRMATION_RULE_SQL,
   EVENT_SOURCE,
+  glueType,
+  LAKE_COLUMNS,
+  LAKE_PARTITIONS,
   SWEEP_SCHEDULE,
   stageConfirmationRule,
   stageTelemetryRule,
@@ -21,6 +24,7 @@ import { Alerts } from "../Alerts.js";
 import { API_THROTTLE, Dashboard } from "../Dashboard.js";
 import { Devices } from "../Devices.js";
 import { Ingest } from "../Ingest.js";
+import { ATHENA_BYTES_SCANNED_CUTOFF, LAKE_BUFFERING } from "../lib/telemetry-lake.js";
 import { Storage } from "../Storage.js";
 
 // Synthesis offline: no AWS credentials, nothing written outside the repository.
@@ -43,18 +47,25 @@ type Props = Record<string, any>;
 type Resources = Record<string, { Type: string; Properties: Props }>;
 let templates: Record<string, Template>;
 
-beforeAll(async () => {
-  await synth("test");
-  templates = Object.fromEntries(
+/** Every stack's template of a fresh synthesis of `stage`. */
+async function templatesOf(stage: string): Promise<Record<string, Template>> {
+  await synth(stage);
+  return Object.fromEntries(
     [Storage, Ingest, Alerts, Devices, Dashboard].map((stack) => [
       stack.name,
       Template.fromStack(getStack(stack)),
     ]),
   );
+}
+
+beforeAll(async () => {
+  // A new stage, as on a new AWS account: the telemetry lake (FLEETLINE_TELEMETRY unset).
+  delete process.env.FLEETLINE_TELEMETRY;
+  templates = await templatesOf("test");
 }, 180_000);
 
-const all = (type: string): Props[] =>
-  Object.values(templates).flatMap((t) =>
+const all = (type: string, from = templates): Props[] =>
+  Object.values(from).flatMap((t) =>
     Object.values(t.findResources(type) as Resources).map((r) => r.Properties),
   );
 
@@ -188,13 +199,14 @@ describe("the AWS stacks, synthesized", () => {
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions).toEqual(
       expect.arrayContaining([
-        "timestream:Select",
+        "athena:StartQueryExecution",
         "cloudwatch:GetMetricData",
         "iot:CreateThing",
         "iot:UpdateThingShadow",
       ]),
     );
-    expect(actions).not.toContain("timestream:WriteRecords");
+    expect(actions).not.toContain("firehose:PutRecordBatch");
+    expect(actions).not.toContain("s3:DeleteObject");
     expect(actions).not.toContain("kinesis:PutRecords");
     expect(actions.filter((a) => a.startsWith("sqs:"))).toEqual(["sqs:GetQueueAttributes"]);
   });
@@ -261,11 +273,12 @@ describe("the AWS stacks, synthesized", () => {
 
   it("create the tables with the keys, indexes and TTL the adapters query, and nothing to scan", () => {
     const tables = Object.entries(templates.Storage?.findResources("AWS::DynamoDB::Table") as Resources);
-    expect(tables).toHaveLength(3);
+    expect(tables).toHaveLength(4);
     for (const [id, schema] of [
       ["Alarms", DYNAMODB_TABLES.alarms],
       ["Commands", DYNAMODB_TABLES.commands],
       ["Quarantine", DYNAMODB_TABLES.quarantine],
+      ["Latest", DYNAMODB_TABLES.latest],
     ] as const) {
       const table = tables.find(([logicalId]) => logicalId.startsWith(id))?.[1].Properties;
       expect(table, id).toBeDefined();
@@ -293,11 +306,6 @@ describe("the AWS stacks, synthesized", () => {
     }
   });
 
-  it("enable Timestream magnetic-store writes", () => {
-    const [table] = all("AWS::Timestream::Table");
-    expect(table?.MagneticStoreWriteProperties).toEqual({ EnableMagneticStoreWrites: true });
-  });
-
   it("refuse a stage AWS would refuse, naming it", async () => {
     await expect(synth("Bad_Stage")).rejects.toThrow('stage "Bad_Stage" cannot name AWS resources');
   });
@@ -310,6 +318,136 @@ describe("the AWS stacks, synthesized", () => {
       );
     } finally {
       delete process.env.FLEETLINE_ALERT_EMAIL;
+    }
+  });
+});
+
+describe("a lake stage (the default)", () => {
+  it("has no Timestream", () => {
+    expect(all("AWS::Timestream::Database")).toEqual([]);
+  });
+
+  it("delivers the store function's rows to S3 as Parquet with Firehose, partitioned by day and type", () => {
+    const [delivery] = all("AWS::KinesisFirehose::DeliveryStream");
+    expect(delivery).toMatchObject({
+      DeliveryStreamName: "test-fleetline-telemetry",
+      DeliveryStreamType: "DirectPut",
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: "AWS_OWNED_CMK" },
+    });
+    const s3 = delivery?.ExtendedS3DestinationConfiguration;
+    expect(s3.Prefix).toBe("telemetry/day=!{partitionKeyFromQuery:day}/type=!{partitionKeyFromQuery:type}/");
+    expect(s3.BufferingHints).toEqual({
+      SizeInMBs: LAKE_BUFFERING.sizeInMBs,
+      IntervalInSeconds: LAKE_BUFFERING.intervalInSeconds,
+    });
+    expect(s3.DynamicPartitioningConfiguration.Enabled).toBe(true);
+    expect(JSON.stringify(s3.ProcessingConfiguration)).toContain("{day: .day, type: .type}");
+    expect(s3.DataFormatConversionConfiguration).toMatchObject({
+      Enabled: true,
+      InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
+      OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: "SNAPPY" } } },
+      SchemaConfiguration: { DatabaseName: "test_fleetline", TableName: "telemetry", VersionId: "LATEST" },
+    });
+  });
+
+  it("declare the Glue table with core's lake columns and partitions, projected, no crawler", () => {
+    const [table] = all("AWS::Glue::Table");
+    const input = table?.TableInput;
+    expect(
+      input.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type]),
+    ).toEqual(LAKE_COLUMNS.map((c) => [c.name, glueType(c.type)]));
+    expect(input.PartitionKeys.map((c: { Name: string }) => c.Name)).toEqual(
+      LAKE_PARTITIONS.map((p) => p.name),
+    );
+    expect(input.Parameters).toMatchObject({
+      classification: "parquet",
+      "projection.enabled": "true",
+      "projection.type.values": "freestyle,robot",
+    });
+    expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toMatch(/ParquetHiveSerDe$/);
+    expect(all("AWS::Glue::Crawler")).toEqual([]);
+  });
+
+  it("run queries in a workgroup with its own encrypted results and a bytes-scanned cutoff", () => {
+    const [workGroup] = all("AWS::Athena::WorkGroup");
+    expect(workGroup?.Name).toBe("test-fleetline");
+    expect(workGroup?.WorkGroupConfiguration).toMatchObject({
+      EnforceWorkGroupConfiguration: true,
+      BytesScannedCutoffPerQuery: ATHENA_BYTES_SCANNED_CUTOFF,
+      ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: "SSE_S3" } },
+    });
+  });
+
+  it("keep the lake's buckets private, encrypted, TLS-only and expiring", () => {
+    const buckets = Object.entries(templates.Storage?.findResources("AWS::S3::Bucket") as Resources);
+    expect(buckets).toHaveLength(2);
+    for (const [id, { Properties }] of buckets) {
+      expect(Properties.PublicAccessBlockConfiguration, id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(
+        Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault,
+        id,
+      ).toEqual({
+        SSEAlgorithm: "AES256",
+      });
+      expect(
+        Properties.LifecycleConfiguration.Rules.some((r: Props) => r.ExpirationInDays > 0),
+        id,
+      ).toBe(true);
+    }
+    const policies = all("AWS::S3::BucketPolicy").map((p) => JSON.stringify(p.PolicyDocument));
+    expect(policies.filter((p) => p.includes('"aws:SecureTransport":"false"'))).toHaveLength(2);
+  });
+
+  it("let the store function write only the delivery stream and each thing's newest record", () => {
+    const store = all("AWS::Lambda::Function").find((f) => f.Environment?.Variables?.DELIVERY_STREAM);
+    expect(store?.Environment.Variables).toMatchObject({ FLEETLINE_TELEMETRY: "lake" });
+    const actions = all("AWS::IAM::Policy")
+      .filter((p) => JSON.stringify(p.Roles).includes("Store"))
+      .flatMap((p) => p.PolicyDocument.Statement.flatMap((s: Props) => [s.Action].flat()));
+    expect(actions).toEqual(expect.arrayContaining(["firehose:PutRecordBatch", "dynamodb:PutItem"]));
+    expect(actions.filter((a: string) => a.startsWith("timestream:") || a.startsWith("s3:"))).toEqual([]);
+  });
+});
+
+describe("a Timestream stage (FLEETLINE_TELEMETRY=timestream)", () => {
+  let timestream: Record<string, Template>;
+  beforeAll(async () => {
+    process.env.FLEETLINE_TELEMETRY = "timestream";
+    try {
+      timestream = await templatesOf("legacy");
+    } finally {
+      delete process.env.FLEETLINE_TELEMETRY;
+    }
+  }, 180_000);
+
+  it("keeps telemetry in Timestream with magnetic-store writes, and builds no lake", () => {
+    const [table] = all("AWS::Timestream::Table", timestream);
+    expect(table?.MagneticStoreWriteProperties).toEqual({ EnableMagneticStoreWrites: true });
+    expect(all("AWS::KinesisFirehose::DeliveryStream", timestream)).toEqual([]);
+    expect(all("AWS::Athena::WorkGroup", timestream)).toEqual([]);
+  });
+
+  it("gives the store and the API Timestream's settings and rights", () => {
+    const fns = all("AWS::Lambda::Function", timestream).map((f) => f.Environment?.Variables ?? {});
+    expect(fns.filter((v) => v.TIMESTREAM_DATABASE)).toHaveLength(2);
+    const actions = all("AWS::IAM::Policy", timestream).flatMap((p) =>
+      p.PolicyDocument.Statement.flatMap((s: Props) => [s.Action].flat()),
+    );
+    expect(actions).toEqual(expect.arrayContaining(["timestream:WriteRecords", "timestream:Select"]));
+    expect(actions.filter((a: string) => a.startsWith("athena:") || a.startsWith("firehose:"))).toEqual([]);
+  });
+
+  it("refuses a telemetry target it does not know, naming it", async () => {
+    process.env.FLEETLINE_TELEMETRY = "influx";
+    try {
+      await expect(synth("odd")).rejects.toThrow('FLEETLINE_TELEMETRY is "influx"');
+    } finally {
+      delete process.env.FLEETLINE_TELEMETRY;
     }
   });
 });

@@ -37,6 +37,7 @@ export * from "./schema/rule-envelope.js";
 export * from "./schema/telemetry.js";
 export * from "./shadow/index.js";
 export * from "./stage.js";
+export * from "./telemetry-target.js";
 export * from "./topic-filter.js";
 export * from "./topic-rules.js";
 export * from "./topics.js";

@@ -23,5 +23,10 @@ export function stageNames(stage: string) {
     fleet: `${stage}-fleetline`,
     /** The IoT policy attached to every device certificate. */
     devicePolicy: `${stage}-fleetline-devices`,
+    /** The Glue database of the telemetry lake, and the Athena workgroup (Glue: no hyphens). */
+    lakeDatabase: `${stage.replace(/-/g, "_")}_fleetline`,
+    workGroup: `${stage}-fleetline`,
+    /** The Firehose delivery stream that writes the lake. */
+    deliveryStream: `${stage}-fleetline-telemetry`,
   };
 }

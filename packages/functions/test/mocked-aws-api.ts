@@ -19,6 +19,7 @@ export const API_ENVIRONMENT = {
   FLEETLINE_STAGE: "test",
   FLEETLINE_VERSION: "0.1.0",
   AWS_REGION: "eu-west-1",
+  FLEETLINE_TELEMETRY: "timestream",
   TIMESTREAM_DATABASE: "test-fleetline",
   TIMESTREAM_TABLE: "telemetry",
   ALARMS_TABLE: "alarms",

@@ -3,16 +3,14 @@ import type { IoTClient } from "@aws-sdk/client-iot";
 import type { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import type { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ApiContext } from "@fleetline/api";
-import { type Clock, fleetlineError, stageNames, systemClock } from "@fleetline/core";
+import { type Clock, fleetlineError, stageNames, systemClock, type TelemetryQuery } from "@fleetline/core";
 import { CloudWatchCounters } from "../adapters/cloudwatch-counters.js";
 import { DynamoDbQuarantine } from "../adapters/dynamodb-quarantine.js";
 import { IotDataShadowGateway } from "../adapters/iot-data-shadow-gateway.js";
 import { IotThingRegistry } from "../adapters/iot-thing-registry.js";
 import { SqsDeadLetterQueue } from "../adapters/sqs-dead-letter-queue.js";
-import { TimestreamTelemetryQuery } from "../adapters/timestream-telemetry-query.js";
 import { awsAlarmPorts } from "./aws-alarm-ports.js";
 
 /** The settings the Dashboard stack gives the API function. */
@@ -20,8 +18,6 @@ export const API_SETTINGS = [
   "FLEETLINE_STAGE",
   "FLEETLINE_VERSION",
   "AWS_REGION",
-  "TIMESTREAM_DATABASE",
-  "TIMESTREAM_TABLE",
   "ALARMS_TABLE",
   "COMMANDS_TABLE",
   "QUARANTINE_TABLE",
@@ -45,7 +41,8 @@ export function checkedApiToken(token: string | undefined, secret = "API_TOKEN")
 
 export interface AwsApiClients {
   documents: DynamoDBDocumentClient;
-  timestream: TimestreamQueryClient;
+  /** The stage's telemetry query: the lake (Athena) or Timestream. */
+  telemetry: TelemetryQuery;
   iot: IoTClient;
   dataPlane: IoTDataPlaneClient;
   sns: SNSClient;
@@ -70,11 +67,7 @@ export function awsApiContext(
       thingPrefix: stageNames(settings.FLEETLINE_STAGE).thingPrefix,
       policyName: settings.DEVICE_POLICY,
     }),
-    telemetry: new TimestreamTelemetryQuery(
-      clients.timestream,
-      settings.TIMESTREAM_DATABASE,
-      settings.TIMESTREAM_TABLE,
-    ),
+    telemetry: clients.telemetry,
     quarantine: new DynamoDbQuarantine(clients.documents, settings.QUARANTINE_TABLE),
     counters,
     deadLetters: new SqsDeadLetterQueue(clients.sqs, settings.DEAD_LETTER_QUEUE_URL),

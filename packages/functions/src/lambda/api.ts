@@ -4,12 +4,12 @@ import { IoTClient } from "@aws-sdk/client-iot";
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import { apiGatewayHandler, queryApiRoutes } from "@fleetline/api";
 import { Config } from "sst/node/config";
 import { API_SETTINGS, awsApiContext, checkedApiToken } from "../api/aws-api-context.js";
 import { documents } from "./clients.js";
 import { readConfig } from "./config.js";
+import { awsTelemetryQuery } from "./telemetry.js";
 
 const settings = readConfig(API_SETTINGS);
 const logger = new Logger({ serviceName: "api" });
@@ -25,7 +25,7 @@ export const handler = apiGatewayHandler(
     awsApiContext(
       {
         documents,
-        timestream: new TimestreamQueryClient({}),
+        telemetry: awsTelemetryQuery(documents),
         iot: new IoTClient({}),
         dataPlane: new IoTDataPlaneClient({ endpoint: `https://${settings.IOT_DATA_ENDPOINT}` }),
         sns: new SNSClient({}),
