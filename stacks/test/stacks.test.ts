@@ -206,7 +206,6 @@ describe("the AWS stacks, synthesized", () => {
       ]),
     );
     expect(actions).not.toContain("firehose:PutRecordBatch");
-    expect(actions).not.toContain("s3:DeleteObject");
     expect(actions).not.toContain("kinesis:PutRecords");
     expect(actions.filter((a) => a.startsWith("sqs:"))).toEqual(["sqs:GetQueueAttributes"]);
   });
