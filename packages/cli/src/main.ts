@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   provision: async () => (await import("./commands/provision.js")).provisionCommand,
   bench: async () => (await import("./commands/bench.js")).benchCommand,
   validate: async () => (await import("./commands/validate.js")).validateCommand,
+  cost: async () => (await import("./commands/cost.js")).costCommand,
 };
 
 function isParseArgsError(error: unknown): error is Error {

@@ -34,6 +34,10 @@ Commands:
   bench [--only query|scale] [--max-devices N] [--json]
       Benchmarks, each figure beside a baseline measured in the same run: the 24-hour query over
       1,000,000 readings; how many simulated devices one process keeps connected.
+  cost --devices N [--interval 60s] [--payload-bytes 300] [--region us-east-1]
+       [--telemetry lake|timestream] [--json]
+      What a fleet would cost a month on AWS, per service, from list prices (with their date and
+      source) and the assumptions it prints.
   validate --topic T [--client-id C] [--received-at MS] [FILE|-]
       Validate one payload exactly as the pipeline does. Prints {"ok":…,"reason":…,"detail":…};
       exit 0 valid, 1 invalid, 2 usage error.
