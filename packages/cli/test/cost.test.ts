@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { estimateCost } from "../src/cost/estimate.js";
 import { fleetline } from "./dev-process.js";
@@ -48,6 +49,27 @@ describe("fleetline cost", () => {
     expect(timestream.shardsPerStream).toBe(17);
     // 43.8 billion messages cross both price tiers: 1 B × $1 + 4 B × $0.80 + 38.8 B × $0.70.
     expect(line(timestream, "IoT Core", "messages in")).toBe(1000 + 3200 + 27160);
+  });
+
+  it("is what the README's table shows, for 100, 10,000 and 1,000,000 devices on both targets", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    const totals = /\| \*\*total a month\*\* \|(.*)\|\n/
+      .exec(readme)?.[1]
+      ?.split("|")
+      .map((cell) => cell.trim());
+    const expected = (["lake", "timestream"] as const).flatMap((telemetry) =>
+      [100, 10_000, 1_000_000].map((devices) => {
+        const { total } = estimateCost({
+          devices,
+          intervalSeconds: 60,
+          payloadBytes: 300,
+          region: "us-east-1",
+          telemetry,
+        });
+        return `**$${total.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}**`;
+      }),
+    );
+    expect(totals).toEqual(expected);
   });
 
   it("prints the table with its assumptions and a --json form", () => {

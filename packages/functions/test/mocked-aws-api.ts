@@ -39,7 +39,7 @@ export const API_ENVIRONMENT = {
  * The query API Lambda's entry point, loaded with the stack's settings, over every AWS service it
  * calls mocked with the fakes of this folder.
  */
-export async function mockedAwsApi() {
+export async function mockedAwsApi(overrides: Record<string, string> = {}) {
   const services = {
     dynamo: fakeDynamoDb(),
     iot: fakeIot([API_ENVIRONMENT.DEVICE_POLICY]),
@@ -50,7 +50,7 @@ export async function mockedAwsApi() {
     timestream: mockClient(TimestreamQueryClient),
   };
   services.sns.on(SnsPublishCommand).resolves({ MessageId: "sns-1" });
-  Object.assign(process.env, API_ENVIRONMENT);
+  Object.assign(process.env, API_ENVIRONMENT, overrides);
   const { handler } = (await import("../src/lambda/api.js")) as { handler: ApiGatewayHandler };
   return {
     ...services,
@@ -67,7 +67,8 @@ export async function mockedAwsApi() {
       services.sns.on(SnsPublishCommand).resolves({ MessageId: "sns-1" });
     },
     close() {
-      for (const name of Object.keys(API_ENVIRONMENT)) if (name !== "AWS_REGION") delete process.env[name];
+      for (const name of [...Object.keys(API_ENVIRONMENT), ...Object.keys(overrides)])
+        if (name !== "AWS_REGION") delete process.env[name];
       services.cloudWatch.restore();
     },
   };
