@@ -22,6 +22,9 @@ beforeAll(async () => {
     LAKE_TABLE: "telemetry",
     LATEST_TABLE: "latest",
   });
+  // The store function has kept this thing's newest record (the API answers 404 for a thing without).
+  const latest = new DynamoDbLatestTelemetry(aws.dynamo.documents, "latest");
+  await latest.keep([freestyleRecord("test_fs-lake", 1), freestyleRecord("test_fs-lake", 2)]);
 });
 afterAll(() => {
   aws?.close();
@@ -37,12 +40,11 @@ async function get(path: string) {
 
 describe("the query API Lambda on a lake stage", () => {
   it("lists the fleet from each thing's newest record in DynamoDB, without Athena", async () => {
-    const latest = new DynamoDbLatestTelemetry(aws.dynamo.documents, "latest");
-    await latest.keep([freestyleRecord("test_fs-lake", 1), freestyleRecord("test_fs-lake", 2)]);
+    const calls = athena.commandCalls(StartQueryExecutionCommand).length;
     const devices = await get("/api/devices");
     expect(devices.status).toBe(200);
     expect(devices.body).toEqual([expect.objectContaining({ thing: "test_fs-lake", type: "freestyle" })]);
-    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
+    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(calls);
   });
 
   it("charts a metric from Athena in the stage's workgroup, and turns the scan cutoff into a 400", async () => {
