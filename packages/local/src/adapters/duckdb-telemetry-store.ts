@@ -1,3 +1,4 @@
+import type { DuckDBValue } from "@duckdb/node-api";
 import {
   type DeviceSummary,
   readingsOf,
@@ -9,7 +10,7 @@ import {
   type TelemetryStore,
   type WriteResult,
 } from "@fleetline/core";
-import type { Database, SqlParams } from "../state/database.js";
+import type { Database } from "../state/database.js";
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS telemetry (
@@ -23,16 +24,17 @@ const SCHEMA = [
 /** DuckDB binds at most this many rows per INSERT statement here; larger batches are split. */
 const ROWS_PER_INSERT = 200;
 
-function valuesClause(rows: SqlParams[], columns: string[], params: SqlParams, prefix: string): string {
+/**
+ * `VALUES (…), (…)` for many rows, bound by position: DuckDB looks a named parameter up by name,
+ * which costs a scan of every name per value, so a batch of rows bound by name grows quadratically.
+ */
+function valuesClause(
+  rows: Array<Record<string, DuckDBValue>>,
+  columns: string[],
+  params: DuckDBValue[],
+): string {
   return rows
-    .map((row, i) => {
-      const names = columns.map((column) => {
-        const name = `${prefix}${i}_${column}`;
-        params[name] = row[column] ?? null;
-        return `$${name}`;
-      });
-      return `(${names.join(", ")})`;
-    })
+    .map((row) => `(${columns.map((column) => `$${params.push(row[column] ?? null)}`).join(", ")})`)
     .join(", ");
 }
 
@@ -74,7 +76,7 @@ export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
     await this.db.transaction(async (tx) => {
       for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
         const chunk = records.slice(start, start + ROWS_PER_INSERT);
-        const params: SqlParams = {};
+        const params: DuckDBValue[] = [];
         const rows = chunk.map((record) => ({
           thing: record.thing,
           seq: BigInt(record.seq),
@@ -87,7 +89,7 @@ export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
         }));
         const columns = Object.keys(rows[0] as object);
         const inserted = await tx.all<{ thing: string; seq: bigint; ts: bigint }>(
-          `INSERT INTO telemetry VALUES ${valuesClause(rows, columns, params, "t")} ON CONFLICT DO NOTHING RETURNING thing, seq, ts`,
+          `INSERT INTO telemetry VALUES ${valuesClause(rows, columns, params)} ON CONFLICT DO NOTHING RETURNING thing, seq, ts`,
           params,
         );
         stored += inserted.length;
@@ -106,9 +108,9 @@ export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
           );
         for (let r = 0; r < readings.length; r += ROWS_PER_INSERT) {
           const slice = readings.slice(r, r + ROWS_PER_INSERT);
-          const readingParams: SqlParams = {};
+          const readingParams: DuckDBValue[] = [];
           await tx.run(
-            `INSERT INTO readings VALUES ${valuesClause(slice, ["thing", "ts", "metric", "value"], readingParams, "r")}`,
+            `INSERT INTO readings VALUES ${valuesClause(slice, ["thing", "ts", "metric", "value"], readingParams)}`,
             readingParams,
           );
         }

@@ -1,7 +1,8 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import type { StorageFaults } from "../faults/storage-faults.js";
 
-export type SqlParams = Record<string, DuckDBValue>;
+/** Named (`$name`) or positional (`$1`, `$2`, …) parameters; many rows bind faster by position. */
+export type SqlParams = Record<string, DuckDBValue> | DuckDBValue[];
 
 export interface Transaction {
   run(sql: string, params?: SqlParams): Promise<void>;

@@ -1,0 +1,129 @@
+import { Runtime } from "@fleetline/local";
+import mqtt, { type MqttClient } from "mqtt";
+import { type BenchFigure, round } from "./query-bench.js";
+
+/** 1,000 messages/s offered for 60 s: 100 devices at 10 Hz, one of them the probe whose messages are timed. */
+export const LATENCY_LOAD = { devices: 100, hz: 10, seconds: 60 } as const;
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function report(seq: number): string {
+  return JSON.stringify({
+    v: 1,
+    seq,
+    ts: Date.now(),
+    metrics: {
+      cabinetTempC: 4,
+      co2Kpa: 410,
+      waterKpa: 280,
+      pours: 1,
+      cartridges: { cola: 50 },
+      state: "idle",
+    },
+  });
+}
+
+/**
+ * Publish → queryable at a fixed offered load, through the whole local pipeline in memory: every
+ * message of a probe device is timed from its publish until `GET /api/devices/{probe}` shows it
+ * (polled every 10 ms), while 99 other devices make up the load. Baseline: the same messages'
+ * publish → PUBACK (durable on the raw stream), measured in the same run.
+ */
+export async function latencyBench(log: (line: string) => void): Promise<BenchFigure[]> {
+  const { devices, hz, seconds } = LATENCY_LOAD;
+  const runtime = await Runtime.start({
+    host: "127.0.0.1",
+    mqttPort: 0,
+    wsPort: 0,
+    httpPort: 0,
+    kinesisPort: 0,
+    version: "bench",
+  });
+  const clients: MqttClient[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const connected = await Promise.all(
+      Array.from({ length: devices }, async (_, i) => {
+        const thing = `lat-fs-${i}`;
+        const { token } = await runtime.twins.registry.register(thing, "freestyle");
+        const client = await mqtt.connectAsync(runtime.twins.mqttUrl, {
+          clientId: thing,
+          username: thing,
+          password: token,
+          reconnectPeriod: 0,
+        });
+        clients.push(client);
+        return { client, thing };
+      }),
+    );
+    const probe = connected[0] as { client: MqttClient; thing: string };
+    const sentAt = new Map<number, number>();
+    const ackMs: number[] = [];
+    const seenMs: number[] = [];
+    let behindAtEnd = 0;
+    const started = Date.now();
+    connected.forEach(({ client, thing }, i) => {
+      let seq = 0;
+      const topic = `dt/fleetline/freestyle/${thing}/telemetry`;
+      // Spread over the period, so the load is steady rather than a burst every 100 ms.
+      const start = setTimeout(
+        () => {
+          const timer = setInterval(() => {
+            const n = seq++;
+            const at = performance.now();
+            if (i === 0) sentAt.set(n, at);
+            client.publishAsync(topic, report(n), { qos: 1 }).then(
+              () => {
+                if (i === 0) ackMs.push(performance.now() - at);
+              },
+              () => undefined,
+            );
+          }, 1000 / hz);
+          timers.push(timer);
+        },
+        (i * (1000 / hz)) / devices,
+      );
+      timers.push(start);
+    });
+    let seen = -1;
+    while (Date.now() - started < seconds * 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const response = await fetch(`${runtime.http.url}/api/devices/${probe.thing}`);
+      if (!response.ok) continue;
+      const { seq } = (await response.json()) as { seq?: number };
+      const now = performance.now();
+      for (let n = seen + 1; seq !== undefined && n <= seq; n++) {
+        const at = sentAt.get(n);
+        if (at !== undefined) seenMs.push(now - at);
+        sentAt.delete(n);
+      }
+      if (seq !== undefined) seen = Math.max(seen, seq);
+    }
+    for (const timer of timers) clearInterval(timer);
+    behindAtEnd = sentAt.size;
+    const queryable = [...seenMs].sort((a, b) => a - b);
+    const acked = [...ackMs].sort((a, b) => a - b);
+    const [p50, p95, p99] = [50, 95, 99].map((p) => percentile(queryable, p)) as [number, number, number];
+    const ackP99 = percentile(acked, 99);
+    log(
+      `latency: publish → queryable p50 ${round(p50)} ms, p95 ${round(p95)} ms, p99 ${round(p99)} ms over ${queryable.length} probe messages; publish → PUBACK p99 ${round(ackP99)} ms; ${behindAtEnd} not yet queryable at the end`,
+    );
+    const load = `${devices * hz} msg/s offered for ${seconds} s (${devices} devices at ${hz} Hz)`;
+    return [
+      {
+        name: "latency: publish → queryable, p99",
+        value: round(p99),
+        unit: "ms",
+        baseline: round(ackP99),
+        ratio: round(p99 / ackP99),
+        detail: `${load}; p50 ${round(p50)} ms, p95 ${round(p95)} ms; baseline: publish → PUBACK p99 of the same messages (target p99 ≤ 1,000 ms); ${behindAtEnd} probe messages not yet queryable when the load stopped`,
+      },
+    ];
+  } finally {
+    for (const timer of timers) clearInterval(timer);
+    for (const client of clients) client.end(true);
+    await runtime.stop();
+  }
+}

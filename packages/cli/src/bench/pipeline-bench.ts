@@ -1,0 +1,218 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Runtime } from "@fleetline/local";
+import mqtt, { type MqttClient } from "mqtt";
+import { type BenchFigure, round } from "./query-bench.js";
+
+/** The load: 20,000 QoS 1 messages from 50 devices, 64 in flight per client (as mqtt.js allows). */
+export const PIPELINE_LOAD = { messages: 20_000, devices: 50, inFlight: 64 } as const;
+
+const MOSQUITTO = existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : undefined;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function report(seq: number): string {
+  return JSON.stringify({
+    v: 1,
+    seq,
+    ts: Date.now(),
+    metrics: {
+      cabinetTempC: 4,
+      co2Kpa: 410,
+      waterKpa: 280,
+      pours: 1,
+      cartridges: { cola: 50 },
+      state: "idle",
+    },
+  });
+}
+
+/** Publishes `count` messages from each client, at most `inFlight` unacknowledged at once. */
+async function publishAll(
+  clients: Array<{ client: MqttClient; topic: string }>,
+  count: number,
+  inFlight: number,
+): Promise<void> {
+  await Promise.all(
+    clients.map(async ({ client, topic }) => {
+      let next = 0;
+      const lane = async () => {
+        while (next < count) {
+          const seq = next++;
+          await client.publishAsync(topic, report(seq), { qos: 1 });
+        }
+      };
+      await Promise.all(Array.from({ length: inFlight }, lane));
+    }),
+  );
+}
+
+/** Baseline: publish → subscribe through a bare broker (mosquitto when installed, else aedes alone). */
+async function brokerBaseline(): Promise<{ perSecond: number; broker: string }> {
+  const { messages, devices, inFlight } = PIPELINE_LOAD;
+  let child: ChildProcess | undefined;
+  let host: Runtime | undefined;
+  const dir = await mkdtemp(join(tmpdir(), "fleetline-bench-"));
+  let url: string;
+  let credentials: { username?: string; password?: string } = {};
+  if (MOSQUITTO) {
+    const port = await freePort();
+    const config = join(dir, "mosquitto.conf");
+    await writeFile(
+      config,
+      `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\npersistence false\n`,
+    );
+    child = spawn(MOSQUITTO, ["-c", config], { stdio: "ignore" });
+    url = `mqtt://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      try {
+        (await mqtt.connectAsync(url, { reconnectPeriod: 0 })).end(true);
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  } else {
+    const runtime = await Runtime.start({
+      host: "127.0.0.1",
+      mqttPort: 0,
+      wsPort: 0,
+      httpPort: 0,
+      kinesisPort: 0,
+      version: "bench",
+    });
+    // The runtime only hosts the broker here; the bench's topics match no rule.
+    host = runtime;
+    url = runtime.twins.mqttUrl;
+    credentials = runtime.twins.broker?.serviceCredentials ?? {};
+  }
+  const clients: MqttClient[] = [];
+  try {
+    const subscriber = await mqtt.connectAsync(url, {
+      ...credentials,
+      clientId: "bench-sub",
+      reconnectPeriod: 0,
+    });
+    clients.push(subscriber);
+    await subscriber.subscribeAsync("bench/#", { qos: 1 });
+    let received = 0;
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    subscriber.on("message", () => {
+      received += 1;
+      if (received === messages) done();
+    });
+    const publishers = await Promise.all(
+      Array.from({ length: devices }, async (_, i) => {
+        const client = await mqtt.connectAsync(url, {
+          ...credentials,
+          clientId: `bench-${i}`,
+          reconnectPeriod: 0,
+        });
+        clients.push(client);
+        return { client, topic: `bench/${i}` };
+      }),
+    );
+    const started = performance.now();
+    await publishAll(publishers, messages / devices, inFlight);
+    await all;
+    const seconds = (performance.now() - started) / 1000;
+    return { perSecond: messages / seconds, broker: MOSQUITTO ? "mosquitto" : "the embedded broker alone" };
+  } finally {
+    for (const client of clients) client.end(true);
+    child?.kill("SIGTERM");
+    await host?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Fleetline: publish → PUBACK and publish → stored (`/api/stats.stored`), in memory. */
+async function pipeline(): Promise<{ acked: number; stored: number }> {
+  const { messages, devices, inFlight } = PIPELINE_LOAD;
+  const runtime = await Runtime.start({
+    host: "127.0.0.1",
+    mqttPort: 0,
+    wsPort: 0,
+    httpPort: 0,
+    kinesisPort: 0,
+    version: "bench",
+  });
+  const clients: MqttClient[] = [];
+  try {
+    const publishers = await Promise.all(
+      Array.from({ length: devices }, async (_, i) => {
+        const thing = `bench-fs-${i}`;
+        const { token } = await runtime.twins.registry.register(thing, "freestyle");
+        const client = await mqtt.connectAsync(runtime.twins.mqttUrl, {
+          clientId: thing,
+          username: thing,
+          password: token,
+          reconnectPeriod: 0,
+        });
+        clients.push(client);
+        return { client, topic: `dt/fleetline/freestyle/${thing}/telemetry` };
+      }),
+    );
+    const stats = async () =>
+      (await (await fetch(`${runtime.http.url}/api/stats`)).json()) as { stored: number };
+    const started = performance.now();
+    await publishAll(publishers, messages / devices, inFlight);
+    const acked = performance.now() - started;
+    for (;;) {
+      if ((await stats()).stored >= messages) break;
+      if (performance.now() - started > 600_000)
+        throw new Error("the pipeline did not store the messages in 10 minutes");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const stored = performance.now() - started;
+    return { acked: messages / (acked / 1000), stored: messages / (stored / 1000) };
+  } finally {
+    for (const client of clients) client.end(true);
+    await runtime.stop();
+  }
+}
+
+/**
+ * The pipeline against a bare broker, measured in the same run: 20,000 QoS 1 messages from 50
+ * devices, publish → stored through the whole local pipeline, against publish → subscribe through
+ * mosquitto (or, without it, the embedded broker with nothing behind it).
+ */
+export async function pipelineBench(log: (line: string) => void): Promise<BenchFigure[]> {
+  const baseline = await brokerBaseline();
+  log(`pipeline: ${baseline.broker} publish → subscribe: ${round(baseline.perSecond)} msg/s`);
+  const measured = await pipeline();
+  log(
+    `pipeline: publish → PUBACK ${round(measured.acked)} msg/s, publish → stored ${round(measured.stored)} msg/s`,
+  );
+  const load = `${PIPELINE_LOAD.messages} QoS 1 messages from ${PIPELINE_LOAD.devices} devices, ${PIPELINE_LOAD.inFlight} in flight each`;
+  return [
+    {
+      name: "pipeline: publish → stored",
+      value: round(measured.stored),
+      unit: "msg/s",
+      baseline: round(baseline.perSecond),
+      ratio: round(measured.stored / baseline.perSecond),
+      detail: `${load}; baseline ${baseline.broker} publish → subscribe (target ≥ 0.5)`,
+    },
+    {
+      name: "pipeline: publish → PUBACK",
+      value: round(measured.acked),
+      unit: "msg/s",
+      baseline: round(baseline.perSecond),
+      ratio: round(measured.acked / baseline.perSecond),
+      detail: `${load}; a PUBACK means the message is on fleetline-raw`,
+    },
+  ];
+}
