@@ -4,7 +4,7 @@ import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../usage.js";
 import { positiveInt } from "./simulate.js";
 
-const BENCHES = ["pipeline", "latency", "validate", "query", "scale"] as const;
+const BENCHES = ["pipeline", "latency", "validate", "bundles", "query", "scale"] as const;
 
 /** `fleetline bench` (docs/contract.md §5): every figure beside a baseline measured in the same run. */
 export async function benchCommand(args: string[], io: Io): Promise<number> {
@@ -27,6 +27,8 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     figures.push(...(await (await import("../bench/latency-bench.js")).latencyBench(log)));
   if (!values.only || values.only === "validate")
     figures.push((await import("../bench/validate-bench.js")).validateBench());
+  if (!values.only || values.only === "bundles")
+    figures.push(...(await (await import("../bench/bundles-bench.js")).bundlesBench(log)));
   if (!values.only || values.only === "query")
     figures.push(await (await import("../bench/query-bench.js")).queryBench());
   if (!values.only || values.only === "scale")

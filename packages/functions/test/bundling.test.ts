@@ -1,0 +1,85 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { encodeBase64 } from "@fleetline/core";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+import { FUNCTION_ESBUILD } from "../src/bundling/bundling.js";
+
+const src = fileURLToPath(new URL("../src/", import.meta.url));
+const options = {
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  format: "esm",
+  metafile: true,
+  logLevel: "silent",
+} as const;
+
+describe("the functions' bundles (the stacks' FUNCTION_ESBUILD)", () => {
+  it("keep a stream function under 1 MiB, zod's other languages left out", async () => {
+    const dir = await mkdtemp(join(process.cwd(), ".tmp", "bundle-"));
+    try {
+      const trimmed = await build({
+        ...options,
+        ...FUNCTION_ESBUILD,
+        entryPoints: [join(src, "lambda/validate.ts")],
+        outfile: join(dir, "a.mjs"),
+      });
+      const whole = await build({
+        ...options,
+        minify: true,
+        entryPoints: [join(src, "lambda/validate.ts")],
+        outfile: join(dir, "b.mjs"),
+      });
+      const bytes = (meta: typeof trimmed.metafile) => Object.values(meta.outputs)[0]?.bytes ?? 0;
+      expect(bytes(trimmed.metafile)).toBeLessThan(1024 * 1024);
+      expect(bytes(whole.metafile) - bytes(trimmed.metafile)).toBeGreaterThan(100 * 1024);
+      const inputs = Object.keys(trimmed.metafile.inputs);
+      expect(inputs.some((f) => f.endsWith("zod/v4/locales/en.js"))).toBe(true);
+      expect(inputs.filter((f) => /zod\/v4\/locales\/(?!en\.js)/.test(f))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("still judge a payload with English details", async () => {
+    const dir = await mkdtemp(join(process.cwd(), ".tmp", "bundle-"));
+    try {
+      const entry = join(dir, "entry.ts");
+      await writeFile(
+        entry,
+        `export { validate } from ${JSON.stringify(join(src, "../../core/src/validate.ts"))};\n`,
+      );
+      await build({
+        ...options,
+        ...FUNCTION_ESBUILD,
+        entryPoints: [entry],
+        outfile: join(dir, "validate.mjs"),
+      });
+      const { validate } = (await import(
+        pathToFileURL(join(dir, "validate.mjs")).href
+      )) as typeof import("@fleetline/core");
+      const payload = {
+        v: 1,
+        seq: 1,
+        ts: Date.now(),
+        metrics: { cabinetTempC: "cold", co2Kpa: 1, waterKpa: 1, pours: 1, cartridges: {}, state: "idle" },
+      };
+      const verdict = validate({
+        payload: encodeBase64(new TextEncoder().encode(JSON.stringify(payload))),
+        topic: "dt/fleetline/freestyle/fs-b/telemetry",
+        clientId: "fs-b",
+        receivedAt: Date.now(),
+        messageId: "m",
+      });
+      expect(verdict).toMatchObject({
+        ok: false,
+        reason: "WRONG_TYPE",
+        detail: expect.stringMatching(/expected number/i),
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
