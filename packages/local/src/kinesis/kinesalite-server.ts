@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { StorageFaults } from "../faults/storage-faults.js";
+import { installFastSequences } from "./kinesalite-sequences.js";
 
 const require = createRequire(import.meta.url);
 
@@ -64,6 +65,7 @@ function load(): (options: Record<string, unknown>) => Server {
   if (kinesalite) return kinesalite;
   wrapActions();
   const db = require("kinesalite/db") as { create: (options: { fleetlineFaults?: StorageFaults }) => object };
+  installFastSequences(db as unknown as Record<string, unknown>);
   const create = db.create;
   // The store is what every action gets: it carries this server's fault switch.
   db.create = (options) => Object.assign(create(options), { fleetlineFaults: options.fleetlineFaults });
