@@ -31,9 +31,11 @@ Commands:
       AWS: create the simulator's things in the deployed stage's fleet, with certificates and the
       stage's device policy, and write the files that fleetline simulate --target aws --certs DIR
       reads. Uses your AWS credentials.
-  bench [--only query|scale] [--max-devices N] [--json]
-      Benchmarks, each figure beside a baseline measured in the same run: the 24-hour query over
-      1,000,000 readings; how many simulated devices one process keeps connected.
+  bench [--only pipeline|latency|validate|bundles|query|scale] [--max-devices N] [--json]
+      Benchmarks, each figure beside a baseline measured in the same run: the pipeline against a
+      bare broker; publish → queryable latency at 1,000 msg/s; validate against JSON.parse; each
+      function's bundle size and init; the 24-hour query over 1,000,000 readings; how many
+      simulated devices one process keeps connected.
   cost --devices N [--interval 60s] [--payload-bytes 300] [--region us-east-1]
        [--telemetry lake|timestream] [--json]
       What a fleet would cost a month on AWS, per service, from list prices (with their date and
