@@ -68,6 +68,21 @@ export function describeAlertStoreContract(
       expect(await current().alerts.get("a1")).toEqual(acked);
     });
 
+    it("reads the states of several things at once: each thing's own, none for a thing without", async () => {
+      const other = "fs-contract-alarm-2";
+      const mine = state(1);
+      const theirs = state(1, undefined, { thing: other, code: "LEAK_DETECTED" });
+      const third = state(1, undefined, { code: "NOZZLE_CLOG" });
+      for (const next of [mine, theirs, third])
+        expect(await current().alerts.save({ expectedRevision: 0, next, alerts: [] })).toBe(true);
+      const found = await current().alerts.statesOf([THING, other, "fs-contract-nobody"]);
+      expect([...found.keys()].sort()).toEqual([THING, other, "fs-contract-nobody"].sort());
+      expect(found.get(THING)?.sort((a, b) => a.code.localeCompare(b.code))).toEqual([mine, third]);
+      expect(found.get(other)).toEqual([theirs]);
+      expect(found.get("fs-contract-nobody")).toEqual([]);
+      expect(await current().alerts.statesOf([])).toEqual(new Map());
+    });
+
     it("keeps a state's outbox, owing time and expiry as saved, and finds the states that owe effects", async () => {
       const a1 = alert("a1");
       const owing = state(1, a1, { outbox: [publish("e1", a1)], owingSince: 5_000 });

@@ -28,6 +28,14 @@ export class MemoryAlertStore implements AlertStore {
       .map((s) => structuredClone(s));
   }
 
+  async statesOf(things: readonly string[]): Promise<Map<string, AlarmState[]>> {
+    const wanted = new Set(things);
+    const found = new Map<string, AlarmState[]>(things.map((thing) => [thing, []]));
+    for (const state of this.stateRows.values())
+      if (wanted.has(state.thing)) found.get(state.thing)?.push(structuredClone(state));
+    return found;
+  }
+
   async save(write: AlarmWrite): Promise<boolean> {
     const { thing, code } = write.next;
     const stored = this.stateRows.get(key(thing, code))?.revision ?? 0;

@@ -25,6 +25,8 @@ export interface AlarmWrite {
 export interface AlertStore {
   /** Every tracked alarm state of a thing. */
   states(thing: string): Promise<AlarmState[]>;
+  /** Every tracked alarm state of each of these things, in one read where the store allows. */
+  statesOf(things: readonly string[]): Promise<Map<string, AlarmState[]>>;
   /** Compare-and-set on the state's revision, with its alert records, atomically. False when another writer won. */
   save(write: AlarmWrite): Promise<boolean>;
   get(id: string): Promise<AlertRecord | undefined>;

@@ -74,10 +74,15 @@ async function lockEmptyFlavors(
   return { state, effect };
 }
 
-async function evaluateThing(thing: string, records: TelemetryRecord[], ports: AlarmPorts): Promise<void> {
+async function evaluateThing(
+  thing: string,
+  records: TelemetryRecord[],
+  states: readonly AlarmState[],
+  ports: AlarmPorts,
+): Promise<void> {
   // What an earlier invocation left owing goes first: a thing's effects keep their order.
   const stored = new Map<string, AlarmState>();
-  for (const state of await ports.alerts.states(thing)) {
+  for (const state of states) {
     stored.set(state.code, state.outbox?.length ? await settleOutbox(state, ports) : state);
   }
   const lock = stored.get(FLAVOR_LOCK);
@@ -157,11 +162,22 @@ export async function evaluateAlarms(
     list.push({ id: input.id, record });
     byThing.set(record.thing, list);
   }
+  // The batch's states in one read; each save is still a compare-and-set, so a state read here
+  // that another writer changes meanwhile fails its thing's records, for the event source to retry.
+  let states: Map<string, AlarmState[]>;
+  try {
+    states = await ports.alerts.statesOf([...byThing.keys()]);
+  } catch (cause) {
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    for (const items of byThing.values()) for (const item of items) failed.set(item.id, error);
+    return { failed };
+  }
   for (const [thing, items] of byThing) {
     try {
       await evaluateThing(
         thing,
         items.map((item) => item.record),
+        states.get(thing) ?? [],
         ports,
       );
     } catch (cause) {

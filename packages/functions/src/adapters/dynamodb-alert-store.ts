@@ -91,6 +91,12 @@ export class DynamoDbAlertStore implements AlertStore {
     return items.map((item) => item.state as AlarmState);
   }
 
+  /** A Query per thing (a thing's states share its partition), sent together. */
+  async statesOf(things: readonly string[]): Promise<Map<string, AlarmState[]>> {
+    const states = await Promise.all(things.map((thing) => this.states(thing)));
+    return new Map(things.map((thing, i) => [thing, states[i] ?? []]));
+  }
+
   async save(write: AlarmWrite): Promise<boolean> {
     try {
       await this.client.send(

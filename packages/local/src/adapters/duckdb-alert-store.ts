@@ -42,6 +42,18 @@ export class DuckDbAlertStore implements AlertStore {
     return rows.map((row) => JSON.parse(row.state) as AlarmState);
   }
 
+  /** One statement for a whole batch's things (a statement per thing was most of the alerts function's time). */
+  async statesOf(things: readonly string[]): Promise<Map<string, AlarmState[]>> {
+    const found = new Map<string, AlarmState[]>(things.map((thing) => [thing, []]));
+    if (things.length === 0) return found;
+    const rows = await this.db.all<{ thing: string; state: string }>(
+      `SELECT thing, state FROM alarm_states WHERE thing IN (${things.map((_, i) => `$${i + 1}`).join(", ")})`,
+      [...things],
+    );
+    for (const row of rows) found.get(row.thing)?.push(JSON.parse(row.state) as AlarmState);
+    return found;
+  }
+
   async save(write: AlarmWrite): Promise<boolean> {
     const { thing, code } = write.next;
     return this.db.transaction(async (tx) => {

@@ -1,4 +1,3 @@
-import type { DuckDBValue } from "@duckdb/node-api";
 import {
   type DeviceSummary,
   readingsOf,
@@ -21,22 +20,11 @@ const SCHEMA = [
     thing VARCHAR NOT NULL, ts BIGINT NOT NULL, metric VARCHAR NOT NULL, value DOUBLE NOT NULL)`,
 ];
 
-/** DuckDB binds at most this many rows per INSERT statement here; larger batches are split. */
-const ROWS_PER_INSERT = 200;
-
-/**
- * `VALUES (…), (…)` for many rows, bound by position: DuckDB looks a named parameter up by name,
- * which costs a scan of every name per value, so a batch of rows bound by name grows quadratically.
- */
-function valuesClause(
-  rows: Array<Record<string, DuckDBValue>>,
-  columns: string[],
-  params: DuckDBValue[],
-): string {
-  return rows
-    .map((row) => `(${columns.map((column) => `$${params.push(row[column] ?? null)}`).join(", ")})`)
-    .join(", ");
-}
+/** Where a batch is staged (temporary, this connection's): one set-based INSERT then takes it. */
+const STAGING = [
+  "CREATE TEMP TABLE IF NOT EXISTS incoming_telemetry AS SELECT * FROM telemetry LIMIT 0",
+  "CREATE TEMP TABLE IF NOT EXISTS incoming_readings AS SELECT * FROM readings LIMIT 0",
+];
 
 /**
  * Data dirs written before the identity included the device time keyed telemetry by (thing, seq):
@@ -68,53 +56,51 @@ export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
   static async open(db: Database): Promise<DuckDbTelemetryStore> {
     for (const statement of SCHEMA) await db.run(statement);
     await migrateIdentity(db);
+    for (const statement of STAGING) await db.run(statement);
     return new DuckDbTelemetryStore(db);
   }
 
+  /**
+   * Stages the batch with DuckDB's appender and inserts it with one statement per table, in one
+   * transaction: the primary key keeps the first of each (thing, seq, ts); readings are written
+   * for the rows that were new only.
+   */
   async write(records: readonly TelemetryRecord[]): Promise<WriteResult> {
+    if (records.length === 0) return { stored: 0, duplicates: 0 };
     let stored = 0;
     await this.db.transaction(async (tx) => {
-      for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
-        const chunk = records.slice(start, start + ROWS_PER_INSERT);
-        const params: DuckDBValue[] = [];
-        const rows = chunk.map((record) => ({
-          thing: record.thing,
-          seq: BigInt(record.seq),
-          type: record.type,
-          ts: BigInt(record.ts),
-          received_at: BigInt(record.receivedAt),
-          message_id: record.messageId,
-          state: record.metrics.state,
-          record: JSON.stringify(record),
-        }));
-        const columns = Object.keys(rows[0] as object);
-        const inserted = await tx.all<{ thing: string; seq: bigint; ts: bigint }>(
-          `INSERT INTO telemetry VALUES ${valuesClause(rows, columns, params)} ON CONFLICT DO NOTHING RETURNING thing, seq, ts`,
-          params,
+      await tx.appendTemp(
+        "incoming_telemetry",
+        records.map((record) => [
+          record.thing,
+          BigInt(record.seq),
+          record.type,
+          BigInt(record.ts),
+          BigInt(record.receivedAt),
+          record.messageId,
+          record.metrics.state,
+          JSON.stringify(record),
+        ]),
+      );
+      const inserted = await tx.all<{ thing: string; seq: bigint; ts: bigint }>(
+        "INSERT INTO telemetry SELECT * FROM incoming_telemetry ON CONFLICT DO NOTHING RETURNING thing, seq, ts",
+      );
+      await tx.run("DELETE FROM incoming_telemetry");
+      stored = inserted.length;
+      const fresh = new Set(
+        inserted.map((row) => recordKey({ thing: row.thing, seq: Number(row.seq), ts: Number(row.ts) })),
+      );
+      const readings = records
+        .filter((record) => fresh.delete(recordKey(record)))
+        .flatMap((record) =>
+          readingsOf(record).map(
+            ({ metric, value }) => [record.thing, BigInt(record.ts), metric, value] as const,
+          ),
         );
-        stored += inserted.length;
-        const fresh = new Set(
-          inserted.map((row) => recordKey({ thing: row.thing, seq: Number(row.seq), ts: Number(row.ts) })),
-        );
-        const readings = chunk
-          .filter((record) => fresh.delete(recordKey(record)))
-          .flatMap((record) =>
-            readingsOf(record).map(({ metric, value }) => ({
-              thing: record.thing,
-              ts: BigInt(record.ts),
-              metric,
-              value,
-            })),
-          );
-        for (let r = 0; r < readings.length; r += ROWS_PER_INSERT) {
-          const slice = readings.slice(r, r + ROWS_PER_INSERT);
-          const readingParams: DuckDBValue[] = [];
-          await tx.run(
-            `INSERT INTO readings VALUES ${valuesClause(slice, ["thing", "ts", "metric", "value"], readingParams)}`,
-            readingParams,
-          );
-        }
-      }
+      if (readings.length === 0) return;
+      await tx.appendTemp("incoming_readings", readings);
+      await tx.run("INSERT INTO readings SELECT * FROM incoming_readings");
+      await tx.run("DELETE FROM incoming_readings");
     });
     return { stored, duplicates: records.length - stored };
   }

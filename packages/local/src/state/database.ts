@@ -4,9 +4,17 @@ import type { StorageFaults } from "../faults/storage-faults.js";
 /** Named (`$name`) or positional (`$1`, `$2`, …) parameters; many rows bind faster by position. */
 export type SqlParams = Record<string, DuckDBValue> | DuckDBValue[];
 
+/** A value an appender takes: text, a BIGINT, a DOUBLE. */
+export type AppendValue = string | bigint | number;
+
 export interface Transaction {
   run(sql: string, params?: SqlParams): Promise<void>;
   all<T extends Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]>;
+  /**
+   * Appends rows to a temporary table with DuckDB's appender (no SQL to parse, nothing to bind by
+   * name), within the transaction: the way to stage a batch before one set-based statement.
+   */
+  appendTemp(table: string, rows: ReadonlyArray<readonly AppendValue[]>): Promise<void>;
 }
 
 async function rows<T>(connection: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
@@ -74,6 +82,22 @@ export class Database {
         all: async (sql, params) => {
           this.guard(sql);
           return rows(this.connection, sql, params);
+        },
+        appendTemp: async (table, values) => {
+          const appender = await this.connection.createAppender(table, "main", "temp");
+          try {
+            for (const row of values) {
+              for (const value of row) {
+                if (typeof value === "string") appender.appendVarchar(value);
+                else if (typeof value === "bigint") appender.appendBigInt(value);
+                else appender.appendDouble(value);
+              }
+              appender.endRow();
+            }
+            appender.flushSync();
+          } finally {
+            appender.closeSync();
+          }
         },
       };
       await this.connection.run("BEGIN TRANSACTION");
