@@ -1,5 +1,5 @@
-import { Runtime } from "@fleetline/local";
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
+import { benchReport, connectBenchDevices, startBenchRuntime } from "./bench-runtime.js";
 import { type BenchFigure, round } from "./query-bench.js";
 
 /** 1,000 messages/s offered for 60 s: 100 devices at 10 Hz, one of them the probe whose messages are timed. */
@@ -7,22 +7,6 @@ export const LATENCY_LOAD = { devices: 100, hz: 10, seconds: 60 } as const;
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function report(seq: number): string {
-  return JSON.stringify({
-    v: 1,
-    seq,
-    ts: Date.now(),
-    metrics: {
-      cabinetTempC: 4,
-      co2Kpa: 410,
-      waterKpa: 280,
-      pours: 1,
-      cartridges: { cola: 50 },
-      state: "idle",
-    },
-  });
 }
 
 /**
@@ -33,40 +17,20 @@ function report(seq: number): string {
  */
 export async function latencyBench(log: (line: string) => void): Promise<BenchFigure[]> {
   const { devices, hz, seconds } = LATENCY_LOAD;
-  const runtime = await Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    version: "bench",
-  });
+  const runtime = await startBenchRuntime();
   const clients: MqttClient[] = [];
   const timers: NodeJS.Timeout[] = [];
   try {
-    const connected = await Promise.all(
-      Array.from({ length: devices }, async (_, i) => {
-        const thing = `lat-fs-${i}`;
-        const { token } = await runtime.twins.registry.register(thing, "freestyle");
-        const client = await mqtt.connectAsync(runtime.twins.mqttUrl, {
-          clientId: thing,
-          username: thing,
-          password: token,
-          reconnectPeriod: 0,
-        });
-        clients.push(client);
-        return { client, thing };
-      }),
-    );
+    const connected = await connectBenchDevices(runtime, "lat", devices);
+    clients.push(...connected.map((d) => d.client));
     const probe = connected[0] as { client: MqttClient; thing: string };
     const sentAt = new Map<number, number>();
     const ackMs: number[] = [];
     const seenMs: number[] = [];
     let behindAtEnd = 0;
     const started = Date.now();
-    connected.forEach(({ client, thing }, i) => {
+    connected.forEach(({ client, topic }, i) => {
       let seq = 0;
-      const topic = `dt/fleetline/freestyle/${thing}/telemetry`;
       // Spread over the period, so the load is steady rather than a burst every 100 ms.
       const start = setTimeout(
         () => {
@@ -74,7 +38,7 @@ export async function latencyBench(log: (line: string) => void): Promise<BenchFi
             const n = seq++;
             const at = performance.now();
             if (i === 0) sentAt.set(n, at);
-            client.publishAsync(topic, report(n), { qos: 1 }).then(
+            client.publishAsync(topic, benchReport(n), { qos: 1 }).then(
               () => {
                 if (i === 0) ackMs.push(performance.now() - at);
               },

@@ -4,8 +4,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Runtime } from "@fleetline/local";
+import type { Runtime } from "@fleetline/local";
 import mqtt, { type MqttClient } from "mqtt";
+import { benchReport, connectBenchDevices, startBenchRuntime } from "./bench-runtime.js";
 import { type BenchFigure, round } from "./query-bench.js";
 
 /** The load: 20,000 QoS 1 messages from 50 devices, 64 in flight per client (as mqtt.js allows). */
@@ -21,22 +22,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function report(seq: number): string {
-  return JSON.stringify({
-    v: 1,
-    seq,
-    ts: Date.now(),
-    metrics: {
-      cabinetTempC: 4,
-      co2Kpa: 410,
-      waterKpa: 280,
-      pours: 1,
-      cartridges: { cola: 50 },
-      state: "idle",
-    },
-  });
-}
-
 /** Publishes `count` messages from each client, at most `inFlight` unacknowledged at once. */
 async function publishAll(
   clients: Array<{ client: MqttClient; topic: string }>,
@@ -49,7 +34,7 @@ async function publishAll(
       const lane = async () => {
         while (next < count) {
           const seq = next++;
-          await client.publishAsync(topic, report(seq), { qos: 1 });
+          await client.publishAsync(topic, benchReport(seq), { qos: 1 });
         }
       };
       await Promise.all(Array.from({ length: inFlight }, lane));
@@ -83,14 +68,7 @@ async function brokerBaseline(): Promise<{ perSecond: number; broker: string }> 
       }
     }
   } else {
-    const runtime = await Runtime.start({
-      host: "127.0.0.1",
-      mqttPort: 0,
-      wsPort: 0,
-      httpPort: 0,
-      kinesisPort: 0,
-      version: "bench",
-    });
+    const runtime = await startBenchRuntime();
     // The runtime only hosts the broker here; the bench's topics match no rule.
     host = runtime;
     url = runtime.twins.mqttUrl;
@@ -141,30 +119,11 @@ async function brokerBaseline(): Promise<{ perSecond: number; broker: string }> 
 /** Fleetline: publish → PUBACK and publish → stored (`/api/stats.stored`), in memory. */
 async function pipeline(): Promise<{ acked: number; stored: number }> {
   const { messages, devices, inFlight } = PIPELINE_LOAD;
-  const runtime = await Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    version: "bench",
-  });
+  const runtime = await startBenchRuntime();
   const clients: MqttClient[] = [];
   try {
-    const publishers = await Promise.all(
-      Array.from({ length: devices }, async (_, i) => {
-        const thing = `bench-fs-${i}`;
-        const { token } = await runtime.twins.registry.register(thing, "freestyle");
-        const client = await mqtt.connectAsync(runtime.twins.mqttUrl, {
-          clientId: thing,
-          username: thing,
-          password: token,
-          reconnectPeriod: 0,
-        });
-        clients.push(client);
-        return { client, topic: `dt/fleetline/freestyle/${thing}/telemetry` };
-      }),
-    );
+    const publishers = await connectBenchDevices(runtime, "bench", devices);
+    clients.push(...publishers.map((p) => p.client));
     const stats = async () =>
       (await (await fetch(`${runtime.http.url}/api/stats`)).json()) as { stored: number };
     const started = performance.now();

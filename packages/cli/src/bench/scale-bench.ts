@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Runtime } from "@fleetline/local";
 import { LiveFleet } from "@fleetline/simulator";
+import { startBenchRuntime } from "./bench-runtime.js";
 import { type BenchFigure, round } from "./query-bench.js";
 
 export interface Step {
@@ -16,14 +16,7 @@ export interface Step {
 
 /** One step, in this process: a runtime, `devices` simulated devices held for `holdMs`. */
 export async function scaleStep(devices: number, holdMs: number): Promise<Step> {
-  const runtime = await Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    version: "bench",
-  });
+  const runtime = await startBenchRuntime();
   try {
     const started = performance.now();
     const fleet = await LiveFleet.start({

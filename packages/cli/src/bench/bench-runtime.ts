@@ -1,0 +1,54 @@
+import { Runtime } from "@fleetline/local";
+import mqtt, { type MqttClient } from "mqtt";
+
+/** The whole local pipeline in memory on free ports, as the benches run it. */
+export function startBenchRuntime(): Promise<Runtime> {
+  return Runtime.start({
+    host: "127.0.0.1",
+    mqttPort: 0,
+    wsPort: 0,
+    httpPort: 0,
+    kinesisPort: 0,
+    version: "bench",
+  });
+}
+
+/** A valid dispenser report: what the benches' devices publish. */
+export function benchReport(seq: number): string {
+  return JSON.stringify({
+    v: 1,
+    seq,
+    ts: Date.now(),
+    metrics: {
+      cabinetTempC: 4,
+      co2Kpa: 410,
+      waterKpa: 280,
+      pours: 1,
+      cartridges: { cola: 50 },
+      state: "idle",
+    },
+  });
+}
+
+export interface BenchDevice {
+  client: MqttClient;
+  thing: string;
+  topic: string;
+}
+
+/** Registers `count` dispensers (`{prefix}-fs-{i}`) with the runtime and connects each. */
+export function connectBenchDevices(runtime: Runtime, prefix: string, count: number): Promise<BenchDevice[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const thing = `${prefix}-fs-${i}`;
+      const { token } = await runtime.twins.registry.register(thing, "freestyle");
+      const client = await mqtt.connectAsync(runtime.twins.mqttUrl, {
+        clientId: thing,
+        username: thing,
+        password: token,
+        reconnectPeriod: 0,
+      });
+      return { client, thing, topic: `dt/fleetline/freestyle/${thing}/telemetry` };
+    }),
+  );
+}
