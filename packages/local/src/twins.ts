@@ -105,11 +105,11 @@ export class LocalTwins {
       const engine = await RulesEngine.start({
         rules: options.rules,
         source,
-        targets: { kinesis: kinesis.client, queues, functions },
+        targets: { kinesis: kinesis.inProcess, queues, functions },
         ...(options.onUnhandledFailure ? { onUnhandledFailure: options.onUnhandledFailure } : {}),
       });
       const eventSources = new EventSourceEmulator({
-        kinesis: kinesis.client,
+        kinesis: kinesis.inProcess,
         checkpoints: await CheckpointStore.open(db),
         queues,
         ...(options.onEventSourceError ? { onError: options.onEventSourceError } : {}),

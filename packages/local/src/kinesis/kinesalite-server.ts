@@ -60,6 +60,16 @@ function wrapActions(): void {
 }
 
 let kinesalite: ((options: Record<string, unknown>) => Server) | undefined;
+/** The store kinesalite created last: the one of the server being created. */
+let lastStore: object | undefined;
+const stores = new WeakMap<Server, object>();
+
+/** A kinesalite server's store: what its actions work on, for calling them in-process. */
+export function storeOf(server: Server): object {
+  const store = stores.get(server);
+  if (!store) throw new Error("not a server of createKinesaliteServer");
+  return store;
+}
 
 function load(): (options: Record<string, unknown>) => Server {
   if (kinesalite) return kinesalite;
@@ -68,7 +78,10 @@ function load(): (options: Record<string, unknown>) => Server {
   installFastSequences(db as unknown as Record<string, unknown>);
   const create = db.create;
   // The store is what every action gets: it carries this server's fault switch.
-  db.create = (options) => Object.assign(create(options), { fleetlineFaults: options.fleetlineFaults });
+  db.create = (options) => {
+    lastStore = Object.assign(create(options), { fleetlineFaults: options.fleetlineFaults });
+    return lastStore;
+  };
   kinesalite = require("kinesalite") as (options: Record<string, unknown>) => Server;
   return kinesalite;
 }
@@ -79,6 +92,7 @@ function load(): (options: Record<string, unknown>) => Server {
  */
 export function createKinesaliteServer(options: Record<string, unknown>, faults?: StorageFaults): Server {
   const server = load()({ ...options, fleetlineFaults: faults });
+  if (lastStore) stores.set(server, lastStore);
   const [handler] = server.listeners("request") as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   if (!handler) throw new Error("kinesalite did not install its request handler");
   server.removeAllListeners("request");

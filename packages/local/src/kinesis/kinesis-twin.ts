@@ -8,7 +8,8 @@ import {
 } from "@aws-sdk/client-kinesis";
 import type { StorageFaults } from "../faults/storage-faults.js";
 import { listen } from "../net/listen.js";
-import { createKinesaliteServer } from "./kinesalite-server.js";
+import { InProcessKinesis } from "./in-process-kinesis.js";
+import { createKinesaliteServer, storeOf } from "./kinesalite-server.js";
 import { localKinesisClient } from "./kinesis-client.js";
 
 export interface KinesisTwinOptions {
@@ -30,8 +31,14 @@ export class KinesisTwin {
   private constructor(
     private readonly server: Server,
     readonly endpoint: string,
+    /** The Kinesis API over HTTP, as any client sees it. */
     readonly client: KinesisClient,
-  ) {}
+  ) {
+    this.inProcess = new InProcessKinesis(storeOf(server)).asClient();
+  }
+
+  /** The same API called in this process, for the runtime's own producers and readers. */
+  readonly inProcess: KinesisClient;
 
   static async start(options: KinesisTwinOptions): Promise<KinesisTwin> {
     if (options.path !== undefined) await mkdir(options.path, { recursive: true });

@@ -157,7 +157,7 @@ export class Runtime {
     const faults = this.config.faults ?? {};
     const telemetry = await DuckDbTelemetryStore.open(twins.db);
     const quarantine = await DuckDbQuarantine.open(twins.db);
-    const producer = new KinesisStreamProducer(twins.kinesis.client);
+    const producer = new KinesisStreamProducer(twins.kinesis.inProcess);
     const deadLetters = twins.queues.queue(QUEUES.deadLetter);
 
     twins.broker?.on("refused", (event) => logger.warn("connection or packet refused", { ...event }));
