@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   CONFIRMATION_RULE_NAME,
@@ -15,48 +15,13 @@ import {
 } from "@fleetline/core";
 import { API_SETTINGS } from "@fleetline/functions";
 import { DYNAMODB_TABLES } from "@fleetline/functions/tables";
-import { Template } from "aws-cdk-lib/assertions";
-import { App, getStack } from "sst/constructs";
-import { initProject } from "sst/project.js";
+import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import config from "../../sst.config.js";
-import { Alerts } from "../Alerts.js";
-import { API_THROTTLE, Dashboard } from "../Dashboard.js";
-import { Devices } from "../Devices.js";
-import { Ingest } from "../Ingest.js";
+import { API_THROTTLE } from "../Dashboard.js";
 import { ATHENA_BYTES_SCANNED_CUTOFF, LAKE_BUFFERING } from "../lib/telemetry-lake.js";
-import { Storage } from "../Storage.js";
+import { type Props, type Resources, resourcesOf, synth, templatesOf } from "./synth.js";
 
-// Synthesis offline: no AWS credentials, nothing written outside the repository.
-process.env.SST_TELEMETRY_DISABLED = "1";
-process.env.TMPDIR = join(process.cwd(), ".tmp", "sst");
-mkdirSync(process.env.TMPDIR, { recursive: true });
-// The dashboard site is built with npm during synthesis: its log stays here too.
-process.env.npm_config_logs_dir = join(process.cwd(), ".tmp", "npm-logs");
-
-async function synth(stage: string): Promise<App> {
-  await initProject({ stage });
-  const app = new App({ mode: "deploy", stage, name: "fleetline", region: "eu-west-1" });
-  config.stacks(app);
-  await app.finish();
-  return app;
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are asserted field by field.
-type Props = Record<string, any>;
-type Resources = Record<string, { Type: string; Properties: Props }>;
 let templates: Record<string, Template>;
-
-/** Every stack's template of a fresh synthesis of `stage`. */
-async function templatesOf(stage: string): Promise<Record<string, Template>> {
-  await synth(stage);
-  return Object.fromEntries(
-    [Storage, Ingest, Alerts, Devices, Dashboard].map((stack) => [
-      stack.name,
-      Template.fromStack(getStack(stack)),
-    ]),
-  );
-}
 
 beforeAll(async () => {
   // A new stage, as on a new AWS account: the telemetry lake (FLEETLINE_TELEMETRY unset).
@@ -64,10 +29,7 @@ beforeAll(async () => {
   templates = await templatesOf("test");
 }, 180_000);
 
-const all = (type: string, from = templates): Props[] =>
-  Object.values(from).flatMap((t) =>
-    Object.values(t.findResources(type) as Resources).map((r) => r.Properties),
-  );
+const all = (type: string, from = templates): Props[] => resourcesOf(type, from);
 
 describe("the AWS stacks, synthesized", () => {
   it("deploy the rule SQL and partition key of core, for this stage's things only, and never match everything", () => {
@@ -410,43 +372,5 @@ describe("a lake stage (the default)", () => {
       .flatMap((p) => p.PolicyDocument.Statement.flatMap((s: Props) => [s.Action].flat()));
     expect(actions).toEqual(expect.arrayContaining(["firehose:PutRecordBatch", "dynamodb:PutItem"]));
     expect(actions.filter((a: string) => a.startsWith("timestream:") || a.startsWith("s3:"))).toEqual([]);
-  });
-});
-
-describe("a Timestream stage (FLEETLINE_TELEMETRY=timestream)", () => {
-  let timestream: Record<string, Template>;
-  beforeAll(async () => {
-    process.env.FLEETLINE_TELEMETRY = "timestream";
-    try {
-      timestream = await templatesOf("legacy");
-    } finally {
-      delete process.env.FLEETLINE_TELEMETRY;
-    }
-  }, 180_000);
-
-  it("keeps telemetry in Timestream with magnetic-store writes, and builds no lake", () => {
-    const [table] = all("AWS::Timestream::Table", timestream);
-    expect(table?.MagneticStoreWriteProperties).toEqual({ EnableMagneticStoreWrites: true });
-    expect(all("AWS::KinesisFirehose::DeliveryStream", timestream)).toEqual([]);
-    expect(all("AWS::Athena::WorkGroup", timestream)).toEqual([]);
-  });
-
-  it("gives the store and the API Timestream's settings and rights", () => {
-    const fns = all("AWS::Lambda::Function", timestream).map((f) => f.Environment?.Variables ?? {});
-    expect(fns.filter((v) => v.TIMESTREAM_DATABASE)).toHaveLength(2);
-    const actions = all("AWS::IAM::Policy", timestream).flatMap((p) =>
-      p.PolicyDocument.Statement.flatMap((s: Props) => [s.Action].flat()),
-    );
-    expect(actions).toEqual(expect.arrayContaining(["timestream:WriteRecords", "timestream:Select"]));
-    expect(actions.filter((a: string) => a.startsWith("athena:") || a.startsWith("firehose:"))).toEqual([]);
-  });
-
-  it("refuses a telemetry target it does not know, naming it", async () => {
-    process.env.FLEETLINE_TELEMETRY = "influx";
-    try {
-      await expect(synth("odd")).rejects.toThrow('FLEETLINE_TELEMETRY is "influx"');
-    } finally {
-      delete process.env.FLEETLINE_TELEMETRY;
-    }
   });
 });

@@ -1,14 +1,26 @@
 import { join } from "node:path";
-import { type ComponentHealth, type HealthReport, recordKey } from "@fleetline/core";
-import { Database, Runtime, type RuntimeFaults, StorageFaults } from "@fleetline/local";
+import type { HealthReport } from "@fleetline/core";
+import { Database, type Runtime, type RuntimeFaults, StorageFaults } from "@fleetline/local";
 import mqtt from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { settle, tempDir, waitFor } from "../../../local/test/helpers.js";
 import { startMosquitto } from "../../../local/test/mosquitto.js";
-import { type DevProcess, freestyleTelemetry, startDev } from "../dev-process.js";
-import { type FaultRow, writeFaultReport } from "./fault-report.js";
-import { FleetRun, type Identity } from "./fleet-run.js";
-import { doubledReadings, missing, storedIdentities } from "./stored.js";
+import { type DevProcess, startDev } from "../dev-process.js";
+import { writeFaultReport } from "./fault-report.js";
+import { FleetRun } from "./fleet-run.js";
+import {
+  BURST,
+  burstDevice,
+  component,
+  coolingCycles,
+  getJson,
+  inProcess,
+  type Run,
+  report,
+  rows,
+  sleep,
+} from "./scenarios.js";
+import { doubledReadings, storedIdentities } from "./stored.js";
 
 /**
  * The fault-injection suite: a simulated fleet sends sequence-numbered telemetry through the whole
@@ -16,176 +28,9 @@ import { doubledReadings, missing, storedIdentities } from "./stored.js";
  * must be stored exactly once, and the fault must have shown in /api/health, /api/stats or the
  * dead-letter queue. The table goes to the console and `.tmp/artifacts/fault-report.md`.
  */
-const rows: FaultRow[] = [];
-
 afterAll(async () => {
   await writeFaultReport(rows);
 });
-
-const FLEET = { devices: 10, rateHz: 5 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  return (await response.json()) as T;
-}
-
-function component(report: HealthReport, name: string): ComponentHealth {
-  const found = report.components.find((c) => c.name === name);
-  if (!found) throw new Error(`no component ${name} in /api/health`);
-  return found;
-}
-
-interface Run {
-  runtime: Runtime;
-  run: FleetRun;
-  health(): Promise<HealthReport>;
-}
-
-/** What a scenario reports: the figures of its row, and that nothing acknowledged was lost. */
-async function report(
-  fault: string,
-  run: FleetRun,
-  sent: number,
-  stored: Set<string>,
-  doubled: number,
-  stats: { duplicates: number; deadLettered: number },
-  visibleIn: string,
-): Promise<Identity[]> {
-  const lost = missing(run.acked, stored);
-  rows.push({
-    fault,
-    sent,
-    acknowledged: run.acked.size,
-    stored: run.acked.size - lost.length,
-    duplicatesAvoided: stats.duplicates,
-    deadLettered: stats.deadLettered,
-    lost: lost.length,
-    visibleIn,
-  });
-  expect(doubled).toBe(0);
-  expect(stats.deadLettered).toBe(0);
-  return lost;
-}
-
-/**
- * Runs the fleet against a runtime in this process (on a data dir, so the disk is real) while
- * `act` injects the fault; `act` answers where the fault showed.
- */
-async function inProcess(
-  fault: string,
-  options: { faults?: RuntimeFaults; brokerUrl?: string },
-  act: (run: Run) => Promise<string>,
-  hooks: { started?: (runtime: Runtime) => Promise<void>; drained?: (run: Run) => Promise<void> } = {},
-): Promise<void> {
-  const dir = await tempDir("fault");
-  const prefix = `ft${rows.length + 1}`;
-  const runtime = await Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    dataDir: join(dir.path, "data"),
-    version: "test",
-    ...options,
-  });
-  try {
-    await hooks.started?.(runtime);
-    const run = await FleetRun.start(runtime.http.url, { ...FLEET, seed: fault, prefix });
-    const health = () => getJson<HealthReport>(`${runtime.http.url}/api/health`);
-    const visibleIn = await act({ runtime, run, health });
-    const summary = await run.stop();
-    const own = `${prefix}-`;
-    // Everything acknowledged reaches the store, however long the retries take.
-    await waitFor(
-      async () => missing(run.acked, await storedIdentities(runtime.twins.db, own)).length === 0,
-      "every acknowledged message in the store",
-      60_000,
-    ).catch(() => undefined);
-    const stats = await getJson<{ duplicates: number; deadLettered: number }>(
-      `${runtime.http.url}/api/stats`,
-    );
-    const stored = await storedIdentities(runtime.twins.db, own);
-    const doubled = await doubledReadings(runtime.twins.db, own);
-    const lost = await report(fault, run, summary.sent, stored, doubled, stats, visibleIn);
-    expect(lost).toEqual([]);
-    expect(run.acked.size).toBeGreaterThan(200);
-    await hooks.drained?.({ runtime, run, health });
-  } finally {
-    await runtime.stop();
-    await dir.remove();
-  }
-}
-
-const BURST = 4_000;
-
-/**
- * A device that publishes BURST messages at once, without waiting for any PUBACK; what the
- * broker acknowledges is added to what the run is owed.
- */
-async function burstDevice(dev: DevProcess, thing: string, run: FleetRun) {
-  const response = await fetch(`${dev.http}/api/things`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ thing, type: "freestyle" }),
-  });
-  const { token } = (await response.json()) as { token: string };
-  const client = await mqtt.connectAsync(dev.mqtt, {
-    clientId: thing,
-    username: thing,
-    password: token,
-    reconnectPeriod: 0,
-  });
-  client.on("error", () => undefined);
-  let acked = 0;
-  const t0 = Date.now() - BURST;
-  for (let seq = 0; seq < BURST; seq++) {
-    const ts = t0 + seq;
-    client
-      .publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, freestyleTelemetry(seq, ts), { qos: 1 })
-      .then(
-        () => {
-          acked += 1;
-          run.acked.set(recordKey({ thing, seq, ts }), { thing, seq, ts });
-        },
-        () => undefined,
-      );
-  }
-  return { acked: () => acked, end: () => client.end(true) };
-}
-
-/**
- * Dispensers that go through `cycles` cooling failures, each raised, commanded (maintenance) and
- * cleared: alarms on purpose, whatever the simulated fleet happens to report.
- */
-async function coolingCycles(url: string, mqttUrl: string, things: string[], cycles: number): Promise<void> {
-  const cooling = [{ code: "COOLING_FAILURE", severity: "critical" }];
-  await Promise.all(
-    things.map(async (thing) => {
-      const response = await fetch(`${url}/api/things`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ thing, type: "freestyle" }),
-      });
-      const { token } = (await response.json()) as { token: string };
-      const client = await mqtt.connectAsync(mqttUrl, { clientId: thing, username: thing, password: token });
-      let seq = 0;
-      for (let cycle = 0; cycle < cycles; cycle++) {
-        for (const faults of [cooling, [], [], []]) {
-          seq += 1;
-          await client.publishAsync(
-            `dt/fleetline/freestyle/${thing}/telemetry`,
-            freestyleTelemetry(seq, Date.now(), {}, { faults }),
-            { qos: 1 },
-          );
-          await sleep(50);
-        }
-      }
-      await client.endAsync();
-    }),
-  );
-}
 
 describe("no acknowledged message lost or doubled under faults", () => {
   it("store crashes after its write, before returning, on 1 % of invocations", async () => {
