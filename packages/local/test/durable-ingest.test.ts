@@ -2,7 +2,7 @@ import { QUEUES, STREAMS, TELEMETRY_RULE } from "@fleetline/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StorageFaults } from "../src/faults/storage-faults.js";
 import { LocalTwins } from "../src/twins.js";
-import { connectDevice, rawPayloads, waitFor } from "./helpers.js";
+import { connectDevice, interceptKinesis, rawPayloads, waitFor } from "./helpers.js";
 
 const faults = new StorageFaults();
 let twins: LocalTwins;
@@ -32,13 +32,10 @@ describe("the embedded broker's PUBACK", () => {
     const topic = "dt/fleetline/freestyle/fs-durable-ack/telemetry";
     // A slow stream: an acknowledgement sent before the put would arrive well before the record.
     // (The rules engine calls the twin in-process; this slows that client.)
-    const kinesis = twins.kinesis.inProcess;
-    const send = kinesis.send.bind(kinesis);
-    kinesis.send = (async (command: { constructor: { name: string } }) => {
+    const restore = interceptKinesis(twins.kinesis.inProcess, async (command) => {
       if (command.constructor.name === "PutRecordsCommand")
         await new Promise((resolve) => setTimeout(resolve, 100));
-      return send(command as never);
-    }) as typeof kinesis.send;
+    });
     try {
       for (let seq = 0; seq < 10; seq++) {
         await device.publishAsync(topic, JSON.stringify({ seq }), { qos: 1 });
@@ -46,7 +43,7 @@ describe("the embedded broker's PUBACK", () => {
         expect((await rawPayloadsOf("fs-durable-ack")).at(-1)).toBe(JSON.stringify({ seq }));
       }
     } finally {
-      kinesis.send = send;
+      restore();
       await device.endAsync();
     }
   });

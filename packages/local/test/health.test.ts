@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RuntimeFaults } from "../src/faults/runtime-faults.js";
 import { StorageFaults } from "../src/faults/storage-faults.js";
 import type { Runtime } from "../src/runtime/runtime.js";
-import { connectDevice, faultyFreestyle, startRuntime, waitFor } from "./helpers.js";
+import { connectDevice, faultyFreestyle, interceptKinesis, startRuntime, waitFor } from "./helpers.js";
 
 // Each case injects its own fault into a runtime of its own: what one leaves behind (a degraded
 // component, a refused record) never colours another's report.
@@ -117,9 +117,7 @@ describe("GET /api/health", () => {
   it("shows the rules degraded when a message went to the rule-errors queue", async () => {
     // Kinesis refuses one thing's records, as it would a malformed request: they go to the error
     // action. (The runtime's own clients call the twin in-process; this wraps that client.)
-    const kinesis = runtime.twins.kinesis.inProcess;
-    const send = kinesis.send.bind(kinesis);
-    kinesis.send = (async (command: { input: { Records?: Array<{ PartitionKey: string }> } }) => {
+    const restore = interceptKinesis(runtime.twins.kinesis.inProcess, async (command) => {
       if (command.input.Records?.some((r) => r.PartitionKey === "fs-health-refused")) {
         throw Object.assign(new Error("1 validation error detected"), {
           name: "ValidationException",
@@ -127,8 +125,7 @@ describe("GET /api/health", () => {
           $metadata: { httpStatusCode: 400 },
         });
       }
-      return send(command as never);
-    }) as typeof kinesis.send;
+    });
     try {
       const { token } = await runtime.twins.registry.register("fs-health-refused", "freestyle");
       const device = await connectDevice(runtime.twins.mqttUrl, "fs-health-refused", token);
@@ -141,7 +138,7 @@ describe("GET /api/health", () => {
       );
       await device.endAsync();
     } finally {
-      kinesis.send = send;
+      restore();
     }
     const rules = await waitFor(async () => {
       const found = await component("rules");

@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { Clock } from "@fleetline/core";
 import { settle, waitFor } from "@fleetline/testing";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
@@ -153,4 +154,29 @@ export function faultyFreestyle(
     },
     faults,
   });
+}
+
+/** A Kinesis command as `interceptKinesis` shows it: its operation and input. */
+export interface SentCommand {
+  constructor: { name: string };
+  input: { Records?: Array<{ PartitionKey: string }> };
+}
+
+/**
+ * Runs `before` ahead of every call through a Kinesis client (it may wait, or throw as Kinesis
+ * would) until the returned function restores the client: how a test slows or refuses the
+ * runtime's own stream calls (`KinesisTwin.inProcess`).
+ */
+export function interceptKinesis(
+  client: KinesisClient,
+  before: (command: SentCommand) => Promise<void>,
+): () => void {
+  const send = client.send.bind(client);
+  client.send = (async (command: SentCommand) => {
+    await before(command);
+    return send(command as never);
+  }) as typeof client.send;
+  return () => {
+    client.send = send;
+  };
 }

@@ -47,17 +47,23 @@ function table(estimate: CostEstimate): string {
   ].join("\n");
 }
 
+/** `--name -5` as `--name=-5`, so parseArgs reads the number as the option's value. */
+function withNegativeValues(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (const arg of args) {
+    const previous = joined.at(-1);
+    if (/^-\d/.test(arg) && previous?.startsWith("--") && !previous.includes("="))
+      joined.push(`${joined.pop()}=${arg}`);
+    else joined.push(arg);
+  }
+  return joined;
+}
+
 /** `fleetline cost` (docs/contract.md §5): what a fleet would cost a month on AWS, per service. */
 export async function costCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     // `--devices -5` is a negative number to refuse with its reason, not an unknown option.
-    args: args
-      .map((arg, i) => (/^-\d/.test(arg) && args[i - 1]?.startsWith("--") ? `=${arg}` : arg))
-      .reduce<string[]>((joined, arg) => {
-        if (arg.startsWith("=-")) joined.push(`${joined.pop()}${arg}`);
-        else joined.push(arg);
-        return joined;
-      }, []),
+    args: withNegativeValues(args),
     options: {
       devices: { type: "string" },
       interval: { type: "string" },

@@ -8,6 +8,7 @@ interface KinesaliteError {
   statusCode?: number;
   body?: { __type?: string; message?: string };
 }
+type Rules = { types: unknown; custom?: unknown };
 type Action = (store: object, data: unknown, cb: (error: unknown, data?: unknown) => void) => void;
 interface Validations {
   checkTypes(data: unknown, types: unknown): unknown;
@@ -77,6 +78,22 @@ export class InProcessKinesis {
 
   constructor(private readonly store: object) {}
 
+  private readonly handlers = new Map<Operation, { rules: Rules; action: Action }>();
+
+  /** An operation's validation rules and action, resolved once (not on every call). */
+  private handler(operation: Operation): { rules: Rules; action: Action } {
+    let found = this.handlers.get(operation);
+    if (!found) {
+      const name = lowerFirst(operation);
+      found = {
+        rules: require(`kinesalite/validations/${name}`) as Rules,
+        action: require(`kinesalite/actions/${name}`) as Action,
+      };
+      this.handlers.set(operation, found);
+    }
+    return found;
+  }
+
   /** The subset of KinesisClient the runtime's clients call. */
   asClient(): KinesisClient {
     return this as unknown as KinesisClient;
@@ -86,9 +103,7 @@ export class InProcessKinesis {
     const operation = command.constructor.name.replace(/Command$/, "") as Operation;
     if (!OPERATIONS.includes(operation))
       throw new Error(`the in-process Kinesis client does not serve ${operation}`);
-    const action = lowerFirst(operation);
-    const rules = require(`kinesalite/validations/${action}`) as { types: unknown; custom?: unknown };
-    const actionFn = require(`kinesalite/actions/${action}`) as Action;
+    const { rules, action: actionFn } = this.handler(operation);
     let data: unknown;
     try {
       data = this.validations.checkTypes(
