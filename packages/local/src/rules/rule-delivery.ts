@@ -21,7 +21,6 @@ export interface DeliveryHooks {
   onActionFailure(): void;
   /** A message went to its rule's error action; `reason` is the first failure. */
   onErrorAction(reason: string): void;
-  onDelivered(): void;
   /** A message neither its actions nor its rule's error action took. */
   onUndeliverable(ruleName: string, topic: string, error: Error): void;
 }
@@ -58,10 +57,7 @@ export async function deliver(deliveries: readonly Delivery[], hooks: DeliveryHo
   const retry: Delivery[] = [];
   for (const delivery of deliveries) {
     const failed = failures.get(delivery);
-    if (!failed) {
-      hooks.onDelivered();
-      continue;
-    }
+    if (!failed) continue;
     const error = await sendToErrorAction(delivery, failed);
     if (!error) {
       const [first] = failed;

@@ -20,8 +20,6 @@ export class RuleLoadError extends FatalError {
 export interface RulesEngineStats {
   messages: number;
   matched: number;
-  /** Messages every action of their rule took. */
-  delivered: number;
   actionFailures: number;
   /** Messages a failed action sent to their rule's error action. */
   sentToErrorAction: number;
@@ -95,7 +93,6 @@ export class RulesEngine {
   readonly stats: RulesEngineStats = {
     messages: 0,
     matched: 0,
-    delivered: 0,
     actionFailures: 0,
     sentToErrorAction: 0,
     errorActionFailures: 0,
@@ -205,9 +202,6 @@ export class RulesEngine {
     onErrorAction: (reason: string) => {
       this.stats.sentToErrorAction += 1;
       this.stats.lastErrorAction = { at: this.clock.now(), message: reason };
-    },
-    onDelivered: () => {
-      this.stats.delivered += 1;
     },
     onUndeliverable: (ruleName: string, topic: string, error: Error) => {
       this.stats.errorActionFailures += 1;
