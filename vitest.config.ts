@@ -9,6 +9,8 @@ export default defineConfig({
     sequence: { shuffle: true },
     // Any unhandled rejection or uncaught exception fails the test it happened in.
     setupFiles: ["./vitest.setup.ts"],
+    // The scratch directory under .tmp exists before any test file runs.
+    globalSetup: ["./vitest.global-setup.ts"],
     // The AWS SDK's notice about future Node versions is noise in test output.
     // The runtime's structured logs are for people running it; a test asserts on what it answers.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", POWERTOOLS_LOG_LEVEL: "SILENT" },

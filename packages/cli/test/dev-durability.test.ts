@@ -9,8 +9,6 @@ let dir: string;
 const running: DevProcess[] = [];
 
 beforeAll(async () => {
-  const { mkdir } = await import("node:fs/promises");
-  await mkdir(join(process.cwd(), ".tmp"), { recursive: true });
   dir = await mkdtemp(join(process.cwd(), ".tmp", "dev-durability-"));
 });
 

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, mockedAwsApi, serveApiGateway } from "../../functions/test/mocked-aws-api.js";
@@ -14,7 +14,6 @@ let certs: string;
 beforeAll(async () => {
   aws = await mockedAwsApi();
   gateway = await serveApiGateway(aws.handler);
-  await mkdir(join(process.cwd(), ".tmp"), { recursive: true });
   certs = await mkdtemp(join(process.cwd(), ".tmp", "certs-"));
 });
 afterAll(async () => {

@@ -14,8 +14,6 @@ export { settle, waitFor };
 /** A temporary directory under the repository's .tmp, removed by the returned cleanup. */
 export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
   const base = join(process.cwd(), ".tmp");
-  const { mkdir } = await import("node:fs/promises");
-  await mkdir(base, { recursive: true });
   const path = await mkdtemp(join(base, `${prefix}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
