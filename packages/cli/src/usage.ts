@@ -31,11 +31,12 @@ Commands:
       AWS: create the simulator's things in the deployed stage's fleet, with certificates and the
       stage's device policy, and write the files that fleetline simulate --target aws --certs DIR
       reads. Uses your AWS credentials.
-  bench [--only pipeline|latency|validate|bundles|query|scale] [--max-devices N] [--json]
+  bench [--only pipeline|latency|validate|bundles|query|scale] [--max-devices N] [--hold 5m] [--json]
       Benchmarks, each figure beside a baseline measured in the same run: the pipeline against a
       bare broker; publish → queryable latency at 1,000 msg/s; validate against JSON.parse; each
       function's bundle size and init; the 24-hour query over 1,000,000 readings; how many
-      simulated devices one process keeps connected.
+      simulated devices stay connected and reporting through the pipeline (the largest step for
+      --hold).
   cost --devices N [--interval 60s] [--payload-bytes 300] [--region us-east-1]
        [--telemetry lake|timestream] [--json]
       What a fleet would cost a month on AWS, per service, from list prices (with their date and

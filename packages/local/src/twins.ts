@@ -47,6 +47,8 @@ export interface TwinsOptions {
 export class LocalTwins {
   private constructor(
     readonly db: Database,
+    /** A second connection to `db` for checkpoints and counters (`Database.connect`). */
+    readonly bookkeeping: Database,
     readonly registry: DeviceRegistry,
     readonly broker: LocalBroker | undefined,
     readonly source: MessageSource,
@@ -67,6 +69,8 @@ export class LocalTwins {
         options.faults,
       );
       started.push(() => db.close());
+      // Checkpoints and counters, written after every batch, on a connection of their own.
+      const bookkeeping = await db.connect();
       const registry = await DeviceRegistry.open(db);
       const queues = await LocalQueues.open(db);
       const kinesis = await KinesisTwin.start({
@@ -110,7 +114,7 @@ export class LocalTwins {
       });
       const eventSources = new EventSourceEmulator({
         kinesis: kinesis.inProcess,
-        checkpoints: await CheckpointStore.open(db),
+        checkpoints: await CheckpointStore.open(bookkeeping),
         queues,
         ...(options.onEventSourceError ? { onError: options.onEventSourceError } : {}),
       });
@@ -118,6 +122,7 @@ export class LocalTwins {
       const mqttUrl = broker?.mqttUrl ?? (options.brokerUrl as string);
       return new LocalTwins(
         db,
+        bookkeeping,
         registry,
         broker,
         source,

@@ -6,11 +6,25 @@ import { positiveInt } from "./simulate.js";
 
 const BENCHES = ["pipeline", "latency", "validate", "bundles", "query", "scale"] as const;
 
+/** `--hold`: how long the scale bench's largest step runs, e.g. 300s or 5m (default 5 minutes). */
+function holdFlag(value: string | undefined): number {
+  if (value === undefined) return 300_000;
+  const match = /^(\d+)(s|m)$/.exec(value);
+  if (!match || Number(match[1]) === 0)
+    throw new UsageError(`--hold must be a positive duration such as 300s or 5m, got "${value}"`);
+  return Number(match[1]) * (match[2] === "m" ? 60_000 : 1_000);
+}
+
 /** `fleetline bench` (docs/contract.md §5): every figure beside a baseline measured in the same run. */
 export async function benchCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { json: { type: "boolean" }, only: { type: "string" }, "max-devices": { type: "string" } },
+    options: {
+      json: { type: "boolean" },
+      only: { type: "string" },
+      "max-devices": { type: "string" },
+      hold: { type: "string" },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -19,6 +33,7 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--only must be one of ${BENCHES.join(", ")}, got "${values.only}"`);
   }
   const maxDevices = positiveInt("max-devices", values["max-devices"], 10_000);
+  const holdMs = holdFlag(values.hold);
   const log = (line: string) => io.stderr(`${line}\n`);
   const figures: BenchFigure[] = [];
   if (!values.only || values.only === "pipeline")
@@ -32,7 +47,7 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
   if (!values.only || values.only === "query")
     figures.push(await (await import("../bench/query-bench.js")).queryBench());
   if (!values.only || values.only === "scale")
-    figures.push(await (await import("../bench/scale-bench.js")).scaleBench(maxDevices, log));
+    figures.push(await (await import("../bench/scale-bench.js")).scaleBench(maxDevices, holdMs, log));
   if (values.json) {
     io.stdout(`${JSON.stringify(figures, null, 2)}\n`);
   } else {

@@ -19,7 +19,32 @@ const bigintOrNull = (value: number | undefined) => (value === undefined ? null 
  * deletes what has expired, on the local schedule.
  */
 export class DuckDbAlertStore implements AlertStore {
+  /**
+   * Every thing with at least one alarm state row (a superset while a save is under way): most
+   * things never alarm, and a batch of them needs no statement. Exact because this process is the
+   * database's only writer (the data dir is locked).
+   */
+  private alarming = new Set<string>();
+
   private constructor(private readonly db: Database) {}
+
+  /** Things saved while the set is being reloaded: their rows may commit after the reload read. */
+  private addedDuringLoad: Set<string> | undefined;
+
+  /**
+   * Reloads the set from the table. A save queues its transaction as it adds its thing, so a save
+   * begun before this read is in it; one begun after is kept from `addedDuringLoad`.
+   */
+  private async loadAlarming(): Promise<void> {
+    const added = new Set<string>();
+    this.addedDuringLoad = added;
+    try {
+      const rows = await this.db.all<{ thing: string }>("SELECT DISTINCT thing FROM alarm_states");
+      this.alarming = new Set([...rows.map((row) => row.thing), ...added]);
+    } finally {
+      this.addedDuringLoad = undefined;
+    }
+  }
 
   static async open(db: Database): Promise<DuckDbAlertStore> {
     await db.run(`CREATE TABLE IF NOT EXISTS alarm_states (
@@ -32,10 +57,13 @@ export class DuckDbAlertStore implements AlertStore {
       id VARCHAR PRIMARY KEY, thing VARCHAR NOT NULL, status VARCHAR NOT NULL, opened_at BIGINT NOT NULL,
       record VARCHAR NOT NULL)`);
     await db.run("ALTER TABLE alerts ADD COLUMN IF NOT EXISTS expires_at BIGINT");
-    return new DuckDbAlertStore(db);
+    const store = new DuckDbAlertStore(db);
+    await store.loadAlarming();
+    return store;
   }
 
   async states(thing: string): Promise<AlarmState[]> {
+    if (!this.alarming.has(thing)) return [];
     const rows = await this.db.all<{ state: string }>("SELECT state FROM alarm_states WHERE thing = $thing", {
       thing,
     });
@@ -45,10 +73,11 @@ export class DuckDbAlertStore implements AlertStore {
   /** One statement for a whole batch's things (a statement per thing was most of the alerts function's time). */
   async statesOf(things: readonly string[]): Promise<Map<string, AlarmState[]>> {
     const found = new Map<string, AlarmState[]>(things.map((thing) => [thing, []]));
-    if (things.length === 0) return found;
+    const alarming = things.filter((thing) => this.alarming.has(thing));
+    if (alarming.length === 0) return found;
     const rows = await this.db.all<{ thing: string; state: string }>(
-      `SELECT thing, state FROM alarm_states WHERE thing IN (${things.map((_, i) => `$${i + 1}`).join(", ")})`,
-      [...things],
+      `SELECT thing, state FROM alarm_states WHERE thing IN (${alarming.map((_, i) => `$${i + 1}`).join(", ")})`,
+      alarming,
     );
     for (const row of rows) found.get(row.thing)?.push(JSON.parse(row.state) as AlarmState);
     return found;
@@ -56,6 +85,8 @@ export class DuckDbAlertStore implements AlertStore {
 
   async save(write: AlarmWrite): Promise<boolean> {
     const { thing, code } = write.next;
+    this.alarming.add(thing);
+    this.addedDuringLoad?.add(thing);
     return this.db.transaction(async (tx) => {
       const [row] = await tx.all<{ revision: bigint }>(
         "SELECT revision FROM alarm_states WHERE thing = $thing AND code = $code",
@@ -124,5 +155,6 @@ export class DuckDbAlertStore implements AlertStore {
       await tx.run("DELETE FROM alarm_states WHERE expires_at <= $now", { now: BigInt(now) });
       await tx.run("DELETE FROM alerts WHERE expires_at <= $now", { now: BigInt(now) });
     });
+    await this.loadAlarming();
   }
 }

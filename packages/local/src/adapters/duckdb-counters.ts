@@ -1,5 +1,6 @@
 import { COUNTER_NAMES, type Counters, type CounterValues } from "@fleetline/core";
 import type { Database } from "../state/database.js";
+import { GroupCommit } from "../state/group-commit.js";
 
 /** The pipeline's totals in DuckDB, so `/api/stats` survives a restart. */
 export class DuckDbCounters implements Counters {
@@ -12,43 +13,23 @@ export class DuckDbCounters implements Counters {
 
   /**
    * Adds increments; resolves once they are written. Increments that arrive while a write is
-   * under way are summed and written together, in one transaction and one statement (a group
-   * commit): under load the functions' counters cost one write, not one per batch.
+   * under way are summed and written together, in one statement (a group commit): under load the
+   * functions' counters cost one write, not one per batch.
    */
   add(increments: Partial<CounterValues>): Promise<void> {
     const changes = Object.entries(increments).filter(([, n]) => n !== undefined && n !== 0);
-    if (changes.length === 0) return Promise.resolve();
-    const next = this.next ?? { sums: new Map<string, number>(), waiters: [] };
-    this.next = next;
-    for (const [name, n] of changes) next.sums.set(name, (next.sums.get(name) ?? 0) + (n as number));
-    const written = new Promise<void>((resolve, reject) => next.waiters.push({ resolve, reject }));
-    if (!this.writing) this.writing = this.drain();
-    return written;
+    return this.writes.add(changes as Array<[string, number]>);
   }
 
-  private next:
-    | { sums: Map<string, number>; waiters: Array<{ resolve(): void; reject(error: unknown): void }> }
-    | undefined;
-  private writing: Promise<void> | undefined;
-
-  private async drain(): Promise<void> {
-    while (this.next) {
-      const { sums, waiters } = this.next;
-      this.next = undefined;
-      const rows = [...sums];
-      try {
-        await this.db.run(
-          `INSERT INTO counters VALUES ${rows.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(", ")} ` +
-            "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-          rows.flatMap(([name, n]) => [name, BigInt(n)]),
-        );
-        for (const waiter of waiters) waiter.resolve();
-      } catch (error) {
-        for (const waiter of waiters) waiter.reject(error);
-      }
-    }
-    this.writing = undefined;
-  }
+  private readonly writes = new GroupCommit<number>(
+    (sums) =>
+      this.db.run(
+        `INSERT INTO counters VALUES ${[...sums.keys()].map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(", ")} ` +
+          "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+        [...sums].flatMap(([name, n]) => [name, BigInt(n)]),
+      ),
+    (a, b) => a + b,
+  );
 
   async read(): Promise<CounterValues> {
     const rows = await this.db.all<{ name: string; value: bigint }>("SELECT name, value FROM counters");

@@ -1,4 +1,5 @@
 import type { Database } from "../state/database.js";
+import { GroupCommit } from "../state/group-commit.js";
 
 /** The last sequence number each mapping has finished on each shard; survives restarts. */
 export class CheckpointStore {
@@ -19,11 +20,21 @@ export class CheckpointStore {
     return row?.sequence_number;
   }
 
-  async set(mapping: string, shardId: string, sequenceNumber: string): Promise<void> {
-    await this.db.run("INSERT OR REPLACE INTO checkpoints VALUES ($mapping, $shard, $seq)", {
-      mapping,
-      shard: shardId,
-      seq: sequenceNumber,
-    });
+  /**
+   * Records that `mapping` finished `shardId` up to `sequenceNumber`; resolves once it is written.
+   * Checkpoints set while a write is under way (other shards, other mappings) are written together
+   * in one statement, the newest per shard winning.
+   */
+  set(mapping: string, shardId: string, sequenceNumber: string): Promise<void> {
+    return this.writes.add([[JSON.stringify([mapping, shardId]), { mapping, shardId, sequenceNumber }]]);
   }
+
+  private readonly writes = new GroupCommit<{ mapping: string; shardId: string; sequenceNumber: string }>(
+    (rows) =>
+      this.db.run(
+        `INSERT INTO checkpoints VALUES ${[...rows.keys()].map((_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(", ")} ` +
+          "ON CONFLICT (mapping, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number",
+        [...rows.values()].flatMap((row) => [row.mapping, row.shardId, row.sequenceNumber]),
+      ),
+  );
 }

@@ -142,7 +142,7 @@ export class Runtime {
       await http.close();
       throw (config.dataDir !== undefined && describeLockError(config.dataDir, error)) || error;
     }
-    const counters = await DuckDbCounters.open(twins.db);
+    const counters = await DuckDbCounters.open(twins.bookkeeping);
     const runtime = new Runtime(config, http, twins, logger, clock);
     if (config.dataDir !== undefined) runtime.previousRun = await markRunning(config.dataDir, clock.now());
     await runtime.wire(router, counters);

@@ -25,22 +25,37 @@ async function rows<T>(connection: DuckDBConnection, sql: string, params?: SqlPa
 /**
  * The runtime's state (registry, checkpoints, dead letters, later telemetry): one DuckDB database,
  * a file under the data directory or in memory. Statements run one at a time on one connection,
- * so callers never interleave inside DuckDB.
+ * so callers never interleave inside DuckDB; `connect()` opens another, with its own queue, for
+ * tables nobody else writes.
  */
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly others: Database[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     readonly path: string,
     private readonly faults: StorageFaults | undefined,
+    /** The first connection owns the database: closing it closes every other one, then the file. */
+    private readonly owner: boolean,
   ) {}
 
   /** `path` is a file, or `:memory:`; `faults` is the fault-injection suite's switch. */
   static async open(path: string, faults?: StorageFaults): Promise<Database> {
     const instance = await DuckDBInstance.create(path);
-    return new Database(instance, await instance.connect(), path, faults);
+    return new Database(instance, await instance.connect(), path, faults, true);
+  }
+
+  /**
+   * Another connection to the same database, with a queue of its own: its statements run beside
+   * this one's on DuckDB's threads instead of waiting behind them. For small bookkeeping tables
+   * (checkpoints, counters) that only it writes, so the two never conflict on a row.
+   */
+  async connect(): Promise<Database> {
+    const other = new Database(this.instance, await this.instance.connect(), this.path, this.faults, false);
+    this.others.push(other);
+    return other;
   }
 
   /** While the disk is "full", writes fail as DuckDB reports it; reads go on. */
@@ -113,9 +128,10 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    if (this.owner) await Promise.all(this.others.splice(0).map((other) => other.close()));
     await this.serial(async () => {
       this.connection.closeSync();
-      this.instance.closeSync();
+      if (this.owner) this.instance.closeSync();
     });
   }
 }

@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+/** `fleetline dev` in a process of its own, as a developer runs it beside a load generator. */
+export interface RuntimeProcess {
+  pid: number;
+  /** The ready line's addresses by name: http, mqtt, ws, kinesis, data. */
+  ready: Record<string, string>;
+  /** The process's resident memory now, MB (Linux: /proc; elsewhere undefined). */
+  rssMb(): Promise<number | undefined>;
+  /** Stops it with SIGTERM (SIGKILL after 10 s) and resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+const BIN = fileURLToPath(new URL("../../bin/fleetline.js", import.meta.url));
+const FREE_PORTS = ["--mqtt-port", "0", "--ws-port", "0", "--http-port", "0", "--kinesis-port", "0"];
+
+/**
+ * Starts `fleetline dev --no-simulator` on free ports, its state in `dataDir` (as a developer runs it)
+ * or in memory, and waits for its ready line.
+ */
+export function startRuntimeProcess(
+  dataDir: string | undefined,
+  timeoutMs = 60_000,
+): Promise<RuntimeProcess> {
+  const state = dataDir === undefined ? ["--in-memory"] : ["--data-dir", dataDir];
+  const child = spawn(process.execPath, [BIN, "dev", ...state, "--no-simulator", ...FREE_PORTS], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN" },
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`fleetline dev was not ready within ${timeoutMs} ms: ${output.trim().slice(-300)}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      // Only the start is kept: the ready line, or why it never came.
+      if (output.length < 64 * 1024) output += chunk.toString();
+      const line = output.split("\n").find((l) => l.startsWith("fleetline ready "));
+      if (!line) return;
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.stderr?.off("data", onData);
+      child.stdout?.resume();
+      child.stderr?.resume();
+      const pairs = line
+        .slice("fleetline ready ".length)
+        .split(" ")
+        .map((part) => part.split("=", 2) as [string, string]);
+      resolve(handle(child, Object.fromEntries(pairs), exited));
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`fleetline dev exited before it was ready: ${output.trim().slice(-300)}`));
+    });
+  });
+}
+
+function handle(child: ChildProcess, ready: Record<string, string>, exited: Promise<void>): RuntimeProcess {
+  const pid = child.pid as number;
+  return {
+    pid,
+    ready,
+    rssMb: async () => {
+      const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+      return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+    },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      child.kill("SIGTERM");
+      await exited;
+      clearTimeout(kill);
+    },
+  };
+}
