@@ -1,4 +1,4 @@
-import { FleetlineError, httpStatusOf } from "@fleetline/core";
+import { httpStatusOf, isFleetlineError } from "@fleetline/core";
 
 /** An API error: a status, a stable code and a message naming what was wrong. */
 export class HttpError extends Error {
@@ -24,7 +24,7 @@ export function errorResponse(error: unknown): {
     return { status: error.status, body: { error: { code: error.code, message: error.message } } };
   // The catalogue's status: 4xx for what the request did wrong, 503 for an outage worth retrying,
   // 500 for a fault in Fleetline's own configuration (docs/errors.md).
-  if (error instanceof FleetlineError) {
+  if (isFleetlineError(error)) {
     return { status: httpStatusOf(error), body: { error: { code: error.code, message: error.message } } };
   }
   return {

@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import("./commands/bench.js")).benchCommand,
   validate: async () => (await import("./commands/validate.js")).validateCommand,
   cost: async () => (await import("./commands/cost.js")).costCommand,
+  logs: async () => (await import("./commands/logs.js")).logsCommand,
+  replay: async () => (await import("./commands/replay.js")).replayCommand,
 };
 
 function isParseArgsError(error: unknown): error is Error {

@@ -12,12 +12,18 @@ Usage: fleetline <command> [options]
 Commands:
   dev [--mqtt-port N] [--ws-port N] [--http-port N] [--kinesis-port N] [--data-dir DIR | --in-memory]
       [--broker mqtt://host:port] [--host H --api-token T [--viewer-token V]] [--max-connections N]
-      [--devices N | --no-simulator] [--faults P]
+      [--devices N | --no-simulator] [--faults P] [--watch [--watch-path DIR]…]
+      [--inspect[=[host:]port]] [--invocations N]
       Run the whole pipeline locally: MQTT broker, telemetry rule, Kinesis streams, the validate,
       store and alerts functions, shadows, DuckDB and the HTTP API, with 20 simulated devices
       (10 dispensers, 10 robots). Port 0 picks a free port. Stop with Ctrl-C. The API tokens (16+
       characters) are best given as FLEETLINE_API_TOKEN and FLEETLINE_VIEWER_TOKEN (read-only)
-      rather than on the command line.
+      rather than on the command line. --watch swaps the functions' code between batches after an
+      edit; --inspect opens the Node inspector (no function timeout while it is open).
+  logs [--function F] [--follow] [--json] [--limit N] [--url URL]
+      Every invocation of the running runtime's functions, with what each logged.
+  replay <id> [--json] [--url URL]
+      Run a recorded invocation's event again on the current code (exit 0 ok, 1 failed/unknown).
   devices add <thing> --type freestyle|robot | list | remove <thing> [--url URL] [--json]
       Manage the registry of a running \`fleetline dev\` (default --url http://127.0.0.1:8080).
   simulate [--devices N] [--type freestyle|robot|mixed] [--rate HZ] [--duration 30s] [--seed S]

@@ -53,16 +53,36 @@ export const ERROR_CATALOGUE = {
 export type ErrorKind = "poison" | "transient" | "fatal";
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
+/**
+ * Marks Fleetline's errors across copies of this module: `fleetline dev --watch` loads a rebuilt
+ * copy of the functions (and of this file) beside the runtime's, and an adapter's error must keep
+ * its kind when the other copy judges it.
+ */
+const FLEETLINE_ERROR = Symbol.for("fleetline.error");
+
 export class FleetlineError extends Error {
   override readonly name: string = "FleetlineError";
   readonly code: ErrorCode;
   readonly kind: ErrorKind;
+  readonly [FLEETLINE_ERROR] = true;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.kind = ERROR_CATALOGUE[code].kind;
   }
+}
+
+/** A Fleetline error, from this copy of the module or another (see FLEETLINE_ERROR). */
+export function isFleetlineError(error: unknown): error is FleetlineError {
+  if (error instanceof FleetlineError) return true;
+  const branded = error as Partial<FleetlineError> & { [FLEETLINE_ERROR]?: boolean };
+  return (
+    error instanceof Error &&
+    branded[FLEETLINE_ERROR] === true &&
+    typeof branded.code === "string" &&
+    Object.hasOwn(ERROR_CATALOGUE, branded.code)
+  );
 }
 
 /** Bad data: quarantine or report it; retrying cannot help. */
@@ -91,7 +111,7 @@ export function fleetlineError(code: ErrorCode, message: string, cause?: unknown
 
 /** The kind of any error: errors that are not Fleetline's count as transient, so data is never quarantined for an outage. */
 export function errorKind(error: unknown): ErrorKind {
-  return error instanceof FleetlineError ? error.kind : "transient";
+  return isFleetlineError(error) ? ERROR_CATALOGUE[error.code].kind : "transient";
 }
 
 export function isTransient(error: unknown): boolean {
@@ -112,5 +132,5 @@ export function recordDisposition(error: unknown): "retry" | "dead-letter" | "fa
 
 /** The HTTP status an API answers for an error: the code's, or 500 for anything unexpected. */
 export function httpStatusOf(error: unknown): number {
-  return error instanceof FleetlineError ? ERROR_CATALOGUE[error.code].status : 500;
+  return isFleetlineError(error) ? ERROR_CATALOGUE[error.code].status : 500;
 }

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { errorKind } from "@fleetline/core";
 import type { Runtime } from "@fleetline/local";
@@ -10,7 +11,22 @@ import { faultsFlag, positiveInt, rateFlag } from "./simulate.js";
 /** The API token's minimum length, as the AWS stacks require of the API_TOKEN secret. */
 const MIN_API_TOKEN_LENGTH = 16;
 
-function parseDevArgs(args: string[]) {
+/** `--inspect` or `--inspect=[host:]port`, as node takes it (parseArgs cannot take an optional value). */
+function inspectFlag(args: string[]): { rest: string[]; inspect?: { host: string; port: number } } {
+  const at = args.findIndex((arg) => arg === "--inspect" || arg.startsWith("--inspect="));
+  if (at === -1) return { rest: args };
+  const value = (args[at] as string).split("=")[1] ?? "9229";
+  const match = /^(?:([\w.-]+):)?(\d{1,5})$/.exec(value);
+  if (!match || Number(match[2]) > 65535)
+    throw new UsageError(`--inspect takes a port or host:port such as 9229, got "${value}"`);
+  return {
+    rest: [...args.slice(0, at), ...args.slice(at + 1)],
+    inspect: { host: match[1] ?? "127.0.0.1", port: Number(match[2]) },
+  };
+}
+
+function parseDevArgs(all: string[]) {
+  const { rest: args, inspect } = inspectFlag(all);
   const { values, positionals } = parseArgs({
     args,
     options: {
@@ -29,6 +45,9 @@ function parseDevArgs(args: string[]) {
       rate: { type: "string" },
       "max-connections": { type: "string" },
       "viewer-token": { type: "string" },
+      watch: { type: "boolean" },
+      "watch-path": { type: "string", multiple: true },
+      invocations: { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -67,8 +86,12 @@ function parseDevArgs(args: string[]) {
       };
   if (values["no-simulator"] && values.devices !== undefined)
     throw new UsageError("--devices and --no-simulator exclude each other");
+  if (values["watch-path"] && !values.watch) throw new UsageError("--watch-path needs --watch");
+  const watch = values.watch ? { paths: values["watch-path"] ?? [] } : undefined;
   return {
     simulator,
+    watch,
+    inspect,
     host,
     mqttPort: portFlag("mqtt-port", values["mqtt-port"], 1883),
     wsPort: portFlag("ws-port", values["ws-port"], 8083),
@@ -83,6 +106,11 @@ function parseDevArgs(args: string[]) {
     ...(values["max-connections"] !== undefined
       ? { maxConnections: positiveInt("max-connections", values["max-connections"], 1) }
       : {}),
+    ...(values.invocations !== undefined
+      ? { invocationsPerFunction: positiveInt("invocations", values.invocations, 200) }
+      : {}),
+    // Stopped at a breakpoint, a batch must not time out into the dead-letter queue.
+    ...(inspect ? { functionTimeoutMs: 0 } : {}),
     version: VERSION,
   };
 }
@@ -102,9 +130,35 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+async function watchFunctions(runtime: Runtime, paths: string[], io: Io) {
+  const { FunctionWatcher, DEFAULT_WATCH_PATHS } = await import("../dev/function-watcher.js");
+  const watched = paths.length > 0 ? paths.map((path) => resolve(path)) : DEFAULT_WATCH_PATHS;
+  const watcher = new FunctionWatcher({
+    paths: watched,
+    reload: (factories) => runtime.reloadFunctions(factories),
+    say: (line) => io.stderr(`${line}\n`),
+  });
+  watcher.start();
+  io.stderr(`fleetline dev: watching ${watched.join(", ")}; an edit swaps the functions between batches\n`);
+  return watcher;
+}
+
+/** The Node inspector, for breakpoints in the handlers' TypeScript (README, "Debug your functions"). */
+async function openInspector(at: { host: string; port: number }, io: Io): Promise<void> {
+  const inspector = await import("node:inspector");
+  try {
+    inspector.open(at.port, at.host, false);
+  } catch (error) {
+    throw new UsageError(`--inspect: cannot listen on ${at.host}:${at.port}: ${(error as Error).message}`);
+  }
+  io.stderr(
+    `fleetline dev: debugger listening on ${inspector.url()}; attach VS Code or chrome://inspect — functions have no timeout while it is open\n`,
+  );
+}
+
 /** `fleetline dev` (docs/contract.md §3): the whole pipeline locally, until SIGINT or SIGTERM. */
 export async function devCommand(args: string[], io: Io): Promise<number> {
-  const { simulator, ...config } = parseDevArgs(args);
+  const { simulator, watch, inspect, ...config } = parseDevArgs(args);
   // Loaded after the arguments are checked: a usage error answers at once.
   const { Runtime } = await import("@fleetline/local");
   let runtime: Runtime;
@@ -145,8 +199,11 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
       `fleetline dev: simulating ${simulator.devices} devices (${simulator.rateHz} reports/s each, faults ${simulator.faults}); --no-simulator turns them off\n`,
     );
   }
+  const watcher = watch ? await watchFunctions(runtime, watch.paths, io) : undefined;
+  if (inspect) await openInspector(inspect, io);
   const signal = await untilSignal();
   io.stderr(`fleetline dev: ${signal}: draining in-flight batches…\n`);
+  await watcher?.stop();
   await fleet?.stop(2_000);
   await runtime.stop();
   io.stderr("fleetline dev: stopped\n");

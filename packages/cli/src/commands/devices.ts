@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { deviceTypeList, isDeviceType } from "@fleetline/core";
 import { urlFlag } from "../flags.js";
 import type { Io } from "../io.js";
+import { ApiError, callApi } from "../runtime-api.js";
 import { EXIT, UsageError } from "../usage.js";
 
 export const DEVICES_USAGE =
@@ -23,31 +24,6 @@ async function saveCertificate(created: Created, dir: string): Promise<string> {
   await writeFile(files.certPath, created.certificatePem);
   await writeFile(files.keyPath, created.privateKey, { mode: 0o600 });
   return `certificate ${created.certificateArn}\nwritten to ${files.certPath} and ${files.keyPath}\n`;
-}
-
-class ApiError extends Error {}
-
-async function call(
-  url: string,
-  path: string,
-  init: RequestInit,
-  token: string | undefined,
-): Promise<Response> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  let response: Response;
-  try {
-    response = await fetch(`${url}${path}`, { ...init, headers });
-  } catch {
-    throw new ApiError(`cannot reach fleetline at ${url}; is \`fleetline dev\` running?`);
-  }
-  if (!response.ok) {
-    const body = (await response.json().catch(() => undefined)) as
-      | { error?: { message?: string } }
-      | undefined;
-    throw new ApiError(body?.error?.message ?? `${response.status} ${response.statusText}`);
-  }
-  return response;
 }
 
 /** `fleetline devices add|list|remove` (docs/contract.md §5): the registry of a running local runtime. */
@@ -73,7 +49,7 @@ export async function devicesCommand(args: string[], io: Io): Promise<number> {
       case "add": {
         if (!thing) throw new UsageError("devices add needs a thing name");
         if (!isDeviceType(values.type)) throw new UsageError(`--type must be ${deviceTypeList()}`);
-        const response = await call(
+        const response = await callApi(
           url,
           "/api/things",
           { method: "POST", body: JSON.stringify({ thing, type: values.type }) },
@@ -92,7 +68,7 @@ export async function devicesCommand(args: string[], io: Io): Promise<number> {
       }
       case "list": {
         if (thing) throw new UsageError(`unexpected argument "${thing}"`);
-        const things = (await (await call(url, "/api/things", { method: "GET" }, token)).json()) as Array<{
+        const things = (await (await callApi(url, "/api/things", { method: "GET" }, token)).json()) as Array<{
           thing: string;
           type: string;
           createdAt: number;
@@ -105,7 +81,7 @@ export async function devicesCommand(args: string[], io: Io): Promise<number> {
       }
       case "remove": {
         if (!thing) throw new UsageError("devices remove needs a thing name");
-        await call(url, `/api/things/${encodeURIComponent(thing)}`, { method: "DELETE" }, token);
+        await callApi(url, `/api/things/${encodeURIComponent(thing)}`, { method: "DELETE" }, token);
         io.stdout(`removed ${thing}\n`);
         return EXIT.ok;
       }

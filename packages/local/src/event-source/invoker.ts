@@ -38,8 +38,10 @@ export class ShardInvoker {
       this.abandoned = undefined;
       this.waitingSince = undefined;
     }
-    const deadline = Date.now() + this.timeoutMs;
+    // No timeout (0): a developer stopped at a breakpoint keeps the batch, nothing times out.
+    const deadline = this.timeoutMs > 0 ? Date.now() + this.timeoutMs : Number.MAX_SAFE_INTEGER;
     const run = Promise.resolve().then((): Promise<unknown> => this.handler(event, context(deadline)));
+    if (this.timeoutMs <= 0) return run;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => resolve(TIMED_OUT), this.timeoutMs);

@@ -15,13 +15,6 @@ import {
   systemClock,
   TELEMETRY_RULE,
 } from "@fleetline/core";
-import {
-  createAlertsHandler,
-  createConfirmHandler,
-  createStoreHandler,
-  createSweepHandler,
-  createValidateHandler,
-} from "@fleetline/functions/handlers";
 import { KinesisStreamProducer } from "@fleetline/functions/kinesis";
 import { DuckDbAlertStore } from "../adapters/duckdb-alert-store.js";
 import { DuckDbCommandLedger } from "../adapters/duckdb-command-ledger.js";
@@ -29,8 +22,8 @@ import { DuckDbCounters } from "../adapters/duckdb-counters.js";
 import { DuckDbQuarantine } from "../adapters/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../adapters/duckdb-telemetry-store.js";
 import { MqttAlertPublisher } from "../adapters/mqtt-alert-publisher.js";
+import type { KinesisHandler } from "../event-source/invoker.js";
 import {
-  crashingAfterWork,
   failingPublisher,
   type RuntimeFaults,
   throttlingStore,
@@ -39,6 +32,10 @@ import {
 import { OutcomeTracker } from "../health/outcome-tracker.js";
 import { trackedTelemetryStore } from "../health/tracked-telemetry-store.js";
 import { HttpServer } from "../http/http-server.js";
+import { LOCAL_REGION } from "../kinesis/kinesis-client.js";
+import { InvocationLog } from "../lambda/invocation-log.js";
+import { invocationRoutes } from "../lambda/invocation-routes.js";
+import { LocalFunctions } from "../lambda/local-functions.js";
 import { dataPlaneRoutes } from "../shadow/data-plane-routes.js";
 import { LocalShadowGateway } from "../shadow/local-shadow-gateway.js";
 import { attachShadowMqtt } from "../shadow/shadow-mqtt.js";
@@ -46,6 +43,13 @@ import { ShadowService } from "../shadow/shadow-service.js";
 import { ShadowStore } from "../shadow/shadow-store.js";
 import { LocalTwins } from "../twins.js";
 import { describeLockError, prepareDataDir } from "./data-dir.js";
+import {
+  BUILT_IN_HANDLERS,
+  createHandlers,
+  FUNCTION_NAMES,
+  type FunctionPorts,
+  type HandlerFactories,
+} from "./function-wiring.js";
 import { markRunning, markStopped, type RunMark } from "./run-marker.js";
 import { type EffectFailures, recordEffectFailure, runtimeHealth } from "./runtime-health.js";
 import { Schedule } from "./schedule.js";
@@ -69,6 +73,13 @@ export interface RuntimeConfig {
   faults?: RuntimeFaults;
   /** How often the sweep runs (expiring commands, finishing owed effects); every minute by default, as on AWS. */
   sweepIntervalMs?: number;
+  /** Invocations the console keeps per function (default 200). */
+  invocationsPerFunction?: number;
+  /**
+   * A stream function's timeout (default 60 s, as the stacks give); 0: none, for a developer
+   * stopped at a breakpoint (`fleetline dev --inspect`).
+   */
+  functionTimeoutMs?: number;
 }
 
 /**
@@ -83,6 +94,9 @@ export class Runtime {
   private schedule: Schedule | undefined;
   private alerts: DuckDbAlertStore | undefined;
   private readonly effectFailures: EffectFailures = { retried: 0, givenUp: 0 };
+  private functionPorts: FunctionPorts | undefined;
+  /** Every function by name, each invocation recorded (`/api/invocations`). */
+  readonly functions: LocalFunctions;
 
   /** The previous run on this data dir, when it was killed or crashed instead of stopping cleanly. */
   get recoveredFrom(): RunMark | undefined {
@@ -97,6 +111,7 @@ export class Runtime {
     private readonly clock: Clock,
   ) {
     this.startedAt = clock.now();
+    this.functions = new LocalFunctions(new InvocationLog(config.invocationsPerFunction ?? 200));
   }
 
   static async start(config: RuntimeConfig, clock: Clock = systemClock): Promise<Runtime> {
@@ -164,25 +179,7 @@ export class Runtime {
     twins.broker?.on("serverError", ({ server, error }) => logger.error(`${server} server error`, { error }));
     this.http.onServerError((error) => logger.error("HTTP server error", { error }));
     twins.kinesis.onServerError((error) => logger.error("Kinesis server error", { error }));
-    await twins.eventSources.add({
-      functionName: "validate",
-      streamName: STREAMS.raw,
-      handler: createValidateHandler(
-        { producer, quarantine, counters, validatedStream: STREAMS.validated },
-        new Logger({ serviceName: "validate" }),
-        deadLetters,
-      ),
-    });
     const store = trackedTelemetryStore(throttlingStore(telemetry, faults), this.storeWrites);
-    await twins.eventSources.add({
-      functionName: "store",
-      streamName: STREAMS.validated,
-      handler: crashingAfterWork(
-        createStoreHandler({ store, counters }, new Logger({ serviceName: "store" }), deadLetters),
-        faults,
-      ),
-    });
-
     const shadowService = new ShadowService(
       await ShadowStore.open(twins.db),
       (topic, document) => twins.source.publish(topic, new TextEncoder().encode(JSON.stringify(document)), 1),
@@ -206,21 +203,44 @@ export class Runtime {
       newId: randomUUID,
       onEffectFailed: (failure) => recordEffectFailure(this.effectFailures, failure, clock.now()),
     };
-    await twins.eventSources.add({
-      functionName: "alerts",
-      streamName: STREAMS.validated,
-      handler: createAlertsHandler(alarms, new Logger({ serviceName: "alerts" }), deadLetters),
-    });
+    this.functionPorts = {
+      validate: { producer, quarantine, counters, validatedStream: STREAMS.validated },
+      store: { store, counters },
+      alarms,
+      confirm: { ledger, counters, clock },
+      deadLetters,
+      faults,
+    };
+    const handlers = createHandlers(BUILT_IN_HANDLERS, this.functionPorts);
+    const { functions } = this;
+    const stream = { trigger: "kinesis" as const, region: LOCAL_REGION };
+    const timeoutMs = this.config.functionTimeoutMs ?? 60_000;
+    for (const [functionName, streamName] of [
+      ["validate", STREAMS.raw],
+      ["store", STREAMS.validated],
+      ["alerts", STREAMS.validated],
+    ] as const) {
+      await twins.eventSources.add({
+        functionName,
+        streamName,
+        handler: functions.define(functionName, handlers[functionName], {
+          ...stream,
+          timeoutMs,
+        }) as KinesisHandler,
+        timeoutMs,
+      });
+    }
     // Invoked by the command-confirmation rule with each shadow document, as on AWS.
-    twins.functions.register(
-      CONFIRM_FUNCTION,
-      createConfirmHandler({ ledger, counters, clock }, new Logger({ serviceName: "confirm" })),
-    );
-    const sweep = createSweepHandler(alarms, new Logger({ serviceName: "sweep" }));
+    const confirm = functions.define(CONFIRM_FUNCTION, handlers.confirm, {
+      trigger: "async",
+      region: LOCAL_REGION,
+    });
+    twins.functions.register(CONFIRM_FUNCTION, (event) => confirm(event as never));
+    const sweep = functions.define("sweep", handlers.sweep, { trigger: "schedule", region: LOCAL_REGION });
     this.schedule = new Schedule({
       intervalMs: this.config.sweepIntervalMs ?? SWEEP_SCHEDULE.intervalMs,
       clock,
-      sweep,
+      sweep: () => sweep(undefined as never) as Promise<SweepOutcome>,
       forgetExpired: async (now) => {
         await alerts.forgetExpired(now);
         await ledger.forgetExpired(now);
@@ -229,6 +249,7 @@ export class Runtime {
       onError: (error) =>
         logger.error("the scheduled sweep failed; it runs again on schedule", { error: error as Error }),
     });
+    invocationRoutes(router, functions, (name) => this.iteratorAgeMs(name));
     this.alerts = alerts;
 
     const api = {
@@ -273,6 +294,24 @@ export class Runtime {
       },
       now: this.clock.now(),
     });
+  }
+
+  /** How far behind its stream a function's event source is, in ms; null for functions without one. */
+  private iteratorAgeMs(functionName: string): number | null {
+    const health = this.twins.eventSources.health().find((h) => h.name === `eventSource:${functionName}`);
+    const age = health?.metrics.iteratorAgeMs;
+    return typeof age === "number" ? age : null;
+  }
+
+  /**
+   * Swaps every function's code for the handlers `factories` build (`fleetline dev --watch`): the
+   * next invocation of each runs it; the ports, streams, checkpoints and connections stay. Throws,
+   * changing nothing, when the new factories cannot build a handler.
+   */
+  reloadFunctions(factories: HandlerFactories): void {
+    if (!this.functionPorts) throw new Error("the runtime has not started its functions");
+    const handlers = createHandlers(factories, this.functionPorts);
+    for (const name of FUNCTION_NAMES) this.functions.swap(name, handlers[name]);
   }
 
   /** The one line `fleetline dev` prints when everything is up (README, "Run the pipeline locally"). */

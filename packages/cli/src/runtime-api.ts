@@ -1,0 +1,37 @@
+/** A refusal or failure of the runtime's API, as one line for the terminal. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status, or 0 when the runtime could not be reached. */
+    readonly status = 0,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Calls the API of a running `fleetline dev` (or a stage's API): JSON, the token as a bearer, and
+ * any refusal as an ApiError carrying the API's own message.
+ */
+export async function callApi(
+  url: string,
+  path: string,
+  init: RequestInit,
+  token: string | undefined,
+): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(`${url}${path}`, { ...init, headers });
+  } catch {
+    throw new ApiError(`cannot reach fleetline at ${url}; is \`fleetline dev\` running?`);
+  }
+  if (!response.ok) {
+    const body = (await response.json().catch(() => undefined)) as
+      | { error?: { message?: string } }
+      | undefined;
+    throw new ApiError(body?.error?.message ?? `${response.status} ${response.statusText}`, response.status);
+  }
+  return response;
+}
