@@ -135,3 +135,24 @@ describe("the invocation console's record of each invocation", () => {
     await expect(functions.replay("nope")).rejects.toThrow("no invocation nope");
   });
 });
+
+describe("a stream function without a timeout (fleetline dev --inspect)", () => {
+  it("waits for a slow invocation instead of abandoning it", async () => {
+    const { ShardInvoker } = await import("../src/event-source/invoker.js");
+    const { lambdaContext } = await import("../src/event-source/kinesis-event.js");
+    const slow = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return { batchItemFailures: [] };
+    };
+    const invoker = new ShardInvoker(slow, 0);
+    await expect(
+      invoker.invoke(batch("1"), (deadline) => lambdaContext("f", "us-east-1", deadline)),
+    ).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    const timed = new ShardInvoker(slow, 10);
+    await expect(
+      timed.invoke(batch("1"), (deadline) => lambdaContext("f", "us-east-1", deadline)),
+    ).rejects.toThrow("Task timed out after 10 ms");
+  });
+});

@@ -1,0 +1,184 @@
+import { settle, waitFor } from "@fleetline/testing";
+import mqtt from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type DevProcess, fleetline, freestyleTelemetry, startDev } from "./dev-process.js";
+
+let dev: DevProcess;
+
+beforeAll(async () => {
+  // The handlers' logs at INFO, as `fleetline dev` has them by default.
+  dev = await startDev(["--in-memory", "--inspect=0"], 60_000, { env: { POWERTOOLS_LOG_LEVEL: "INFO" } });
+  const { token } = JSON.parse(
+    fleetline(["devices", "add", "fs-console", "--type", "freestyle", "--url", dev.http, "--json"]).out,
+  );
+  const device = await mqtt.connectAsync(dev.mqtt, {
+    clientId: "fs-console",
+    username: "fs-console",
+    password: token,
+  });
+  for (let seq = 1; seq <= 5; seq++)
+    await device.publishAsync(
+      "dt/fleetline/freestyle/fs-console/telemetry",
+      freestyleTelemetry(seq, Date.now()),
+      {
+        qos: 1,
+      },
+    );
+  // One the validate function rejects, so its invocation logs the reason.
+  await device.publishAsync("dt/fleetline/freestyle/fs-console/telemetry", "{not json", { qos: 1 });
+  await device.endAsync();
+  await settle(dev.http);
+}, 60_000);
+
+afterAll(async () => {
+  await dev?.stop();
+});
+
+interface Summary {
+  id: string;
+  functionName: string;
+  status: string;
+  batchSize?: number;
+  logLines: number;
+  replayOf?: string;
+}
+
+const get = async <T>(path: string): Promise<{ status: number; body: T; next: string | null }> => {
+  const response = await fetch(`${dev.http}${path}`);
+  return {
+    status: response.status,
+    body: (await response.json()) as T,
+    next: response.headers.get("x-next-cursor"),
+  };
+};
+
+describe("the invocation console of fleetline dev", () => {
+  it("lists every function's invocations with their batches, and one with its event and logs", async () => {
+    await settle(dev.http);
+    const { body: stored } = await get<Array<Summary & { trigger: string }>>(
+      "/api/invocations?function=store&limit=1000",
+    );
+    const stats = (await get<{ stored: number }>("/api/stats")).body;
+    // Every stored report came through a batch of the store function's event source.
+    const batches = stored.filter((s) => s.trigger === "kinesis");
+    expect(batches.reduce((n, s) => n + (s.batchSize ?? 0), 0)).toBe(stats.stored);
+    expect(stored.every((s) => s.functionName === "store" && s.status === "ok")).toBe(true);
+    const { body: validated } = await get<Summary[]>("/api/invocations?function=validate");
+    const logged = validated.find((s) => s.logLines > 0);
+    expect(logged).toBeDefined();
+    const { body: one } = await get<{ event: { Records: unknown[] }; logs: Array<{ line: string }> }>(
+      `/api/invocations/${logged?.id}`,
+    );
+    expect(one.event.Records.length).toBe(logged?.batchSize);
+    expect(one.logs.some((log) => log.line.includes("MALFORMED_JSON"))).toBe(true);
+    const { body: functions } = await get<Array<{ name: string; invocations: number }>>("/api/functions");
+    expect(functions.map((f) => f.name)).toEqual(["validate", "store", "alerts", "confirm", "sweep"]);
+    expect(functions.find((f) => f.name === "store")?.invocations).toBe(stored.length);
+  });
+
+  it("pages newest first, and refuses an unknown function, status or invocation", async () => {
+    const first = await get<Summary[]>("/api/invocations?limit=1");
+    expect(first.body).toHaveLength(1);
+    const second = await get<Summary[]>(`/api/invocations?limit=1&cursor=${first.next}`);
+    expect((second.body[0]?.id as string) < (first.body[0]?.id as string)).toBe(true);
+    expect((await get("/api/invocations?function=nope")).status).toBe(400);
+    expect((await get("/api/invocations?status=bogus")).status).toBe(400);
+    expect((await get("/api/invocations/nope")).status).toBe(404);
+  });
+
+  it("prints the invocations and their log lines with fleetline logs, as JSON lines with --json", () => {
+    const text = fleetline(["logs", "--url", dev.http, "--function", "validate"]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/ validate shardId-\d+ ×\d+ ok [\d.]+ ms \[/);
+    expect(text.out).toContain("MALFORMED_JSON");
+    const json = fleetline(["logs", "--url", dev.http, "--json", "--limit", "3"]);
+    const lines = json.out
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Summary);
+    expect(lines).toHaveLength(3);
+    expect(lines.every((line) => typeof line.id === "string")).toBe(true);
+  });
+
+  it("replays a recorded invocation as a new one beside it, storing nothing twice", async () => {
+    const { body: stored } = await get<Summary[]>("/api/invocations?function=store&limit=1");
+    const before = (await get<{ stored: number; duplicates: number }>("/api/stats")).body;
+    const replayed = fleetline(["replay", stored[0]?.id as string, "--url", dev.http]);
+    expect(replayed.code).toBe(0);
+    expect(replayed.out).toContain(`store replay of ${stored[0]?.id}`);
+    const { body: after } = await get<Summary[]>("/api/invocations?function=store&limit=1");
+    expect(after[0]?.replayOf).toBe(stored[0]?.id);
+    const stats = (await get<{ stored: number; duplicates: number }>("/api/stats")).body;
+    expect(stats.stored).toBe(before.stored);
+  });
+
+  it.each([
+    [["replay", "nope"], 1, "no invocation nope"],
+    [["replay"], 2, "replay needs an invocation id"],
+    [["logs", "--function", "nope"], 1, 'no function named "nope"'],
+    [["logs", "--limit", "none"], 2, "--limit"],
+  ])("answers fleetline %j in one line, exit %i", (args, code, message) => {
+    const result = fleetline([...args, "--url", dev.http]);
+    expect(result.code).toBe(code);
+    expect(result.err.trim().split("\n")).toHaveLength(1);
+    expect(result.err).toContain(message);
+  });
+});
+
+describe("fleetline dev --inspect", () => {
+  it("opens the inspector; while the runtime is paused in it nothing times out, and everything sent is stored", async () => {
+    const url = /debugger listening on (ws:\/\/\S+);/.exec(dev.output())?.[1];
+    expect(url).toBeDefined();
+    const before = (await get<{ stored: number; deadLettered: number }>("/api/stats")).body;
+    const { token } = JSON.parse(
+      fleetline(["devices", "add", "fs-paused", "--type", "freestyle", "--url", dev.http, "--json"]).out,
+    );
+    const device = await mqtt.connectAsync(dev.mqtt, {
+      clientId: "fs-paused",
+      username: "fs-paused",
+      password: token,
+    });
+    const socket = new WebSocket(url as string);
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    let id = 0;
+    const pending = new Map<number, (result: unknown) => void>();
+    let paused = 0;
+    socket.on("message", (data) => {
+      const message = JSON.parse(String(data)) as { id?: number; method?: string; result?: unknown };
+      if (message.id !== undefined) pending.get(message.id)?.(message.result);
+      if (message.method === "Debugger.paused") paused += 1;
+    });
+    const send = (method: string, params: object = {}) =>
+      new Promise((resolve) => {
+        id += 1;
+        pending.set(id, resolve);
+        socket.send(JSON.stringify({ id, method, params }));
+      });
+    try {
+      await send("Debugger.enable");
+      // Reports in flight when the developer stops the runtime: the broker, rule and functions wait.
+      const sent = Array.from({ length: 20 }, (_, i) =>
+        device.publishAsync(
+          "dt/fleetline/freestyle/fs-paused/telemetry",
+          freestyleTelemetry(i + 1, Date.now()),
+          {
+            qos: 1,
+          },
+        ),
+      );
+      await send("Debugger.pause");
+      await waitFor(() => paused > 0, "the runtime to pause");
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await send("Debugger.resume");
+      await Promise.all(sent);
+    } finally {
+      socket.close();
+      await device.endAsync();
+    }
+    await settle(dev.http);
+    const after = (await get<{ stored: number; deadLettered: number }>("/api/stats")).body;
+    expect(after.stored - before.stored).toBe(20);
+    expect(after.deadLettered).toBe(before.deadLettered);
+  });
+});
