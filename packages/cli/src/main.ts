@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   cost: async () => (await import("./commands/cost.js")).costCommand,
   logs: async () => (await import("./commands/logs.js")).logsCommand,
   replay: async () => (await import("./commands/replay.js")).replayCommand,
+  redrive: async () => (await import("./commands/redrive.js")).redriveCommand,
 };
 
 function isParseArgsError(error: unknown): error is Error {

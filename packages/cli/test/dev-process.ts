@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const bin = fileURLToPath(new URL("../bin/fleetline.js", import.meta.url));
@@ -119,4 +119,17 @@ export function startDev(
 export function fleetline(args: string[], input = "") {
   const result = spawnSync(process.execPath, [bin, ...args], { input, encoding: "utf8", timeout: 60_000 });
   return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+/**
+ * Runs the fleetline command without blocking this process: for a runtime started in the test's
+ * own process, which must go on answering while the command talks to it.
+ */
+export function fleetlineAsync(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 60_000 }, (error, out, err) => {
+      const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
+      resolve({ code, out, err });
+    });
+  });
 }

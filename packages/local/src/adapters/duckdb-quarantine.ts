@@ -9,6 +9,25 @@ import {
 import type { Database } from "../state/database.js";
 import { keysetClause, pageFrom } from "./duckdb-pages.js";
 
+/** Which quarantined messages a redrive takes: by reason, received since (epoch ms), thing. */
+export interface QuarantineFilter {
+  reason?: string;
+  since?: number;
+  thing?: string;
+}
+
+function entryOf(row: Record<string, unknown>): QuarantineEntry {
+  return {
+    messageId: row.message_id as string,
+    receivedAt: Number(row.received_at),
+    topic: row.topic as string,
+    clientId: row.client_id as string,
+    reason: row.reason as QuarantineEntry["reason"],
+    detail: row.detail as string,
+    payloadBase64: row.payload_base64 as string,
+  };
+}
+
 /** Rejected messages in DuckDB, one row per messageId, with the device's original bytes (`position`: insertion order, kept for older data dirs). */
 export class DuckDbQuarantine implements Quarantine {
   private constructor(private readonly db: Database) {}
@@ -56,16 +75,39 @@ export class DuckDbQuarantine implements Quarantine {
       `SELECT * FROM quarantine WHERE ${keyset.where} ${keyset.order}`,
       keyset.params,
     );
-    const entries = rows.map((row) => ({
-      messageId: row.message_id as string,
-      receivedAt: Number(row.received_at),
-      topic: row.topic as string,
-      clientId: row.client_id as string,
-      reason: row.reason as QuarantineEntry["reason"],
-      detail: row.detail as string,
-      payloadBase64: row.payload_base64 as string,
-    }));
-    return pageFrom(entries, quarantinePosition, request.limit);
+    return pageFrom(rows.map(entryOf), quarantinePosition, request.limit);
+  }
+
+  /** The oldest `limit` entries matching every filter given (`fleetline redrive --quarantine`). */
+  async select(filter: QuarantineFilter, limit: number): Promise<QuarantineEntry[]> {
+    const rows = await this.db.all<Record<string, unknown>>(
+      `SELECT * FROM quarantine
+       WHERE ($reason IS NULL OR reason = $reason) AND received_at >= $since
+         AND ($topic IS NULL OR topic LIKE $topic)
+       ORDER BY received_at, message_id LIMIT $limit`,
+      {
+        reason: filter.reason ?? null,
+        since: BigInt(filter.since ?? 0),
+        // The thing is the topic's fourth level: dt/fleetline/{type}/{thing}/telemetry.
+        topic:
+          filter.thing === undefined
+            ? null
+            : `dt/fleetline/%/${filter.thing.replace(/[%_\\]/g, "")}/telemetry`,
+        limit,
+      },
+    );
+    return rows
+      .map(entryOf)
+      .filter((entry) => filter.thing === undefined || entry.topic.split("/")[3] === filter.thing);
+  }
+
+  /** Removes entries (once redriven). */
+  async remove(messageIds: readonly string[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await this.db.run(
+      `DELETE FROM quarantine WHERE message_id IN (${messageIds.map((_, i) => `$${i + 1}`).join(", ")})`,
+      [...messageIds],
+    );
   }
 
   /** DynamoDB's TTL, locally: deletes entries past their retention. */

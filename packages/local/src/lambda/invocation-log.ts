@@ -2,8 +2,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 
 export type InvocationStatus = "running" | "ok" | "partial" | "error";
 
-/** What started an invocation: a stream's event source, an asynchronous invoke, the schedule, a replay. */
-export type InvocationTrigger = "kinesis" | "async" | "schedule" | "replay";
+/** What started an invocation: a stream's event source, an asynchronous invoke, the schedule, a replay, a redrive. */
+export type InvocationTrigger = "kinesis" | "async" | "schedule" | "replay" | "redrive";
 
 export interface LogLine {
   at: number;

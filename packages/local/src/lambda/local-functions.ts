@@ -85,6 +85,20 @@ export class LocalFunctions {
     return [...this.defined.keys()];
   }
 
+  /**
+   * Invokes `functionName` with `event` on its current code, outside its trigger (a redrive): the
+   * invocation's record at once, its result when it has run.
+   */
+  run(
+    functionName: string,
+    event: unknown,
+    trigger: InvocationTrigger,
+  ): { record: InvocationRecord; result: Promise<unknown> } {
+    if (!this.defined.has(functionName))
+      throw fleetlineError("NOT_FOUND", `no function named ${functionName}`);
+    return this.invoke(functionName, event, this.context(functionName), trigger);
+  }
+
   private invoke(
     functionName: string,
     event: unknown,

@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { type Clock, FatalError, systemClock, type TopicRule, topicMatches } from "@fleetline/core";
+import {
+  type Clock,
+  FatalError,
+  fleetlineError,
+  systemClock,
+  type TopicRule,
+  topicMatches,
+} from "@fleetline/core";
 import { abortableSleep } from "../runtime/abortable-sleep.js";
 import type { InboundMessage, MessageSource } from "./message-source.js";
 import { type ActionTargets, compileAction } from "./rule-actions.js";
@@ -119,6 +126,20 @@ export class RulesEngine {
       await options.source.subscribe(filter, (message) => engine.enqueue(message, filter));
     }
     return engine;
+  }
+
+  /**
+   * Runs a message through the rule `ruleName` again, as if it had just arrived (`fleetline
+   * redrive --rule-errors`); resolves once its actions are done, or its error action took it.
+   */
+  resubmit(message: InboundMessage, ruleName: string): Promise<void> {
+    const rule = this.rules.find((r) => r.name === ruleName);
+    if (!rule) return Promise.reject(fleetlineError("NOT_FOUND", `no rule named ${ruleName}`));
+    if (!topicMatches(rule.statement.from, message.topic))
+      return Promise.reject(
+        fleetlineError("REQUEST_INVALID", `${message.topic} is not a topic of rule ${ruleName}`),
+      );
+    return this.enqueue(message, rule.statement.from);
   }
 
   private get clock(): Clock {

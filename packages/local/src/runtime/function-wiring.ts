@@ -17,6 +17,7 @@ export type HandlerFactories = Pick<
   | "createAlertsHandler"
   | "createConfirmHandler"
   | "createSweepHandler"
+  | "validate"
 >;
 
 export const BUILT_IN_HANDLERS: HandlerFactories = builtIn;

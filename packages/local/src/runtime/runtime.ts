@@ -36,6 +36,8 @@ import { LOCAL_REGION } from "../kinesis/kinesis-client.js";
 import { InvocationLog } from "../lambda/invocation-log.js";
 import { invocationRoutes } from "../lambda/invocation-routes.js";
 import { LocalFunctions } from "../lambda/local-functions.js";
+import { Redrive } from "../lambda/redrive.js";
+import { redriveRoutes } from "../lambda/redrive-routes.js";
 import { dataPlaneRoutes } from "../shadow/data-plane-routes.js";
 import { LocalShadowGateway } from "../shadow/local-shadow-gateway.js";
 import { attachShadowMqtt } from "../shadow/shadow-mqtt.js";
@@ -80,6 +82,8 @@ export interface RuntimeConfig {
    * stopped at a breakpoint (`fleetline dev --inspect`).
    */
   functionTimeoutMs?: number;
+  /** The wait before a failed batch's first retry (default 1 s, doubling up to 10 s). */
+  eventSourceRetryDelayMs?: number;
 }
 
 /**
@@ -95,6 +99,8 @@ export class Runtime {
   private alerts: DuckDbAlertStore | undefined;
   private readonly effectFailures: EffectFailures = { retried: 0, givenUp: 0 };
   private functionPorts: FunctionPorts | undefined;
+  /** The functions' code now: the runtime's own, or what `fleetline dev --watch` last rebuilt. */
+  private factories: HandlerFactories = BUILT_IN_HANDLERS;
   /** Every function by name, each invocation recorded (`/api/invocations`). */
   readonly functions: LocalFunctions;
 
@@ -228,6 +234,9 @@ export class Runtime {
           timeoutMs,
         }) as KinesisHandler,
         timeoutMs,
+        ...(this.config.eventSourceRetryDelayMs !== undefined
+          ? { retryDelayMs: this.config.eventSourceRetryDelayMs }
+          : {}),
       });
     }
     // Invoked by the command-confirmation rule with each shadow document, as on AWS.
@@ -250,6 +259,19 @@ export class Runtime {
         logger.error("the scheduled sweep failed; it runs again on schedule", { error: error as Error }),
     });
     invocationRoutes(router, functions, (name) => this.iteratorAgeMs(name));
+    redriveRoutes(
+      router,
+      new Redrive({
+        deadLetters,
+        ruleErrors: twins.queues.queue(QUEUES.ruleErrors),
+        quarantine,
+        kinesis: twins.kinesis.inProcess,
+        producer,
+        functions,
+        engine: twins.engine,
+        validate: (envelope) => this.factories.validate(envelope),
+      }),
+    );
     this.alerts = alerts;
 
     const api = {
@@ -312,6 +334,7 @@ export class Runtime {
     if (!this.functionPorts) throw new Error("the runtime has not started its functions");
     const handlers = createHandlers(factories, this.functionPorts);
     for (const name of FUNCTION_NAMES) this.functions.swap(name, handlers[name]);
+    this.factories = factories;
   }
 
   /** The one line `fleetline dev` prints when everything is up (README, "Run the pipeline locally"). */

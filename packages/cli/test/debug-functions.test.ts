@@ -4,9 +4,10 @@ import { fileURLToPath } from "node:url";
 import { Runtime } from "@fleetline/local";
 import { settle, waitFor } from "@fleetline/testing";
 import mqtt from "mqtt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DuckDbQuarantine } from "../../local/src/adapters/duckdb-quarantine.js";
 import { FunctionWatcher } from "../src/dev/function-watcher.js";
-import { freestyleTelemetry } from "./dev-process.js";
+import { fleetline, fleetlineAsync, freestyleTelemetry } from "./dev-process.js";
 
 const FUNCTIONS_SRC = fileURLToPath(new URL("../../functions/src/", import.meta.url));
 
@@ -36,6 +37,8 @@ beforeAll(async () => {
     httpPort: 0,
     kinesisPort: 0,
     version: "test",
+    // A failed batch is retried within a second, so a dead-lettered batch is quick to make.
+    eventSourceRetryDelayMs: 20,
   });
   watcher = new FunctionWatcher({
     paths: [join(dir, "src")],
@@ -64,6 +67,15 @@ async function edit(file: string, change: (text: string) => string, expected: st
     20_000,
   );
 }
+
+/** Puts every edited file back as the repository has it, and waits for the rebuild. */
+afterEach(async () => {
+  for (const file of [STORE_HANDLER, "handlers.ts"]) {
+    const original = await readFile(join(FUNCTIONS_SRC, file), "utf8");
+    if ((await readFile(join(dir, "src", file), "utf8")) !== original)
+      await edit(file, () => original, "rebuilt");
+  }
+});
 
 const storeLines = () =>
   runtime.functions.log
@@ -138,4 +150,97 @@ describe("fleetline dev --watch", () => {
       "rebuilt",
     );
   }, 60_000);
+});
+
+type Stats = { stored: number; duplicates: number; deadLettered: number };
+const stats = async () => (await (await fetch(`${runtime.http.url}/api/stats`)).json()) as Stats;
+
+async function device(thing: string) {
+  const { token } = await runtime.twins.registry.register(thing, "freestyle");
+  return mqtt.connectAsync(runtime.twins.mqttUrl, { clientId: thing, username: thing, password: token });
+}
+
+describe("after a fix: replay and fleetline redrive", () => {
+  it("replays a failed invocation and redrives the dead-lettered batches into the store, each row once", async () => {
+    const before = await stats();
+    await edit(
+      STORE_HANDLER,
+      (text) => text.replace(ORIGINAL, '  return async () => {\n    throw new Error("store bug");\n  };'),
+      "rebuilt",
+    );
+    const client = await device("fs-redrive");
+    for (let seq = 1; seq <= 3; seq++)
+      await client.publishAsync(
+        "dt/fleetline/freestyle/fs-redrive/telemetry",
+        freestyleTelemetry(seq, Date.now()),
+        {
+          qos: 1,
+        },
+      );
+    await client.endAsync();
+    // Retried, then given up on: the event source's on-failure records name the batches.
+    await settle(runtime.http.url);
+    expect((await stats()).deadLettered).toBeGreaterThan(before.deadLettered);
+    const [failed] = runtime.functions.log.list({ functionName: "store", status: "error" }).items;
+    expect(failed?.error?.message).toBe("store bug");
+
+    const original = await readFile(join(FUNCTIONS_SRC, STORE_HANDLER), "utf8");
+    await edit(STORE_HANDLER, () => original, "rebuilt");
+    const replayed = await runtime.functions.replay(failed?.id as string);
+    expect(replayed.status).toBe("ok");
+    expect((await stats()).stored).toBe(before.stored + (failed?.batchSize ?? 0));
+
+    const redriven = await fleetlineAsync(["redrive", "--dead-letter", "--url", runtime.http.url]);
+    expect(redriven.code).toBe(0);
+    expect(redriven.out).toMatch(/^redrove (\d+) of \1 from the dead-letter queue\n$/);
+    await settle(runtime.http.url);
+    // All three stored once: the replayed batch again is a duplicate, not a second row.
+    expect((await stats()).stored).toBe(before.stored + 3);
+    const again = await fleetlineAsync(["redrive", "--dead-letter", "--url", runtime.http.url]);
+    expect(again).toMatchObject({ code: 0, out: "nothing to redrive in the dead-letter queue\n" });
+  }, 60_000);
+
+  it("redrives quarantined messages that the contract now accepts, keeping the rest with their reason", async () => {
+    const before = await stats();
+    const client = await device("fs-quarantined");
+    await client.publishAsync("dt/fleetline/freestyle/fs-quarantined/telemetry", "{not json", { qos: 1 });
+    await client.endAsync();
+    await settle(runtime.http.url);
+    // Quarantined under an older contract, valid under today's.
+    const quarantine = await DuckDbQuarantine.open(runtime.twins.db);
+    const payload = freestyleTelemetry(1, Date.now());
+    await quarantine.put([
+      {
+        messageId: "old-contract-1",
+        receivedAt: Date.now(),
+        topic: "dt/fleetline/freestyle/fs-quarantined/telemetry",
+        clientId: "fs-quarantined",
+        reason: "UNKNOWN_FIELD",
+        detail: "metrics.pours: not in the contract of the time",
+        payloadBase64: Buffer.from(payload).toString("base64"),
+      },
+    ]);
+    const args = ["redrive", "--quarantine", "--thing", "fs-quarantined", "--url", runtime.http.url];
+    const first = await fleetlineAsync(args);
+    expect(first.code).toBe(1);
+    expect(first.out).toMatch(/^redrove 1 of 2 from the quarantine\nkept \S+: MALFORMED_JSON: /);
+    await settle(runtime.http.url);
+    expect((await stats()).stored).toBe(before.stored + 1);
+    const second = await fleetlineAsync(args);
+    expect(second.code).toBe(1);
+    expect(second.out).toMatch(/^redrove 0 of 1 from the quarantine\n/);
+    await settle(runtime.http.url);
+    expect((await stats()).stored).toBe(before.stored + 1);
+  }, 60_000);
+
+  it.each([
+    [["redrive"], "exactly one of --dead-letter, --quarantine, --rule-errors"],
+    [["redrive", "--dead-letter", "--rule-errors"], "exactly one of"],
+    [["redrive", "--dead-letter", "--thing", "x"], "use them with --quarantine"],
+  ])("refuses %j in one line, exit 2", (args, message) => {
+    const result = fleetline(args);
+    expect(result.code).toBe(2);
+    expect(result.err.trim().split("\n")).toHaveLength(1);
+    expect(result.err).toContain(message);
+  });
 });

@@ -1,0 +1,62 @@
+import { badParameter, type Router } from "@fleetline/api";
+import { parseInstant } from "@fleetline/core";
+import type { Redrive } from "./redrive.js";
+
+interface RoundRequest {
+  limit?: unknown;
+  exclude?: unknown;
+  reason?: unknown;
+  since?: unknown;
+  thing?: unknown;
+}
+
+function roundOf(body: unknown): { limit: number; exclude: Set<string> } {
+  const { limit = 100, exclude = [] } = (body ?? {}) as RoundRequest;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw badParameter("limit", `must be 1…1000, got ${JSON.stringify(limit)}`);
+  if (!Array.isArray(exclude) || exclude.some((id) => typeof id !== "string"))
+    throw badParameter("exclude", "must be a list of the ids earlier rounds kept");
+  return { limit, exclude: new Set(exclude as string[]) };
+}
+
+function optionalText(body: RoundRequest, name: "reason" | "thing"): string | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value === "") throw badParameter(name, "must be a non-empty string");
+  return value;
+}
+
+/**
+ * `fleetline redrive`'s API (docs/contract.md §3): each POST runs one round of at most `limit`
+ * items, skipping the ids earlier rounds kept (`exclude`), and says what it did.
+ */
+export function redriveRoutes(router: Router, redrive: Redrive): void {
+  router.add("POST", "/api/redrive/dead-letter", async (request) => {
+    const { limit, exclude } = roundOf(request.body);
+    return { status: 200, body: await redrive.deadLetters(limit, exclude) };
+  });
+  router.add("POST", "/api/redrive/rule-errors", async (request) => {
+    const { limit, exclude } = roundOf(request.body);
+    return { status: 200, body: await redrive.ruleErrors(limit, exclude) };
+  });
+  router.add("POST", "/api/redrive/quarantine", async (request) => {
+    const { limit, exclude } = roundOf(request.body);
+    const body = (request.body ?? {}) as RoundRequest;
+    let since: number | undefined;
+    if (body.since !== undefined) {
+      since =
+        typeof body.since === "string" || typeof body.since === "number"
+          ? parseInstant(String(body.since))
+          : undefined;
+      if (since === undefined) throw badParameter("since", "expected ISO-8601 or epoch milliseconds");
+    }
+    const reason = optionalText(body, "reason");
+    const thing = optionalText(body, "thing");
+    const filter = {
+      ...(reason ? { reason } : {}),
+      ...(thing ? { thing } : {}),
+      ...(since !== undefined ? { since } : {}),
+    };
+    return { status: 200, body: await redrive.quarantined(filter, limit, exclude) };
+  });
+}
