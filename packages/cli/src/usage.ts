@@ -24,6 +24,10 @@ Commands:
       Every invocation of the running runtime's functions, with what each logged.
   replay <id> [--json] [--url URL]
       Run a recorded invocation's event again on the current code (exit 0 ok, 1 failed/unknown).
+  redrive --dead-letter | --quarantine [--reason R] [--since T] [--thing X] | --rule-errors
+          [--limit N] [--json] [--url URL]
+      Take what the pipeline set aside through it again: dead-lettered batches, quarantined messages
+      the contract now accepts, the rule's failed messages. Idempotent; exit 0 all through, 1 some kept.
   devices add <thing> --type freestyle|robot | list | remove <thing> [--url URL] [--json]
       Manage the registry of a running \`fleetline dev\` (default --url http://127.0.0.1:8080).
   simulate [--devices N] [--type freestyle|robot|mixed] [--rate HZ] [--duration 30s] [--seed S]

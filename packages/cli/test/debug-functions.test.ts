@@ -6,6 +6,7 @@ import { settle, waitFor } from "@fleetline/testing";
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbQuarantine } from "../../local/src/adapters/duckdb-quarantine.js";
+import { interceptKinesis } from "../../local/test/helpers.js";
 import { FunctionWatcher } from "../src/dev/function-watcher.js";
 import { fleetline, fleetlineAsync, freestyleTelemetry } from "./dev-process.js";
 
@@ -231,6 +232,42 @@ describe("after a fix: replay and fleetline redrive", () => {
     expect(second.out).toMatch(/^redrove 0 of 1 from the quarantine\n/);
     await settle(runtime.http.url);
     expect((await stats()).stored).toBe(before.stored + 1);
+  }, 60_000);
+
+  it("redrives the rule's error-action messages through the rule once the stream takes them", async () => {
+    const before = await stats();
+    // Kinesis refuses this thing's records, as it would a malformed request: the rule's error
+    // action takes them to fleetline-rule-errors.
+    const restore = interceptKinesis(runtime.twins.kinesis.inProcess, async (command) => {
+      if (command.input.Records?.some((r) => r.PartitionKey === "fs-rule-error"))
+        throw Object.assign(new Error("1 validation error detected"), {
+          name: "ValidationException",
+          $fault: "client",
+          $metadata: { httpStatusCode: 400 },
+        });
+    });
+    try {
+      const client = await device("fs-rule-error");
+      for (let seq = 1; seq <= 2; seq++)
+        await client.publishAsync(
+          "dt/fleetline/freestyle/fs-rule-error/telemetry",
+          freestyleTelemetry(seq, Date.now()),
+          {
+            qos: 1,
+          },
+        );
+      await client.endAsync();
+    } finally {
+      restore();
+    }
+    await settle(runtime.http.url);
+    expect((await stats()).stored).toBe(before.stored);
+    const redriven = await fleetlineAsync(["redrive", "--rule-errors", "--url", runtime.http.url]);
+    expect(redriven).toMatchObject({ code: 0, out: "redrove 2 of 2 from the rule-errors queue\n" });
+    await settle(runtime.http.url);
+    expect((await stats()).stored).toBe(before.stored + 2);
+    const again = await fleetlineAsync(["redrive", "--rule-errors", "--url", runtime.http.url]);
+    expect(again).toMatchObject({ code: 0, out: "nothing to redrive in the rule-errors queue\n" });
   }, 60_000);
 
   it.each([
