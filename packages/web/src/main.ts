@@ -4,6 +4,7 @@ import { refreshHealth } from "./health.js";
 import { alertsView } from "./views/alerts.js";
 import { deviceView } from "./views/device.js";
 import { fleetView } from "./views/fleet.js";
+import { functionsView, invocationView } from "./views/functions.js";
 import { rejectedView } from "./views/rejected.js";
 import type { View } from "./views/view.js";
 
@@ -17,6 +18,9 @@ function route(): View {
   const hash = location.hash.replace(/^#/, "") || "/";
   const device = /^\/devices\/(.+)$/.exec(hash);
   if (device?.[1]) return deviceView(decodeURIComponent(device[1]));
+  const invocation = /^\/invocations\/(.+)$/.exec(hash);
+  if (invocation?.[1]) return invocationView(decodeURIComponent(invocation[1]));
+  if (hash === "/functions") return functionsView();
   if (hash === "/alerts") return alertsView();
   if (hash === "/rejected") return rejectedView();
   return fleetView();
@@ -79,7 +83,9 @@ function show(): void {
     ? "alerts"
     : location.hash.startsWith("#/rejected")
       ? "rejected"
-      : "fleet";
+      : location.hash.startsWith("#/functions") || location.hash.startsWith("#/invocations")
+        ? "functions"
+        : "fleet";
   for (const link of document.querySelectorAll<HTMLAnchorElement>("[data-nav]")) {
     link.classList.toggle("active", link.dataset.nav === section);
   }

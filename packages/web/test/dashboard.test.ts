@@ -142,6 +142,8 @@ describe("the dashboard in Chromium", () => {
     await page.waitForFunction(() => document.title === "Alerts · Fleetline");
     await page.click('[data-nav="rejected"]');
     await page.waitForFunction(() => document.title === "Rejected messages · Fleetline");
+    await page.click('[data-nav="functions"]');
+    await page.waitForFunction(() => document.title === "Functions · Fleetline");
     expect(problems).toEqual([]);
   });
 
@@ -219,6 +221,37 @@ describe("the dashboard in Chromium", () => {
     }
     expect(await message()).toBe("Rejected (409): Version conflict");
     await page.uncheck("[data-use-version]");
+  });
+
+  it("shows each function's figures and invocations, one invocation's event and logs, and replays it", async () => {
+    await page.goto(`${dev.http}/#/functions`);
+    await page.waitForSelector('tr[data-function="store"]');
+    const names = await page.$$eval("tr[data-function]", (rows) =>
+      rows.map((r) => r.getAttribute("data-function")),
+    );
+    expect(names).toEqual(["validate", "store", "alerts", "confirm", "sweep"]);
+    await page.selectOption('select[name="function"]', "store");
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll("tr[data-status] td:nth-child(2)")];
+      return rows.length > 0 && rows.every((cell) => cell.textContent === "store");
+    });
+    await page.click('tr[data-status="ok"] a[href^="#/invocations/"]');
+    await page.waitForFunction(() => document.title.startsWith("Invocation "));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-part="event"]')?.textContent?.includes('"Records"'),
+    );
+    const id = decodeURIComponent(page.url().split("#/invocations/")[1] as string);
+    await page.click(`[data-replay="${id}"]`);
+    await page.waitForFunction(() =>
+      document.querySelector('[data-part="replayed"]')?.textContent?.includes(": ok"),
+    );
+    const replayed = (await (
+      await fetch(`${dev.http}/api/invocations?function=store&limit=5`)
+    ).json()) as Array<{
+      replayOf?: string;
+    }>;
+    expect(replayed.some((i) => i.replayOf === id)).toBe(true);
+    await page.screenshot({ path: `${artifacts}functions.png`, fullPage: true });
   });
 
   it("acks an alarm from the alerts view", async () => {
