@@ -13,6 +13,8 @@ export interface LocalTarget {
 export interface AwsTarget {
   kind: "aws";
   endpoint: string;
+  /** 8883 unless given (`fleetline dev --mqtts-port`). */
+  port?: number;
   /**
    * Written by `fleetline provision`: `{thing}.cert.pem` and `{thing}.private.key`; an
    * `AmazonRootCA1.pem` beside them is used when present, else the system's trust store.
@@ -28,6 +30,8 @@ export function certFiles(certsDir: string, thing: string) {
     certPath: join(certsDir, `${thing}.cert.pem`),
     keyPath: join(certsDir, `${thing}.private.key`),
     caPath: join(certsDir, "AmazonRootCA1.pem"),
+    /** `fleetline dev`'s CA, written by `fleetline devices add --certs`. */
+    localCaPath: join(certsDir, "fleetline-ca.pem"),
   };
 }
 
@@ -68,15 +72,16 @@ async function register(target: LocalTarget, device: SimulatedDevice): Promise<s
 export async function transportsFor(target: Target, devices: SimulatedDevice[]): Promise<Transport[]> {
   if (target.kind === "aws") {
     return devices.map((device) => {
-      const { certPath, keyPath, caPath } = certFiles(target.certsDir, device.thing);
-      // The Amazon root CA beside the certificates if provided, else the system's trust store.
-      const ca = existsSync(caPath) ? { caPath } : {};
+      const { certPath, keyPath, caPath, localCaPath } = certFiles(target.certsDir, device.thing);
+      // fleetline dev's CA or the Amazon root CA beside the certificates, else the system's trust store.
+      const ca = existsSync(localCaPath) ? { caPath: localCaPath } : existsSync(caPath) ? { caPath } : {};
       return new AwsIotTransport({
         endpoint: target.endpoint,
         clientId: device.thing,
         certPath,
         keyPath,
         ...ca,
+        ...(target.port ? { port: target.port } : {}),
       });
     });
   }

@@ -116,6 +116,8 @@ describe("fleetline dev on a data dir", () => {
       port,
       "--mqtt-port",
       "0",
+      "--mqtts-port",
+      "0",
       "--ws-port",
       "0",
       "--kinesis-port",

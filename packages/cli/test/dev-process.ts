@@ -15,7 +15,18 @@ export interface DevProcess {
 }
 
 /** Every port of `fleetline dev` on a free one. */
-export const FREE_PORTS = ["--mqtt-port", "0", "--ws-port", "0", "--http-port", "0", "--kinesis-port", "0"];
+export const FREE_PORTS = [
+  "--mqtt-port",
+  "0",
+  "--mqtts-port",
+  "0",
+  "--ws-port",
+  "0",
+  "--http-port",
+  "0",
+  "--kinesis-port",
+  "0",
+];
 
 /** A valid freestyle report, with metric overrides and top-level overrides (faults, v, …). */
 export function freestyleTelemetry(
@@ -61,6 +72,8 @@ export function startDev(
       bin,
       "dev",
       "--mqtt-port",
+      "0",
+      "--mqtts-port",
       "0",
       "--ws-port",
       "0",

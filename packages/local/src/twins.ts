@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { QUEUES, STREAMS, type TopicRule } from "@fleetline/core";
 import { LocalBroker } from "./broker/broker.js";
+import { CertificateAuthority } from "./broker/certificate-authority.js";
 import { CheckpointStore } from "./event-source/checkpoint-store.js";
 import { type EmulatorOptions, EventSourceEmulator } from "./event-source/event-source-emulator.js";
 import type { StorageFaults } from "./faults/storage-faults.js";
@@ -14,6 +15,12 @@ import { MqttSource } from "./rules/mqtt-source.js";
 import { RulesEngine, type RulesEngineOptions } from "./rules/rules-engine.js";
 import { Database } from "./state/database.js";
 
+/** The broker's TLS certificate, issued by the local CA at each start (for `host` as it is now). */
+async function brokerCredentials(ca: CertificateAuthority, host: string) {
+  const issued = await ca.issueServer(host);
+  return { caPem: ca.pem, certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem };
+}
+
 export interface TwinsOptions {
   host: string;
   mqttPort: number;
@@ -25,6 +32,8 @@ export interface TwinsOptions {
   brokerUrl?: string;
   /** The embedded broker's connection limit. */
   maxConnections?: number;
+  /** The embedded broker's mutual-TLS port (AWS IoT Core's 8883); none when undefined. */
+  mqttsPort?: number;
   rules: readonly TopicRule[];
   shardCount?: number;
   onUnhandledFailure?: RulesEngineOptions["onUnhandledFailure"];
@@ -71,7 +80,9 @@ export class LocalTwins {
       started.push(() => db.close());
       // Checkpoints and counters, written after every batch, on a connection of their own.
       const bookkeeping = await db.connect();
-      const registry = await DeviceRegistry.open(db);
+      // The local CA: it signs device certificates and the broker's own (kept in the data dir).
+      const ca = await CertificateAuthority.open(options.dataDir ? join(options.dataDir, "ca") : undefined);
+      const registry = await DeviceRegistry.open(db, ca);
       const queues = await LocalQueues.open(db);
       const kinesis = await KinesisTwin.start({
         // The Kinesis API has no authentication: whatever --host says, it stays on this machine.
@@ -92,6 +103,9 @@ export class LocalTwins {
           wsPort: options.wsPort,
           registry,
           ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+          ...(options.mqttsPort !== undefined
+            ? { mtls: { port: options.mqttsPort, credentials: await brokerCredentials(ca, options.host) } }
+            : {}),
         });
         started.push(() => (broker as LocalBroker).close());
         source = broker.source();

@@ -1,4 +1,4 @@
-import { deviceTypeList, isDeviceType, isThingName } from "@fleetline/core";
+import { type CredentialKind, deviceTypeList, isDeviceType, isThingName } from "@fleetline/core";
 import type { ApiContext } from "../api-context.js";
 import { badParameter, HttpError } from "../http-error.js";
 import type { Router } from "../router.js";
@@ -9,12 +9,23 @@ import type { Router } from "../router.js";
  */
 export function thingsRoutes(router: Router, api: ApiContext): void {
   router.add("POST", "/api/things", async (request) => {
-    const body = request.body as { thing?: unknown; type?: unknown } | undefined;
+    const body = request.body as { thing?: unknown; type?: unknown; credentials?: unknown } | undefined;
     if (typeof body !== "object" || body === null)
       throw new HttpError(400, "INVALID_BODY", 'send JSON { "thing", "type" }');
     if (!isThingName(body.thing)) throw badParameter("thing", "must match [A-Za-z0-9_-]{1,64}");
     if (!isDeviceType(body.type)) throw badParameter("type", `must be ${deviceTypeList()}`);
-    const { createdAt: _, ...created } = await api.registry.register(body.thing, body.type, api.clock.now());
+    const { credentials } = body;
+    if (credentials !== undefined && credentials !== "token" && credentials !== "certificate")
+      throw badParameter(
+        "credentials",
+        `must be "token" or "certificate", got ${JSON.stringify(credentials)}`,
+      );
+    const { createdAt: _, ...created } = await api.registry.register(
+      body.thing,
+      body.type,
+      api.clock.now(),
+      credentials as CredentialKind | undefined,
+    );
     return { status: 201, body: created };
   });
   router.add("GET", "/api/things", async () => ({ status: 200, body: await api.registry.list() }));

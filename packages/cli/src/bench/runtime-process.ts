@@ -14,7 +14,18 @@ export interface RuntimeProcess {
 }
 
 const BIN = fileURLToPath(new URL("../../bin/fleetline.js", import.meta.url));
-const FREE_PORTS = ["--mqtt-port", "0", "--ws-port", "0", "--http-port", "0", "--kinesis-port", "0"];
+const FREE_PORTS = [
+  "--mqtt-port",
+  "0",
+  "--mqtts-port",
+  "0",
+  "--ws-port",
+  "0",
+  "--http-port",
+  "0",
+  "--kinesis-port",
+  "0",
+];
 
 /**
  * Starts `fleetline dev --no-simulator` on free ports, its state in `dataDir` (as a developer runs it)

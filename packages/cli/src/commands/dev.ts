@@ -32,6 +32,7 @@ function parseDevArgs(all: string[]) {
     options: {
       host: { type: "string" },
       "mqtt-port": { type: "string" },
+      "mqtts-port": { type: "string" },
       "ws-port": { type: "string" },
       "http-port": { type: "string" },
       "kinesis-port": { type: "string" },
@@ -94,6 +95,8 @@ function parseDevArgs(all: string[]) {
     inspect,
     host,
     mqttPort: portFlag("mqtt-port", values["mqtt-port"], 1883),
+    // Devices with certificates, as on AWS IoT Core (only with the embedded broker).
+    ...(values.broker === undefined ? { mqttsPort: portFlag("mqtts-port", values["mqtts-port"], 8883) } : {}),
     wsPort: portFlag("ws-port", values["ws-port"], 8083),
     httpPort: portFlag("http-port", values["http-port"], 8080),
     kinesisPort: portFlag("kinesis-port", values["kinesis-port"], 4567),

@@ -12,7 +12,7 @@ export const DEVICES_USAGE =
 /** What registering answers: a token from fleetline dev, a certificate and key from the API on AWS. */
 type Created = { thing: string; type: string } & (
   | { token: string }
-  | { certificateArn: string; certificatePem: string; privateKey: string }
+  | { certificateArn: string; certificatePem: string; privateKey: string; caPem?: string }
 );
 
 /** AWS IoT credentials are files: written where `fleetline simulate --target aws --certs DIR` reads them. */
@@ -23,7 +23,10 @@ async function saveCertificate(created: Created, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(files.certPath, created.certificatePem);
   await writeFile(files.keyPath, created.privateKey, { mode: 0o600 });
-  return `certificate ${created.certificateArn}\nwritten to ${files.certPath} and ${files.keyPath}\n`;
+  // fleetline dev's own CA: what the device trusts the broker by, as AWS IoT's by Amazon's root CA.
+  if (created.caPem) await writeFile(files.localCaPath, created.caPem);
+  const ca = created.caPem ? ` and ${files.localCaPath}` : "";
+  return `certificate ${created.certificateArn}\nwritten to ${files.certPath}, ${files.keyPath}${ca}\n`;
 }
 
 /** `fleetline devices add|list|remove` (docs/contract.md §5): the registry of a running local runtime. */
@@ -52,7 +55,15 @@ export async function devicesCommand(args: string[], io: Io): Promise<number> {
         const response = await callApi(
           url,
           "/api/things",
-          { method: "POST", body: JSON.stringify({ thing, type: values.type }) },
+          {
+            method: "POST",
+            // --certs asks fleetline dev for a certificate instead of a token (AWS issues one anyway).
+            body: JSON.stringify({
+              thing,
+              type: values.type,
+              ...(values.certs ? { credentials: "certificate" } : {}),
+            }),
+          },
           token,
         );
         const created = (await response.json()) as Created;

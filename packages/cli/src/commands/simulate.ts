@@ -63,15 +63,22 @@ function target(values: Record<string, string | boolean | undefined>): Target {
     };
   }
   if (kind !== "aws") throw new UsageError(`--target must be local or aws, got "${kind}"`);
-  const endpoint = values.endpoint as string | undefined;
-  if (!endpoint || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(endpoint)) {
+  const given = values.endpoint as string | undefined;
+  // host[:port]: AWS IoT's data endpoint, or fleetline dev's mutual-TLS port (127.0.0.1:8883).
+  const match = /^((?:[a-z0-9-]+(?:\.[a-z0-9-]+)+)|localhost)(?::(\d{1,5}))?$/i.exec(given ?? "");
+  if (!match || Number(match[2] ?? 8883) > 65535) {
     throw new UsageError(
-      `--target aws needs --endpoint with your AWS IoT data endpoint (e.g. abc123-ats.iot.eu-west-1.amazonaws.com), got "${endpoint ?? ""}"`,
+      `--target aws needs --endpoint with your AWS IoT data endpoint (e.g. abc123-ats.iot.eu-west-1.amazonaws.com, or 127.0.0.1:8883 for fleetline dev), got "${given ?? ""}"`,
     );
   }
   const certsDir = values.certs as string | undefined;
   if (!certsDir) throw new UsageError("--target aws needs --certs DIR, as written by fleetline provision");
-  return { kind: "aws", endpoint, certsDir };
+  return {
+    kind: "aws",
+    endpoint: match[1] as string,
+    ...(match[2] ? { port: Number(match[2]) } : {}),
+    certsDir,
+  };
 }
 
 function stageFlag(value: string | undefined): string {

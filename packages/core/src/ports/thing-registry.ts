@@ -13,12 +13,26 @@ export interface RegisteredThing {
  */
 export type DeviceCredential =
   | { token: string }
-  | { certificateArn: string; certificatePem: string; privateKey: string };
+  | {
+      certificateArn: string;
+      certificatePem: string;
+      privateKey: string;
+      /** The CA that signed it and the broker's certificate, when it is not a public one (`fleetline dev`). */
+      caPem?: string;
+    };
+
+/** What a device should connect with: a token (`fleetline dev` only) or an X.509 certificate. */
+export type CredentialKind = "token" | "certificate";
 
 /** The things that may connect (the AWS IoT thing registry; a local registry with tokens). */
 export interface ThingRegistry {
   /** Registers a thing and returns its credential. Throws CONFLICT if it exists. */
-  register(thing: string, type: DeviceType, now?: number): Promise<RegisteredThing & DeviceCredential>;
+  register(
+    thing: string,
+    type: DeviceType,
+    now?: number,
+    credential?: CredentialKind,
+  ): Promise<RegisteredThing & DeviceCredential>;
   /** Deletes a thing and revokes its credentials; false if there was none. */
   remove(thing: string): Promise<boolean>;
   get(thing: string): Promise<RegisteredThing | undefined>;

@@ -16,6 +16,7 @@ import {
   UpdateCertificateCommand,
 } from "@aws-sdk/client-iot";
 import {
+  type CredentialKind,
   checkRegistration,
   type DeviceCredential,
   type DeviceType,
@@ -54,8 +55,18 @@ export class IotThingRegistry implements ThingRegistry {
     private readonly options: IotThingRegistryOptions,
   ) {}
 
-  async register(thing: string, type: DeviceType, now = Date.now()): Promise<RegisteredThing & Certificate> {
+  async register(
+    thing: string,
+    type: DeviceType,
+    now = Date.now(),
+    credential: CredentialKind = "certificate",
+  ): Promise<RegisteredThing & Certificate> {
     checkRegistration(thing, type);
+    if (credential !== "certificate")
+      throw fleetlineError(
+        "REQUEST_INVALID",
+        "AWS IoT Core has no device tokens: devices connect with certificates",
+      );
     if (!this.named(thing))
       throw fleetlineError(
         "REQUEST_INVALID",

@@ -3,17 +3,19 @@ import { EventEmitter } from "node:events";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { Duplex } from "node:stream";
+import type { Server } from "node:tls";
 import { type DeviceIdentity, MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from "@fleetline/core";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { closeServer, listen } from "../net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import { EmbeddedSource } from "./embedded-source.js";
+import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
 import { guardPacketSize } from "./packet-size-guard.js";
 import { emptyRefusalCounts, type Refusal, type RefusalCounts } from "./refusals.js";
 
 /** MQTT 3.1.1 CONNACK return codes. */
-const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4 } as const;
+const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
 
 /** The username of Fleetline's own clients (rules engine, shadow service); its password is per run. */
 export const SERVICE_USERNAME = "fleetline-service";
@@ -23,8 +25,10 @@ export interface BrokerOptions {
   mqttPort: number;
   wsPort: number;
   registry: DeviceRegistry;
-  /** Open connections at most (TCP and WebSocket together); more are closed at once. */
+  /** Open connections at most (TCP, TLS and WebSocket together); more are closed at once. */
   maxConnections?: number;
+  /** The mutual-TLS listener (AWS IoT Core's 8883): its port, and the broker's certificate and CA. */
+  mtls?: { port: number; credentials: MtlsCredentials };
 }
 
 /** Room for 10,000 devices and the reconnects of a fleet coming back together. */
@@ -67,6 +71,9 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   /** Password of the `fleetline-service` user, for the runtime's own clients. */
   readonly serviceToken = randomBytes(24).toString("base64url");
   private readonly principals = new WeakMap<Client, Principal>();
+  /** The verified client certificate behind each mutual-TLS connection. */
+  private readonly peers = new WeakMap<Duplex, PeerCertificate>();
+  private tls: Server | undefined;
   private readonly tcp = createNetServer();
   private readonly http = createHttpServer();
   private readonly ws = new WebSocketServer({
@@ -83,6 +90,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   private embedded!: EmbeddedSource;
   mqttPort = 0;
   wsPort = 0;
+  mqttsPort = 0;
 
   private constructor(private readonly options: BrokerOptions) {
     super();
@@ -96,6 +104,11 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   get mqttUrl(): string {
     return `mqtt://${this.options.host}:${this.mqttPort}`;
+  }
+
+  /** The mutual-TLS listener's URL, when there is one. */
+  get mqttsUrl(): string | undefined {
+    return this.tls ? `mqtts://${this.options.host}:${this.mqttsPort}` : undefined;
   }
 
   get wsUrl(): string {
@@ -158,6 +171,22 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       host,
       port: this.options.wsPort,
     });
+    const { mtls } = this.options;
+    if (mtls) {
+      const tls = mtlsServer(
+        mtls.credentials,
+        (socket, peer) => this.accept(socket, undefined, peer),
+        (detail) => this.refuse("tls-handshake", "", detail),
+      );
+      this.tls = tls;
+      this.mqttsPort = await listen(tls, {
+        label: "MQTT over mutual TLS",
+        flag: "--mqtts-port",
+        host,
+        port: mtls.port,
+      });
+      tls.on("error", (error) => this.emit("serverError", { server: "MQTT over mutual TLS", error }));
+    }
     // Once listening, a socket error (EMFILE when out of file descriptors) is reported, not thrown.
     this.tcp.on("error", (error) => this.emit("serverError", { server: "MQTT", error }));
     this.http.on("error", (error) => this.emit("serverError", { server: "MQTT over WebSocket", error }));
@@ -168,7 +197,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
    * Takes a connection (TCP or WebSocket) within the connection limit, cut off the moment it
    * announces a packet over MAX_PACKET_BYTES.
    */
-  private accept(stream: Duplex, request?: Parameters<Aedes["handle"]>[1]): void {
+  private accept(stream: Duplex, request?: Parameters<Aedes["handle"]>[1], peer?: PeerCertificate): void {
     const max = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     if (this.open >= max) {
       this.refuse(
@@ -192,6 +221,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
         `a packet announced ${announced} bytes; the limit is ${MAX_PACKET_BYTES}`,
       ),
     );
+    if (peer) this.peers.set(guarded, peer);
     this.aedes.handle(guarded, request);
   }
 
@@ -208,6 +238,11 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   ): void {
     // The AWS IoT Device SDK appends "?SDK=…&Version=…" to the username.
     const username = (rawUsername ?? "").split("?")[0] ?? "";
+    const peer = this.peers.get(client.conn as unknown as Duplex);
+    if (peer) {
+      this.authenticateCertificate(client, peer, done);
+      return;
+    }
     const token = password?.toString("utf8") ?? "";
     if (username === SERVICE_USERNAME) {
       if (sameSecret(token, this.serviceToken)) {
@@ -238,6 +273,31 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     }
     this.principals.set(client, verdict);
     this.emit("authenticated", { clientId: client.id, username: rawUsername ?? "" });
+    done(null, true);
+  }
+
+  /**
+   * As AWS IoT Core on 8883: the certificate is the identity — one the registry issued and has not
+   * revoked — and the client id must be the thing it belongs to. No username or password needed.
+   */
+  private authenticateCertificate(
+    client: Client,
+    peer: PeerCertificate,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    const verdict = this.options.registry.verifyCertificate(peer.fingerprint);
+    if (verdict === "unknown-certificate") {
+      this.refuse("bad-certificate", client.id, `certificate of ${peer.commonName} is revoked or unknown`);
+      done(authError(CONNACK.notAuthorized, "not authorized"), false);
+      return;
+    }
+    if (client.id !== verdict.thing) {
+      this.refuse("client-id-mismatch", client.id, `the certificate belongs to ${verdict.thing}`);
+      done(authError(CONNACK.notAuthorized, "not authorized"), false);
+      return;
+    }
+    this.principals.set(client, verdict);
+    this.emit("authenticated", { clientId: client.id, username: `certificate:${verdict.thing}` });
     done(null, true);
   }
 
@@ -316,7 +376,11 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   /** Stops taking connections and disconnects every client; messages already received still flow. */
   async stopAccepting(): Promise<void> {
-    const closing = Promise.all([closeServer(this.tcp), closeServer(this.http)]);
+    const closing = Promise.all([
+      closeServer(this.tcp),
+      closeServer(this.http),
+      ...(this.tls ? [closeServer(this.tls)] : []),
+    ]);
     for (const client of this.clients.values()) client.close();
     // Connections that have not finished their CONNECT yet.
     for (const stream of this.streams) stream.destroy();

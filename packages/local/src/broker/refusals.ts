@@ -1,6 +1,8 @@
 /** Why the broker refused a client or a packet; each is counted and logged by thing. */
 export const REFUSALS = [
   "bad-credentials",
+  "tls-handshake",
+  "bad-certificate",
   "unknown-thing",
   "client-id-mismatch",
   "publish-denied",

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { EventEmitter } from "node:events";
 import {
+  type CredentialKind,
   checkRegistration,
+  type DeviceCredential,
   type DeviceIdentity,
   type DeviceType,
   fleetlineError,
@@ -9,6 +11,7 @@ import {
   type RegisteredThing,
   type ThingRegistry,
 } from "@fleetline/core";
+import type { CertificateAuthority } from "../broker/certificate-authority.js";
 import type { Database } from "../state/database.js";
 
 interface Entry extends RegisteredThing {
@@ -32,13 +35,24 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
   private constructor(
     private readonly db: Database,
     private readonly things: Map<string, Entry>,
+    /** Active device certificates by SHA-256 fingerprint: the thing each belongs to. */
+    private readonly certificates: Map<string, { thing: string; notAfter: number }>,
+    private readonly ca: CertificateAuthority | undefined,
   ) {
     super();
   }
 
-  static async open(db: Database): Promise<DeviceRegistry> {
+  /** `ca` signs device certificates (`credential: "certificate"`); without it only tokens are issued. */
+  static async open(db: Database, ca?: CertificateAuthority): Promise<DeviceRegistry> {
     await db.run(`CREATE TABLE IF NOT EXISTS things (
       thing VARCHAR PRIMARY KEY, type VARCHAR NOT NULL, token_hash VARCHAR NOT NULL, created_at BIGINT NOT NULL)`);
+    await db.run(`CREATE TABLE IF NOT EXISTS certificates (
+      fingerprint VARCHAR PRIMARY KEY, thing VARCHAR NOT NULL, created_at BIGINT NOT NULL, not_after BIGINT NOT NULL)`);
+    const certificates = new Map<string, { thing: string; notAfter: number }>();
+    for (const row of await db.all<{ fingerprint: string; thing: string; not_after: bigint }>(
+      "SELECT fingerprint, thing, not_after FROM certificates",
+    ))
+      certificates.set(row.fingerprint, { thing: row.thing, notAfter: Number(row.not_after) });
     const rows = await db.all<{ thing: string; type: string; token_hash: string; created_at: bigint }>(
       "SELECT thing, type, token_hash, created_at FROM things",
     );
@@ -52,17 +66,68 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
         createdAt: Number(row.created_at),
       });
     }
-    return new DeviceRegistry(db, things);
+    return new DeviceRegistry(db, things, certificates, ca);
   }
 
-  /** Registers a thing and returns its token — the only time the token is ever shown. */
+  /**
+   * Registers a thing and returns its credential — the only time it is ever shown: a token, or a
+   * certificate signed by the local CA with its private key (and the CA, to trust the broker).
+   */
+  async register(
+    thing: string,
+    type: DeviceType,
+    now?: number,
+    credential?: "token",
+  ): Promise<RegisteredThing & { token: string }>;
+  async register(
+    thing: string,
+    type: DeviceType,
+    now: number | undefined,
+    credential: CredentialKind,
+  ): Promise<RegisteredThing & DeviceCredential>;
   async register(
     thing: string,
     type: DeviceType,
     now = Date.now(),
-  ): Promise<RegisteredThing & { token: string }> {
+    credential: CredentialKind = "token",
+  ): Promise<RegisteredThing & DeviceCredential> {
     checkRegistration(thing, type);
     if (this.things.has(thing)) throw fleetlineError("CONFLICT", `thing ${thing} already exists`);
+    if (credential === "certificate") {
+      if (!this.ca) throw fleetlineError("REQUEST_INVALID", "this registry issues no certificates");
+      const issued = await this.ca.issueDevice(thing, now);
+      await this.db.run("INSERT INTO certificates VALUES ($fingerprint, $thing, $createdAt, $notAfter)", {
+        fingerprint: issued.fingerprint,
+        thing,
+        createdAt: BigInt(now),
+        notAfter: BigInt(issued.notAfter),
+      });
+      this.certificates.set(issued.fingerprint, { thing, notAfter: issued.notAfter });
+      try {
+        await this.add(thing, type, now);
+      } catch (error) {
+        this.certificates.delete(issued.fingerprint);
+        await this.db.run("DELETE FROM certificates WHERE fingerprint = $fingerprint", {
+          fingerprint: issued.fingerprint,
+        });
+        throw error;
+      }
+      return {
+        thing,
+        type,
+        createdAt: now,
+        // As AWS IoT names a certificate: its id is the SHA-256 of its DER.
+        certificateArn: `arn:aws:iot:us-east-1:000000000000:cert/${issued.fingerprint}`,
+        certificatePem: issued.certificatePem,
+        privateKey: issued.privateKeyPem,
+        caPem: this.ca.pem,
+      };
+    }
+    return { thing, type, createdAt: now, token: await this.add(thing, type, now) };
+  }
+
+  /** Adds the thing with a new token (never shown for a thing that connects with a certificate). */
+  private async add(thing: string, type: DeviceType, now: number): Promise<string> {
     const token = `flt_${randomBytes(32).toString("base64url")}`;
     const entry: Entry = { thing, type, tokenHash: hashToken(token), createdAt: now };
     this.things.set(thing, entry);
@@ -77,13 +142,17 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
       this.things.delete(thing);
       throw error;
     }
-    return { thing, type, createdAt: now, token };
+    return token;
   }
 
   /** Deletes a thing: its token stops working and `removed` fires. False if it did not exist. */
   async remove(thing: string): Promise<boolean> {
     if (!this.things.has(thing)) return false;
     await this.db.run("DELETE FROM things WHERE thing = $thing", { thing });
+    // Its certificates are revoked with it: refused at the next connect.
+    await this.db.run("DELETE FROM certificates WHERE thing = $thing", { thing });
+    for (const [fingerprint, certificate] of this.certificates)
+      if (certificate.thing === thing) this.certificates.delete(fingerprint);
     this.things.delete(thing);
     this.emit("removed", thing);
     return true;
@@ -98,6 +167,16 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
     return [...this.things.values()]
       .map(({ thing, type, createdAt }) => ({ thing, type, createdAt }))
       .sort((a, b) => a.thing.localeCompare(b.thing));
+  }
+
+  /**
+   * The identity behind a client certificate the local CA signed (its SHA-256 fingerprint), or why
+   * not: not one this registry issued, or revoked with its thing.
+   */
+  verifyCertificate(fingerprint: string): DeviceIdentity | "unknown-certificate" {
+    const certificate = this.certificates.get(fingerprint);
+    const entry = certificate && this.things.get(certificate.thing);
+    return entry ? { thing: entry.thing, type: entry.type } : "unknown-certificate";
   }
 
   /** The identity behind a thing name and token, or why not: unknown thing or wrong token. */

@@ -70,6 +70,8 @@ export interface RuntimeConfig {
   viewerToken?: string;
   /** Open device connections at most (default 12,000). */
   maxConnections?: number;
+  /** The mutual-TLS port for devices with certificates (AWS IoT Core's 8883); none when undefined. */
+  mqttsPort?: number;
   version: string;
   /** Faults to inject (the fault-injection suite). */
   faults?: RuntimeFaults;
@@ -145,6 +147,7 @@ export class Runtime {
         ...(config.dataDir !== undefined ? { dataDir: config.dataDir } : {}),
         ...(config.brokerUrl !== undefined ? { brokerUrl: config.brokerUrl } : {}),
         ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}),
+        ...(config.mqttsPort !== undefined ? { mqttsPort: config.mqttsPort } : {}),
         ...(config.faults?.storage ? { faults: config.faults.storage } : {}),
         // The shadow service subscribes too: nothing flows until it has.
         deferOpen: true,
@@ -342,6 +345,7 @@ export class Runtime {
     const parts = [
       `http=${this.http.url}`,
       `mqtt=${this.twins.mqttUrl}`,
+      ...(this.twins.broker?.mqttsUrl ? [`mqtts=${this.twins.broker.mqttsUrl}`] : []),
       ...(this.twins.broker ? [`ws=${this.twins.broker.wsUrl}`] : []),
       `kinesis=${this.twins.kinesis.endpoint}`,
       `data=${this.config.dataDir ?? "in-memory"}`,

@@ -1,0 +1,141 @@
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
+import "reflect-metadata";
+import { createHash, webcrypto } from "node:crypto";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as x509 from "@peculiar/x509";
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+const crypto = webcrypto;
+const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+const DAY_MS = 86_400_000;
+
+/** A certificate and its private key, both PEM. */
+export interface IssuedCertificate {
+  certificatePem: string;
+  privateKeyPem: string;
+  /** SHA-256 of the certificate's DER, hex: what the registry keeps to recognise and revoke it. */
+  fingerprint: string;
+  notAfter: number;
+}
+
+async function pemOfPrivateKey(key: CryptoKey): Promise<string> {
+  const der = await crypto.subtle.exportKey("pkcs8", key);
+  return x509.PemConverter.encode(der, "PRIVATE KEY");
+}
+
+/** SHA-256 of a certificate's DER, hex (as `tls.PeerCertificate.fingerprint256`, without colons). */
+export function fingerprintOf(der: Uint8Array | ArrayBuffer): string {
+  return createHash("sha256")
+    .update(der instanceof ArrayBuffer ? new Uint8Array(der) : der)
+    .digest("hex");
+}
+
+/**
+ * The local stand-in for the certificate authority behind AWS IoT Core's device certificates: a CA
+ * created on first start (kept under the data dir, or in memory), which signs a certificate for
+ * each device (`CN=<thing>`, client authentication) and one for the broker's TLS listener
+ * (localhost, 127.0.0.1 and the host it listens on). ECDSA P-256, as AWS IoT accepts.
+ */
+export class CertificateAuthority {
+  private constructor(
+    private readonly certificate: x509.X509Certificate,
+    private readonly key: CryptoKey,
+  ) {}
+
+  /** The CA certificate, PEM: what a device is given to trust the broker (`fleetline-ca.pem`). */
+  get pem(): string {
+    return this.certificate.toString("pem");
+  }
+
+  /** Loads the CA from `dir` (`ca.pem`, `ca.key`), creating it the first time; in memory without a dir. */
+  static async open(dir: string | undefined, now = Date.now()): Promise<CertificateAuthority> {
+    x509.cryptoProvider.set(crypto);
+    if (dir !== undefined) {
+      const found = await Promise.all([
+        readFile(join(dir, "ca.pem"), "utf8").catch(() => undefined),
+        readFile(join(dir, "ca.key"), "utf8").catch(() => undefined),
+      ]);
+      if (found[0] && found[1]) {
+        const key = await crypto.subtle.importKey(
+          "pkcs8",
+          x509.PemConverter.decodeFirst(found[1]),
+          ALGORITHM,
+          false,
+          ["sign"],
+        );
+        return new CertificateAuthority(new x509.X509Certificate(found[0]), key);
+      }
+    }
+    const keys = (await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
+    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+      name: "CN=Fleetline local CA, O=Fleetline",
+      keys,
+      notBefore: new Date(now - DAY_MS),
+      notAfter: new Date(now + 10 * 365 * DAY_MS),
+      signingAlgorithm: ALGORITHM,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    });
+    if (dir !== undefined) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "ca.key"), await pemOfPrivateKey(keys.privateKey), { mode: 0o600 });
+      await chmod(join(dir, "ca.key"), 0o600);
+      await writeFile(join(dir, "ca.pem"), certificate.toString("pem"));
+    }
+    return new CertificateAuthority(certificate, keys.privateKey);
+  }
+
+  private async issue(
+    subject: string,
+    usage: x509.ExtendedKeyUsage,
+    names: x509.JsonGeneralName[],
+    validDays: number,
+    now: number,
+  ): Promise<IssuedCertificate> {
+    const keys = (await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
+    const notAfter = now + validDays * DAY_MS;
+    const certificate = await x509.X509CertificateGenerator.create({
+      subject,
+      issuer: this.certificate.subject,
+      publicKey: keys.publicKey,
+      signingKey: this.key,
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(notAfter),
+      signingAlgorithm: ALGORITHM,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([usage]),
+        await x509.AuthorityKeyIdentifierExtension.create(this.certificate.publicKey),
+        ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : []),
+      ],
+    });
+    return {
+      certificatePem: certificate.toString("pem"),
+      privateKeyPem: await pemOfPrivateKey(keys.privateKey),
+      fingerprint: fingerprintOf(certificate.rawData),
+      notAfter,
+    };
+  }
+
+  /** A device certificate for `thing` (its client id on the mTLS port), valid a year. */
+  issueDevice(thing: string, now = Date.now(), validDays = 365): Promise<IssuedCertificate> {
+    return this.issue(`CN=${thing}`, x509.ExtendedKeyUsage.clientAuth, [], validDays, now);
+  }
+
+  /** The broker's certificate, valid for localhost, 127.0.0.1 and `host`. */
+  issueServer(host: string, now = Date.now()): Promise<IssuedCertificate> {
+    const names: x509.JsonGeneralName[] = [
+      { type: "dns", value: "localhost" },
+      { type: "ip", value: "127.0.0.1" },
+    ];
+    if (host !== "localhost" && host !== "127.0.0.1" && host !== "0.0.0.0")
+      names.push({ type: /^[\d.]+$|:/.test(host) ? "ip" : "dns", value: host });
+    return this.issue("CN=fleetline dev", x509.ExtendedKeyUsage.serverAuth, names, 825, now);
+  }
+}
