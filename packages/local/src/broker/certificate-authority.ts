@@ -51,7 +51,9 @@ export class CertificateAuthority {
 
   /** Loads the CA from `dir` (`ca.pem`, `ca.key`), creating it the first time; in memory without a dir. */
   static async open(dir: string | undefined, now = Date.now()): Promise<CertificateAuthority> {
-    x509.cryptoProvider.set(crypto);
+    // Node's WebCrypto; its type and the DOM's (the dashboard's typecheck) differ only in name.
+    const useCrypto: (value: unknown) => unknown = x509.cryptoProvider.set.bind(x509.cryptoProvider);
+    useCrypto(crypto);
     if (dir !== undefined) {
       const found = await Promise.all([
         readFile(join(dir, "ca.pem"), "utf8").catch(() => undefined),
