@@ -52,8 +52,7 @@ export class CertificateAuthority {
   /** Loads the CA from `dir` (`ca.pem`, `ca.key`), creating it the first time; in memory without a dir. */
   static async open(dir: string | undefined, now = Date.now()): Promise<CertificateAuthority> {
     // Node's WebCrypto; its type and the DOM's (the dashboard's typecheck) differ only in name.
-    const useCrypto: (value: unknown) => unknown = x509.cryptoProvider.set.bind(x509.cryptoProvider);
-    useCrypto(crypto);
+    (x509.cryptoProvider.set as unknown as (value: unknown) => void).call(x509.cryptoProvider, crypto);
     if (dir !== undefined) {
       const found = await Promise.all([
         readFile(join(dir, "ca.pem"), "utf8").catch(() => undefined),
