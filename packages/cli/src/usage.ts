@@ -10,7 +10,7 @@ export const HELP = `fleetline — IoT telemetry pipeline: local twin of AWS IoT
 Usage: fleetline <command> [options]
 
 Commands:
-  dev [--mqtt-port N] [--ws-port N] [--http-port N] [--kinesis-port N] [--data-dir DIR | --in-memory]
+  dev [--mqtt-port N] [--mqtts-port N] [--ws-port N] [--http-port N] [--kinesis-port N] [--data-dir DIR | --in-memory]
       [--broker mqtt://host:port] [--host H --api-token T [--viewer-token V]] [--max-connections N]
       [--devices N | --no-simulator] [--faults P] [--watch [--watch-path DIR]…]
       [--inspect[=[host:]port]] [--invocations N]
@@ -28,8 +28,9 @@ Commands:
           [--limit N] [--json] [--url URL]
       Take what the pipeline set aside through it again: dead-lettered batches, quarantined messages
       the contract now accepts, the rule's failed messages. Idempotent; exit 0 all through, 1 some kept.
-  devices add <thing> --type freestyle|robot | list | remove <thing> [--url URL] [--json]
+  devices add <thing> --type freestyle|robot [--certs DIR] | list | remove <thing> [--url URL] [--json]
       Manage the registry of a running \`fleetline dev\` (default --url http://127.0.0.1:8080).
+      --certs DIR issues an X.509 certificate for the mTLS port and writes it, its key and the CA.
   simulate [--devices N] [--type freestyle|robot|mixed] [--rate HZ] [--duration 30s] [--seed S]
            [--faults none|default|chaos] [--url URL | --target aws --endpoint E --certs DIR --stage S]
            [--dry-run [--out FILE]] [--json]
