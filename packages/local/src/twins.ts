@@ -1,7 +1,10 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QUEUES, STREAMS, type TopicRule } from "@fleetline/core";
 import { LocalBroker } from "./broker/broker.js";
 import { CertificateAuthority } from "./broker/certificate-authority.js";
+import { type MosquittoBroker, startMosquitto } from "./broker/mosquitto-broker.js";
 import { CheckpointStore } from "./event-source/checkpoint-store.js";
 import { type EmulatorOptions, EventSourceEmulator } from "./event-source/event-source-emulator.js";
 import type { StorageFaults } from "./faults/storage-faults.js";
@@ -34,6 +37,8 @@ export interface TwinsOptions {
   maxConnections?: number;
   /** The embedded broker's mutual-TLS port (AWS IoT Core's 8883); none when undefined. */
   mqttsPort?: number;
+  /** Devices on MQTT 5 (and 3.1.1) through mosquitto on `mqttsPort`, configured from the registry. */
+  mqtt5?: boolean;
   rules: readonly TopicRule[];
   shardCount?: number;
   onUnhandledFailure?: RulesEngineOptions["onUnhandledFailure"];
@@ -60,6 +65,8 @@ export class LocalTwins {
     readonly bookkeeping: Database,
     readonly registry: DeviceRegistry,
     readonly broker: LocalBroker | undefined,
+    /** The MQTT 5 device broker (`--mqtt5`), when it is mosquitto. */
+    readonly mosquitto: MosquittoBroker | undefined,
     readonly source: MessageSource,
     readonly kinesis: KinesisTwin,
     readonly queues: LocalQueues,
@@ -96,7 +103,28 @@ export class LocalTwins {
       started.push(() => kinesis.close());
       let broker: LocalBroker | undefined;
       let source: MessageSource;
-      if (options.brokerUrl === undefined) {
+      let mosquitto: MosquittoBroker | undefined;
+      if (options.mqtt5) {
+        const dir = options.dataDir
+          ? join(options.dataDir, "mosquitto")
+          : await mkdtemp(join(tmpdir(), "fleetline-mosquitto-"));
+        mosquitto = await startMosquitto({
+          dir,
+          host: options.host,
+          port: options.mqttsPort ?? 8883,
+          ca,
+          registry,
+          temporary: !options.dataDir,
+        });
+        started.push(() => (mosquitto as MosquittoBroker).stop());
+        // The rules engine and shadow service subscribe over the same mutual TLS, as the service.
+        source = await MqttSource.connect({
+          url: mosquitto.url,
+          tls: mosquitto.service,
+          clientIdTopicLevel: 4,
+        });
+        started.push(() => source.close());
+      } else if (options.brokerUrl === undefined) {
         broker = await LocalBroker.start({
           host: options.host,
           mqttPort: options.mqttPort,
@@ -133,12 +161,13 @@ export class LocalTwins {
         ...(options.onEventSourceError ? { onError: options.onEventSourceError } : {}),
       });
       if (!options.deferOpen) source.open();
-      const mqttUrl = broker?.mqttUrl ?? (options.brokerUrl as string);
+      const mqttUrl = broker?.mqttUrl ?? mosquitto?.url ?? (options.brokerUrl as string);
       return new LocalTwins(
         db,
         bookkeeping,
         registry,
         broker,
+        mosquitto,
         source,
         kinesis,
         queues,
@@ -165,6 +194,7 @@ export class LocalTwins {
     await this.engine.stop();
     if (this.broker) await this.broker.close();
     else await this.source.close();
+    await this.mosquitto?.stop();
     await this.functions.stop();
     await this.eventSources.stop();
     await this.kinesis.close();

@@ -39,6 +39,7 @@ function parseDevArgs(all: string[]) {
       "data-dir": { type: "string" },
       "in-memory": { type: "boolean" },
       broker: { type: "string" },
+      mqtt5: { type: "boolean" },
       "api-token": { type: "string" },
       devices: { type: "string" },
       "no-simulator": { type: "boolean" },
@@ -88,6 +89,8 @@ function parseDevArgs(all: string[]) {
   if (values["no-simulator"] && values.devices !== undefined)
     throw new UsageError("--devices and --no-simulator exclude each other");
   if (values["watch-path"] && !values.watch) throw new UsageError("--watch-path needs --watch");
+  if (values.mqtt5 && values.broker !== undefined)
+    throw new UsageError("--mqtt5 runs its own broker (mosquitto): leave out --broker");
   const watch = values.watch ? { paths: values["watch-path"] ?? [] } : undefined;
   return {
     simulator,
@@ -97,6 +100,7 @@ function parseDevArgs(all: string[]) {
     mqttPort: portFlag("mqtt-port", values["mqtt-port"], 1883),
     // Devices with certificates, as on AWS IoT Core (only with the embedded broker).
     ...(values.broker === undefined ? { mqttsPort: portFlag("mqtts-port", values["mqtts-port"], 8883) } : {}),
+    ...(values.mqtt5 ? { mqtt5: true } : {}),
     wsPort: portFlag("ws-port", values["ws-port"], 8083),
     httpPort: portFlag("http-port", values["http-port"], 8080),
     kinesisPort: portFlag("kinesis-port", values["kinesis-port"], 4567),

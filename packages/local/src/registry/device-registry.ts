@@ -32,6 +32,19 @@ const NO_THING = hashToken(randomBytes(32).toString("base64url"));
  * broker can close its connections.
  */
 export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> implements ThingRegistry {
+  /** Awaited after every registration and removal (an external broker's ACL follows the registry). */
+  private readonly changeHooks: Array<() => Promise<void>> = [];
+
+  /** Runs `hook` after each change, before the change is answered; returns its removal. */
+  afterChange(hook: () => Promise<void>): () => void {
+    this.changeHooks.push(hook);
+    return () => this.changeHooks.splice(this.changeHooks.indexOf(hook), 1);
+  }
+
+  private async changed(): Promise<void> {
+    for (const hook of this.changeHooks) await hook();
+  }
+
   private constructor(
     private readonly db: Database,
     private readonly things: Map<string, Entry>,
@@ -112,6 +125,7 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
         });
         throw error;
       }
+      await this.changed();
       return {
         thing,
         type,
@@ -123,7 +137,9 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
         caPem: this.ca.pem,
       };
     }
-    return { thing, type, createdAt: now, token: await this.add(thing, type, now) };
+    const token = await this.add(thing, type, now);
+    await this.changed();
+    return { thing, type, createdAt: now, token };
   }
 
   /** Adds the thing with a new token (never shown for a thing that connects with a certificate). */
@@ -155,6 +171,7 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
       if (certificate.thing === thing) this.certificates.delete(fingerprint);
     this.things.delete(thing);
     this.emit("removed", thing);
+    await this.changed();
     return true;
   }
 

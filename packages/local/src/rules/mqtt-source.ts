@@ -13,6 +13,8 @@ export interface MqttSourceOptions {
    * left out, `clientid()` is "n/a", as AWS reports it when there is no MQTT client.
    */
   clientIdTopicLevel?: number;
+  /** Mutual TLS (`mqtts://`): the CA to trust the broker by, and this client's certificate and key. */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 /**
@@ -70,6 +72,7 @@ export class MqttSource implements MessageSource {
     };
     if (options.username !== undefined) connectOptions.username = options.username;
     if (options.password !== undefined) connectOptions.password = options.password;
+    if (options.tls) Object.assign(connectOptions, { ...options.tls, rejectUnauthorized: true });
     const client = mqtt.connect(options.url, connectOptions);
     // Installed before any packet arrives: a persistent session redelivers what it holds right
     // after CONNACK, and mqtt.js's default handler would acknowledge it unseen.

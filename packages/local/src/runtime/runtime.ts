@@ -72,6 +72,8 @@ export interface RuntimeConfig {
   maxConnections?: number;
   /** The mutual-TLS port for devices with certificates (AWS IoT Core's 8883); none when undefined. */
   mqttsPort?: number;
+  /** Devices on MQTT 5 through mosquitto on `mqttsPort` (README, "Test your firmware locally"). */
+  mqtt5?: boolean;
   version: string;
   /** Faults to inject (the fault-injection suite). */
   faults?: RuntimeFaults;
@@ -148,6 +150,7 @@ export class Runtime {
         ...(config.brokerUrl !== undefined ? { brokerUrl: config.brokerUrl } : {}),
         ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}),
         ...(config.mqttsPort !== undefined ? { mqttsPort: config.mqttsPort } : {}),
+        ...(config.mqtt5 ? { mqtt5: true } : {}),
         ...(config.faults?.storage ? { faults: config.faults.storage } : {}),
         // The shadow service subscribes too: nothing flows until it has.
         deferOpen: true,
@@ -346,6 +349,7 @@ export class Runtime {
       `http=${this.http.url}`,
       `mqtt=${this.twins.mqttUrl}`,
       ...(this.twins.broker?.mqttsUrl ? [`mqtts=${this.twins.broker.mqttsUrl}`] : []),
+      ...(this.twins.mosquitto ? [`mqtts=${this.twins.mosquitto.url}`] : []),
       ...(this.twins.broker ? [`ws=${this.twins.broker.wsUrl}`] : []),
       `kinesis=${this.twins.kinesis.endpoint}`,
       `data=${this.config.dataDir ?? "in-memory"}`,

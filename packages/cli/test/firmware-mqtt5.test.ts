@@ -1,0 +1,142 @@
+import { spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { settle } from "@fleetline/testing";
+import { iot, mqtt5 } from "aws-iot-device-sdk-v2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type DevProcess,
+  FREE_PORTS,
+  fleetline,
+  fleetlineAsync,
+  freestyleTelemetry,
+  startDev,
+} from "./dev-process.js";
+
+let dev: DevProcess;
+let dir: string;
+let port: number;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(process.cwd(), ".tmp", "firmware-mqtt5-"));
+  dev = await startDev(["--in-memory", "--mqtt5"]);
+  port = Number(new URL(dev.ready.mqtts as string).port);
+}, 60_000);
+
+afterAll(async () => {
+  await dev?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function provision(thing: string) {
+  const added = await fleetlineAsync([
+    "devices",
+    "add",
+    thing,
+    "--type",
+    "freestyle",
+    "--certs",
+    dir,
+    "--url",
+    dev.http,
+  ]);
+  expect(added.code).toBe(0);
+  return {
+    cert: join(dir, `${thing}.cert.pem`),
+    key: join(dir, `${thing}.private.key`),
+    ca: join(dir, "fleetline-ca.pem"),
+  };
+}
+
+/** The SDK v2's recommended client, MQTT 5 with the device's certificate, as firmware builds it for AWS. */
+async function connect(
+  files: { cert: string; key: string; ca: string },
+  clientId: string,
+): Promise<mqtt5.Mqtt5Client> {
+  const builder = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath(
+    "127.0.0.1",
+    files.cert,
+    files.key,
+  );
+  builder.withCertificateAuthorityFromPath(undefined, files.ca);
+  builder.withPort(port);
+  builder.withConnectProperties({ clientId, keepAliveIntervalSeconds: 60 });
+  const client = new mqtt5.Mqtt5Client(builder.build());
+  const connected = once(client, "connectionSuccess");
+  client.start();
+  await connected;
+  return client;
+}
+
+async function close(client: mqtt5.Mqtt5Client): Promise<void> {
+  const stopped = once(client, "stopped");
+  client.stop();
+  await stopped;
+  client.close();
+}
+
+describe("fleetline dev --mqtt5 (mosquitto with the local CA and an ACL from the registry)", () => {
+  it("takes telemetry from the SDK's Mqtt5Client with its certificate into the store", async () => {
+    const files = await provision("fs-mqtt5");
+    const client = await connect(files, "fs-mqtt5");
+    try {
+      const puback = await client.publish({
+        topicName: "dt/fleetline/freestyle/fs-mqtt5/telemetry",
+        qos: mqtt5.QoS.AtLeastOnce,
+        payload: freestyleTelemetry(1, Date.now()),
+      });
+      expect(puback?.reasonCode).toBe(mqtt5.PubackReasonCode.Success);
+    } finally {
+      await close(client);
+    }
+    await settle(dev.http);
+    const device = (await (await fetch(`${dev.http}/api/devices/fs-mqtt5`)).json()) as { seq: number };
+    expect(device.seq).toBe(1);
+  }, 60_000);
+
+  it("applies the device policy: another thing's topic is not authorized, nor is anything once the thing is removed", async () => {
+    const files = await provision("fs-mqtt5-b");
+    const client = await connect(files, "fs-mqtt5-b");
+    try {
+      const foreign = await client.publish({
+        topicName: "dt/fleetline/freestyle/fs-mqtt5/telemetry",
+        qos: mqtt5.QoS.AtLeastOnce,
+        payload: freestyleTelemetry(2, Date.now()),
+      });
+      expect(foreign?.reasonCode).toBe(mqtt5.PubackReasonCode.NotAuthorized);
+      expect(fleetline(["devices", "remove", "fs-mqtt5-b", "--url", dev.http]).code).toBe(0);
+      const revoked = await client.publish({
+        topicName: "dt/fleetline/freestyle/fs-mqtt5-b/telemetry",
+        qos: mqtt5.QoS.AtLeastOnce,
+        payload: freestyleTelemetry(1, Date.now()),
+      });
+      expect(revoked?.reasonCode).toBe(mqtt5.PubackReasonCode.NotAuthorized);
+    } finally {
+      await close(client);
+    }
+  }, 60_000);
+
+  it("says in one line when mosquitto is missing", () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        fileURLToPath(new URL("../bin/fleetline.js", import.meta.url)),
+        "dev",
+        "--in-memory",
+        "--mqtt5",
+        ...FREE_PORTS,
+      ],
+      {
+        encoding: "utf8",
+        env: { ...process.env, FLEETLINE_MOSQUITTO: "/nonexistent/mosquitto" },
+        timeout: 60_000,
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      "fleetline dev: --mqtt5 runs mosquitto, which is not installed at /nonexistent/mosquitto: apt-get install mosquitto (or set FLEETLINE_MOSQUITTO to its path)",
+    );
+  }, 60_000);
+});

@@ -1,0 +1,163 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
+import { userInfo } from "node:os";
+import { delimiter, join } from "node:path";
+import { DEVICE_POLICY, type DeviceIdentity, fleetlineError } from "@fleetline/core";
+import type { DeviceRegistry } from "../registry/device-registry.js";
+import type { CertificateAuthority } from "./certificate-authority.js";
+
+/** The client the runtime's rules engine and shadow service connect as (its certificate's CN). */
+export const MOSQUITTO_SERVICE = "fleetline-service";
+
+/**
+ * Mosquitto's ACL from the registry and DEVICE_POLICY: each thing may publish and subscribe on its
+ * own topics only, under the identity its certificate gives it (`use_identity_as_username`).
+ */
+export function mosquittoAcl(identities: readonly DeviceIdentity[]): string {
+  const lines = [`user ${MOSQUITTO_SERVICE}`, "topic readwrite #", ""];
+  for (const identity of identities) {
+    const bind = (template: string) =>
+      template.replaceAll("${thing}", identity.thing).replaceAll("${type}", identity.type);
+    lines.push(`user ${identity.thing}`);
+    for (const topic of DEVICE_POLICY.publish) lines.push(`topic write ${bind(topic)}`);
+    for (const filter of DEVICE_POLICY.subscribe) lines.push(`topic read ${bind(filter)}`);
+    lines.push("");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Where mosquitto is: $FLEETLINE_MOSQUITTO, Debian's /usr/sbin (not on every PATH), or the PATH. */
+function mosquittoBinary(): string | undefined {
+  const given = process.env.FLEETLINE_MOSQUITTO;
+  if (given) return existsSync(given) ? given : undefined;
+  const dirs = [
+    "/usr/sbin",
+    "/usr/local/sbin",
+    "/opt/homebrew/sbin",
+    ...(process.env.PATH ?? "").split(delimiter),
+  ];
+  return dirs.map((dir) => join(dir, "mosquitto")).find((path) => path.startsWith("/") && existsSync(path));
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+export interface MosquittoBroker {
+  url: string;
+  port: number;
+  /** The runtime's own client: the CA and a certificate for MOSQUITTO_SERVICE. */
+  service: { ca: string; cert: string; key: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * `fleetline dev --mqtt5`: Debian's mosquitto (MQTT 5 and 3.1.1) as the device broker, on the
+ * mutual-TLS port with the local CA — the certificate is the identity, its CN the username and
+ * client id — and an ACL written from the registry and DEVICE_POLICY, rewritten (and reloaded
+ * with SIGHUP) whenever a thing is added or removed.
+ */
+export async function startMosquitto(options: {
+  dir: string;
+  host: string;
+  port: number;
+  ca: CertificateAuthority;
+  registry: DeviceRegistry;
+  /** Remove `dir` on stop (a run kept in memory). */
+  temporary?: boolean;
+}): Promise<MosquittoBroker> {
+  const binary = mosquittoBinary();
+  if (!binary)
+    throw fleetlineError(
+      "STARTUP_FAILED",
+      `--mqtt5 runs mosquitto, which is not installed${process.env.FLEETLINE_MOSQUITTO ? ` at ${process.env.FLEETLINE_MOSQUITTO}` : ""}: apt-get install mosquitto (or set FLEETLINE_MOSQUITTO to its path)`,
+    );
+  const { dir, host, ca, registry } = options;
+  await mkdir(dir, { recursive: true });
+  const server = await ca.issueServer(host);
+  const service = await ca.issueDevice(MOSQUITTO_SERVICE);
+  const files = {
+    ca: join(dir, "ca.pem"),
+    cert: join(dir, "server.pem"),
+    key: join(dir, "server.key"),
+    acl: join(dir, "acl"),
+    conf: join(dir, "mosquitto.conf"),
+  };
+  await writeFile(files.ca, ca.pem);
+  await writeFile(files.cert, server.certificatePem);
+  await writeFile(files.key, server.privateKeyPem, { mode: 0o600 });
+  const writeAcl = async () => writeFile(files.acl, mosquittoAcl(await registry.list()));
+  await writeAcl();
+  // A port of 0 cannot be given to mosquitto: pick a free one first.
+  const port = options.port === 0 ? await freePort(host) : options.port;
+  await writeFile(
+    files.conf,
+    [
+      "per_listener_settings false",
+      "allow_anonymous false",
+      // Never drop a slow subscriber's QoS 1 messages (the rules engine's, under load).
+      "max_queued_messages 0",
+      "persistence false",
+      // Started as root, mosquitto would switch to its own user, which cannot read these files.
+      `user ${userInfo().username}`,
+      `acl_file ${files.acl}`,
+      `listener ${port} ${host}`,
+      `cafile ${files.ca}`,
+      `certfile ${files.cert}`,
+      `keyfile ${files.key}`,
+      "require_certificate true",
+      "use_identity_as_username true",
+      "tls_version tlsv1.2",
+      "",
+    ].join("\n"),
+  );
+  const child: ChildProcess = spawn(binary, ["-c", files.conf], { stdio: "ignore" });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts(host, port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw fleetlineError(
+        "STARTUP_FAILED",
+        `mosquitto did not start on ${host}:${port} (is the port free?)`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // The ACL follows the registry: a new thing may use its topics, a removed one none.
+  const unhook = registry.afterChange(async () => {
+    await writeAcl();
+    child.kill("SIGHUP");
+    // Mosquitto rereads the ACL at its next loop: give it that before the change is answered.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  });
+  return {
+    url: `mqtts://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    port,
+    service: { ca: ca.pem, cert: service.certificatePem, key: service.privateKeyPem },
+    stop: async () => {
+      unhook();
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+      if (options.temporary) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort(host: string): Promise<number> {
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
