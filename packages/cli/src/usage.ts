@@ -12,7 +12,7 @@ Usage: fleetline <command> [options]
 Commands:
   dev [--mqtt-port N] [--mqtts-port N] [--ws-port N] [--http-port N] [--kinesis-port N] [--data-dir DIR | --in-memory]
       [--broker mqtt://host:port] [--host H --api-token T [--viewer-token V]] [--max-connections N]
-      [--devices N | --no-simulator] [--faults P] [--watch [--watch-path DIR]…]
+      [--devices N | --no-simulator] [--faults P] [--mqtt5] [--watch [--watch-path DIR]…]
       [--inspect[=[host:]port]] [--invocations N]
       Run the whole pipeline locally: MQTT broker, telemetry rule, Kinesis streams, the validate,
       store and alerts functions, shadows, DuckDB and the HTTP API, with 20 simulated devices

@@ -116,6 +116,8 @@ export async function startMosquitto(options: {
       `keyfile ${files.key}`,
       "require_certificate true",
       "use_identity_as_username true",
+      // The certificate's thing is the client id too (AWS refuses another id; mosquitto renames it).
+      "use_username_as_clientid true",
       "tls_version tlsv1.2",
       "",
     ].join("\n"),
