@@ -5,11 +5,21 @@ export interface AwsIotTransportOptions {
   /** The account's AWS IoT data endpoint, e.g. `abc123-ats.iot.eu-west-1.amazonaws.com`. */
   endpoint: string;
   clientId: string;
-  /** Paths of the device certificate, its private key and the Amazon root CA. */
+  port?: number;
+}
+
+/** Paths of the device certificate, its private key and the CA (the Amazon root CA, or fleetline dev's). */
+export interface CertificateFiles {
   certPath: string;
   keyPath: string;
   caPath?: string;
-  port?: number;
+}
+
+/** The same, in memory (PEM), for a device that holds them in its secure element rather than files. */
+export interface CertificatePems {
+  certPem: string;
+  keyPem: string;
+  caPem?: string;
 }
 
 /**
@@ -22,16 +32,22 @@ export class AwsIotTransport implements Transport {
   private closeHandler: (error?: Error) => void = () => undefined;
   private readonly client = new mqtt.MqttClient();
 
-  constructor(private readonly options: AwsIotTransportOptions) {}
+  constructor(private readonly options: AwsIotTransportOptions & (CertificateFiles | CertificatePems)) {}
 
   private config(): mqtt.MqttConnectionConfig {
-    const { endpoint, clientId, certPath, keyPath, caPath, port } = this.options;
-    const builder = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(certPath, keyPath)
-      .with_endpoint(endpoint)
-      .with_port(port ?? 8883)
-      .with_client_id(clientId)
+    const { options } = this;
+    const builder =
+      "certPem" in options
+        ? iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(options.certPem, options.keyPem)
+        : iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(options.certPath, options.keyPath);
+    builder
+      .with_endpoint(options.endpoint)
+      .with_port(options.port ?? 8883)
+      .with_client_id(options.clientId)
       .with_clean_session(true);
-    if (caPath) builder.with_certificate_authority_from_path(undefined, caPath);
+    if ("caPem" in options && options.caPem) builder.with_certificate_authority(options.caPem);
+    if ("caPath" in options && options.caPath)
+      builder.with_certificate_authority_from_path(undefined, options.caPath);
     return builder.build();
   }
 

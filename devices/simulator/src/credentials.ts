@@ -8,6 +8,8 @@ export interface LocalTarget {
   /** The runtime's HTTP API, e.g. http://127.0.0.1:8080 */
   url: string;
   apiToken?: string;
+  /** Connect over mutual TLS with a certificate per device (fleetline dev's mqtts port), as firmware does on AWS. */
+  mtls?: boolean;
 }
 
 export interface AwsTarget {
@@ -54,9 +56,28 @@ async function api(target: LocalTarget, path: string, init: RequestInit = {}): P
   }
 }
 
-/** Registers a simulated thing with the local runtime (re-registering it if it exists) and returns its token. */
-async function register(target: LocalTarget, device: SimulatedDevice): Promise<string> {
-  const body = JSON.stringify({ thing: device.thing, type: device.type });
+interface IssuedCertificate {
+  certificatePem: string;
+  privateKey: string;
+  caPem: string;
+}
+
+/**
+ * Registers a simulated thing with the local runtime (re-registering it if it exists) and returns
+ * its credential: a token, or with `mtls` a certificate, its key and the CA.
+ */
+async function register(target: LocalTarget, device: SimulatedDevice): Promise<string>;
+async function register(target: LocalTarget, device: SimulatedDevice, mtls: true): Promise<IssuedCertificate>;
+async function register(
+  target: LocalTarget,
+  device: SimulatedDevice,
+  mtls?: true,
+): Promise<string | IssuedCertificate> {
+  const body = JSON.stringify({
+    thing: device.thing,
+    type: device.type,
+    ...(mtls ? { credentials: "certificate" } : {}),
+  });
   let response = await api(target, "/api/things", { method: "POST", body });
   if (response.status === 409) {
     // Tokens are shown once: a simulated device from an earlier run gets a new one.
@@ -65,7 +86,34 @@ async function register(target: LocalTarget, device: SimulatedDevice): Promise<s
   }
   if (response.status !== 201)
     throw new Error(`registering ${device.thing} failed: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { token: string }).token;
+  const created = (await response.json()) as { token: string } & IssuedCertificate;
+  return mtls ? created : created.token;
+}
+
+/** Each device with a certificate from fleetline dev's CA, on its mutual-TLS port. */
+async function mtlsTransports(target: LocalTarget, devices: SimulatedDevice[]): Promise<Transport[]> {
+  const { mqttsUrl } = (await (await api(target, "/api/info")).json()) as { mqttsUrl?: string };
+  if (!mqttsUrl) throw new Error(`fleetline at ${target.url} has no mutual-TLS port (--mqtts-port)`);
+  const { hostname, port } = new URL(mqttsUrl);
+  const transports: Transport[] = [];
+  for (let i = 0; i < devices.length; i += 20) {
+    const batch = devices.slice(i, i + 20);
+    const issued = await Promise.all(batch.map((device) => register(target, device, true)));
+    batch.forEach((device, j) => {
+      const { certificatePem, privateKey, caPem } = issued[j] as IssuedCertificate;
+      transports.push(
+        new AwsIotTransport({
+          endpoint: hostname,
+          port: Number(port),
+          clientId: device.thing,
+          certPem: certificatePem,
+          keyPem: privateKey,
+          caPem,
+        }),
+      );
+    });
+  }
+  return transports;
 }
 
 /** One transport per device, for the target: registered with the local runtime, or with its AWS certificate. */
@@ -85,6 +133,7 @@ export async function transportsFor(target: Target, devices: SimulatedDevice[]):
       });
     });
   }
+  if (target.mtls) return mtlsTransports(target, devices);
   const info = (await (await api(target, "/api/info")).json()) as { mqttUrl: string };
   const transports: Transport[] = [];
   for (let i = 0; i < devices.length; i += 20) {

@@ -23,6 +23,8 @@ export interface ApiContext {
   info: {
     version: string;
     mqttUrl: string;
+    /** Devices with certificates (mutual TLS), when there is such a port. */
+    mqttsUrl?: string;
     wsUrl: string;
     kinesisEndpoint: string;
     dataPlaneEndpoint: string;

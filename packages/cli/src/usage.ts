@@ -32,11 +32,12 @@ Commands:
       Manage the registry of a running \`fleetline dev\` (default --url http://127.0.0.1:8080).
       --certs DIR issues an X.509 certificate for the mTLS port and writes it, its key and the CA.
   simulate [--devices N] [--type freestyle|robot|mixed] [--rate HZ] [--duration 30s] [--seed S]
-           [--faults none|default|chaos] [--url URL | --target aws --endpoint E --certs DIR --stage S]
+           [--faults none|default|chaos] [--url URL [--mtls] | --target aws --endpoint E --certs DIR --stage S]
            [--dry-run [--out FILE]] [--json]
       Run a seeded fleet of simulated dispensers and robots against fleetline dev (default) or AWS
       IoT Core; prints progress and a summary (sent, acknowledged, failed). --dry-run writes the
-      messages it would send, byte-identical for the same seed.
+      messages it would send, byte-identical for the same seed. --mtls gives each simulated device a
+      certificate and connects it to fleetline dev's mutual-TLS port, as firmware connects to AWS.
   provision --things N --out DIR [--stage prod] [--type freestyle|robot|mixed] [--prefix sim]
             [--policy NAME] [--region R]
       AWS: create the simulator's things in the deployed stage's fleet, with certificates and the

@@ -213,4 +213,37 @@ describe("firmware's own mTLS code against fleetline dev", () => {
     expect(summary.sent).toBeGreaterThan(0);
     expect(summary.acked).toBe(summary.sent);
   }, 90_000);
+
+  it("runs fleetline simulate --mtls: every simulated device with a certificate of its own", async () => {
+    const run = await fleetlineAsync([
+      "simulate",
+      "--url",
+      dev.http,
+      "--mtls",
+      "--prefix",
+      "mtls-sim",
+      "--devices",
+      "6",
+      "--rate",
+      "5",
+      "--duration",
+      "3s",
+      "--faults",
+      "none",
+      "--json",
+    ]);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.out.trim().split("\n").at(-1) as string) as {
+      sent: number;
+      acked: number;
+    };
+    expect(summary.sent).toBeGreaterThan(0);
+    expect(summary.acked).toBe(summary.sent);
+    const health = (await (await fetch(`${dev.http}/api/health`)).json()) as {
+      components: Array<{ name: string; metrics: Record<string, number> }>;
+    };
+    expect(
+      health.components.find((c) => c.name === "broker")?.metrics.connectionsOpened,
+    ).toBeGreaterThanOrEqual(6);
+  }, 90_000);
 });

@@ -348,6 +348,7 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
     expect((await call("GET", "/api/info")).body).toEqual({
       version: "0.1.0",
       mqttUrl: "mqtts://abc123-ats.iot.eu-west-1.amazonaws.com:8883",
+      mqttsUrl: "mqtts://abc123-ats.iot.eu-west-1.amazonaws.com:8883",
       wsUrl: "wss://abc123-ats.iot.eu-west-1.amazonaws.com/mqtt",
       kinesisEndpoint: "https://kinesis.eu-west-1.amazonaws.com",
       dataPlaneEndpoint: "https://abc123-ats.iot.eu-west-1.amazonaws.com",

@@ -60,8 +60,10 @@ function target(values: Record<string, string | boolean | undefined>): Target {
       kind: "local",
       url,
       ...(values["api-token"] ? { apiToken: values["api-token"] as string } : {}),
+      ...(values.mtls ? { mtls: true } : {}),
     };
   }
+  if (values.mtls) throw new UsageError("--mtls is for --target local: AWS IoT Core is always mutual TLS");
   if (kind !== "aws") throw new UsageError(`--target must be local or aws, got "${kind}"`);
   const given = values.endpoint as string | undefined;
   // host[:port]: AWS IoT's data endpoint, or fleetline dev's mutual-TLS port (127.0.0.1:8883).
@@ -112,6 +114,7 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
       prefix: { type: "string" },
       start: { type: "string" },
       json: { type: "boolean" },
+      mtls: { type: "boolean" },
       "api-token": { type: "string" },
       stage: { type: "string" },
     },

@@ -76,6 +76,7 @@ export function awsApiContext(
     info: {
       version: settings.FLEETLINE_VERSION,
       mqttUrl: `mqtts://${endpoint}:8883`,
+      mqttsUrl: `mqtts://${endpoint}:8883`,
       wsUrl: `wss://${endpoint}/mqtt`,
       kinesisEndpoint: `https://kinesis.${settings.AWS_REGION}.amazonaws.com`,
       dataPlaneEndpoint: `https://${endpoint}`,

@@ -291,6 +291,9 @@ export class Runtime {
       info: {
         version: this.config.version,
         mqttUrl: twins.mqttUrl,
+        ...((twins.broker?.mqttsUrl ?? twins.mosquitto?.url)
+          ? { mqttsUrl: (twins.broker?.mqttsUrl ?? twins.mosquitto?.url) as string }
+          : {}),
         wsUrl: twins.broker?.wsUrl ?? "",
         kinesisEndpoint: twins.kinesis.endpoint,
         dataPlaneEndpoint: this.http.url,
