@@ -1,12 +1,12 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Runtime } from "@fleetline/local";
+import type { Runtime } from "@fleetline/local";
 import { settle, waitFor } from "@fleetline/testing";
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbQuarantine } from "../../local/src/adapters/duckdb-quarantine.js";
-import { interceptKinesis } from "../../local/test/helpers.js";
+import { interceptKinesis, startRuntime } from "../../local/test/helpers.js";
 import { FunctionWatcher } from "../src/dev/function-watcher.js";
 import { fleetline, fleetlineAsync, freestyleTelemetry } from "./dev-process.js";
 
@@ -31,16 +31,8 @@ beforeAll(async () => {
   // A copy of the functions' sources to edit: the repository's own stay untouched.
   dir = await mkdtemp(join(process.cwd(), ".tmp", "dev-watch-"));
   await cp(FUNCTIONS_SRC, join(dir, "src"), { recursive: true });
-  runtime = await Runtime.start({
-    host: "127.0.0.1",
-    mqttPort: 0,
-    wsPort: 0,
-    httpPort: 0,
-    kinesisPort: 0,
-    version: "test",
-    // A failed batch is retried within a second, so a dead-lettered batch is quick to make.
-    eventSourceRetryDelayMs: 20,
-  });
+  // A failed batch is retried within a second, so a dead-lettered batch is quick to make.
+  runtime = await startRuntime({ eventSourceRetryDelayMs: 20 });
   watcher = new FunctionWatcher({
     paths: [join(dir, "src")],
     entry: join(dir, "src/handlers.ts"),

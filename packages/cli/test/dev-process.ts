@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { FREE_PORTS, readyAddresses } from "../src/bench/runtime-process.js";
 
 const bin = fileURLToPath(new URL("../bin/fleetline.js", import.meta.url));
 
@@ -7,26 +8,14 @@ export interface DevProcess {
   child: ChildProcess;
   http: string;
   mqtt: string;
-  /** Every address of the ready line by name: http, mqtt, ws, kinesis, data. */
+  /** Every address of the ready line by name: http, mqtt, mqtts, ws, kinesis, data. */
   ready: Record<string, string>;
   output(): string;
   /** Sends the signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Every port of `fleetline dev` on a free one. */
-export const FREE_PORTS = [
-  "--mqtt-port",
-  "0",
-  "--mqtts-port",
-  "0",
-  "--ws-port",
-  "0",
-  "--http-port",
-  "0",
-  "--kinesis-port",
-  "0",
-];
+export { FREE_PORTS };
 
 /** A valid freestyle report, with metric overrides and top-level overrides (faults, v, …). */
 export function freestyleTelemetry(
@@ -65,29 +54,10 @@ export function startDev(
 ): Promise<DevProcess> {
   // `command` runs the CLI some other way, e.g. under a shell that sets a ulimit first.
   const [program, ...prefix] = options.command ?? [process.execPath];
-  const child = spawn(
-    program as string,
-    [
-      ...prefix,
-      bin,
-      "dev",
-      "--mqtt-port",
-      "0",
-      "--mqtts-port",
-      "0",
-      "--ws-port",
-      "0",
-      "--http-port",
-      "0",
-      "--kinesis-port",
-      "0",
-      ...withSimulatorFlag(args),
-    ],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...options.env },
-    },
-  );
+  const child = spawn(program as string, [...prefix, bin, "dev", ...FREE_PORTS, ...withSimulatorFlag(args)], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...options.env },
+  });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -100,17 +70,11 @@ export function startDev(
       const line = output.split("\n").find((l) => l.startsWith("fleetline ready "));
       if (!line) return;
       clearTimeout(timer);
-      const field = (name: string) => (new RegExp(`${name}=(\\S+)`).exec(line)?.[1] ?? "") as string;
-      const ready = Object.fromEntries(
-        line
-          .slice("fleetline ready ".length)
-          .split(" ")
-          .map((part) => part.split("=", 2) as [string, string]),
-      );
+      const ready = readyAddresses(line);
       resolve({
         child,
-        http: field("http"),
-        mqtt: field("mqtt"),
+        http: ready.http ?? "",
+        mqtt: ready.mqtt ?? "",
         ready,
         output: () => output,
         stop: async (signal = "SIGTERM") => {

@@ -1,6 +1,7 @@
 export * from "./adapters/duckdb-telemetry-store.js";
 export * from "./broker/broker.js";
 export * from "./broker/embedded-source.js";
+export * from "./broker/mosquitto-broker.js";
 export * from "./broker/refusals.js";
 export * from "./event-source/batch-processor.js";
 export * from "./event-source/checkpoint-store.js";

@@ -1,28 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
 import { join } from "node:path";
+import { acceptsConnections, freePort } from "../src/net/listen.js";
 import { waitFor } from "./helpers.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 export interface Mosquitto {
   url: string;
@@ -59,7 +40,10 @@ export async function startMosquitto(
         reject(new Error(`mosquitto could not start (is it installed?): ${error.message}`)),
       );
     });
-    await Promise.race([waitFor(() => accepts(port), `mosquitto on port ${port}`), failed]);
+    await Promise.race([
+      waitFor(() => acceptsConnections("127.0.0.1", port), `mosquitto on port ${port}`),
+      failed,
+    ]);
   }
 
   function stop(): Promise<void> {

@@ -1,10 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Runtime } from "@fleetline/local";
+import { freePort, mosquittoBinary, type Runtime } from "@fleetline/local";
 import mqtt, { type MqttClient } from "mqtt";
 import { benchReport, connectBenchDevices, startBenchRuntime } from "./bench-runtime.js";
 import { type BenchFigure, round } from "./query-bench.js";
@@ -12,15 +10,7 @@ import { type BenchFigure, round } from "./query-bench.js";
 /** The load: 20,000 QoS 1 messages from 50 devices, 64 in flight per client (as mqtt.js allows). */
 export const PIPELINE_LOAD = { messages: 20_000, devices: 50, inFlight: 64 } as const;
 
-const MOSQUITTO = existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const MOSQUITTO = mosquittoBinary();
 
 /** Publishes `count` messages from each client, at most `inFlight` unacknowledged at once. */
 async function publishAll(

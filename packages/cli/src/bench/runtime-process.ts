@@ -14,7 +14,8 @@ export interface RuntimeProcess {
 }
 
 const BIN = fileURLToPath(new URL("../../bin/fleetline.js", import.meta.url));
-const FREE_PORTS = [
+/** Every port of `fleetline dev` on a free one. */
+export const FREE_PORTS = [
   "--mqtt-port",
   "0",
   "--mqtts-port",
@@ -26,6 +27,15 @@ const FREE_PORTS = [
   "--kinesis-port",
   "0",
 ];
+
+/** The addresses of `fleetline dev`'s ready line by name: http, mqtt, mqtts, ws, kinesis, data. */
+export function readyAddresses(line: string): Record<string, string> {
+  const pairs = line
+    .slice("fleetline ready ".length)
+    .split(" ")
+    .map((part) => part.split("=", 2) as [string, string]);
+  return Object.fromEntries(pairs);
+}
 
 /**
  * Starts `fleetline dev --no-simulator` on free ports, its state in `dataDir` (as a developer runs it)
@@ -57,11 +67,7 @@ export function startRuntimeProcess(
       child.stderr?.off("data", onData);
       child.stdout?.resume();
       child.stderr?.resume();
-      const pairs = line
-        .slice("fleetline ready ".length)
-        .split(" ")
-        .map((part) => part.split("=", 2) as [string, string]);
-      resolve(handle(child, Object.fromEntries(pairs), exited));
+      resolve(handle(child, readyAddresses(line), exited));
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);

@@ -1,29 +1,15 @@
 import { parseArgs } from "node:util";
+import type { InvocationRecord } from "@fleetline/local";
 import { urlFlag } from "../flags.js";
 import type { Io } from "../io.js";
 import { ApiError, callApi } from "../runtime-api.js";
 import { EXIT, UsageError } from "../usage.js";
 import { positiveInt } from "./simulate.js";
 
-/** An invocation as the console's API lists it (GET /api/invocations). */
-export interface InvocationSummary {
-  id: string;
-  functionName: string;
-  trigger: string;
-  replayOf?: string;
-  shardId?: string;
-  batchSize?: number;
-  startedAt: number;
-  durationMs?: number;
-  status: string;
-  failedItems?: string[];
-  error?: { type: string; message: string; stack?: string };
-  logLines: number;
-}
+/** An invocation as the console's API lists it (GET /api/invocations): all but its event and logs. */
+export type InvocationSummary = Omit<InvocationRecord, "event" | "logs"> & { logLines: number };
 
-interface Invocation extends InvocationSummary {
-  logs: Array<{ at: number; stream: string; line: string }>;
-}
+type Invocation = InvocationSummary & Pick<InvocationRecord, "logs">;
 
 /** One line for an invocation: when, which function, on what, how it ended, how long it took. */
 export function describeInvocation(i: InvocationSummary): string {

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { delimiter, join } from "node:path";
 import { DEVICE_POLICY, type DeviceIdentity, fleetlineError } from "@fleetline/core";
+import { acceptsConnections, freePort } from "../net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import type { CertificateAuthority } from "./certificate-authority.js";
 
@@ -29,7 +29,7 @@ export function mosquittoAcl(identities: readonly DeviceIdentity[]): string {
 }
 
 /** Where mosquitto is: $FLEETLINE_MOSQUITTO, Debian's /usr/sbin (not on every PATH), or the PATH. */
-function mosquittoBinary(): string | undefined {
+export function mosquittoBinary(): string | undefined {
   const given = process.env.FLEETLINE_MOSQUITTO;
   if (given) return existsSync(given) ? given : undefined;
   const dirs = [
@@ -39,17 +39,6 @@ function mosquittoBinary(): string | undefined {
     ...(process.env.PATH ?? "").split(delimiter),
   ];
   return dirs.map((dir) => join(dir, "mosquitto")).find((path) => path.startsWith("/") && existsSync(path));
-}
-
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, host);
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 export interface MosquittoBroker {
@@ -125,7 +114,7 @@ export async function startMosquitto(options: {
   const child: ChildProcess = spawn(binary, ["-c", files.conf], { stdio: "ignore" });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const deadline = Date.now() + 10_000;
-  while (!(await accepts(host, port))) {
+  while (!(await acceptsConnections(host, port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
       throw fleetlineError(
@@ -153,13 +142,4 @@ export async function startMosquitto(options: {
       if (options.temporary) await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function freePort(host: string): Promise<number> {
-  const { createServer } = await import("node:net");
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

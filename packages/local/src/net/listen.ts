@@ -1,4 +1,4 @@
-import type { Server } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { FatalError, fleetlineError } from "@fleetline/core";
 
 /** A port that cannot be bound, reported by component and flag instead of an EADDRINUSE stack. */
@@ -54,5 +54,26 @@ export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());
+  });
+}
+
+/** A port free on `host` now (for a program that cannot be given port 0, such as mosquitto). */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as { port: number };
+  await closeServer(server);
+  return port;
+}
+
+/** Whether something accepts TCP connections on `host:port` now. */
+export function acceptsConnections(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, host);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
   });
 }
