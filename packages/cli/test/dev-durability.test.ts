@@ -112,16 +112,10 @@ describe("fleetline dev on a data dir", () => {
     const result = fleetline([
       "dev",
       "--in-memory",
+      ...FREE_PORTS,
+      // The last --http-port given wins: the one the first runtime holds.
       "--http-port",
       port,
-      "--mqtt-port",
-      "0",
-      "--mqtts-port",
-      "0",
-      "--ws-port",
-      "0",
-      "--kinesis-port",
-      "0",
     ]);
     expect(result.code).toBe(1);
     expect(result.err.trim()).toBe(`fleetline dev: HTTP port ${port} is in use; pass --http-port`);

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FREE_PORTS, readyAddresses } from "../src/bench/runtime-process.js";
 
@@ -109,4 +110,23 @@ export function fleetlineAsync(args: string[]): Promise<{ code: number | null; o
       resolve({ code, out, err });
     });
   });
+}
+
+/**
+ * `fleetline devices add <thing> --certs DIR` against a running runtime: the paths of the
+ * certificate, key and CA it wrote, as a device gets them.
+ */
+export async function provisionCertificate(
+  url: string,
+  thing: string,
+  dir: string,
+  type = "freestyle",
+): Promise<{ cert: string; key: string; ca: string }> {
+  const added = await fleetlineAsync(["devices", "add", thing, "--type", type, "--certs", dir, "--url", url]);
+  if (added.code !== 0) throw new Error(`devices add ${thing} failed: ${added.err}`);
+  return {
+    cert: join(dir, `${thing}.cert.pem`),
+    key: join(dir, `${thing}.private.key`),
+    ca: join(dir, "fleetline-ca.pem"),
+  };
 }

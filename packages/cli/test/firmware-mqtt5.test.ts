@@ -10,8 +10,8 @@ import {
   type DevProcess,
   FREE_PORTS,
   fleetline,
-  fleetlineAsync,
   freestyleTelemetry,
+  provisionCertificate,
   startDev,
 } from "./dev-process.js";
 
@@ -30,25 +30,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function provision(thing: string) {
-  const added = await fleetlineAsync([
-    "devices",
-    "add",
-    thing,
-    "--type",
-    "freestyle",
-    "--certs",
-    dir,
-    "--url",
-    dev.http,
-  ]);
-  expect(added.code).toBe(0);
-  return {
-    cert: join(dir, `${thing}.cert.pem`),
-    key: join(dir, `${thing}.private.key`),
-    ca: join(dir, "fleetline-ca.pem"),
-  };
-}
+const provision = (thing: string) => provisionCertificate(dev.http, thing, dir);
 
 /** The SDK v2's recommended client, MQTT 5 with the device's certificate, as firmware builds it for AWS. */
 async function connect(

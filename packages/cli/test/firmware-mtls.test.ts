@@ -6,7 +6,13 @@ import { settle, waitFor } from "@fleetline/testing";
 import { mqtt as crtMqtt, iot, iotshadow } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CertificateAuthority } from "../../local/src/broker/certificate-authority.js";
-import { type DevProcess, fleetlineAsync, freestyleTelemetry, startDev } from "./dev-process.js";
+import {
+  type DevProcess,
+  fleetlineAsync,
+  freestyleTelemetry,
+  provisionCertificate,
+  startDev,
+} from "./dev-process.js";
 
 let dev: DevProcess;
 let dir: string;
@@ -23,26 +29,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `fleetline devices add --certs`: the certificate, key and CA written as a device gets them. */
-async function provision(thing: string): Promise<{ cert: string; key: string; ca: string }> {
-  const added = await fleetlineAsync([
-    "devices",
-    "add",
-    thing,
-    "--type",
-    "freestyle",
-    "--certs",
-    join(dir, "certs"),
-    "--url",
-    dev.http,
-  ]);
-  expect(added.code).toBe(0);
-  return {
-    cert: join(dir, "certs", `${thing}.cert.pem`),
-    key: join(dir, "certs", `${thing}.private.key`),
-    ca: join(dir, "certs", "fleetline-ca.pem"),
-  };
-}
+const provision = (thing: string) => provisionCertificate(dev.http, thing, join(dir, "certs"));
 
 /** The official SDK v2's mTLS builder, exactly as firmware builds it for AWS IoT Core. */
 function sdkConnection(files: { cert: string; key: string; ca: string }, clientId: string) {
