@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { settle } from "@fleetline/testing";
-import { iot, mqtt5 } from "aws-iot-device-sdk-v2";
+import { iot, iotshadow, mqtt, mqtt5 } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type DevProcess,
@@ -76,6 +76,35 @@ describe("fleetline dev --mqtt5 (mosquitto with the local CA and an ACL from the
     await settle(dev.http);
     const device = (await (await fetch(`${dev.http}/api/devices/fs-mqtt5`)).json()) as { seq: number };
     expect(device.seq).toBe(1);
+  }, 60_000);
+
+  it("runs the SDK's shadow client over MQTT 5: the shadow service answers through mosquitto", async () => {
+    const files = await provision("fs-mqtt5-shadow");
+    const client = await connect(files, "fs-mqtt5-shadow");
+    try {
+      const shadow = iotshadow.IotShadowClient.newFromMqtt5Client(client);
+      const accepted = new Promise<iotshadow.model.UpdateShadowResponse>((resolve, reject) => {
+        void shadow
+          .subscribeToUpdateShadowAccepted(
+            { thingName: "fs-mqtt5-shadow" },
+            mqtt.QoS.AtLeastOnce,
+            (error, response) => (error || !response ? reject(error) : resolve(response)),
+          )
+          .then(() =>
+            shadow.publishUpdateShadow(
+              { thingName: "fs-mqtt5-shadow", state: { reported: { firmware: "2.0.0" } } },
+              mqtt.QoS.AtLeastOnce,
+            ),
+          );
+      });
+      expect((await accepted).state?.reported).toEqual({ firmware: "2.0.0" });
+    } finally {
+      await close(client);
+    }
+    const document = (await (await fetch(`${dev.http}/things/fs-mqtt5-shadow/shadow`)).json()) as {
+      state: { reported: unknown };
+    };
+    expect(document.state.reported).toEqual({ firmware: "2.0.0" });
   }, 60_000);
 
   it("applies the device policy: another thing's topic is not authorized, nor is anything once the thing is removed", async () => {

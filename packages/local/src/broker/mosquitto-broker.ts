@@ -16,7 +16,9 @@ export const MOSQUITTO_SERVICE = "fleetline-service";
  * own topics only, under the identity its certificate gives it (`use_identity_as_username`).
  */
 export function mosquittoAcl(identities: readonly DeviceIdentity[]): string {
-  const lines = [`user ${MOSQUITTO_SERVICE}`, "topic readwrite #", ""];
+  // `#` does not reach topics that begin with `$` (MQTT's rule, which mosquitto's ACL keeps): the
+  // shadow topics under `$aws/` are granted by name.
+  const lines = [`user ${MOSQUITTO_SERVICE}`, "topic readwrite #", "topic readwrite $aws/#", ""];
   for (const identity of identities) {
     const bind = (template: string) =>
       template.replaceAll("${thing}", identity.thing).replaceAll("${type}", identity.type);
