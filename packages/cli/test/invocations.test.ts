@@ -1,4 +1,12 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { settle, waitFor } from "@fleetline/testing";
+import {
+  generatedPositionFor,
+  LEAST_UPPER_BOUND,
+  originalPositionFor,
+  TraceMap,
+} from "@jridgewell/trace-mapping";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -180,5 +188,100 @@ describe("fleetline dev --inspect", () => {
     const after = (await get<{ stored: number; deadLettered: number }>("/api/stats")).body;
     expect(after.stored - before.stored).toBe(20);
     expect(after.deadLettered).toBe(before.deadLettered);
+  });
+
+  it("stops at a breakpoint set on a line of a handler's TypeScript source, through its source map", async () => {
+    const url = /debugger listening on (ws:\/\/\S+);/.exec(dev.output())?.[1];
+    const socket = new WebSocket(url as string);
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    let id = 0;
+    const pending = new Map<number, (result: unknown) => void>();
+    const scripts: Array<{ scriptId: string; url: string; sourceMapURL?: string }> = [];
+    const paused: Array<{
+      callFrames: Array<{
+        url: string;
+        location: { scriptId: string; lineNumber: number; columnNumber: number };
+      }>;
+    }> = [];
+    socket.on("message", (data) => {
+      const message = JSON.parse(String(data)) as {
+        id?: number;
+        method?: string;
+        result?: unknown;
+        params?: never;
+      };
+      if (message.id !== undefined) pending.get(message.id)?.(message.result);
+      if (message.method === "Debugger.scriptParsed") scripts.push(message.params as never);
+      if (message.method === "Debugger.paused") paused.push(message.params as never);
+    });
+    const send = <T>(method: string, params: object = {}) =>
+      new Promise<T>((resolve) => {
+        id += 1;
+        pending.set(id, resolve as (result: unknown) => void);
+        socket.send(JSON.stringify({ id, method, params }));
+      });
+    const { token } = JSON.parse(
+      fleetline(["devices", "add", "fs-breakpoint", "--type", "freestyle", "--url", dev.http, "--json"]).out,
+    );
+    const device = await mqtt.connectAsync(dev.mqtt, {
+      clientId: "fs-breakpoint",
+      username: "fs-breakpoint",
+      password: token,
+    });
+    try {
+      await send("Debugger.enable");
+      // Every stream function's batch passes this line of the handlers' shared source.
+      const source = fileURLToPath(new URL("../../functions/src/batch-response.ts", import.meta.url));
+      const line =
+        (await readFile(source, "utf8"))
+          .split("\n")
+          .findIndex((l) => l.includes("const outcome = await useCase(")) + 1;
+      const script = scripts.find((s) => s.url.endsWith("/functions/src/batch-response.ts"));
+      expect(script?.sourceMapURL).toMatch(/^data:application\/json/);
+      const map = new TraceMap(
+        JSON.parse(Buffer.from((script?.sourceMapURL ?? "").split(",")[1] ?? "", "base64").toString("utf8")),
+      );
+      const generated = generatedPositionFor(map, {
+        source: map.sources[0] as string,
+        line,
+        column: 0,
+        bias: LEAST_UPPER_BOUND,
+      });
+      const { breakpointId } = await send<{ breakpointId: string }>("Debugger.setBreakpoint", {
+        location: {
+          scriptId: script?.scriptId,
+          lineNumber: (generated.line as number) - 1,
+          columnNumber: generated.column,
+        },
+      });
+      const before = (await get<{ stored: number; deadLettered: number }>("/api/stats")).body;
+      const sent = device.publishAsync(
+        "dt/fleetline/freestyle/fs-breakpoint/telemetry",
+        freestyleTelemetry(1, Date.now()),
+        {
+          qos: 1,
+        },
+      );
+      await waitFor(() => paused.length > 0, "the breakpoint to be hit");
+      const frame = paused[0]?.callFrames[0];
+      expect(frame?.location.scriptId).toBe(script?.scriptId);
+      // Mapped back, the paused position is the TypeScript line the breakpoint was set on.
+      expect(
+        originalPositionFor(map, {
+          line: (frame?.location.lineNumber as number) + 1,
+          column: frame?.location.columnNumber as number,
+        }).line,
+      ).toBe(line);
+      await send("Debugger.removeBreakpoint", { breakpointId });
+      await send("Debugger.resume");
+      await sent;
+      await settle(dev.http);
+      const after = (await get<{ stored: number; deadLettered: number }>("/api/stats")).body;
+      expect(after.stored - before.stored).toBe(1);
+      expect(after.deadLettered).toBe(before.deadLettered);
+    } finally {
+      socket.close();
+      await device.endAsync();
+    }
   });
 });
