@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { settle } from "@fleetline/testing";
-import { iot, iotshadow, mqtt, mqtt5 } from "aws-iot-device-sdk-v2";
+import { iot, iotshadow, mqtt5 } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type DevProcess,
@@ -14,6 +14,7 @@ import {
   provisionCertificate,
   startDev,
 } from "./dev-process.js";
+import { reportThroughShadow } from "./firmware.js";
 
 let dev: DevProcess;
 let dir: string;
@@ -83,21 +84,8 @@ describe("fleetline dev --mqtt5 (mosquitto with the local CA and an ACL from the
     const client = await connect(files, "fs-mqtt5-shadow");
     try {
       const shadow = iotshadow.IotShadowClient.newFromMqtt5Client(client);
-      const accepted = new Promise<iotshadow.model.UpdateShadowResponse>((resolve, reject) => {
-        void shadow
-          .subscribeToUpdateShadowAccepted(
-            { thingName: "fs-mqtt5-shadow" },
-            mqtt.QoS.AtLeastOnce,
-            (error, response) => (error || !response ? reject(error) : resolve(response)),
-          )
-          .then(() =>
-            shadow.publishUpdateShadow(
-              { thingName: "fs-mqtt5-shadow", state: { reported: { firmware: "2.0.0" } } },
-              mqtt.QoS.AtLeastOnce,
-            ),
-          );
-      });
-      expect((await accepted).state?.reported).toEqual({ firmware: "2.0.0" });
+      const accepted = await reportThroughShadow(shadow, "fs-mqtt5-shadow", { firmware: "2.0.0" });
+      expect(accepted.state?.reported).toEqual({ firmware: "2.0.0" });
     } finally {
       await close(client);
     }

@@ -13,6 +13,7 @@ import {
   provisionCertificate,
   startDev,
 } from "./dev-process.js";
+import { brokerMetric, reportThroughShadow, simulateBriefly } from "./firmware.js";
 
 let dev: DevProcess;
 let dir: string;
@@ -43,12 +44,7 @@ function sdkConnection(files: { cert: string; key: string; ca: string }, clientI
   return new crtMqtt.MqttClient().new_connection(config);
 }
 
-const refused = async () => {
-  const health = (await (await fetch(`${dev.http}/api/health`)).json()) as {
-    components: Array<{ name: string; metrics: Record<string, number> }>;
-  };
-  return health.components.find((c) => c.name === "broker")?.metrics.refused ?? 0;
-};
+const refused = () => brokerMetric(dev.http, "refused");
 
 describe("firmware's own mTLS code against fleetline dev", () => {
   it("connects the SDK v2 mTLS builder with the device's certificate, publishes telemetry that is stored, and runs the shadow client", async () => {
@@ -64,21 +60,8 @@ describe("firmware's own mTLS code against fleetline dev", () => {
         crtMqtt.QoS.AtLeastOnce,
       );
       const shadow = new iotshadow.IotShadowClient(connection);
-      const accepted = new Promise<iotshadow.model.UpdateShadowResponse>((resolve, reject) => {
-        void shadow
-          .subscribeToUpdateShadowAccepted(
-            { thingName: "fs-mtls" },
-            crtMqtt.QoS.AtLeastOnce,
-            (error, response) => (error || !response ? reject(error) : resolve(response)),
-          )
-          .then(() =>
-            shadow.publishUpdateShadow(
-              { thingName: "fs-mtls", state: { reported: { firmware: "1.2.3" } } },
-              crtMqtt.QoS.AtLeastOnce,
-            ),
-          );
-      });
-      expect((await accepted).state?.reported).toEqual({ firmware: "1.2.3" });
+      const accepted = await reportThroughShadow(shadow, "fs-mtls", { firmware: "1.2.3" });
+      expect(accepted.state?.reported).toEqual({ firmware: "1.2.3" });
     } finally {
       await connection.disconnect();
     }
@@ -160,22 +143,8 @@ describe("firmware's own mTLS code against fleetline dev", () => {
       prefix: "prod_sim",
     });
     const certs = join(dir, "sim-certs");
-    for (const { thing, type } of fleet) {
-      const added = await fleetlineAsync([
-        "devices",
-        "add",
-        thing,
-        "--type",
-        type,
-        "--certs",
-        certs,
-        "--url",
-        dev.http,
-      ]);
-      expect(added.code).toBe(0);
-    }
-    const run = await fleetlineAsync([
-      "simulate",
+    for (const { thing, type } of fleet) await provisionCertificate(dev.http, thing, certs, type);
+    const { code, summary } = await simulateBriefly([
       "--target",
       "aws",
       "--endpoint",
@@ -184,26 +153,14 @@ describe("firmware's own mTLS code against fleetline dev", () => {
       certs,
       "--devices",
       "4",
-      "--rate",
-      "5",
-      "--duration",
-      "3s",
-      "--faults",
-      "none",
-      "--json",
     ]);
-    expect(run.code).toBe(0);
-    const summary = JSON.parse(run.out.trim().split("\n").at(-1) as string) as {
-      sent: number;
-      acked: number;
-    };
+    expect(code).toBe(0);
     expect(summary.sent).toBeGreaterThan(0);
     expect(summary.acked).toBe(summary.sent);
   }, 90_000);
 
   it("runs fleetline simulate --mtls: every simulated device with a certificate of its own", async () => {
-    const run = await fleetlineAsync([
-      "simulate",
+    const { code, summary } = await simulateBriefly([
       "--url",
       dev.http,
       "--mtls",
@@ -211,26 +168,10 @@ describe("firmware's own mTLS code against fleetline dev", () => {
       "mtls-sim",
       "--devices",
       "6",
-      "--rate",
-      "5",
-      "--duration",
-      "3s",
-      "--faults",
-      "none",
-      "--json",
     ]);
-    expect(run.code).toBe(0);
-    const summary = JSON.parse(run.out.trim().split("\n").at(-1) as string) as {
-      sent: number;
-      acked: number;
-    };
+    expect(code).toBe(0);
     expect(summary.sent).toBeGreaterThan(0);
     expect(summary.acked).toBe(summary.sent);
-    const health = (await (await fetch(`${dev.http}/api/health`)).json()) as {
-      components: Array<{ name: string; metrics: Record<string, number> }>;
-    };
-    expect(
-      health.components.find((c) => c.name === "broker")?.metrics.connectionsOpened,
-    ).toBeGreaterThanOrEqual(6);
+    expect(await brokerMetric(dev.http, "connectionsOpened")).toBeGreaterThanOrEqual(6);
   }, 90_000);
 });

@@ -9,22 +9,23 @@ import {
 } from "@jridgewell/trace-mapping";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { type DevProcess, fleetline, freestyleTelemetry, startDev } from "./dev-process.js";
+import { inspectorSession } from "./inspector-session.js";
 
 let dev: DevProcess;
+
+/** Registers a dispenser with the running runtime and connects it with its token. */
+async function connectedDevice(thing: string) {
+  const { token } = JSON.parse(
+    fleetline(["devices", "add", thing, "--type", "freestyle", "--url", dev.http, "--json"]).out,
+  );
+  return mqtt.connectAsync(dev.mqtt, { clientId: thing, username: thing, password: token });
+}
 
 beforeAll(async () => {
   // The handlers' logs at INFO, as `fleetline dev` has them by default.
   dev = await startDev(["--in-memory", "--inspect=0"], 60_000, { env: { POWERTOOLS_LOG_LEVEL: "INFO" } });
-  const { token } = JSON.parse(
-    fleetline(["devices", "add", "fs-console", "--type", "freestyle", "--url", dev.http, "--json"]).out,
-  );
-  const device = await mqtt.connectAsync(dev.mqtt, {
-    clientId: "fs-console",
-    username: "fs-console",
-    password: token,
-  });
+  const device = await connectedDevice("fs-console");
   for (let seq = 1; seq <= 5; seq++)
     await device.publishAsync(
       "dt/fleetline/freestyle/fs-console/telemetry",
@@ -139,30 +140,9 @@ describe("fleetline dev --inspect", () => {
     const url = /debugger listening on (ws:\/\/\S+);/.exec(dev.output())?.[1];
     expect(url).toBeDefined();
     const before = (await get<{ stored: number; deadLettered: number }>("/api/stats")).body;
-    const { token } = JSON.parse(
-      fleetline(["devices", "add", "fs-paused", "--type", "freestyle", "--url", dev.http, "--json"]).out,
-    );
-    const device = await mqtt.connectAsync(dev.mqtt, {
-      clientId: "fs-paused",
-      username: "fs-paused",
-      password: token,
-    });
-    const socket = new WebSocket(url as string);
-    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
-    let id = 0;
-    const pending = new Map<number, (result: unknown) => void>();
-    let paused = 0;
-    socket.on("message", (data) => {
-      const message = JSON.parse(String(data)) as { id?: number; method?: string; result?: unknown };
-      if (message.id !== undefined) pending.get(message.id)?.(message.result);
-      if (message.method === "Debugger.paused") paused += 1;
-    });
-    const send = (method: string, params: object = {}) =>
-      new Promise((resolve) => {
-        id += 1;
-        pending.set(id, resolve);
-        socket.send(JSON.stringify({ id, method, params }));
-      });
+    const device = await connectedDevice("fs-paused");
+    const inspector = await inspectorSession(url as string);
+    const { send } = inspector;
     try {
       await send("Debugger.enable");
       // Reports in flight when the developer stops the runtime: the broker, rule and functions wait.
@@ -176,12 +156,12 @@ describe("fleetline dev --inspect", () => {
         ),
       );
       await send("Debugger.pause");
-      await waitFor(() => paused > 0, "the runtime to pause");
+      await waitFor(() => inspector.events("Debugger.paused").length > 0, "the runtime to pause");
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       await send("Debugger.resume");
       await Promise.all(sent);
     } finally {
-      socket.close();
+      inspector.close();
       await device.endAsync();
     }
     await settle(dev.http);
@@ -192,42 +172,9 @@ describe("fleetline dev --inspect", () => {
 
   it("stops at a breakpoint set on a line of a handler's TypeScript source, through its source map", async () => {
     const url = /debugger listening on (ws:\/\/\S+);/.exec(dev.output())?.[1];
-    const socket = new WebSocket(url as string);
-    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
-    let id = 0;
-    const pending = new Map<number, (result: unknown) => void>();
-    const scripts: Array<{ scriptId: string; url: string; sourceMapURL?: string }> = [];
-    const paused: Array<{
-      callFrames: Array<{
-        url: string;
-        location: { scriptId: string; lineNumber: number; columnNumber: number };
-      }>;
-    }> = [];
-    socket.on("message", (data) => {
-      const message = JSON.parse(String(data)) as {
-        id?: number;
-        method?: string;
-        result?: unknown;
-        params?: never;
-      };
-      if (message.id !== undefined) pending.get(message.id)?.(message.result);
-      if (message.method === "Debugger.scriptParsed") scripts.push(message.params as never);
-      if (message.method === "Debugger.paused") paused.push(message.params as never);
-    });
-    const send = <T>(method: string, params: object = {}) =>
-      new Promise<T>((resolve) => {
-        id += 1;
-        pending.set(id, resolve as (result: unknown) => void);
-        socket.send(JSON.stringify({ id, method, params }));
-      });
-    const { token } = JSON.parse(
-      fleetline(["devices", "add", "fs-breakpoint", "--type", "freestyle", "--url", dev.http, "--json"]).out,
-    );
-    const device = await mqtt.connectAsync(dev.mqtt, {
-      clientId: "fs-breakpoint",
-      username: "fs-breakpoint",
-      password: token,
-    });
+    const inspector = await inspectorSession(url as string);
+    const { send } = inspector;
+    const device = await connectedDevice("fs-breakpoint");
     try {
       await send("Debugger.enable");
       // Every stream function's batch passes this line of the handlers' shared source.
@@ -236,7 +183,9 @@ describe("fleetline dev --inspect", () => {
         (await readFile(source, "utf8"))
           .split("\n")
           .findIndex((l) => l.includes("const outcome = await useCase(")) + 1;
-      const script = scripts.find((s) => s.url.endsWith("/functions/src/batch-response.ts"));
+      const script = inspector
+        .events<{ scriptId: string; url: string; sourceMapURL?: string }>("Debugger.scriptParsed")
+        .find((s) => s.url.endsWith("/functions/src/batch-response.ts"));
       expect(script?.sourceMapURL).toMatch(/^data:application\/json/);
       const map = new TraceMap(
         JSON.parse(Buffer.from((script?.sourceMapURL ?? "").split(",")[1] ?? "", "base64").toString("utf8")),
@@ -262,8 +211,14 @@ describe("fleetline dev --inspect", () => {
           qos: 1,
         },
       );
-      await waitFor(() => paused.length > 0, "the breakpoint to be hit");
-      const frame = paused[0]?.callFrames[0];
+      const paused = await waitFor(
+        () =>
+          inspector.events<{
+            callFrames: Array<{ location: { scriptId: string; lineNumber: number; columnNumber: number } }>;
+          }>("Debugger.paused")[0],
+        "the breakpoint to be hit",
+      );
+      const frame = paused.callFrames[0];
       expect(frame?.location.scriptId).toBe(script?.scriptId);
       // Mapped back, the paused position is the TypeScript line the breakpoint was set on.
       expect(
@@ -280,7 +235,7 @@ describe("fleetline dev --inspect", () => {
       expect(after.stored - before.stored).toBe(1);
       expect(after.deadLettered).toBe(before.deadLettered);
     } finally {
-      socket.close();
+      inspector.close();
       await device.endAsync();
     }
   });

@@ -1,0 +1,47 @@
+import { type iotshadow, mqtt } from "aws-iot-device-sdk-v2";
+import { fleetlineAsync } from "./dev-process.js";
+
+/** One of the broker's figures from `GET /api/health` (refused, connectionsOpened, …). */
+export async function brokerMetric(http: string, name: string): Promise<number> {
+  const health = (await (await fetch(`${http}/api/health`)).json()) as {
+    components: Array<{ name: string; metrics: Record<string, number> }>;
+  };
+  return health.components.find((c) => c.name === "broker")?.metrics[name] ?? 0;
+}
+
+/** `fleetline simulate … --rate 5 --duration 3s --faults none --json`: its exit code and summary. */
+export async function simulateBriefly(args: string[]) {
+  const run = await fleetlineAsync([
+    "simulate",
+    ...args,
+    "--rate",
+    "5",
+    "--duration",
+    "3s",
+    "--faults",
+    "none",
+    "--json",
+  ]);
+  const summary = JSON.parse(run.out.trim().split("\n").at(-1) || "{}") as { sent: number; acked: number };
+  return { code: run.code, summary };
+}
+
+/**
+ * The SDK's shadow client as firmware uses it: subscribes to update/accepted, reports `reported`,
+ * and resolves with the accepted document.
+ */
+export async function reportThroughShadow(
+  shadow: iotshadow.IotShadowClient,
+  thingName: string,
+  reported: Record<string, unknown>,
+): Promise<iotshadow.model.UpdateShadowResponse> {
+  const accepted = new Promise<iotshadow.model.UpdateShadowResponse>((resolve, reject) => {
+    void shadow
+      .subscribeToUpdateShadowAccepted({ thingName }, mqtt.QoS.AtLeastOnce, (error, response) =>
+        error || !response ? reject(error) : resolve(response),
+      )
+      .then(() => shadow.publishUpdateShadow({ thingName, state: { reported } }, mqtt.QoS.AtLeastOnce))
+      .catch(reject);
+  });
+  return accepted;
+}
