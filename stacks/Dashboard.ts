@@ -66,14 +66,7 @@ export function Dashboard({ stack, app }: StackContext) {
       }),
     ]);
   } else {
-    fn.attachPermissions([
-      new PolicyStatement({
-        actions: ["timestream:Select"],
-        resources: [telemetry.timestream.table.attrArn],
-      }),
-      // Endpoint discovery has no resource to scope to.
-      new PolicyStatement({ actions: ["timestream:DescribeEndpoints"], resources: ["*"] }),
-    ]);
+    fn.attachPermissions(telemetry.timestream.statements("timestream:Select"));
   }
   fn.attachPermissions([
     new PolicyStatement({ actions: ["sqs:GetQueueAttributes"], resources: [storage.deadLetters.queueArn] }),

@@ -82,14 +82,7 @@ export function Ingest({ stack, app }: StackContext) {
       new PolicyStatement({ actions: ["dynamodb:PutItem"], resources: [telemetry.latest.tableArn] }),
     ]);
   } else {
-    store.attachPermissions([
-      new PolicyStatement({
-        actions: ["timestream:WriteRecords"],
-        resources: [telemetry.timestream.table.attrArn],
-      }),
-      // Timestream's endpoint discovery has no resource to scope to.
-      new PolicyStatement({ actions: ["timestream:DescribeEndpoints"], resources: ["*"] }),
-    ]);
+    store.attachPermissions(telemetry.timestream.statements("timestream:WriteRecords"));
   }
   storage.quarantine.grantReadWriteData(store);
   consumeStream(stack, store, validated, storage.deadLetters);

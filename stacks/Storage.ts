@@ -2,6 +2,7 @@ import { stageNames, telemetryTarget } from "@fleetline/core";
 import { DYNAMODB_TABLES, type KeySchema, type TableSchema } from "@fleetline/functions/tables";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-timestream";
 import type { StackContext } from "sst/constructs";
@@ -33,7 +34,12 @@ function timestream(stack: StackContext["stack"], stage: string, retain: Removal
   });
   table.applyRemovalPolicy(retain);
   database.applyRemovalPolicy(retain);
-  return { database, table };
+  /** `action` on the table, and endpoint discovery, which has no resource to scope to. */
+  const statements = (action: "timestream:WriteRecords" | "timestream:Select") => [
+    new PolicyStatement({ actions: [action], resources: [table.attrArn] }),
+    new PolicyStatement({ actions: ["timestream:DescribeEndpoints"], resources: ["*"] }),
+  ];
+  return { database, table, statements };
 }
 
 /** The stage's telemetry target and its resources. */

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freestyleTelemetry } from "../src/bench/bench-runtime.js";
 import { FREE_PORTS, readyAddresses } from "../src/bench/runtime-process.js";
 
 const bin = fileURLToPath(new URL("../bin/fleetline.js", import.meta.url));
@@ -16,31 +17,7 @@ export interface DevProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export { FREE_PORTS };
-
-/** A valid freestyle report, with metric overrides and top-level overrides (faults, v, …). */
-export function freestyleTelemetry(
-  seq: number,
-  ts: number,
-  metrics: Record<string, unknown> = {},
-  overrides: Record<string, unknown> = {},
-): string {
-  return JSON.stringify({
-    v: 1,
-    seq,
-    ts,
-    metrics: {
-      cabinetTempC: 4,
-      co2Kpa: 410,
-      waterKpa: 280,
-      pours: 1,
-      cartridges: { cola: 50 },
-      state: "idle",
-      ...metrics,
-    },
-    ...overrides,
-  });
-}
+export { FREE_PORTS, freestyleTelemetry };
 
 /** Tests count messages exactly: no simulated devices unless a test asks for them with --devices. */
 function withSimulatorFlag(args: string[]): string[] {

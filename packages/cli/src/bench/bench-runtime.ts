@@ -13,12 +13,20 @@ export function startBenchRuntime(): Promise<Runtime> {
   });
 }
 
-/** A valid dispenser report: what the benches' devices publish. */
-export function benchReport(seq: number): string {
+/**
+ * A valid dispenser report (docs/contract.md §1), with metric and top-level overrides (faults,
+ * `v`, …): what the benches' devices publish, and the tests' devices too.
+ */
+export function freestyleTelemetry(
+  seq: number,
+  ts: number,
+  metrics: Record<string, unknown> = {},
+  overrides: Record<string, unknown> = {},
+): string {
   return JSON.stringify({
     v: 1,
     seq,
-    ts: Date.now(),
+    ts,
     metrics: {
       cabinetTempC: 4,
       co2Kpa: 410,
@@ -26,8 +34,15 @@ export function benchReport(seq: number): string {
       pours: 1,
       cartridges: { cola: 50 },
       state: "idle",
+      ...metrics,
     },
+    ...overrides,
   });
+}
+
+/** A valid dispenser report made now: what the benches' devices publish. */
+export function benchReport(seq: number): string {
+  return freestyleTelemetry(seq, Date.now());
 }
 
 export interface BenchDevice {

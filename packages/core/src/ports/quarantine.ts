@@ -1,5 +1,6 @@
 import type { Page, PageRequest, SortPosition } from "../paging.js";
 import type { RejectReason } from "../reasons.js";
+import type { RuleEnvelope } from "../schema/rule-envelope.js";
 
 /** A rejected message, kept with its original bytes so it can be inspected and redriven. */
 export interface QuarantineEntry {
@@ -23,4 +24,22 @@ export interface Quarantine {
 /** Where an entry sorts in `page`. */
 export function quarantinePosition(entry: QuarantineEntry): SortPosition {
   return { at: entry.receivedAt, id: entry.messageId };
+}
+
+/**
+ * What the telemetry rule put on the raw stream for a quarantined message (docs/contract.md §2):
+ * its original bytes, topic, client, time received and message id — so it can be judged and sent
+ * through the pipeline again as the same message.
+ */
+export function envelopeOf(entry: QuarantineEntry): RuleEnvelope {
+  const [, , type, thing] = entry.topic.split("/");
+  return {
+    payload: entry.payloadBase64,
+    topic: entry.topic,
+    clientId: entry.clientId,
+    receivedAt: entry.receivedAt,
+    messageId: entry.messageId,
+    ...(type === undefined ? {} : { type }),
+    ...(thing === undefined ? {} : { thing }),
+  };
 }

@@ -16,6 +16,14 @@ export interface QuarantineFilter {
   thing?: string;
 }
 
+/** A filter as SQL: the thing is the topic's fourth level, dt/fleetline/{type}/{thing}/telemetry. */
+const MATCHES = `($reason IS NULL OR reason = $reason) AND received_at >= $since
+  AND ($thing IS NULL OR split_part(topic, '/', 4) = $thing)`;
+
+function matchParams(filter: QuarantineFilter) {
+  return { reason: filter.reason ?? null, since: BigInt(filter.since ?? 0), thing: filter.thing ?? null };
+}
+
 function entryOf(row: Record<string, unknown>): QuarantineEntry {
   return {
     messageId: row.message_id as string,
@@ -81,24 +89,10 @@ export class DuckDbQuarantine implements Quarantine {
   /** The oldest `limit` entries matching every filter given (`fleetline redrive --quarantine`). */
   async select(filter: QuarantineFilter, limit: number): Promise<QuarantineEntry[]> {
     const rows = await this.db.all<Record<string, unknown>>(
-      `SELECT * FROM quarantine
-       WHERE ($reason IS NULL OR reason = $reason) AND received_at >= $since
-         AND ($topic IS NULL OR topic LIKE $topic)
-       ORDER BY received_at, message_id LIMIT $limit`,
-      {
-        reason: filter.reason ?? null,
-        since: BigInt(filter.since ?? 0),
-        // The thing is the topic's fourth level: dt/fleetline/{type}/{thing}/telemetry.
-        topic:
-          filter.thing === undefined
-            ? null
-            : `dt/fleetline/%/${filter.thing.replace(/[%_\\]/g, "")}/telemetry`,
-        limit,
-      },
+      `SELECT * FROM quarantine WHERE ${MATCHES} ORDER BY received_at, message_id LIMIT $limit`,
+      { ...matchParams(filter), limit },
     );
-    return rows
-      .map(entryOf)
-      .filter((entry) => filter.thing === undefined || entry.topic.split("/")[3] === filter.thing);
+    return rows.map(entryOf);
   }
 
   /** Removes entries (once redriven). */
@@ -117,8 +111,12 @@ export class DuckDbQuarantine implements Quarantine {
     });
   }
 
-  async count(): Promise<number> {
-    const [row] = await this.db.all<{ n: bigint }>("SELECT count(*) AS n FROM quarantine");
+  /** Every entry, or those matching `filter`. */
+  async count(filter: QuarantineFilter = {}): Promise<number> {
+    const [row] = await this.db.all<{ n: bigint }>(
+      `SELECT count(*) AS n FROM quarantine WHERE ${MATCHES}`,
+      matchParams(filter),
+    );
     return Number(row?.n ?? 0);
   }
 }

@@ -6,6 +6,7 @@ import { delimiter, join } from "node:path";
 import { DEVICE_POLICY, type DeviceIdentity, fleetlineError } from "@fleetline/core";
 import { acceptsConnections, freePort } from "../net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
+import { GroupCommit } from "../state/group-commit.js";
 import type { CertificateAuthority } from "./certificate-authority.js";
 
 /** The client the runtime's rules engine and shadow service connect as (its certificate's CN). */
@@ -127,12 +128,15 @@ export async function startMosquitto(options: {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   // The ACL follows the registry: a new thing may use its topics, a removed one none.
-  const unhook = registry.afterChange(async () => {
+  // Registrations that arrive while the ACL is being rewritten (a simulator registers 20 at once)
+  // share the next rewrite instead of one each.
+  const reload = new GroupCommit<true>(async () => {
     await writeAcl();
     child.kill("SIGHUP");
     // Mosquitto rereads the ACL at its next loop: give it that before the change is answered.
     await new Promise((resolve) => setTimeout(resolve, 100));
   });
+  const unhook = registry.afterChange(() => reload.add([["acl", true]]));
   return {
     url: `mqtts://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     port,

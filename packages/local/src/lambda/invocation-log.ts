@@ -145,6 +145,11 @@ export class InvocationLog {
     while (list.length > this.perFunction) this.byId.delete((list.shift() as InvocationRecord).id);
   }
 
+  /** The invocations kept of one function, oldest first. */
+  of(functionName: string): readonly InvocationRecord[] {
+    return this.byFunction.get(functionName) ?? [];
+  }
+
   get(id: string): InvocationRecord | undefined {
     return this.byId.get(id);
   }
@@ -152,9 +157,7 @@ export class InvocationLog {
   /** Newest first; `next` is the cursor of the following page, when there is one. */
   list(query: InvocationQuery = {}): { items: InvocationRecord[]; next?: string } {
     const limit = query.limit ?? 50;
-    const lists = query.functionName
-      ? [this.byFunction.get(query.functionName) ?? []]
-      : [...this.byFunction.values()];
+    const lists = query.functionName ? [this.of(query.functionName)] : [...this.byFunction.values()];
     const matching = lists
       .flat()
       .filter((r) => query.status === undefined || r.status === query.status)

@@ -34,19 +34,18 @@ function figures(records: readonly InvocationRecord[], now: number) {
 export function invocationRoutes(
   router: Router,
   functions: LocalFunctions,
-  iteratorAgeMs: (functionName: string) => number | null,
+  /** How far behind its stream each function's event source is, in ms, by function. */
+  iteratorAges: () => ReadonlyMap<string, number>,
 ): void {
   router.add("GET", "/api/functions", () => {
     const now = Date.now();
+    const ages = iteratorAges();
     return {
       status: 200,
       body: functions.names().map((name) => ({
         name,
-        ...figures(
-          functions.log.list({ functionName: name, limit: functions.log.perFunction }).items.reverse(),
-          now,
-        ),
-        iteratorAgeMs: iteratorAgeMs(name),
+        ...figures(functions.log.of(name), now),
+        iteratorAgeMs: ages.get(name) ?? null,
       })),
     };
   });

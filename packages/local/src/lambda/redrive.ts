@@ -4,7 +4,14 @@ import {
   type KinesisClient,
   ResourceNotFoundException,
 } from "@aws-sdk/client-kinesis";
-import { type DeadLetterQueue, STREAMS, type StreamProducer, type Verdict } from "@fleetline/core";
+import {
+  type DeadLetterQueue,
+  envelopeOf,
+  type RuleEnvelope,
+  STREAMS,
+  type StreamProducer,
+  type Verdict,
+} from "@fleetline/core";
 import type { KinesisStreamBatchResponse } from "aws-lambda";
 import type { DuckDbQuarantine, QuarantineFilter } from "../adapters/duckdb-quarantine.js";
 import { kinesisEvent, type ShardRecord } from "../event-source/kinesis-event.js";
@@ -192,20 +199,11 @@ export class Redrive {
       .filter((e) => !exclude.has(e.messageId))
       .slice(0, limit);
     const kept: RedriveRound["kept"] = [];
-    const valid: typeof entries = [];
+    const valid: Array<{ messageId: string; envelope: RuleEnvelope }> = [];
     for (const entry of entries) {
-      const [, , type, thing] = entry.topic.split("/");
-      const envelope = {
-        payload: entry.payloadBase64,
-        topic: entry.topic,
-        clientId: entry.clientId,
-        receivedAt: entry.receivedAt,
-        messageId: entry.messageId,
-        type,
-        thing,
-      };
+      const envelope = envelopeOf(entry);
       const verdict = this.options.validate(envelope);
-      if (verdict.ok) valid.push(entry);
+      if (verdict.ok) valid.push({ messageId: entry.messageId, envelope });
       else kept.push({ id: entry.messageId, why: `${verdict.reason}: ${verdict.detail}` });
     }
     const encoder = new TextEncoder();
@@ -214,27 +212,22 @@ export class Redrive {
         ? []
         : await producer.put(
             STREAMS.raw,
-            valid.map((entry) => {
-              const [, , type, thing] = entry.topic.split("/");
-              const envelope = {
-                payload: entry.payloadBase64,
-                topic: entry.topic,
-                type,
-                thing,
-                clientId: entry.clientId,
-                receivedAt: entry.receivedAt,
-                messageId: entry.messageId,
-              };
-              return { partitionKey: thing as string, data: encoder.encode(JSON.stringify(envelope)) };
-            }),
+            valid.map(({ envelope }) => ({
+              partitionKey: envelope.thing as string,
+              data: encoder.encode(JSON.stringify(envelope)),
+            })),
           );
     const failed = new Set(failures.map((f) => f.index));
     for (const f of failures)
       kept.push({ id: valid[f.index]?.messageId as string, why: `${f.errorCode}: ${f.errorMessage}` });
     const sent = valid.filter((_, i) => !failed.has(i));
     await quarantine.remove(sent.map((entry) => entry.messageId));
-    const left = await quarantine.select(filter, Number.MAX_SAFE_INTEGER);
-    return { examined: entries.length, redriven: sent.length, kept, remaining: left.length };
+    return {
+      examined: entries.length,
+      redriven: sent.length,
+      kept,
+      remaining: await quarantine.count(filter),
+    };
   }
 
   /** The rule's error-action messages: each original message through its rule again. */

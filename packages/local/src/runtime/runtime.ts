@@ -264,7 +264,7 @@ export class Runtime {
       onError: (error) =>
         logger.error("the scheduled sweep failed; it runs again on schedule", { error: error as Error }),
     });
-    invocationRoutes(router, functions, (name) => this.iteratorAgeMs(name));
+    invocationRoutes(router, functions, () => this.iteratorAges());
     redriveRoutes(
       router,
       new Redrive({
@@ -327,11 +327,13 @@ export class Runtime {
     });
   }
 
-  /** How far behind its stream a function's event source is, in ms; null for functions without one. */
-  private iteratorAgeMs(functionName: string): number | null {
-    const health = this.twins.eventSources.health().find((h) => h.name === `eventSource:${functionName}`);
-    const age = health?.metrics.iteratorAgeMs;
-    return typeof age === "number" ? age : null;
+  /** How far behind its stream each event source's function is, in ms, from one health reading. */
+  private iteratorAges(): Map<string, number> {
+    const ages = new Map<string, number>();
+    for (const { name, metrics } of this.twins.eventSources.health())
+      if (typeof metrics.iteratorAgeMs === "number")
+        ages.set(name.replace(/^eventSource:/, ""), metrics.iteratorAgeMs);
+    return ages;
   }
 
   /**
