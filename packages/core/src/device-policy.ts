@@ -37,6 +37,14 @@ function bind(template: string, identity: DeviceIdentity): string {
   return template.replaceAll("${thing}", identity.thing).replaceAll("${type}", identity.type);
 }
 
+/** DEVICE_POLICY for one device: the topics it may publish to and the filters it may subscribe within. */
+export function devicePolicyFor(identity: DeviceIdentity): { publish: string[]; subscribe: string[] } {
+  return {
+    publish: DEVICE_POLICY.publish.map((template) => bind(template, identity)),
+    subscribe: DEVICE_POLICY.subscribe.map((template) => bind(template, identity)),
+  };
+}
+
 /** May this device publish on `topic`? Anything else disconnects it, as AWS IoT Core does. */
 export function mayPublish(identity: DeviceIdentity, topic: string): boolean {
   return DEVICE_POLICY.publish.some((template) => topicMatches(bind(template, identity), topic));

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { delimiter, join } from "node:path";
-import { DEVICE_POLICY, type DeviceIdentity, fleetlineError } from "@fleetline/core";
+import { type DeviceIdentity, devicePolicyFor, fleetlineError } from "@fleetline/core";
 import { acceptsConnections, freePort } from "../net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import { GroupCommit } from "../state/group-commit.js";
@@ -21,11 +21,10 @@ export function mosquittoAcl(identities: readonly DeviceIdentity[]): string {
   // shadow topics under `$aws/` are granted by name.
   const lines = [`user ${MOSQUITTO_SERVICE}`, "topic readwrite #", "topic readwrite $aws/#", ""];
   for (const identity of identities) {
-    const bind = (template: string) =>
-      template.replaceAll("${thing}", identity.thing).replaceAll("${type}", identity.type);
+    const policy = devicePolicyFor(identity);
     lines.push(`user ${identity.thing}`);
-    for (const topic of DEVICE_POLICY.publish) lines.push(`topic write ${bind(topic)}`);
-    for (const filter of DEVICE_POLICY.subscribe) lines.push(`topic read ${bind(filter)}`);
+    for (const topic of policy.publish) lines.push(`topic write ${topic}`);
+    for (const filter of policy.subscribe) lines.push(`topic read ${filter}`);
     lines.push("");
   }
   return `${lines.join("\n")}\n`;

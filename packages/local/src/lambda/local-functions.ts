@@ -8,7 +8,6 @@ export type FunctionHandler = (event: never, context: Context) => Promise<unknow
 
 interface Defined {
   handler: FunctionHandler;
-  trigger: Exclude<InvocationTrigger, "replay">;
   region: string;
   timeoutMs: number;
 }
@@ -51,11 +50,14 @@ export class LocalFunctions {
   define<E, R>(
     functionName: string,
     handler: (event: E, context: Context) => Promise<R>,
-    options: { trigger: Defined["trigger"]; region: string; timeoutMs?: number },
+    options: {
+      trigger: Exclude<InvocationTrigger, "replay" | "redrive">;
+      region: string;
+      timeoutMs?: number;
+    },
   ): (event: E, context?: Context) => Promise<R> {
     this.defined.set(functionName, {
       handler: handler as unknown as FunctionHandler,
-      trigger: options.trigger,
       region: options.region,
       timeoutMs: options.timeoutMs ?? 60_000,
     });
