@@ -111,5 +111,5 @@ export function Alerts({ stack, app }: StackContext) {
   });
 
   stack.addOutputs({ AlertsTopic: topic.topicArn });
-  return { topic, dataEndpoint };
+  return { topic, dataEndpoint, alerts, confirm };
 }

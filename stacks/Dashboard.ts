@@ -4,6 +4,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Api, Config, Function as LambdaFunction, type StackContext, StaticSite, use } from "sst/constructs";
 import { Alerts } from "./Alerts.js";
 import { Devices } from "./Devices.js";
+import { Ingest } from "./Ingest.js";
 import { Storage } from "./Storage.js";
 
 /** API Gateway's per-route limits for the stage (requests per second, and the burst above it). */
@@ -16,7 +17,10 @@ export const API_THROTTLE = { rate: 50, burst: 100 } as const;
  */
 export function Dashboard({ stack, app }: StackContext) {
   const storage = use(Storage);
-  const { topic, dataEndpoint } = use(Alerts);
+  const { topic, dataEndpoint, alerts, confirm } = use(Alerts);
+  const { raw, validated, validate, store } = use(Ingest);
+  // What `fleetline redrive` may take through again: the functions with an on-failure destination.
+  const redriven = [validate, store, alerts, confirm];
   const { policy } = use(Devices);
   const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
   const token = new Config.Secret(stack, "API_TOKEN");
@@ -46,15 +50,25 @@ export function Dashboard({ stack, app }: StackContext) {
       COMMANDS_TABLE: storage.commands.tableName,
       QUARANTINE_TABLE: storage.quarantine.tableName,
       DEAD_LETTER_QUEUE_URL: storage.deadLetters.queueUrl,
+      RULE_ERRORS_QUEUE_URL: storage.ruleErrors.queueUrl,
+      RAW_STREAM: raw.streamName,
+      REDRIVE_FUNCTIONS: redriven.map((fn) => fn.functionName).join(","),
       ALERTS_TOPIC_ARN: topic.topicArn,
       IOT_DATA_ENDPOINT: dataEndpoint,
       DEVICE_POLICY: policy.ref,
     },
   });
-  // An ack writes its alarm and carries out what the alarm owes (commands too); the quarantine is only read.
+  // An ack writes its alarm and carries out what the alarm owes (commands too).
   storage.alarms.grantReadWriteData(fn);
   storage.commands.grantReadWriteData(fn);
-  storage.quarantine.grantReadData(fn);
+  // A redrive (docs/contract.md §4) reads and deletes the queued failures, re-reads the streams,
+  // invokes the functions, puts quarantined messages back on the raw stream and removes them.
+  storage.quarantine.grantReadWriteData(fn);
+  storage.deadLetters.grantConsumeMessages(fn);
+  storage.ruleErrors.grantConsumeMessages(fn);
+  raw.grantReadWrite(fn);
+  validated.grantRead(fn);
+  for (const redrivenFn of redriven) redrivenFn.grantInvoke(fn);
   topic.grantPublish(fn);
   const iot = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`;
   if (telemetry.target === "lake") {
@@ -69,7 +83,10 @@ export function Dashboard({ stack, app }: StackContext) {
     fn.attachPermissions(telemetry.timestream.statements("timestream:Select"));
   }
   fn.attachPermissions([
-    new PolicyStatement({ actions: ["sqs:GetQueueAttributes"], resources: [storage.deadLetters.queueArn] }),
+    new PolicyStatement({
+      actions: ["sqs:GetQueueAttributes"],
+      resources: [storage.deadLetters.queueArn, storage.ruleErrors.queueArn],
+    }),
     // None of these has a resource to scope to.
     new PolicyStatement({
       actions: ["cloudwatch:GetMetricData", "iot:ListThings", "iot:CreateKeysAndCertificate"],
@@ -94,7 +111,14 @@ export function Dashboard({ stack, app }: StackContext) {
       actions: ["iot:AttachPolicy", "iot:DetachPolicy", "iot:UpdateCertificate", "iot:DeleteCertificate"],
       resources: [iot("cert/*"), iot(`policy/${policy.ref}`)],
     }),
-    new PolicyStatement({ actions: ["iot:Publish"], resources: [iot("topic/alerts/fleetline/*")] }),
+    // Alerts, and a telemetry rule's failed messages published again (redrive) for the stage's things only.
+    new PolicyStatement({
+      actions: ["iot:Publish"],
+      resources: [
+        iot("topic/alerts/fleetline/*"),
+        iot(`topic/dt/fleetline/*/${stageNames(app.stage).thingPrefix}*/telemetry`),
+      ],
+    }),
   ]);
 
   const api = new Api(stack, "Api", {

@@ -88,5 +88,5 @@ export function Ingest({ stack, app }: StackContext) {
   consumeStream(stack, store, validated, storage.deadLetters);
 
   stack.addOutputs({ RawStream: raw.streamName, ValidatedStream: validated.streamName });
-  return { raw, validated };
+  return { raw, validated, validate, store };
 }

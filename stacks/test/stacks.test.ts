@@ -154,22 +154,55 @@ describe("the AWS stacks, synthesized", () => {
     expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
   });
 
-  it("let the query API read and register, but write only alarms, their commands and shadows", () => {
+  it("let the query API read and register, write only alarms, their commands and shadows, and redrive within the stage", () => {
     const statements = Object.values(
       templates.Dashboard?.findResources("AWS::IAM::Policy") as Resources,
-    ).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>);
-    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    ).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+    );
+    const actionsOf = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+    const actions = statements.flatMap(actionsOf);
+    const resourcesOf = (action: string) =>
+      statements
+        .filter((s) => actionsOf(s).includes(action))
+        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+        .map((r) => JSON.stringify(r));
     expect(actions).toEqual(
       expect.arrayContaining([
         "athena:StartQueryExecution",
         "cloudwatch:GetMetricData",
         "iot:CreateThing",
         "iot:UpdateThingShadow",
+        // fleetline redrive: the queues, the streams, the functions and the quarantine.
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "kinesis:GetShardIterator",
+        "kinesis:GetRecords",
+        "kinesis:PutRecords",
+        "lambda:InvokeFunction",
+        "dynamodb:DeleteItem",
       ]),
     );
     expect(actions).not.toContain("firehose:PutRecordBatch");
-    expect(actions).not.toContain("kinesis:PutRecords");
-    expect(actions.filter((a) => a.startsWith("sqs:"))).toEqual(["sqs:GetQueueAttributes"]);
+    expect(actions).not.toContain("sqs:SendMessage");
+    // Only the raw stream is written, only the stage's four functions invoked.
+    const written = resourcesOf("kinesis:PutRecords");
+    expect(written.length).toBeGreaterThan(0);
+    for (const resource of written) expect(resource).toMatch(/Raw/);
+    // (The static site's own deployment handler is invoked by CloudFormation, within this stack.)
+    const invoked = resourcesOf("lambda:InvokeFunction")
+      .filter((r) => r.includes("Fn::ImportValue"))
+      .map((r) => /GetAtt([A-Za-z]+?)[0-9A-F]{8}Arn/.exec(r)?.[1]);
+    expect([...new Set(invoked)]).toEqual(["Validate", "Store", "AlertsFunction", "ConfirmFunction"]);
+    const published = resourcesOf("iot:Publish").join(" ");
+    expect(published).toContain(":topic/alerts/fleetline/*");
+    expect(published).toContain(":topic/dt/fleetline/*/test_*/telemetry");
+    const fn = all("AWS::Lambda::Function").find(
+      (f) => f.Environment?.Variables?.DEVICE_POLICY !== undefined,
+    );
+    expect(
+      JSON.stringify(fn?.Environment.Variables.REDRIVE_FUNCTIONS).match(/Fn::ImportValue/g),
+    ).toHaveLength(4);
   });
 
   it("throttle the HTTP API", () => {

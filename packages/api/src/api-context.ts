@@ -5,6 +5,7 @@ import type {
   DeadLetterQueue,
   HealthReport,
   Quarantine,
+  Redrive,
   ShadowGateway,
   TelemetryQuery,
   ThingRegistry,
@@ -17,6 +18,8 @@ export interface ApiContext {
   quarantine: Quarantine;
   counters: Counters;
   deadLetters: DeadLetterQueue;
+  /** What the pipeline set aside, taken through it again (`fleetline redrive`). */
+  redrive: Redrive;
   /** Alarms, commands and the alert channels, for the alarm use cases (ack). */
   alarms: AlarmPorts;
   clock: Clock;

@@ -25,9 +25,10 @@ Commands:
   replay <id> [--json] [--url URL]
       Run a recorded invocation's event again on the current code (exit 0 ok, 1 failed/unknown).
   redrive --dead-letter | --quarantine [--reason R] [--since T] [--thing X] | --rule-errors
-          [--limit N] [--json] [--url URL]
+          [--limit N] [--json] [--url URL] [--api-token T]
       Take what the pipeline set aside through it again: dead-lettered batches, quarantined messages
-      the contract now accepts, the rule's failed messages. Idempotent; exit 0 all through, 1 some kept.
+      the contract now accepts, the rule's failed messages. On \`fleetline dev\` or a stage (--url its
+      ApiUrl, with the operator's API_TOKEN). Idempotent; exit 0 all through, 1 some kept.
   devices add <thing> --type freestyle|robot [--certs DIR] | list | remove <thing> [--url URL] [--json]
       Manage the registry of a running \`fleetline dev\` (default --url http://127.0.0.1:8080).
       --certs DIR issues an X.509 certificate for the mTLS port and writes it, its key and the CA.

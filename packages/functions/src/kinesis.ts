@@ -1,6 +1,8 @@
 /**
- * The Kinesis stream producer alone (with PutRecords' limits): the IoT rule's Kinesis action and
- * the validate function write through it locally, against the Kinesis emulator.
+ * The Kinesis stream producer alone (with PutRecords' limits) and the stream reader: the IoT
+ * rule's Kinesis action, the validate function and a redrive use them locally, against the
+ * Kinesis emulator.
  */
 export * from "./adapters/kinesis-limits.js";
 export * from "./adapters/kinesis-producer.js";
+export * from "./adapters/kinesis-stream-reader.js";

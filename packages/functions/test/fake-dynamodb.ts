@@ -29,8 +29,8 @@ class ValidationException extends Error {
 /**
  * An in-memory DynamoDB behind aws-sdk-client-mock, built from the same key schemas as the stack
  * (`DYNAMODB_TABLES`, by table name): GetItem, PutItem, DeleteItem, TransactWriteItems with
- * conditions, and Query on a table or an index — sparse indexes, key conditions `=` and `<=` on
- * the sort key, filters, Limit counting items read before the filter, ExclusiveStartKey — and
+ * conditions, and Query on a table or an index — sparse indexes, key conditions `=` and `<=` or `>=`
+ * on the sort key, filters, Limit counting items read before the filter, ExclusiveStartKey — and
  * ascending or descending order. Scan is refused: no Fleetline path may scan a table. An
  * expression it does not know fails loudly, so no adapter passes the contract suites by accident.
  */
@@ -166,12 +166,12 @@ export function fakeDynamoDb(schemas: Record<string, TableSchema> = DYNAMODB_TAB
     if (!keys) throw new Error(`the double has no index ${input.IndexName} on ${tableName}`);
     const names = input.ExpressionAttributeNames;
     const values = input.ExpressionAttributeValues ?? {};
-    const condition = /^(#?\w+) = (:\w+)(?: AND (#?\w+) <= (:\w+))?$/.exec(
+    const condition = /^(#?\w+) = (:\w+)(?: AND (#?\w+) (<=|>=) (:\w+))?$/.exec(
       input.KeyConditionExpression ?? "",
     );
     if (!condition)
       throw new Error(`the double does not understand the key condition ${input.KeyConditionExpression}`);
-    const [, partitionName, partitionValue, sortName, sortValue] = condition;
+    const [, partitionName, partitionValue, sortName, sortOp, sortValue] = condition;
     if (name(partitionName as string, names) !== keys.partition)
       throw new ValidationException(`Query condition missed key schema element: ${keys.partition}`);
     if (sortName !== undefined && name(sortName, names) !== keys.sort)
@@ -186,7 +186,9 @@ export function fakeDynamoDb(schemas: Record<string, TableSchema> = DYNAMODB_TAB
       .filter(
         (item) =>
           sortValue === undefined ||
-          compareSort(item[keys.sort as string], values[sortValue], keys.sortType) <= 0,
+          (sortOp === "<=" ? 1 : -1) *
+            compareSort(item[keys.sort as string], values[sortValue], keys.sortType) <=
+            0,
       )
       .sort(order);
     if (input.ScanIndexForward === false) items.reverse();

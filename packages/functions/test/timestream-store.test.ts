@@ -4,7 +4,8 @@ import {
   TimestreamWriteClient,
   WriteRecordsCommand,
 } from "@aws-sdk/client-timestream-write";
-import { type QuarantineEntry, storeRecords, type TelemetryRecord } from "@fleetline/core";
+import { storeRecords, type TelemetryRecord } from "@fleetline/core";
+import { MemoryQuarantine } from "@fleetline/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { TimestreamTelemetryStore } from "../src/adapters/timestream-telemetry-store.js";
@@ -95,25 +96,19 @@ describe("TimestreamTelemetryStore (mocked Timestream)", () => {
         ],
       }),
     );
-    const quarantined: QuarantineEntry[] = [];
+    const quarantine = MemoryQuarantine.create();
     const counted: Array<Record<string, number | undefined>> = [];
     const outcome = await storeRecords(
       records.map((r) => ({ id: String(r.seq), data: new TextEncoder().encode(JSON.stringify(r)) })),
       {
         store: store(),
         counters: { add: async (c) => void counted.push(c), read: async () => ({}) as never },
-        quarantine: {
-          put: async (entries) => {
-            quarantined.push(...entries);
-            return entries.length;
-          },
-          page: async () => ({ items: [] }),
-        },
+        quarantine,
       },
     );
     expect(outcome.failed.size).toBe(0);
     expect(counted).toEqual([{ stored: 98, duplicates: 1 }]);
-    expect(quarantined).toEqual([
+    expect(await quarantine.select({}, 10)).toEqual([
       expect.objectContaining({
         messageId: "m42",
         reason: "TIMESTAMP_TOO_OLD",

@@ -1,4 +1,5 @@
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
+import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { systemClock } from "@fleetline/core";
 import {
   describeAlertPublisherContract,
@@ -6,13 +7,16 @@ import {
   describeCommandLedgerContract,
   describeCountersContract,
   describeDeadLetterQueueContract,
+  describeFunctionInvokerContract,
   describeQuarantineContract,
   describeShadowGatewayContract,
+  describeStreamReaderContract,
   describeTelemetryStoreContract,
   describeThingRegistryContract,
   type PublishedAlert,
 } from "@fleetline/core/contract";
 import { IotDataShadowGateway } from "@fleetline/functions";
+import { KinesisStreamReader } from "@fleetline/functions/kinesis";
 import mqtt from "mqtt";
 import { DuckDbAlertStore } from "../src/adapters/duckdb-alert-store.js";
 import { DuckDbCommandLedger } from "../src/adapters/duckdb-command-ledger.js";
@@ -20,6 +24,10 @@ import { DuckDbCounters } from "../src/adapters/duckdb-counters.js";
 import { DuckDbQuarantine } from "../src/adapters/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../src/adapters/duckdb-telemetry-store.js";
 import { MqttAlertPublisher } from "../src/adapters/mqtt-alert-publisher.js";
+import { streamArn } from "../src/kinesis/kinesis-client.js";
+import { KinesisTwin } from "../src/kinesis/kinesis-twin.js";
+import { InvocationLog } from "../src/lambda/invocation-log.js";
+import { LocalFunctions } from "../src/lambda/local-functions.js";
 import { LocalQueues } from "../src/queues/local-queues.js";
 import { DeviceRegistry } from "../src/registry/device-registry.js";
 import { LocalShadowGateway } from "../src/shadow/local-shadow-gateway.js";
@@ -51,6 +59,40 @@ describeThingRegistryContract("DeviceRegistry (DuckDB)", () =>
 describeDeadLetterQueueContract("LocalQueues", () =>
   withDb(async (db) => ({ queue: (await LocalQueues.open(db)).queue("contract-dlq") })),
 );
+describeFunctionInvokerContract("LocalFunctions", async (definitions) => {
+  const functions = new LocalFunctions(new InvocationLog());
+  for (const [name, fn] of Object.entries(definitions))
+    functions.define(name, (event: unknown) => fn(event), { trigger: "async", region: "us-east-1" });
+  return { invoker: functions, close: async () => undefined };
+});
+// One reader on both targets (as the producer): here the Kinesis twin over HTTP, and the runtime's in-process client.
+for (const via of ["HTTP", "in process"] as const)
+  describeStreamReaderContract(`KinesisStreamReader (Kinesis twin, ${via})`, async () => {
+    const twin = await KinesisTwin.start({
+      host: "127.0.0.1",
+      port: 0,
+      streams: ["contract"],
+      shardCount: 2,
+    });
+    const client = via === "HTTP" ? twin.client : twin.inProcess;
+    return {
+      reader: new KinesisStreamReader(client),
+      append: async (records) => {
+        const { Records = [] } = await client.send(
+          new PutRecordsCommand({
+            StreamName: "contract",
+            Records: records.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })),
+          }),
+        );
+        return {
+          streamArn: streamArn("contract"),
+          shardId: Records[0]?.ShardId as string,
+          sequenceNumbers: Records.map((r) => r.SequenceNumber as string),
+        };
+      },
+      close: () => twin.close(),
+    };
+  });
 describeAlertStoreContract("DuckDbAlertStore", () =>
   withDb(async (db) => ({ alerts: await DuckDbAlertStore.open(db) })),
 );

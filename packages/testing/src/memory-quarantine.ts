@@ -5,6 +5,8 @@ import {
   pageOf,
   type Quarantine,
   type QuarantineEntry,
+  type QuarantineFilter,
+  quarantineMatches,
   quarantinePosition,
 } from "@fleetline/core";
 import { Faults, type WithFaults, withFaults } from "./faults.js";
@@ -30,5 +32,18 @@ export class MemoryQuarantine implements Quarantine {
   async page(request: PageRequest): Promise<Page<QuarantineEntry>> {
     const sorted = [...this.rows.values()].sort(byPosition(quarantinePosition));
     return structuredClone(pageOf(sorted, quarantinePosition, request));
+  }
+
+  async select(filter: QuarantineFilter, limit: number): Promise<QuarantineEntry[]> {
+    const oldestFirst = [...this.rows.values()].sort(byPosition(quarantinePosition)).reverse();
+    return structuredClone(oldestFirst.filter((entry) => quarantineMatches(entry, filter)).slice(0, limit));
+  }
+
+  async remove(entries: readonly QuarantineEntry[]): Promise<void> {
+    for (const entry of entries) this.rows.delete(entry.messageId);
+  }
+
+  async count(filter: QuarantineFilter = {}): Promise<number> {
+    return [...this.rows.values()].filter((entry) => quarantineMatches(entry, filter)).length;
   }
 }

@@ -4,8 +4,10 @@ import {
   describeCommandLedgerContract,
   describeCountersContract,
   describeDeadLetterQueueContract,
+  describeFunctionInvokerContract,
   describeQuarantineContract,
   describeShadowGatewayContract,
+  describeStreamReaderContract,
   describeTelemetryStoreContract,
   describeThingRegistryContract,
 } from "@fleetline/core/contract";
@@ -15,8 +17,10 @@ import {
   MemoryCommandLedger,
   MemoryCounters,
   MemoryDeadLetterQueue,
+  MemoryFunctionInvoker,
   MemoryQuarantine,
   MemoryShadowGateway,
+  MemoryStreamReader,
   MemoryTelemetryStore,
   MemoryThingRegistry,
 } from "../src/index.js";
@@ -44,6 +48,35 @@ describeDeadLetterQueueContract("MemoryDeadLetterQueue", async () => ({
   queue: MemoryDeadLetterQueue.create(),
   close: closing,
 }));
+describeFunctionInvokerContract("MemoryFunctionInvoker", async (functions) => ({
+  invoker: MemoryFunctionInvoker.create(functions),
+  close: closing,
+}));
+describeStreamReaderContract("MemoryStreamReader", async () => {
+  const reader = MemoryStreamReader.create();
+  const streamArn = "arn:aws:kinesis:eu-west-1:123456789012:stream/contract";
+  const shardId = "shardId-000000000000";
+  let next = 49_000_000_000n;
+  return {
+    reader,
+    append: async (records) => {
+      const sequenceNumbers = records.map((_, i) => String(next + 7n * BigInt(i + 1)));
+      next += 7n * BigInt(records.length);
+      reader.append(
+        streamArn,
+        shardId,
+        records.map((record, i) => ({
+          sequenceNumber: sequenceNumbers[i] as string,
+          partitionKey: record.partitionKey,
+          dataBase64: Buffer.from(record.data).toString("base64"),
+          approximateArrivalTimestamp: 1_764_297_000_000 + i,
+        })),
+      );
+      return { streamArn, shardId, sequenceNumbers };
+    },
+    close: closing,
+  };
+});
 describeTelemetryStoreContract("MemoryTelemetryStore", async () => {
   const store = MemoryTelemetryStore.create();
   return { store, query: store, close: closing };

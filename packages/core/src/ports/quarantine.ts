@@ -14,11 +14,38 @@ export interface QuarantineEntry {
   payloadBase64: string;
 }
 
+/** Which quarantined messages a redrive takes: by reason, received since (epoch ms), thing. */
+export interface QuarantineFilter {
+  reason?: string;
+  since?: number;
+  thing?: string;
+}
+
 export interface Quarantine {
   /** Adds entries idempotently by messageId; returns how many were new. */
   put(entries: readonly QuarantineEntry[]): Promise<number>;
   /** Newest first (by `receivedAt`, then messageId). */
   page(request: PageRequest): Promise<Page<QuarantineEntry>>;
+  /** The oldest `limit` entries matching every filter given, oldest first (by `receivedAt`, then messageId). */
+  select(filter: QuarantineFilter, limit: number): Promise<QuarantineEntry[]>;
+  /** Removes entries (once redriven); one already gone is no error. */
+  remove(entries: readonly QuarantineEntry[]): Promise<void>;
+  /** How many entries match `filter`; every entry without one. */
+  count(filter?: QuarantineFilter): Promise<number>;
+}
+
+/** The thing a quarantined message came from: its topic's fourth level, dt/fleetline/{type}/{thing}/telemetry. */
+export function quarantinedThing(entry: Pick<QuarantineEntry, "topic">): string | undefined {
+  return entry.topic.split("/")[3];
+}
+
+/** Whether `entry` passes every filter given (`Quarantine.select`'s rule, for adapters that filter in code). */
+export function quarantineMatches(entry: QuarantineEntry, filter: QuarantineFilter): boolean {
+  return (
+    (filter.reason === undefined || entry.reason === filter.reason) &&
+    entry.receivedAt >= (filter.since ?? 0) &&
+    (filter.thing === undefined || quarantinedThing(entry) === filter.thing)
+  );
 }
 
 /** Where an entry sorts in `page`. */

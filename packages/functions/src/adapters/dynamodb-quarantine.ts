@@ -1,11 +1,13 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
 import {
   type Page,
   type PageRequest,
   type Quarantine,
   type QuarantineEntry,
+  type QuarantineFilter,
   quarantineExpiresAt,
+  quarantineMatches,
   quarantinePosition,
   type SortPosition,
   ttlSeconds,
@@ -15,6 +17,9 @@ import { timeSortKey } from "./dynamodb-tables.js";
 
 /** The partition every entry shares, so the newest can be read back in order (sort key = receive time). */
 const PARTITION = "quarantine";
+
+/** Deletes sent at once when a redrive removes what it took. */
+const PARALLEL_DELETES = 25;
 
 /** Rejected messages in DynamoDB, one item per messageId (a conditional put keeps the first). */
 export class DynamoDbQuarantine implements Quarantine {
@@ -65,5 +70,57 @@ export class DynamoDbQuarantine implements Quarantine {
       },
       request,
     );
+  }
+
+  /**
+   * The entries received since the filter's time, oldest first, read a page at a time until `take`
+   * says it has enough: reason and thing are matched here, as DynamoDB keeps them inside the entry.
+   */
+  private async scanFrom(filter: QuarantineFilter, take: (entry: QuarantineEntry) => boolean): Promise<void> {
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        KeyConditionExpression: "#pk = :pk AND #sk >= :from",
+        ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
+        ExpressionAttributeValues: { ":pk": PARTITION, ":from": timeSortKey(filter.since ?? 0, "") },
+        ScanIndexForward: true,
+      },
+    );
+    for await (const page of pages)
+      for (const item of page.Items ?? []) {
+        const entry = item.entry as QuarantineEntry;
+        if (quarantineMatches(entry, filter) && !take(entry)) return;
+      }
+  }
+
+  async select(filter: QuarantineFilter, limit: number): Promise<QuarantineEntry[]> {
+    const selected: QuarantineEntry[] = [];
+    if (limit < 1) return selected;
+    await this.scanFrom(filter, (entry) => selected.push(entry) < limit);
+    return selected;
+  }
+
+  async remove(entries: readonly QuarantineEntry[]): Promise<void> {
+    for (let i = 0; i < entries.length; i += PARALLEL_DELETES)
+      await Promise.all(
+        entries.slice(i, i + PARALLEL_DELETES).map((entry) =>
+          this.client.send(
+            new DeleteCommand({
+              TableName: this.table,
+              Key: { pk: PARTITION, sk: timeSortKey(entry.receivedAt, entry.messageId) },
+            }),
+          ),
+        ),
+      );
+  }
+
+  async count(filter: QuarantineFilter = {}): Promise<number> {
+    let matching = 0;
+    await this.scanFrom(filter, () => {
+      matching += 1;
+      return true;
+    });
+    return matching;
   }
 }

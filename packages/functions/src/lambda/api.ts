@@ -2,6 +2,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { IoTClient } from "@aws-sdk/client-iot";
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { apiGatewayHandler, queryApiRoutes } from "@fleetline/api";
@@ -31,6 +33,8 @@ export const handler = apiGatewayHandler(
         sns: new SNSClient({}),
         sqs: new SQSClient({}),
         cloudWatch: new CloudWatchClient({}),
+        kinesis: new KinesisClient({}),
+        lambda: new LambdaClient({}),
       },
       settings,
     ),

@@ -3,18 +3,12 @@ import {
   type PageRequest,
   type Quarantine,
   type QuarantineEntry,
+  type QuarantineFilter,
   quarantinePosition,
   RETENTION,
 } from "@fleetline/core";
 import type { Database } from "../state/database.js";
 import { keysetClause, pageFrom } from "./duckdb-pages.js";
-
-/** Which quarantined messages a redrive takes: by reason, received since (epoch ms), thing. */
-export interface QuarantineFilter {
-  reason?: string;
-  since?: number;
-  thing?: string;
-}
 
 /** A filter as SQL: the thing is the topic's fourth level, dt/fleetline/{type}/{thing}/telemetry. */
 const MATCHES = `($reason IS NULL OR reason = $reason) AND received_at >= $since
@@ -86,7 +80,6 @@ export class DuckDbQuarantine implements Quarantine {
     return pageFrom(rows.map(entryOf), quarantinePosition, request.limit);
   }
 
-  /** The oldest `limit` entries matching every filter given (`fleetline redrive --quarantine`). */
   async select(filter: QuarantineFilter, limit: number): Promise<QuarantineEntry[]> {
     const rows = await this.db.all<Record<string, unknown>>(
       `SELECT * FROM quarantine WHERE ${MATCHES} ORDER BY received_at, message_id LIMIT $limit`,
@@ -95,8 +88,8 @@ export class DuckDbQuarantine implements Quarantine {
     return rows.map(entryOf);
   }
 
-  /** Removes entries (once redriven). */
-  async remove(messageIds: readonly string[]): Promise<void> {
+  async remove(entries: readonly QuarantineEntry[]): Promise<void> {
+    const messageIds = entries.map((entry) => entry.messageId);
     if (messageIds.length === 0) return;
     await this.db.run(
       `DELETE FROM quarantine WHERE message_id IN (${messageIds.map((_, i) => `$${i + 1}`).join(", ")})`,
@@ -111,7 +104,6 @@ export class DuckDbQuarantine implements Quarantine {
     });
   }
 
-  /** Every entry, or those matching `filter`. */
   async count(filter: QuarantineFilter = {}): Promise<number> {
     const [row] = await this.db.all<{ n: bigint }>(
       `SELECT count(*) AS n FROM quarantine WHERE ${MATCHES}`,

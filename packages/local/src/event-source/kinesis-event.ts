@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import { kinesisEvent as coreKinesisEvent, type EventOrigin } from "@fleetline/core";
+import type { Context, KinesisStreamEvent } from "aws-lambda";
 
 /** A record as read from a shard, before it is wrapped in a Lambda event. */
 export interface ShardRecord {
@@ -10,36 +11,20 @@ export interface ShardRecord {
   approximateArrivalTimestamp: number;
 }
 
-export interface EventOrigin {
-  shardId: string;
-  streamArn: string;
-  region: string;
-  functionName: string;
-}
-
-/** The event Lambda's Kinesis event source builds, field for field. */
+/**
+ * The event Lambda's Kinesis event source builds for `records` (core's `kinesisEvent`, from the
+ * bytes the shard reader holds).
+ */
 export function kinesisEvent(records: readonly ShardRecord[], origin: EventOrigin): KinesisStreamEvent {
-  return {
-    Records: records.map(
-      (record): KinesisStreamRecord => ({
-        kinesis: {
-          kinesisSchemaVersion: "1.0",
-          partitionKey: record.partitionKey,
-          sequenceNumber: record.sequenceNumber,
-          data: Buffer.from(record.data).toString("base64"),
-          // Lambda gives seconds with a fraction.
-          approximateArrivalTimestamp: record.approximateArrivalTimestamp / 1000,
-        },
-        eventSource: "aws:kinesis",
-        eventVersion: "1.0",
-        eventID: `${origin.shardId}:${record.sequenceNumber}`,
-        eventName: "aws:kinesis:record",
-        invokeIdentityArn: `arn:aws:iam::000000000000:role/${origin.functionName}-role`,
-        awsRegion: origin.region,
-        eventSourceARN: origin.streamArn,
-      }),
-    ),
-  };
+  return coreKinesisEvent(
+    records.map((record) => ({
+      sequenceNumber: record.sequenceNumber,
+      partitionKey: record.partitionKey,
+      dataBase64: Buffer.from(record.data).toString("base64"),
+      approximateArrivalTimestamp: record.approximateArrivalTimestamp,
+    })),
+    origin,
+  );
 }
 
 /** A Lambda context for one local invocation. */

@@ -1,4 +1,4 @@
-import { fleetlineError } from "@fleetline/core";
+import { type FunctionInvoker, fleetlineError } from "@fleetline/core";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { lambdaContext } from "../event-source/kinesis-event.js";
 import type { InvocationLog, InvocationRecord, InvocationTrigger } from "./invocation-log.js";
@@ -22,10 +22,11 @@ function batchOf(event: unknown): Partial<InvocationRecord> {
   const first = event.Records[0];
   const last = event.Records.at(-1);
   return {
-    shardId: first?.eventID.split(":")[0] as string,
+    // An event written by hand (a replay, a redrive) may lack what Lambda sets.
+    shardId: first?.eventID?.split(":")[0] as string,
     batchSize: event.Records.length,
-    firstSequenceNumber: first?.kinesis.sequenceNumber as string,
-    lastSequenceNumber: last?.kinesis.sequenceNumber as string,
+    firstSequenceNumber: first?.kinesis?.sequenceNumber as string,
+    lastSequenceNumber: last?.kinesis?.sequenceNumber as string,
   };
 }
 
@@ -41,7 +42,7 @@ function outcome(result: unknown): Pick<InvocationRecord, "status" | "failedItem
  * function's current code (which `swap` replaces between invocations: `fleetline dev --watch`) and
  * records the invocation in the log; `replay` runs a recorded event again on the current code.
  */
-export class LocalFunctions {
+export class LocalFunctions implements FunctionInvoker {
   private readonly defined = new Map<string, Defined>();
 
   constructor(readonly log: InvocationLog) {}
@@ -63,7 +64,7 @@ export class LocalFunctions {
     });
     // A trigger without a context of its own (the async invoker, the schedule) gets a fresh one, as Lambda gives.
     return (event, context) =>
-      this.invoke(functionName, event, context ?? this.context(functionName), options.trigger)
+      this.start(functionName, event, context ?? this.context(functionName), options.trigger)
         .result as Promise<R>;
   }
 
@@ -87,21 +88,26 @@ export class LocalFunctions {
     return [...this.defined.keys()];
   }
 
-  /**
-   * Invokes `functionName` with `event` on its current code, outside its trigger (a redrive): the
-   * invocation's record at once, its result when it has run.
-   */
-  run(
-    functionName: string,
-    event: unknown,
-    trigger: InvocationTrigger,
-  ): { record: InvocationRecord; result: Promise<unknown> } {
-    if (!this.defined.has(functionName))
-      throw fleetlineError("NOT_FOUND", `no function named ${functionName}`);
-    return this.invoke(functionName, event, this.context(functionName), trigger);
+  async has(functionName: string): Promise<boolean> {
+    return this.defined.has(functionName);
   }
 
-  private invoke(
+  /**
+   * FunctionInvoker: runs `functionName` with `event` on its current code, outside its trigger (a
+   * redrive), recorded as such; a failure's message starts with the invocation's id, to look up.
+   */
+  async invoke(functionName: string, event: unknown): Promise<unknown> {
+    if (!this.defined.has(functionName))
+      throw fleetlineError("NOT_FOUND", `no function named ${functionName}`);
+    const { record, result } = this.start(functionName, event, this.context(functionName), "redrive");
+    try {
+      return await result;
+    } catch (error) {
+      throw new Error(`${record.id}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private start(
     functionName: string,
     event: unknown,
     context: Context,
@@ -132,7 +138,7 @@ export class LocalFunctions {
       );
     const defined = this.defined.get(recorded.functionName);
     if (!defined) throw fleetlineError("NOT_FOUND", `no function named ${recorded.functionName}`);
-    const { record, result } = this.invoke(
+    const { record, result } = this.start(
       recorded.functionName,
       recorded.event,
       this.context(recorded.functionName),

@@ -3,6 +3,7 @@ import {
   type Clock,
   FatalError,
   fleetlineError,
+  type RuleResubmitter,
   systemClock,
   type TopicRule,
   topicMatches,
@@ -96,7 +97,7 @@ export class RulesEngineStoppedError extends Error {
  * and tried again with backoff, and the batches behind it wait: the broker acknowledges nothing
  * it has not stored, and picks up where it was when storage returns.
  */
-export class RulesEngine {
+export class RulesEngine implements RuleResubmitter {
   readonly stats: RulesEngineStats = {
     messages: 0,
     matched: 0,

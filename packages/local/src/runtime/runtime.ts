@@ -9,13 +9,14 @@ import {
   CONFIRMATION_RULE,
   type HealthReport,
   QUEUES,
+  Redrive,
   STREAMS,
   SWEEP_SCHEDULE,
   type SweepOutcome,
   systemClock,
   TELEMETRY_RULE,
 } from "@fleetline/core";
-import { KinesisStreamProducer } from "@fleetline/functions/kinesis";
+import { KinesisStreamProducer, KinesisStreamReader } from "@fleetline/functions/kinesis";
 import { DuckDbAlertStore } from "../adapters/duckdb-alert-store.js";
 import { DuckDbCommandLedger } from "../adapters/duckdb-command-ledger.js";
 import { DuckDbCounters } from "../adapters/duckdb-counters.js";
@@ -36,8 +37,6 @@ import { LOCAL_REGION } from "../kinesis/kinesis-client.js";
 import { InvocationLog } from "../lambda/invocation-log.js";
 import { invocationRoutes } from "../lambda/invocation-routes.js";
 import { LocalFunctions } from "../lambda/local-functions.js";
-import { Redrive } from "../lambda/redrive.js";
-import { redriveRoutes } from "../lambda/redrive-routes.js";
 import { dataPlaneRoutes } from "../shadow/data-plane-routes.js";
 import { LocalShadowGateway } from "../shadow/local-shadow-gateway.js";
 import { attachShadowMqtt } from "../shadow/shadow-mqtt.js";
@@ -265,23 +264,23 @@ export class Runtime {
         logger.error("the scheduled sweep failed; it runs again on schedule", { error: error as Error }),
     });
     invocationRoutes(router, functions, () => this.iteratorAges());
-    redriveRoutes(
-      router,
-      new Redrive({
-        deadLetters,
-        ruleErrors: twins.queues.queue(QUEUES.ruleErrors),
-        quarantine,
-        kinesis: twins.kinesis.inProcess,
-        producer,
-        functions,
-        engine: twins.engine,
-        validate: (envelope) => this.factories.validate(envelope),
-      }),
-    );
     this.alerts = alerts;
 
+    const redrive = new Redrive({
+      deadLetters,
+      ruleErrors: twins.queues.queue(QUEUES.ruleErrors),
+      quarantine,
+      streams: new KinesisStreamReader(twins.kinesis.inProcess),
+      producer,
+      rawStream: STREAMS.raw,
+      functions,
+      rules: twins.engine,
+      validate: (envelope) => this.factories.validate(envelope),
+      clock,
+    });
     const api = {
       alarms,
+      redrive,
       registry: twins.registry,
       telemetry,
       quarantine,

@@ -1,6 +1,7 @@
-import { badParameter, type Router } from "@fleetline/api";
 import { parseInstant } from "@fleetline/core";
-import type { Redrive } from "./redrive.js";
+import type { ApiContext } from "../api-context.js";
+import { badParameter } from "../http-error.js";
+import type { Router } from "../router.js";
 
 interface RoundRequest {
   limit?: unknown;
@@ -27,10 +28,10 @@ function optionalText(body: RoundRequest, name: "reason" | "thing"): string | un
 }
 
 /**
- * `fleetline redrive`'s API (docs/contract.md §3): each POST runs one round of at most `limit`
- * items, skipping the ids earlier rounds kept (`exclude`), and says what it did.
+ * `fleetline redrive`'s API (docs/contract.md §4), locally and on a stage: each POST runs one round
+ * of at most `limit` items, skipping the ids earlier rounds kept (`exclude`), and says what it did.
  */
-export function redriveRoutes(router: Router, redrive: Redrive): void {
+export function redriveRoutes(router: Router, { redrive }: ApiContext): void {
   router.add("POST", "/api/redrive/dead-letter", async (request) => {
     const { limit, exclude } = roundOf(request.body);
     return { status: 200, body: await redrive.deadLetters(limit, exclude) };

@@ -1,0 +1,58 @@
+import type { StreamRecord } from "./ports/stream-reader.js";
+
+/** One record of the event Lambda's Kinesis event source builds, field for field. */
+export interface KinesisEventRecord {
+  kinesis: {
+    kinesisSchemaVersion: string;
+    partitionKey: string;
+    sequenceNumber: string;
+    data: string;
+    approximateArrivalTimestamp: number;
+  };
+  eventSource: string;
+  eventVersion: string;
+  eventID: string;
+  eventName: string;
+  invokeIdentityArn: string;
+  awsRegion: string;
+  eventSourceARN: string;
+}
+
+/** Where a batch comes from: its stream and shard, and the function that consumes it. */
+export interface EventOrigin {
+  shardId: string;
+  streamArn: string;
+  functionName: string;
+}
+
+/** The region of an ARN (`arn:partition:service:region:account:resource`). */
+export function regionOf(arn: string): string {
+  return arn.split(":")[3] ?? "";
+}
+
+/** The event Lambda's Kinesis event source hands a function for `records`, as it builds it. */
+export function kinesisEvent(
+  records: readonly StreamRecord[],
+  origin: EventOrigin,
+): { Records: KinesisEventRecord[] } {
+  const awsRegion = regionOf(origin.streamArn);
+  return {
+    Records: records.map((record) => ({
+      kinesis: {
+        kinesisSchemaVersion: "1.0",
+        partitionKey: record.partitionKey,
+        sequenceNumber: record.sequenceNumber,
+        data: record.dataBase64,
+        // Lambda gives seconds with a fraction.
+        approximateArrivalTimestamp: record.approximateArrivalTimestamp / 1000,
+      },
+      eventSource: "aws:kinesis",
+      eventVersion: "1.0",
+      eventID: `${origin.shardId}:${record.sequenceNumber}`,
+      eventName: "aws:kinesis:record",
+      invokeIdentityArn: `arn:aws:iam::000000000000:role/${origin.functionName}-role`,
+      awsRegion,
+      eventSourceARN: origin.streamArn,
+    })),
+  };
+}

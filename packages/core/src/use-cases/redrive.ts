@@ -1,0 +1,239 @@
+import { decodeBase64 } from "../bytes.js";
+import { kinesisEvent } from "../kinesis-event.js";
+import type { Clock } from "../ports/clock.js";
+import type { DeadLetter, DeadLetterQueue } from "../ports/dead-letter-queue.js";
+import type { FunctionInvoker } from "../ports/function-invoker.js";
+import { envelopeOf, type Quarantine, type QuarantineFilter } from "../ports/quarantine.js";
+import type { RuleResubmitter } from "../ports/rule-resubmitter.js";
+import type { StreamProducer } from "../ports/stream-producer.js";
+import type { ShardRange, StreamReader } from "../ports/stream-reader.js";
+import type { RuleEnvelope } from "../schema/rule-envelope.js";
+import type { Verdict } from "../validate.js";
+
+/** What one round of a redrive did (`POST /api/redrive/...`); the CLI repeats rounds until one examines nothing. */
+export interface RedriveRound {
+  examined: number;
+  /** Taken through again and removed from where they waited. */
+  redriven: number;
+  /** Left where they were, each with why. */
+  kept: Array<{ id: string; why: string }>;
+  /** Still waiting after this round (the kept ones included). */
+  remaining: number;
+}
+
+/**
+ * An on-failure record as the event sources and async invocations write it (docs/contract.md §2):
+ * a Kinesis batch by its range, a poison record with its bytes, or an async event with its payload.
+ */
+interface OnFailureRecord {
+  requestContext?: { functionArn?: string };
+  KinesisBatchInfo?: ShardRange;
+  requestPayload?: unknown;
+  condition?: string;
+  functionName?: string;
+  eventSourceARN?: string;
+  sequenceNumber?: string;
+  partitionKey?: string;
+  dataBase64?: string;
+}
+
+/** An IoT rule's error-action message (AWS IoT's format, which the local rules engine writes too). */
+interface RuleErrorMessage {
+  ruleName?: string;
+  topic?: string;
+  clientId?: string;
+  base64OriginalPayload?: string;
+}
+
+export interface RedrivePorts {
+  deadLetters: DeadLetterQueue;
+  ruleErrors: DeadLetterQueue;
+  quarantine: Quarantine;
+  streams: StreamReader;
+  producer: StreamProducer;
+  /** The raw stream's name, as the producer knows it. */
+  rawStream: string;
+  functions: FunctionInvoker;
+  rules: RuleResubmitter;
+  /** The contract as the validate function runs it now (locally its code may have been swapped). */
+  validate(envelope: unknown): Verdict;
+  clock: Clock;
+  /**
+   * How long a round may go on starting items: the rest wait for the next round. On AWS a round is
+   * one API request, which API Gateway ends at 30 s.
+   */
+  roundBudgetMs?: number;
+}
+
+const functionOf = (arn: string | undefined) => arn?.split(":function:")[1]?.split(":")[0];
+
+function failedOf(result: unknown): string | undefined {
+  const failures = (result as { batchItemFailures?: unknown[] } | undefined)?.batchItemFailures ?? [];
+  return failures.length > 0 ? `the function reported ${failures.length} failed record(s) again` : undefined;
+}
+
+/**
+ * `fleetline redrive` (README, "Debug your functions"): takes what the pipeline set aside through
+ * it again, a round of at most `limit` at a time, on one machine and on a stage alike. Each item is
+ * removed from where it waited only once it went through, so a redrive interrupted or run twice
+ * repeats work but never loses it, and the functions' idempotence keeps it from storing a row twice.
+ */
+export class Redrive {
+  constructor(private readonly ports: RedrivePorts) {}
+
+  /** On-failure records: the batch re-read from its stream, a poison record or an async event, invoked again. */
+  async deadLetters(limit: number, exclude: ReadonlySet<string> = new Set()): Promise<RedriveRound> {
+    const { deadLetters } = this.ports;
+    const round = await this.each(await this.next(deadLetters, limit, exclude), (message) =>
+      this.redriveDeadLetter(message.body as OnFailureRecord),
+    );
+    for (const id of round.done) await deadLetters.delete(id);
+    return { ...round.summary, remaining: await deadLetters.count() };
+  }
+
+  private async redriveDeadLetter(letter: OnFailureRecord): Promise<string | undefined> {
+    const batch = letter.KinesisBatchInfo;
+    if (batch) {
+      const functionName = functionOf(letter.requestContext?.functionArn);
+      if (!functionName || !(await this.ports.functions.has(functionName)))
+        return `no function for ${letter.requestContext?.functionArn}`;
+      const records = await this.ports.streams.read(batch);
+      if (!Array.isArray(records)) return records.gone;
+      return this.invoke(
+        functionName,
+        kinesisEvent(records, { shardId: batch.shardId, streamArn: batch.streamArn, functionName }),
+      );
+    }
+    if (
+      letter.condition === "PoisonRecord" &&
+      letter.functionName &&
+      letter.dataBase64 &&
+      letter.eventSourceARN
+    ) {
+      if (!(await this.ports.functions.has(letter.functionName)))
+        return `no function named ${letter.functionName}`;
+      const record = {
+        sequenceNumber: letter.sequenceNumber as string,
+        partitionKey: letter.partitionKey as string,
+        dataBase64: letter.dataBase64,
+        approximateArrivalTimestamp: this.ports.clock.now(),
+      };
+      const origin = {
+        shardId: "shardId-redrive",
+        streamArn: letter.eventSourceARN,
+        functionName: letter.functionName,
+      };
+      return this.invoke(letter.functionName, kinesisEvent([record], origin));
+    }
+    const functionName = functionOf(letter.requestContext?.functionArn);
+    if (functionName && "requestPayload" in letter) {
+      if (!(await this.ports.functions.has(functionName))) return `no function named ${functionName}`;
+      return this.invoke(functionName, letter.requestPayload);
+    }
+    return "not an on-failure record of this pipeline";
+  }
+
+  private async invoke(functionName: string, event: unknown): Promise<string | undefined> {
+    return failedOf(await this.ports.functions.invoke(functionName, event));
+  }
+
+  /**
+   * Quarantined messages matching `filter`, judged again as the pipeline judges them now (with the
+   * time they were first received): the valid ones go back on the raw stream with their original
+   * message id and leave the quarantine; the rest stay, with their current reason.
+   */
+  async quarantined(
+    filter: QuarantineFilter,
+    limit: number,
+    exclude: ReadonlySet<string> = new Set(),
+  ): Promise<RedriveRound> {
+    const { quarantine, producer } = this.ports;
+    const entries = (await quarantine.select(filter, limit + exclude.size))
+      .filter((e) => !exclude.has(e.messageId))
+      .slice(0, limit);
+    const kept: RedriveRound["kept"] = [];
+    const valid: Array<{ entry: (typeof entries)[number]; envelope: RuleEnvelope }> = [];
+    for (const entry of entries) {
+      const envelope = envelopeOf(entry);
+      const verdict = this.ports.validate(envelope);
+      if (verdict.ok) valid.push({ entry, envelope });
+      else kept.push({ id: entry.messageId, why: `${verdict.reason}: ${verdict.detail}` });
+    }
+    const encoder = new TextEncoder();
+    const failures =
+      valid.length === 0
+        ? []
+        : await producer.put(
+            this.ports.rawStream,
+            valid.map(({ envelope }) => ({
+              partitionKey: envelope.thing as string,
+              data: encoder.encode(JSON.stringify(envelope)),
+            })),
+          );
+    const failed = new Set(failures.map((f) => f.index));
+    for (const f of failures)
+      kept.push({ id: valid[f.index]?.entry.messageId as string, why: `${f.errorCode}: ${f.errorMessage}` });
+    const sent = valid.filter((_, i) => !failed.has(i)).map(({ entry }) => entry);
+    await quarantine.remove(sent);
+    return {
+      examined: entries.length,
+      redriven: sent.length,
+      kept,
+      remaining: await quarantine.count(filter),
+    };
+  }
+
+  /** The rules' error-action messages: each original message through its rule again. */
+  async ruleErrors(limit: number, exclude: ReadonlySet<string> = new Set()): Promise<RedriveRound> {
+    const { ruleErrors, rules } = this.ports;
+    const round = await this.each(await this.next(ruleErrors, limit, exclude), async (message) => {
+      const error = message.body as RuleErrorMessage;
+      if (!error.ruleName || !error.topic || error.base64OriginalPayload === undefined)
+        return "not an IoT rule error-action message";
+      const payload = decodeBase64(error.base64OriginalPayload);
+      if (payload === undefined) return "its base64OriginalPayload is not base64";
+      await rules.resubmit(
+        { topic: error.topic, payload, clientId: error.clientId ?? "n/a" },
+        error.ruleName,
+      );
+      return undefined;
+    });
+    for (const id of round.done) await ruleErrors.delete(id);
+    return { ...round.summary, remaining: await ruleErrors.count() };
+  }
+
+  /** The oldest `limit` messages but those a previous round kept (`exclude`). */
+  private async next(
+    queue: DeadLetterQueue,
+    limit: number,
+    exclude: ReadonlySet<string>,
+  ): Promise<DeadLetter[]> {
+    const listed = await queue.list(limit + exclude.size);
+    return listed.filter((message) => !exclude.has(message.messageId)).slice(0, limit);
+  }
+
+  /** Each message in turn, until the round's time is up; a message whose redrive throws is kept with the error. */
+  private async each(
+    messages: readonly DeadLetter[],
+    redrive: (message: DeadLetter) => Promise<string | undefined>,
+  ): Promise<{ done: string[]; summary: Omit<RedriveRound, "remaining"> }> {
+    const { clock, roundBudgetMs = Number.POSITIVE_INFINITY } = this.ports;
+    const started = clock.now();
+    const done: string[] = [];
+    const kept: RedriveRound["kept"] = [];
+    let examined = 0;
+    for (const message of messages) {
+      if (examined > 0 && clock.now() - started >= roundBudgetMs) break;
+      examined += 1;
+      let why: string | undefined;
+      try {
+        why = await redrive(message);
+      } catch (error) {
+        why = error instanceof Error ? error.message : String(error);
+      }
+      if (why === undefined) done.push(message.messageId);
+      else kept.push({ id: message.messageId, why });
+    }
+    return { done, summary: { examined, redriven: done.length, kept } };
+  }
+}
