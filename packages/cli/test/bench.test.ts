@@ -1,10 +1,16 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { API_SETTINGS } from "@fleetline/functions";
 import { describe, expect, it } from "vitest";
+import { ENVIRONMENT } from "../src/bench/bundles-bench.js";
 import type { Step } from "../src/bench/scale-bench.js";
 import { fleetline } from "./dev-process.js";
 
 describe("fleetline bench", () => {
+  it("starts each bundle with every setting its function reads, as the stacks give them", () => {
+    expect(Object.keys(ENVIRONMENT)).toEqual(expect.arrayContaining([...API_SETTINGS]));
+  });
+
   it("prints every figure of a bench beside its baseline and their ratio, as JSON with --json", () => {
     const result = fleetline(["bench", "--only", "validate", "--json"]);
     expect(result.code).toBe(0);

@@ -11,7 +11,7 @@ const LAMBDA_DIR = fileURLToPath(new URL("../../../functions/src/lambda/", impor
 export const FUNCTIONS = ["validate", "store", "alerts", "confirm", "sweep", "api"] as const;
 
 /** Every setting a function reads at init, as the stacks give them (values do not matter offline). */
-const ENVIRONMENT: Record<string, string> = {
+export const ENVIRONMENT: Record<string, string> = {
   FLEETLINE_STAGE: "bench",
   FLEETLINE_VERSION: "0.0.0",
   FLEETLINE_TELEMETRY: "lake",
@@ -19,6 +19,9 @@ const ENVIRONMENT: Record<string, string> = {
   AWS_ACCESS_KEY_ID: "bench",
   AWS_SECRET_ACCESS_KEY: "bench",
   DEAD_LETTER_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/bench",
+  RULE_ERRORS_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/bench-rule-errors",
+  RAW_STREAM: "bench-raw",
+  REDRIVE_FUNCTIONS: "bench-validate,bench-store",
   VALIDATED_STREAM: "bench-validated",
   QUARANTINE_TABLE: "quarantine",
   ALARMS_TABLE: "alarms",
