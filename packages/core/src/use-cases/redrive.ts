@@ -72,6 +72,15 @@ function failedOf(result: unknown): string | undefined {
   return failures.length > 0 ? `the function reported ${failures.length} failed record(s) again` : undefined;
 }
 
+/** Runs `step`: why it did not go through — what it said, or the message it failed with — or undefined. */
+async function attempt(step: () => Promise<string | undefined>): Promise<string | undefined> {
+  try {
+    return await step();
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 /**
  * `fleetline redrive` (README, "Debug your functions"): takes what the pipeline set aside through
  * it again, a round of at most `limit` at a time, on one machine and on a stage alike. Each item is
@@ -83,12 +92,9 @@ export class Redrive {
 
   /** On-failure records: the batch re-read from its stream, a poison record or an async event, invoked again. */
   async deadLetters(limit: number, exclude: ReadonlySet<string> = new Set()): Promise<RedriveRound> {
-    const { deadLetters } = this.ports;
-    const round = await this.each(await this.next(deadLetters, limit, exclude), (message) =>
+    return this.drain(this.ports.deadLetters, limit, exclude, (message) =>
       this.redriveDeadLetter(message.body as OnFailureRecord),
     );
-    for (const id of round.done) await deadLetters.delete(id);
-    return { ...round.summary, remaining: await deadLetters.count() };
   }
 
   private async redriveDeadLetter(letter: OnFailureRecord): Promise<string | undefined> {
@@ -186,7 +192,7 @@ export class Redrive {
   /** The rules' error-action messages: each original message through its rule again. */
   async ruleErrors(limit: number, exclude: ReadonlySet<string> = new Set()): Promise<RedriveRound> {
     const { ruleErrors, rules } = this.ports;
-    const round = await this.each(await this.next(ruleErrors, limit, exclude), async (message) => {
+    return this.drain(ruleErrors, limit, exclude, async (message) => {
       const error = message.body as RuleErrorMessage;
       if (!error.ruleName || !error.topic || error.base64OriginalPayload === undefined)
         return "not an IoT rule error-action message";
@@ -198,42 +204,41 @@ export class Redrive {
       );
       return undefined;
     });
-    for (const id of round.done) await ruleErrors.delete(id);
-    return { ...round.summary, remaining: await ruleErrors.count() };
   }
 
-  /** The oldest `limit` messages but those a previous round kept (`exclude`). */
-  private async next(
+  /**
+   * The oldest `limit` messages of `queue` but those a previous round kept (`exclude`), each taken
+   * through by `redrive` in turn and deleted as soon as it went through, until the round's time is
+   * spent. A message whose redrive fails or says why not is kept, with that why; one that went
+   * through but could not be deleted is kept too — a later redrive takes it again, which the
+   * functions' idempotence makes harmless.
+   */
+  private async drain(
     queue: DeadLetterQueue,
     limit: number,
     exclude: ReadonlySet<string>,
-  ): Promise<DeadLetter[]> {
-    const listed = await queue.list(limit + exclude.size);
-    return listed.filter((message) => !exclude.has(message.messageId)).slice(0, limit);
-  }
-
-  /** Each message in turn, until the round's time is up; a message whose redrive throws is kept with the error. */
-  private async each(
-    messages: readonly DeadLetter[],
     redrive: (message: DeadLetter) => Promise<string | undefined>,
-  ): Promise<{ done: string[]; summary: Omit<RedriveRound, "remaining"> }> {
+  ): Promise<RedriveRound> {
     const { clock, roundBudgetMs = Number.POSITIVE_INFINITY } = this.ports;
     const started = clock.now();
-    const done: string[] = [];
+    const messages = (await queue.list(limit + exclude.size))
+      .filter((message) => !exclude.has(message.messageId))
+      .slice(0, limit);
     const kept: RedriveRound["kept"] = [];
     let examined = 0;
+    let redriven = 0;
     for (const message of messages) {
       if (examined > 0 && clock.now() - started >= roundBudgetMs) break;
       examined += 1;
-      let why: string | undefined;
-      try {
-        why = await redrive(message);
-      } catch (error) {
-        why = error instanceof Error ? error.message : String(error);
+      let why = await attempt(() => redrive(message));
+      if (why === undefined) {
+        const undeleted = await attempt(() => queue.delete(message.messageId).then(() => undefined));
+        if (undeleted !== undefined)
+          why = `went through, but stays queued (${undeleted}): a later redrive takes it again`;
       }
-      if (why === undefined) done.push(message.messageId);
+      if (why === undefined) redriven += 1;
       else kept.push({ id: message.messageId, why });
     }
-    return { done, summary: { examined, redriven: done.length, kept } };
+    return { examined, redriven, kept, remaining: await queue.count() };
   }
 }
