@@ -25,7 +25,10 @@ export async function callApi(
   try {
     response = await fetch(`${url}${path}`, { ...init, headers });
   } catch {
-    throw new ApiError(`cannot reach fleetline at ${url}; is \`fleetline dev\` running?`);
+    const local = ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
+    throw new ApiError(
+      `cannot reach fleetline at ${url}${local ? "; is `fleetline dev` running?" : ": is it the stage's ApiUrl?"}`,
+    );
   }
   if (!response.ok) {
     const body = (await response.json().catch(() => undefined)) as
