@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, mockedAwsApi, serveApiGateway } from "../../functions/test/mocked-aws-api.js";
 import { devicesCommand } from "../src/commands/devices.js";
-import type { Io } from "../src/io.js";
+import { runCaptured } from "./captured-io.js";
 
 // `fleetline devices` against the deployed query API: the API Lambda behind an HTTP front door,
 // the AWS services behind it mocked.
@@ -22,20 +22,8 @@ afterAll(async () => {
   if (certs) await rm(certs, { recursive: true, force: true });
 });
 
-async function devices(args: string[], token = API_TOKEN) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    stdinIsTTY: false,
-    stderrIsTTY: false,
-    readStdin: async () => new Uint8Array(),
-    readFile: async () => new Uint8Array(),
-    now: () => Date.now(),
-  };
-  const code = await devicesCommand([...args, "--url", gateway.url, "--api-token", token], io);
-  return { code, out: out.join(""), err: err.join("") };
+function devices(args: string[], token = API_TOKEN) {
+  return runCaptured(devicesCommand, [...args, "--url", gateway.url, "--api-token", token]);
 }
 
 describe("fleetline devices against the query API on AWS", () => {

@@ -1,5 +1,6 @@
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { freestylePayload } from "../../core/test/factories.js";
 import { DynamoDbQuarantine } from "../../functions/src/adapters/dynamodb-quarantine.js";
 import { fakeKinesis } from "../../functions/test/fake-kinesis.js";
 import { fakeLambda } from "../../functions/test/fake-lambda.js";
@@ -10,7 +11,7 @@ import {
   serveApiGateway,
 } from "../../functions/test/mocked-aws-api.js";
 import { redriveCommand } from "../src/commands/redrive.js";
-import type { Io } from "../src/io.js";
+import { runCaptured } from "./captured-io.js";
 
 // `fleetline redrive --url <the stage's ApiUrl>`: the API Lambda behind an HTTP front door, the AWS
 // services behind it mocked (SQS, Kinesis, Lambda, DynamoDB).
@@ -46,36 +47,12 @@ afterEach(() => {
   lambda.mock.restore();
 });
 
-async function redrive(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    stdinIsTTY: false,
-    stderrIsTTY: false,
-    readStdin: async () => new Uint8Array(),
-    readFile: async () => new Uint8Array(),
-    now: () => Date.now(),
-  };
-  const code = await redriveCommand([...args, "--url", gateway.url, "--api-token", API_TOKEN], io);
-  return { code, out: out.join(""), err: err.join("") };
+function redrive(args: string[]) {
+  return runCaptured(redriveCommand, [...args, "--url", gateway.url, "--api-token", API_TOKEN]);
 }
 
-const payload = (seq: number) =>
-  JSON.stringify({
-    v: 1,
-    seq,
-    ts: Date.now(),
-    metrics: {
-      cabinetTempC: 4,
-      co2Kpa: 400,
-      waterKpa: 280,
-      pours: 1,
-      cartridges: { cola: 50 },
-      state: "idle",
-    },
-  });
+/** A dispenser's report as it sends it, stamped now. */
+const payload = (seq: number) => JSON.stringify(freestylePayload({ seq, ts: Date.now() }));
 
 describe("fleetline redrive against a stage's API", () => {
   it("redrives a dead-lettered batch from Kinesis through its Lambda function, then finds nothing more", async () => {

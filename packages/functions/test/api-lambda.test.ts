@@ -1,22 +1,18 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
 import { QueryCommand } from "@aws-sdk/client-timestream-query";
 import type { TelemetryRecord } from "@fleetline/core";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
 import { CloudWatchCounters } from "../src/adapters/cloudwatch-counters.js";
 import { DynamoDbAlertStore } from "../src/adapters/dynamodb-alert-store.js";
 import { DynamoDbCommandLedger } from "../src/adapters/dynamodb-command-ledger.js";
-import { DynamoDbQuarantine } from "../src/adapters/dynamodb-quarantine.js";
 import { IotDataAlertPublisher } from "../src/adapters/iot-alert-publisher.js";
 import { IotDataShadowGateway } from "../src/adapters/iot-data-shadow-gateway.js";
-import { KinesisStreamProducer } from "../src/adapters/kinesis-producer.js";
 import { createAlertsHandler } from "../src/alerts/alerts-handler.js";
 import { checkedApiToken } from "../src/api/aws-api-context.js";
-import { createValidateHandler } from "../src/validate/validate-handler.js";
+import { fakeKinesis } from "./fake-kinesis.js";
 import { API_ENVIRONMENT, API_TOKEN, mockedAwsApi, VIEWER_TOKEN } from "./mocked-aws-api.js";
 
 // The Lambda entry point itself, with every AWS service it calls mocked.
@@ -276,23 +272,8 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
   it("counts what the validate function read as received, from CloudWatch, and the dead letters from SQS", async () => {
     // The validate function as its Lambda entry point builds it, fed what the telemetry rule put
     // on the raw stream: two good messages and a malformed one.
-    const kinesis = mockClient(KinesisClient);
-    kinesis.on(PutRecordsCommand).callsFake((input: { Records: unknown[] }) => ({
-      FailedRecordCount: 0,
-      Records: input.Records.map((_, i) => ({
-        SequenceNumber: String(i + 1),
-        ShardId: "shardId-000000000000",
-      })),
-    }));
-    const validate = createValidateHandler(
-      {
-        producer: new KinesisStreamProducer(new KinesisClient({ region: "eu-west-1" })),
-        quarantine: new DynamoDbQuarantine(aws.dynamo.documents, SETTINGS.QUARANTINE_TABLE),
-        counters: new CloudWatchCounters({ stage: "test" }),
-        validatedStream: "test-fleetline-validated",
-      },
-      new Logger({ logLevel: "SILENT" }),
-    );
+    const kinesis = fakeKinesis(["test-fleetline-validated"]);
+    const validate = aws.validateFunction();
     const envelope = (seq: number, payload: string) => ({
       key: "test_fs-aws-1",
       data: JSON.stringify({

@@ -1,13 +1,10 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import type { QuarantineEntry } from "@fleetline/core";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
-import { CloudWatchCounters } from "../src/adapters/cloudwatch-counters.js";
+import { freestylePayload } from "../../core/test/factories.js";
 import { DynamoDbQuarantine } from "../src/adapters/dynamodb-quarantine.js";
-import { KinesisStreamProducer } from "../src/adapters/kinesis-producer.js";
-import { createValidateHandler } from "../src/validate/validate-handler.js";
 import { fakeKinesis } from "./fake-kinesis.js";
 import { fakeLambda } from "./fake-lambda.js";
 import { API_ENVIRONMENT, API_TOKEN, mockedAwsApi } from "./mocked-aws-api.js";
@@ -32,15 +29,7 @@ beforeEach(() => {
   storeCalls = 0;
   kinesis = fakeKinesis([SETTINGS.RAW_STREAM, "test-fleetline-validated"]);
   // The stage's validate function as deployed (over the same mocked services); its store fails.
-  const validate = createValidateHandler(
-    {
-      producer: new KinesisStreamProducer(new KinesisClient({ region: "eu-west-1" })),
-      quarantine: new DynamoDbQuarantine(aws.dynamo.documents, SETTINGS.QUARANTINE_TABLE),
-      counters: new CloudWatchCounters({ stage: "test" }),
-      validatedStream: "test-fleetline-validated",
-    },
-    new Logger({ logLevel: "SILENT" }),
-  );
+  const validate = aws.validateFunction();
   lambda = fakeLambda({
     "test-fleetline-Ingest-Validate": (event) => validate(event as KinesisStreamEvent, {} as Context),
     "test-fleetline-Ingest-Store": async () => {
@@ -64,22 +53,8 @@ async function redrive(source: string, body: unknown = {}) {
   return { status: response.statusCode, body: JSON.parse(response.body ?? "null") };
 }
 
-/** A report as a device sends it, and the envelope the telemetry rule puts on the raw stream for it. */
-function report(seq: number) {
-  return JSON.stringify({
-    v: 1,
-    seq,
-    ts: Date.now(),
-    metrics: {
-      cabinetTempC: 4,
-      co2Kpa: 400,
-      waterKpa: 280,
-      pours: 1,
-      cartridges: { cola: 50 },
-      state: "idle",
-    },
-  });
-}
+/** A dispenser's report as it sends it, stamped now. */
+const report = (seq: number) => JSON.stringify(freestylePayload({ seq, ts: Date.now() }));
 const envelope = (seq: number, payload = report(seq)) => ({
   PartitionKey: THING,
   Data: new TextEncoder().encode(

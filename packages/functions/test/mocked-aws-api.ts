@@ -1,10 +1,16 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { SNSClient, PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
 import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import type { ApiGatewayHandler } from "@fleetline/api";
 import { mockClient } from "aws-sdk-client-mock";
 import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
+import { CloudWatchCounters } from "../src/adapters/cloudwatch-counters.js";
+import { DynamoDbQuarantine } from "../src/adapters/dynamodb-quarantine.js";
+import { KinesisStreamProducer } from "../src/adapters/kinesis-producer.js";
+import { createValidateHandler } from "../src/validate/validate-handler.js";
 import { fakeCloudWatch } from "./fake-cloudwatch.js";
 import { fakeDynamoDb } from "./fake-dynamodb.js";
 import { fakeIot } from "./fake-iot.js";
@@ -59,6 +65,17 @@ export async function mockedAwsApi(overrides: Record<string, string> = {}) {
   return {
     ...services,
     handler,
+    /** The stage's validate function as its entry point builds it, over the same mocked services (Kinesis: the caller's). */
+    validateFunction: () =>
+      createValidateHandler(
+        {
+          producer: new KinesisStreamProducer(new KinesisClient({ region: "eu-west-1" })),
+          quarantine: new DynamoDbQuarantine(services.dynamo.documents, API_ENVIRONMENT.QUARANTINE_TABLE),
+          counters: new CloudWatchCounters({ stage: "test" }),
+          validatedStream: "test-fleetline-validated",
+        },
+        new Logger({ logLevel: "SILENT" }),
+      ),
     /** Every service empty again: each test starts from nothing. */
     reset() {
       services.dynamo.reset();

@@ -8,25 +8,13 @@ import {
 } from "@fleetline/testing";
 import { describe, expect, it } from "vitest";
 import { manualClock, type QuarantineEntry, Redrive, STREAMS, validate } from "../../src/index.js";
+import { freestylePayload } from "../factories.js";
 
 const STREAM = "arn:aws:kinesis:eu-west-1:123456789012:stream/test-fleetline-raw";
 const SHARD = "shardId-000000000000";
 const FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function";
 const base64 = (text: string) => Buffer.from(text).toString("base64");
-const report = (seq: number) =>
-  JSON.stringify({
-    v: 1,
-    seq,
-    ts: 1_764_297_000_000,
-    metrics: {
-      cabinetTempC: 4,
-      co2Kpa: 400,
-      waterKpa: 280,
-      pours: 1,
-      cartridges: { cola: 50 },
-      state: "idle",
-    },
-  });
+const report = (seq: number) => JSON.stringify(freestylePayload({ seq }));
 
 function setup(behaviour: Record<string, (event: unknown) => Promise<unknown>> = {}) {
   const clock = manualClock(1_764_297_100_000);

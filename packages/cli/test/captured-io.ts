@@ -1,0 +1,21 @@
+import type { Io } from "../src/io.js";
+
+/** Runs a command's function in-process with an Io that keeps what it printed. */
+export async function runCaptured(
+  command: (args: string[], io: Io) => Promise<number>,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    stdinIsTTY: false,
+    stderrIsTTY: false,
+    readStdin: async () => new Uint8Array(),
+    readFile: async () => new Uint8Array(),
+    now: () => Date.now(),
+  };
+  const code = await command(args, io);
+  return { code, out: out.join(""), err: err.join("") };
+}
