@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { NEXT_CURSOR_HEADER, stageNames } from "@fleetline/core";
+import { NEXT_CURSOR_HEADER, REDRIVE_ROUTES, stageNames } from "@fleetline/core";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Api, Config, Function as LambdaFunction, type StackContext, StaticSite, use } from "sst/constructs";
 import { Alerts } from "./Alerts.js";
@@ -19,8 +19,6 @@ export function Dashboard({ stack, app }: StackContext) {
   const storage = use(Storage);
   const { topic, dataEndpoint, alerts, confirm } = use(Alerts);
   const { raw, validated, validate, store } = use(Ingest);
-  // What `fleetline redrive` may take through again: the functions with an on-failure destination.
-  const redriven = [validate, store, alerts, confirm];
   const { policy } = use(Devices);
   const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
   const token = new Config.Secret(stack, "API_TOKEN");
@@ -50,25 +48,15 @@ export function Dashboard({ stack, app }: StackContext) {
       COMMANDS_TABLE: storage.commands.tableName,
       QUARANTINE_TABLE: storage.quarantine.tableName,
       DEAD_LETTER_QUEUE_URL: storage.deadLetters.queueUrl,
-      RULE_ERRORS_QUEUE_URL: storage.ruleErrors.queueUrl,
-      RAW_STREAM: raw.streamName,
-      REDRIVE_FUNCTIONS: redriven.map((fn) => fn.functionName).join(","),
       ALERTS_TOPIC_ARN: topic.topicArn,
       IOT_DATA_ENDPOINT: dataEndpoint,
       DEVICE_POLICY: policy.ref,
     },
   });
-  // An ack writes its alarm and carries out what the alarm owes (commands too).
+  // An ack writes its alarm and carries out what the alarm owes (commands too); the quarantine is only read.
   storage.alarms.grantReadWriteData(fn);
   storage.commands.grantReadWriteData(fn);
-  // A redrive (docs/contract.md §4) reads and deletes the queued failures, re-reads the streams,
-  // invokes the functions, puts quarantined messages back on the raw stream and removes them.
-  storage.quarantine.grantReadWriteData(fn);
-  storage.deadLetters.grantConsumeMessages(fn);
-  storage.ruleErrors.grantConsumeMessages(fn);
-  raw.grantReadWrite(fn);
-  validated.grantRead(fn);
-  for (const redrivenFn of redriven) redrivenFn.grantInvoke(fn);
+  storage.quarantine.grantReadData(fn);
   topic.grantPublish(fn);
   const iot = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`;
   if (telemetry.target === "lake") {
@@ -83,10 +71,7 @@ export function Dashboard({ stack, app }: StackContext) {
     fn.attachPermissions(telemetry.timestream.statements("timestream:Select"));
   }
   fn.attachPermissions([
-    new PolicyStatement({
-      actions: ["sqs:GetQueueAttributes"],
-      resources: [storage.deadLetters.queueArn, storage.ruleErrors.queueArn],
-    }),
+    new PolicyStatement({ actions: ["sqs:GetQueueAttributes"], resources: [storage.deadLetters.queueArn] }),
     // None of these has a resource to scope to.
     new PolicyStatement({
       actions: ["cloudwatch:GetMetricData", "iot:ListThings", "iot:CreateKeysAndCertificate"],
@@ -111,13 +96,37 @@ export function Dashboard({ stack, app }: StackContext) {
       actions: ["iot:AttachPolicy", "iot:DetachPolicy", "iot:UpdateCertificate", "iot:DeleteCertificate"],
       resources: [iot("cert/*"), iot(`policy/${policy.ref}`)],
     }),
-    // Alerts, and a telemetry rule's failed messages published again (redrive) for the stage's things only.
+    new PolicyStatement({ actions: ["iot:Publish"], resources: [iot("topic/alerts/fleetline/*")] }),
+  ]);
+
+  // `fleetline redrive` on the stage: a function of its own, the only one allowed to invoke the
+  // stage's functions and write its raw stream from outside the pipeline (docs/contract.md §4).
+  const redriven = [validate, store, alerts, confirm];
+  const redrive = new LambdaFunction(stack, "RedriveFunction", {
+    handler: "packages/functions/src/lambda/redrive.handler",
+    timeout: 29,
+    bind: [token, viewerToken],
+    environment: {
+      QUARANTINE_TABLE: storage.quarantine.tableName,
+      DEAD_LETTER_QUEUE_URL: storage.deadLetters.queueUrl,
+      RULE_ERRORS_QUEUE_URL: storage.ruleErrors.queueUrl,
+      RAW_STREAM: raw.streamName,
+      REDRIVE_FUNCTIONS: redriven.map((fn) => fn.functionName).join(","),
+      IOT_DATA_ENDPOINT: dataEndpoint,
+    },
+  });
+  // It reads and deletes the queued failures, re-reads the streams, invokes the functions, puts
+  // quarantined messages back on the raw stream and removes them, and republishes failed telemetry.
+  storage.quarantine.grantReadWriteData(redrive);
+  storage.deadLetters.grantConsumeMessages(redrive);
+  storage.ruleErrors.grantConsumeMessages(redrive);
+  raw.grantReadWrite(redrive);
+  validated.grantRead(redrive);
+  for (const fn of redriven) fn.grantInvoke(redrive);
+  redrive.attachPermissions([
     new PolicyStatement({
       actions: ["iot:Publish"],
-      resources: [
-        iot("topic/alerts/fleetline/*"),
-        iot(`topic/dt/fleetline/*/${stageNames(app.stage).thingPrefix}*/telemetry`),
-      ],
+      resources: [iot(`topic/dt/fleetline/*/${stageNames(app.stage).thingPrefix}*/telemetry`)],
     }),
   ]);
 
@@ -130,7 +139,7 @@ export function Dashboard({ stack, app }: StackContext) {
       // Listings are paged: the next page's cursor comes in this header.
       exposeHeaders: [NEXT_CURSOR_HEADER],
     },
-    routes: { $default: { function: fn } },
+    routes: { [REDRIVE_ROUTES.routeKey]: { function: redrive }, $default: { function: fn } },
     defaults: { throttle: API_THROTTLE },
   });
 

@@ -7,13 +7,14 @@ import {
   glueType,
   LAKE_COLUMNS,
   LAKE_PARTITIONS,
+  REDRIVE_ROUTES,
   SWEEP_SCHEDULE,
   stageConfirmationRule,
   stageTelemetryRule,
   TELEMETRY_PARTITION_KEY,
   TELEMETRY_RULE_SQL,
 } from "@fleetline/core";
-import { API_SETTINGS } from "@fleetline/functions";
+import { API_SETTINGS, REDRIVE_SETTINGS } from "@fleetline/functions";
 import { DYNAMODB_TABLES } from "@fleetline/functions/tables";
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -30,6 +31,14 @@ beforeAll(async () => {
 }, 180_000);
 
 const all = (type: string, from = templates): Props[] => resourcesOf(type, from);
+
+type Statement = { Action: string | string[]; Resource: unknown };
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+/** The IAM statements of a stack's policies attached to the role of the function with this id. */
+const statementsOf = (stack: string, functionId: string): Statement[] =>
+  Object.values(templates[stack]?.findResources("AWS::IAM::Policy") as Resources)
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(functionId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 
 describe("the AWS stacks, synthesized", () => {
   it("deploy the rule SQL and partition key of core, for this stage's things only, and never match everything", () => {
@@ -122,7 +131,7 @@ describe("the AWS stacks, synthesized", () => {
     const ours = functions.filter((f) =>
       JSON.stringify(f.Environment ?? {}).includes("POWERTOOLS_SERVICE_NAME"),
     );
-    expect(ours).toHaveLength(6);
+    expect(ours).toHaveLength(7);
     for (const fn of ours) expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
   });
 
@@ -139,7 +148,6 @@ describe("the AWS stacks, synthesized", () => {
       ProtocolType: "HTTP",
       CorsConfiguration: { AllowHeaders: ["authorization", "content-type"], AllowOrigins: ["*"] },
     });
-    expect(all("AWS::ApiGatewayV2::Route").map((r) => r.RouteKey)).toEqual(["$default"]);
     const [integration] = all("AWS::ApiGatewayV2::Integration");
     expect(integration).toMatchObject({ IntegrationType: "AWS_PROXY", PayloadFormatVersion: "2.0" });
     const fn = all("AWS::Lambda::Function").find(
@@ -154,55 +162,68 @@ describe("the AWS stacks, synthesized", () => {
     expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
   });
 
-  it("let the query API read and register, write only alarms, their commands and shadows, and redrive within the stage", () => {
-    const statements = Object.values(
-      templates.Dashboard?.findResources("AWS::IAM::Policy") as Resources,
-    ).flatMap(
-      (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
-    );
-    const actionsOf = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-    const actions = statements.flatMap(actionsOf);
-    const resourcesOf = (action: string) =>
-      statements
-        .filter((s) => actionsOf(s).includes(action))
-        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
-        .map((r) => JSON.stringify(r));
+  it("let the query API read and register, but write only alarms, their commands and shadows", () => {
+    const actions = statementsOf("Dashboard", "ApiFunction").flatMap(actionsOf);
     expect(actions).toEqual(
       expect.arrayContaining([
         "athena:StartQueryExecution",
         "cloudwatch:GetMetricData",
         "iot:CreateThing",
         "iot:UpdateThingShadow",
-        // fleetline redrive: the queues, the streams, the functions and the quarantine.
+      ]),
+    );
+    expect(actions).not.toContain("firehose:PutRecordBatch");
+    expect(actions).not.toContain("kinesis:PutRecords");
+    expect(actions).not.toContain("lambda:InvokeFunction");
+    expect(actions.filter((a) => a.startsWith("sqs:"))).toEqual(["sqs:GetQueueAttributes"]);
+  });
+
+  it("route the redrive to a function of its own, the only one that may invoke the stage's functions and write its raw stream", () => {
+    expect(
+      all("AWS::ApiGatewayV2::Route")
+        .map((r) => r.RouteKey)
+        .sort(),
+    ).toEqual(["$default", REDRIVE_ROUTES.routeKey]);
+    const statements = statementsOf("Dashboard", "RedriveFunction");
+    const actions = statements.flatMap(actionsOf);
+    expect(actions).toEqual(
+      expect.arrayContaining([
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "kinesis:GetShardIterator",
         "kinesis:GetRecords",
         "kinesis:PutRecords",
         "lambda:InvokeFunction",
+        "dynamodb:Query",
         "dynamodb:DeleteItem",
+        "iot:Publish",
       ]),
     );
-    expect(actions).not.toContain("firehose:PutRecordBatch");
     expect(actions).not.toContain("sqs:SendMessage");
-    // Only the raw stream is written, only the stage's four functions invoked.
+    const resourcesOf = (action: string) =>
+      statements
+        .filter((s) => actionsOf(s).includes(action))
+        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+        .map((r) => JSON.stringify(r));
+    // Only the raw stream is written, only the stage's four functions invoked, only its things' telemetry republished.
     const written = resourcesOf("kinesis:PutRecords");
     expect(written.length).toBeGreaterThan(0);
     for (const resource of written) expect(resource).toMatch(/Raw/);
-    // (The static site's own deployment handler is invoked by CloudFormation, within this stack.)
-    const invoked = resourcesOf("lambda:InvokeFunction")
-      .filter((r) => r.includes("Fn::ImportValue"))
-      .map((r) => /GetAtt([A-Za-z]+?)[0-9A-F]{8}Arn/.exec(r)?.[1]);
-    expect([...new Set(invoked)]).toEqual(["Validate", "Store", "AlertsFunction", "ConfirmFunction"]);
-    const published = resourcesOf("iot:Publish").join(" ");
-    expect(published).toContain(":topic/alerts/fleetline/*");
-    expect(published).toContain(":topic/dt/fleetline/*/test_*/telemetry");
-    const fn = all("AWS::Lambda::Function").find(
-      (f) => f.Environment?.Variables?.DEVICE_POLICY !== undefined,
+    const invoked = resourcesOf("lambda:InvokeFunction").map(
+      (r) => /GetAtt([A-Za-z]+?)[0-9A-F]{8}Arn/.exec(r)?.[1],
     );
+    expect([...new Set(invoked)]).toEqual(["Validate", "Store", "AlertsFunction", "ConfirmFunction"]);
+    expect(resourcesOf("iot:Publish")).toEqual([
+      expect.stringContaining(":topic/dt/fleetline/*/test_*/telemetry"),
+    ]);
+    const fn = all("AWS::Lambda::Function").find(
+      (f) => f.Environment?.Variables?.REDRIVE_FUNCTIONS !== undefined,
+    );
+    for (const name of REDRIVE_SETTINGS) expect(fn?.Environment.Variables, name).toHaveProperty(name);
     expect(
       JSON.stringify(fn?.Environment.Variables.REDRIVE_FUNCTIONS).match(/Fn::ImportValue/g),
     ).toHaveLength(4);
+    expect(fn).toMatchObject({ Timeout: 29 });
   });
 
   it("throttle the HTTP API", () => {

@@ -18,8 +18,11 @@ export interface ApiContext {
   quarantine: Quarantine;
   counters: Counters;
   deadLetters: DeadLetterQueue;
-  /** What the pipeline set aside, taken through it again (`fleetline redrive`). */
-  redrive: Redrive;
+  /**
+   * What the pipeline set aside, taken through it again (`fleetline redrive`): locally here; on
+   * AWS a function of its own serves these routes, with the rights they need.
+   */
+  redrive?: Redrive;
   /** Alarms, commands and the alert channels, for the alarm use cases (ack). */
   alarms: AlarmPorts;
   clock: Clock;

@@ -5,3 +5,4 @@ export * from "./http-error.js";
 export * from "./parameters.js";
 export * from "./query-api.js";
 export * from "./router.js";
+export * from "./routes/redrive-routes.js";

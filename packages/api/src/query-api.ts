@@ -12,6 +12,6 @@ export function queryApiRoutes(api: ApiContext, router = new Router()): Router {
   thingsRoutes(router, api);
   devicesRoutes(router, api);
   alertsRoutes(router, api);
-  redriveRoutes(router, api);
+  if (api.redrive) redriveRoutes(router, api.redrive);
   return router;
 }

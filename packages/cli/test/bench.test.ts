@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { API_SETTINGS } from "@fleetline/functions";
+import { API_SETTINGS, REDRIVE_SETTINGS } from "@fleetline/functions";
 import { describe, expect, it } from "vitest";
 import { ENVIRONMENT } from "../src/bench/bundles-bench.js";
 import type { Step } from "../src/bench/scale-bench.js";
@@ -8,7 +8,7 @@ import { fleetline } from "./dev-process.js";
 
 describe("fleetline bench", () => {
   it("starts each bundle with every setting its function reads, as the stacks give them", () => {
-    expect(Object.keys(ENVIRONMENT)).toEqual(expect.arrayContaining([...API_SETTINGS]));
+    expect(Object.keys(ENVIRONMENT)).toEqual(expect.arrayContaining([...API_SETTINGS, ...REDRIVE_SETTINGS]));
   });
 
   it("prints every figure of a bench beside its baseline and their ratio, as JSON with --json", () => {

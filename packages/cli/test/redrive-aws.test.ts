@@ -25,7 +25,7 @@ const invoked: unknown[] = [];
 
 beforeAll(async () => {
   aws = await mockedAwsApi();
-  gateway = await serveApiGateway(aws.handler);
+  gateway = await serveApiGateway(aws.stageHandler);
 });
 afterAll(async () => {
   await gateway?.close();

@@ -116,3 +116,13 @@ export function stageConfirmationRule(thingPrefix: string): TopicRule {
  * (README, "Commands"): EventBridge on AWS, a timer locally, every minute on both.
  */
 export const SWEEP_SCHEDULE = { rate: "rate(1 minute)", intervalMs: 60_000 } as const;
+
+/**
+ * The query API's redrive routes (docs/contract.md §4): `${prefix}dead-letter`, `…quarantine`,
+ * `…rule-errors`. On AWS a function of their own serves them, behind API Gateway's `routeKey`.
+ */
+export const REDRIVE_ROUTES = {
+  method: "POST",
+  prefix: "/api/redrive/",
+  routeKey: "POST /api/redrive/{source}",
+} as const;

@@ -11,7 +11,7 @@ import { DynamoDbCommandLedger } from "../src/adapters/dynamodb-command-ledger.j
 import { IotDataAlertPublisher } from "../src/adapters/iot-alert-publisher.js";
 import { IotDataShadowGateway } from "../src/adapters/iot-data-shadow-gateway.js";
 import { createAlertsHandler } from "../src/alerts/alerts-handler.js";
-import { checkedApiToken } from "../src/api/aws-api-context.js";
+import { checkedApiToken } from "../src/api/api-tokens.js";
 import { fakeKinesis } from "./fake-kinesis.js";
 import { API_ENVIRONMENT, API_TOKEN, mockedAwsApi, VIEWER_TOKEN } from "./mocked-aws-api.js";
 

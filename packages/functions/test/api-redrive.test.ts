@@ -9,8 +9,9 @@ import { fakeKinesis } from "./fake-kinesis.js";
 import { fakeLambda } from "./fake-lambda.js";
 import { API_ENVIRONMENT, API_TOKEN, mockedAwsApi } from "./mocked-aws-api.js";
 
-// `POST /api/redrive/*` on a stage: the API Lambda's entry point, with SQS, Kinesis, Lambda,
-// DynamoDB and the IoT Data Plane mocked by fakes that keep each service's rules.
+// `POST /api/redrive/*` on a stage: the stage's HTTP API routes it to the redrive function's entry
+// point, with SQS, Kinesis, Lambda, DynamoDB and the IoT Data Plane mocked by fakes that keep each
+// service's rules.
 const SETTINGS = API_ENVIRONMENT;
 const ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream";
 const FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function";
@@ -44,7 +45,7 @@ afterEach(() => {
 });
 
 async function redrive(source: string, body: unknown = {}) {
-  const response = await aws.handler(
+  const response = await aws.stageHandler(
     apiGatewayEvent("POST", `/api/redrive/${source}`, {
       headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify(body),
@@ -227,8 +228,8 @@ describe("redrive on a stage", () => {
     expect(aws.sqs.messages).toEqual([]);
   });
 
-  it("refuses a round from a viewer, and a limit out of range", async () => {
-    const viewer = await aws.handler(
+  it("refuses a round from a viewer, a limit out of range, and a redrive sent to the query API's function", async () => {
+    const viewer = await aws.stageHandler(
       apiGatewayEvent("POST", "/api/redrive/dead-letter", {
         headers: { authorization: `Bearer ${SETTINGS.SST_Secret_value_API_VIEWER_TOKEN}` },
         body: "{}",
@@ -236,5 +237,13 @@ describe("redrive on a stage", () => {
     );
     expect(viewer.statusCode).toBe(403);
     expect((await redrive("dead-letter", { limit: 0 })).status).toBe(400);
+    // The query API's own function serves no redrive: it has none of the rights.
+    const direct = await aws.handler(
+      apiGatewayEvent("POST", "/api/redrive/dead-letter", {
+        headers: { authorization: `Bearer ${API_TOKEN}` },
+        body: "{}",
+      }),
+    );
+    expect(direct.statusCode).toBe(404);
   });
 });

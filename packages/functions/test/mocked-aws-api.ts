@@ -5,6 +5,7 @@ import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { SNSClient, PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
 import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import type { ApiGatewayHandler } from "@fleetline/api";
+import { REDRIVE_ROUTES } from "@fleetline/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
 import { CloudWatchCounters } from "../src/adapters/cloudwatch-counters.js";
@@ -62,9 +63,26 @@ export async function mockedAwsApi(overrides: Record<string, string> = {}) {
   services.sns.on(SnsPublishCommand).resolves({ MessageId: "sns-1" });
   Object.assign(process.env, API_ENVIRONMENT, overrides);
   const { handler } = (await import("../src/lambda/api.js")) as { handler: ApiGatewayHandler };
+  const { handler: redriveHandler } = (await import("../src/lambda/redrive.js")) as {
+    handler: ApiGatewayHandler;
+  };
+  // API Gateway's routes, as the Dashboard stack declares them: `POST /api/redrive/{source}` to the
+  // redrive function, everything else to the API function.
+  const stageHandler: ApiGatewayHandler = (event) => {
+    const source = event.rawPath.startsWith(REDRIVE_ROUTES.prefix)
+      ? event.rawPath.slice(REDRIVE_ROUTES.prefix.length)
+      : "";
+    const redrive = event.requestContext.http.method === REDRIVE_ROUTES.method && /^[^/]+$/.test(source);
+    return (redrive ? redriveHandler : handler)(event);
+  };
   return {
     ...services,
+    /** The API function's entry point. */
     handler,
+    /** The redrive function's entry point. */
+    redriveHandler,
+    /** The stage's HTTP API: each request to the function its route names. */
+    stageHandler,
     /** The stage's validate function as its entry point builds it, over the same mocked services (Kinesis: the caller's). */
     validateFunction: () =>
       createValidateHandler(

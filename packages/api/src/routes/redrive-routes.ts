@@ -1,5 +1,4 @@
-import { parseInstant } from "@fleetline/core";
-import type { ApiContext } from "../api-context.js";
+import { parseInstant, REDRIVE_ROUTES, type Redrive } from "@fleetline/core";
 import { badParameter } from "../http-error.js";
 import type { Router } from "../router.js";
 
@@ -31,16 +30,16 @@ function optionalText(body: RoundRequest, name: "reason" | "thing"): string | un
  * `fleetline redrive`'s API (docs/contract.md §4), locally and on a stage: each POST runs one round
  * of at most `limit` items, skipping the ids earlier rounds kept (`exclude`), and says what it did.
  */
-export function redriveRoutes(router: Router, { redrive }: ApiContext): void {
-  router.add("POST", "/api/redrive/dead-letter", async (request) => {
+export function redriveRoutes(router: Router, redrive: Redrive): void {
+  router.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}dead-letter`, async (request) => {
     const { limit, exclude } = roundOf(request.body);
     return { status: 200, body: await redrive.deadLetters(limit, exclude) };
   });
-  router.add("POST", "/api/redrive/rule-errors", async (request) => {
+  router.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}rule-errors`, async (request) => {
     const { limit, exclude } = roundOf(request.body);
     return { status: 200, body: await redrive.ruleErrors(limit, exclude) };
   });
-  router.add("POST", "/api/redrive/quarantine", async (request) => {
+  router.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}quarantine`, async (request) => {
     const { limit, exclude } = roundOf(request.body);
     const body = (request.body ?? {}) as RoundRequest;
     let since: number | undefined;

@@ -8,7 +8,7 @@ import { build, type Metafile } from "esbuild";
 import { type BenchFigure, round } from "./query-bench.js";
 
 const LAMBDA_DIR = fileURLToPath(new URL("../../../functions/src/lambda/", import.meta.url));
-export const FUNCTIONS = ["validate", "store", "alerts", "confirm", "sweep", "api"] as const;
+export const FUNCTIONS = ["validate", "store", "alerts", "confirm", "sweep", "api", "redrive"] as const;
 
 /** Every setting a function reads at init, as the stacks give them (values do not matter offline). */
 export const ENVIRONMENT: Record<string, string> = {
