@@ -11,9 +11,10 @@ import { Storage } from "./Storage.js";
 export const API_THROTTLE = { rate: 50, burst: 100 } as const;
 
 /**
- * The query API as one Lambda behind an API Gateway HTTP API, guarded by two secrets — the
- * operator's API_TOKEN (everything, device registration included) and API_VIEWER_TOKEN (reads) —
- * and throttled; the dashboard as a static site on S3 + CloudFront that calls it.
+ * The query API as one Lambda behind an API Gateway HTTP API — its redrive routes on a Lambda of
+ * their own — guarded by two secrets — the operator's API_TOKEN (everything, device registration
+ * included) and API_VIEWER_TOKEN (reads) — and throttled; the dashboard as a static site on S3 +
+ * CloudFront that calls it.
  */
 export function Dashboard({ stack, app }: StackContext) {
   const storage = use(Storage);
