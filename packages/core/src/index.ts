@@ -7,6 +7,7 @@ export * from "./device-types.js";
 export * from "./durations.js";
 export * from "./errors.js";
 export * from "./health.js";
+export type * from "./invocations.js";
 export * from "./json-safety.js";
 export * from "./json-schema.js";
 export * from "./kinesis-event.js";

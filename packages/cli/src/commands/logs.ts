@@ -1,13 +1,10 @@
 import { parseArgs } from "node:util";
-import type { InvocationRecord } from "@fleetline/local";
+import type { InvocationRecord, InvocationSummary } from "@fleetline/core";
 import { urlFlag } from "../flags.js";
 import type { Io } from "../io.js";
 import { ApiError, callApi } from "../runtime-api.js";
 import { EXIT, UsageError } from "../usage.js";
 import { positiveInt } from "./simulate.js";
-
-/** An invocation as the console's API lists it (GET /api/invocations): all but its event and logs. */
-export type InvocationSummary = Omit<InvocationRecord, "event" | "logs"> & { logLines: number };
 
 type Invocation = InvocationSummary & Pick<InvocationRecord, "logs">;
 

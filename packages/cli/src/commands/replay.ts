@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
+import type { InvocationSummary } from "@fleetline/core";
 import { urlFlag } from "../flags.js";
 import type { Io } from "../io.js";
 import { ApiError, callApi } from "../runtime-api.js";
 import { EXIT, UsageError } from "../usage.js";
-import { describeInvocation, type InvocationSummary } from "./logs.js";
+import { describeInvocation } from "./logs.js";
 
 /**
  * `fleetline replay <id>` (docs/contract.md §5): runs a recorded invocation's event again on the

@@ -1,40 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-
-export type InvocationStatus = "running" | "ok" | "partial" | "error";
-
-/** What started an invocation: a stream's event source, an asynchronous invoke, the schedule, a replay, a redrive. */
-export type InvocationTrigger = "kinesis" | "async" | "schedule" | "replay" | "redrive";
-
-export interface LogLine {
-  at: number;
-  stream: "stdout" | "stderr";
-  line: string;
-}
-
-/** One invocation of one function, as the invocation console shows it (docs/contract.md §4). */
-export interface InvocationRecord {
-  id: string;
-  functionName: string;
-  trigger: InvocationTrigger;
-  /** The invocation this one replayed. */
-  replayOf?: string;
-  /** For a stream batch: its shard, size, and first and last sequence numbers. */
-  shardId?: string;
-  batchSize?: number;
-  firstSequenceNumber?: string;
-  lastSequenceNumber?: string;
-  startedAt: number;
-  durationMs?: number;
-  status: InvocationStatus;
-  /** A partial batch failure: the item identifiers the function reported. */
-  failedItems?: string[];
-  error?: { type: string; message: string; stack?: string };
-  /** What the handler wrote while it ran (bounded; `logsDropped` counts the rest). */
-  logs: LogLine[];
-  logsDropped: number;
-  /** The event it received; kept so it can be replayed. */
-  event: unknown;
-}
+import type { InvocationRecord, InvocationStatus, LogLine } from "@fleetline/core";
 
 export interface InvocationQuery {
   functionName?: string;

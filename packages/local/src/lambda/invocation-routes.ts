@@ -1,20 +1,23 @@
 import { badParameter, HttpError, intParameter, pageResponse, type Router } from "@fleetline/api";
-import type { InvocationRecord, InvocationStatus } from "./invocation-log.js";
+import type { FunctionFigures, InvocationRecord, InvocationStatus, InvocationSummary } from "@fleetline/core";
 import type { LocalFunctions } from "./local-functions.js";
 
 const STATUSES: readonly InvocationStatus[] = ["running", "ok", "partial", "error"];
 
 /** An invocation in a list: everything but its event (which can be a whole batch). */
-function summary({ event: _event, logs, ...rest }: InvocationRecord) {
+function summary({ event: _event, logs, ...rest }: InvocationRecord): InvocationSummary {
   return { ...rest, logLines: logs.length };
 }
 
 /** One function's figures over the invocations kept: rate, errors, p50/p99 duration. */
-function figures(records: readonly InvocationRecord[], now: number) {
+function figures(
+  records: readonly InvocationRecord[],
+  now: number,
+): Omit<FunctionFigures, "name" | "iteratorAgeMs"> {
   const done = records.filter((r) => r.durationMs !== undefined);
   const durations = done.map((r) => r.durationMs as number).sort((a, b) => a - b);
   const at = (q: number) =>
-    durations.length ? durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] : null;
+    durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] ?? null;
   const lastMinute = records.filter((r) => r.startedAt > now - 60_000).length;
   return {
     invocations: records.length,
@@ -42,11 +45,13 @@ export function invocationRoutes(
     const ages = iteratorAges();
     return {
       status: 200,
-      body: functions.names().map((name) => ({
-        name,
-        ...figures(functions.log.of(name), now),
-        iteratorAgeMs: ages.get(name) ?? null,
-      })),
+      body: functions.names().map(
+        (name): FunctionFigures => ({
+          name,
+          ...figures(functions.log.of(name), now),
+          iteratorAgeMs: ages.get(name) ?? null,
+        }),
+      ),
     };
   });
 

@@ -1,7 +1,12 @@
-import { type FunctionInvoker, fleetlineError } from "@fleetline/core";
+import {
+  type FunctionInvoker,
+  fleetlineError,
+  type InvocationRecord,
+  type InvocationTrigger,
+} from "@fleetline/core";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { lambdaContext } from "../event-source/kinesis-event.js";
-import type { InvocationLog, InvocationRecord, InvocationTrigger } from "./invocation-log.js";
+import type { InvocationLog } from "./invocation-log.js";
 
 /** Any of the runtime's functions: a stream consumer, an asynchronously invoked or a scheduled one. */
 export type FunctionHandler = (event: never, context: Context) => Promise<unknown>;

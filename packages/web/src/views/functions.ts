@@ -1,45 +1,13 @@
+import type { FunctionFigures, InvocationRecord, InvocationSummary } from "@fleetline/core";
 import { ApiError, api } from "../api.js";
 import { h, time } from "../dom.js";
 import type { View } from "./view.js";
-
-interface FunctionFigures {
-  name: string;
-  invocations: number;
-  perMinute: number;
-  errors: number;
-  partial: number;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  iteratorAgeMs: number | null;
-}
-
-interface Invocation {
-  id: string;
-  functionName: string;
-  trigger: string;
-  replayOf?: string;
-  shardId?: string;
-  batchSize?: number;
-  firstSequenceNumber?: string;
-  lastSequenceNumber?: string;
-  startedAt: number;
-  durationMs?: number;
-  status: string;
-  failedItems?: string[];
-  error?: { type: string; message: string; stack?: string };
-  logLines: number;
-}
-
-interface InvocationDetail extends Invocation {
-  event: unknown;
-  logs: Array<{ at: number; stream: string; line: string }>;
-}
 
 const ms = (value: number | null | undefined) =>
   value === null || value === undefined ? "–" : `${value} ms`;
 const link = (id: string) => h("a", { href: `#/invocations/${encodeURIComponent(id)}` }, id);
 
-function result(invocation: Invocation): string {
+function result(invocation: Pick<InvocationSummary, "status" | "failedItems" | "error">): string {
   if (invocation.status === "partial") return `partial: ${(invocation.failedItems ?? []).length} failed`;
   if (invocation.status === "error") return `error: ${invocation.error?.type}: ${invocation.error?.message}`;
   return invocation.status;
@@ -100,7 +68,7 @@ export function functionsView(): View {
       if (filter.options.length === 1)
         filter.append(...functions.map((f) => h("option", { value: f.name }, f.name)));
       const only = filter.value ? `&function=${encodeURIComponent(filter.value)}` : "";
-      const invocations = await api.get<Invocation[]>(`/api/invocations?limit=100${only}`);
+      const invocations = await api.get<InvocationSummary[]>(`/api/invocations?limit=100${only}`);
       list.replaceChildren(
         ...invocations.map((i) =>
           h(
@@ -133,7 +101,7 @@ export function invocationView(id: string): View {
   replay.addEventListener("click", async () => {
     replay.disabled = true;
     try {
-      const again = await api.post<Invocation>(`/api/invocations/${encodeURIComponent(id)}/replay`);
+      const again = await api.post<InvocationSummary>(`/api/invocations/${encodeURIComponent(id)}/replay`);
       replayed.replaceChildren("Replayed as ", link(again.id), `: ${result(again)}`);
     } catch (error) {
       replayed.textContent = (error as Error).message;
@@ -160,7 +128,7 @@ export function invocationView(id: string): View {
     async refresh() {
       // A finished invocation does not change: fetched until it has finished.
       if (loaded) return;
-      const detail = await api.get<InvocationDetail>(`/api/invocations/${encodeURIComponent(id)}`);
+      const detail = await api.get<InvocationRecord>(`/api/invocations/${encodeURIComponent(id)}`);
       const rows: Array<[string, string | Node]> = [
         ["function", detail.functionName],
         ["trigger", detail.replayOf ? "replay of " : detail.trigger],
