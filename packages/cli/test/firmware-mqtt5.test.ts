@@ -1,7 +1,5 @@
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { settle } from "@fleetline/testing";
 import { iot, iotshadow, mqtt5 } from "aws-iot-device-sdk-v2";
@@ -12,24 +10,18 @@ import {
   fleetline,
   freestyleTelemetry,
   provisionCertificate,
-  startDev,
 } from "./dev-process.js";
-import { reportThroughShadow } from "./firmware.js";
+import { reportThroughShadow, startFirmwareRuntime, stopFirmwareRuntime } from "./firmware.js";
 
 let dev: DevProcess;
 let dir: string;
 let port: number;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(process.cwd(), ".tmp", "firmware-mqtt5-"));
-  dev = await startDev(["--in-memory", "--mqtt5"]);
-  port = Number(new URL(dev.ready.mqtts as string).port);
+  ({ dev, dir, port } = await startFirmwareRuntime("firmware-mqtt5-", () => ["--in-memory", "--mqtt5"]));
 }, 60_000);
 
-afterAll(async () => {
-  await dev?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => stopFirmwareRuntime({ dev, dir }));
 
 const provision = (thing: string) => provisionCertificate(dev.http, thing, dir);
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { planFleet } from "@fleetline/simulator";
@@ -6,29 +6,27 @@ import { settle, waitFor } from "@fleetline/testing";
 import { mqtt as crtMqtt, iot, iotshadow } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CertificateAuthority } from "../../local/src/broker/certificate-authority.js";
+import { type DevProcess, fleetlineAsync, freestyleTelemetry, provisionCertificate } from "./dev-process.js";
 import {
-  type DevProcess,
-  fleetlineAsync,
-  freestyleTelemetry,
-  provisionCertificate,
-  startDev,
-} from "./dev-process.js";
-import { brokerMetric, reportThroughShadow, simulateBriefly } from "./firmware.js";
+  brokerMetric,
+  reportThroughShadow,
+  simulateBriefly,
+  startFirmwareRuntime,
+  stopFirmwareRuntime,
+} from "./firmware.js";
 
 let dev: DevProcess;
 let dir: string;
 let port: number;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(process.cwd(), ".tmp", "firmware-"));
-  dev = await startDev(["--data-dir", join(dir, "data")]);
-  port = Number(new URL(dev.ready.mqtts as string).port);
+  ({ dev, dir, port } = await startFirmwareRuntime("firmware-", (scratch) => [
+    "--data-dir",
+    join(scratch, "data"),
+  ]));
 }, 60_000);
 
-afterAll(async () => {
-  await dev?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => stopFirmwareRuntime({ dev, dir }));
 
 const provision = (thing: string) => provisionCertificate(dev.http, thing, join(dir, "certs"));
 

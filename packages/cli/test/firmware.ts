@@ -1,5 +1,31 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { type iotshadow, mqtt } from "aws-iot-device-sdk-v2";
-import { fleetlineAsync } from "./dev-process.js";
+import { type DevProcess, fleetlineAsync, startDev } from "./dev-process.js";
+
+export interface FirmwareRuntime {
+  dev: DevProcess;
+  /** A scratch directory for the file's certificates (and data). */
+  dir: string;
+  /** The mutual-TLS port devices connect to. */
+  port: number;
+}
+
+/** A `fleetline dev` for a file of firmware tests, started with `args(dir)` beside a scratch directory. */
+export async function startFirmwareRuntime(
+  prefix: string,
+  args: (dir: string) => string[],
+): Promise<FirmwareRuntime> {
+  const dir = await mkdtemp(join(process.cwd(), ".tmp", prefix));
+  const dev = await startDev(args(dir));
+  return { dev, dir, port: Number(new URL(dev.ready.mqtts as string).port) };
+}
+
+/** Stops it and removes its directory. */
+export async function stopFirmwareRuntime(runtime: Partial<FirmwareRuntime>): Promise<void> {
+  await runtime.dev?.stop();
+  if (runtime.dir) await rm(runtime.dir, { recursive: true, force: true });
+}
 
 /** One of the broker's figures from `GET /api/health` (refused, connectionsOpened, …). */
 export async function brokerMetric(http: string, name: string): Promise<number> {
