@@ -30,10 +30,15 @@ export function regionOf(arn: string): string {
   return arn.split(":")[3] ?? "";
 }
 
-/** The event Lambda's Kinesis event source hands a function for `records`, as it builds it. */
-export function kinesisEvent(
-  records: readonly StreamRecord[],
+/**
+ * The event Lambda's Kinesis event source hands a function for `records`, as it builds it; each
+ * record's data as base64 from `dataBase64` (a record read back carries it so; the local event
+ * source holds bytes, and encodes them here rather than copy every record first).
+ */
+export function kinesisEvent<R extends Omit<StreamRecord, "dataBase64">>(
+  records: readonly R[],
   origin: EventOrigin,
+  dataBase64: (record: R) => string,
 ): { Records: KinesisEventRecord[] } {
   const awsRegion = regionOf(origin.streamArn);
   return {
@@ -42,7 +47,7 @@ export function kinesisEvent(
         kinesisSchemaVersion: "1.0",
         partitionKey: record.partitionKey,
         sequenceNumber: record.sequenceNumber,
-        data: record.dataBase64,
+        data: dataBase64(record),
         // Lambda gives seconds with a fraction.
         approximateArrivalTimestamp: record.approximateArrivalTimestamp / 1000,
       },

@@ -6,7 +6,7 @@ import type { FunctionInvoker } from "../ports/function-invoker.js";
 import { envelopeOf, type Quarantine, type QuarantineFilter } from "../ports/quarantine.js";
 import type { RuleResubmitter } from "../ports/rule-resubmitter.js";
 import type { StreamProducer } from "../ports/stream-producer.js";
-import type { ShardRange, StreamReader } from "../ports/stream-reader.js";
+import type { ShardRange, StreamReader, StreamRecord } from "../ports/stream-reader.js";
 import type { RuleEnvelope } from "../schema/rule-envelope.js";
 import type { Verdict } from "../validate.js";
 
@@ -65,6 +65,7 @@ export interface RedrivePorts {
   roundBudgetMs?: number;
 }
 
+const base64Of = (record: StreamRecord) => record.dataBase64;
 const functionOf = (arn: string | undefined) => arn?.split(":function:")[1]?.split(":")[0];
 
 function failedOf(result: unknown): string | undefined {
@@ -107,7 +108,7 @@ export class Redrive {
       if (!Array.isArray(records)) return records.gone;
       return this.invoke(
         functionName,
-        kinesisEvent(records, { shardId: batch.shardId, streamArn: batch.streamArn, functionName }),
+        kinesisEvent(records, { shardId: batch.shardId, streamArn: batch.streamArn, functionName }, base64Of),
       );
     }
     if (
@@ -129,7 +130,7 @@ export class Redrive {
         streamArn: letter.eventSourceARN,
         functionName: letter.functionName,
       };
-      return this.invoke(letter.functionName, kinesisEvent([record], origin));
+      return this.invoke(letter.functionName, kinesisEvent([record], origin, base64Of));
     }
     const functionName = functionOf(letter.requestContext?.functionArn);
     if (functionName && "requestPayload" in letter) {

@@ -11,20 +11,9 @@ export interface ShardRecord {
   approximateArrivalTimestamp: number;
 }
 
-/**
- * The event Lambda's Kinesis event source builds for `records` (core's `kinesisEvent`, from the
- * bytes the shard reader holds).
- */
+/** The event Lambda's Kinesis event source builds for `records` (core's `kinesisEvent`, from their bytes). */
 export function kinesisEvent(records: readonly ShardRecord[], origin: EventOrigin): KinesisStreamEvent {
-  return coreKinesisEvent(
-    records.map((record) => ({
-      sequenceNumber: record.sequenceNumber,
-      partitionKey: record.partitionKey,
-      dataBase64: Buffer.from(record.data).toString("base64"),
-      approximateArrivalTimestamp: record.approximateArrivalTimestamp,
-    })),
-    origin,
-  );
+  return coreKinesisEvent(records, origin, (record) => Buffer.from(record.data).toString("base64"));
 }
 
 /** A Lambda context for one local invocation. */
