@@ -183,13 +183,11 @@ export function fakeDynamoDb(schemas: Record<string, TableSchema> = DYNAMODB_TAB
     let items = [...table(tableName).values()]
       // An index holds only the items that carry its key attributes.
       .filter((item) => item[keys.partition] === wanted && (!keys.sort || item[keys.sort] !== undefined))
-      .filter(
-        (item) =>
-          sortValue === undefined ||
-          (sortOp === "<=" ? 1 : -1) *
-            compareSort(item[keys.sort as string], values[sortValue], keys.sortType) <=
-            0,
-      )
+      .filter((item) => {
+        if (sortValue === undefined) return true;
+        const compared = compareSort(item[keys.sort as string], values[sortValue], keys.sortType);
+        return sortOp === "<=" ? compared <= 0 : compared >= 0;
+      })
       .sort(order);
     if (input.ScanIndexForward === false) items.reverse();
     const start = input.ExclusiveStartKey;

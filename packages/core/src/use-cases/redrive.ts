@@ -3,7 +3,12 @@ import { kinesisEvent } from "../kinesis-event.js";
 import type { Clock } from "../ports/clock.js";
 import type { DeadLetter, DeadLetterQueue } from "../ports/dead-letter-queue.js";
 import type { FunctionInvoker } from "../ports/function-invoker.js";
-import { envelopeOf, type Quarantine, type QuarantineFilter } from "../ports/quarantine.js";
+import {
+  envelopeOf,
+  type Quarantine,
+  type QuarantineEntry,
+  type QuarantineFilter,
+} from "../ports/quarantine.js";
 import type { RuleResubmitter } from "../ports/rule-resubmitter.js";
 import type { StreamProducer } from "../ports/stream-producer.js";
 import type { ShardRange, StreamReader, StreamRecord } from "../ports/stream-reader.js";
@@ -159,7 +164,7 @@ export class Redrive {
       .filter((e) => !exclude.has(e.messageId))
       .slice(0, limit);
     const kept: RedriveRound["kept"] = [];
-    const valid: Array<{ entry: (typeof entries)[number]; envelope: RuleEnvelope }> = [];
+    const valid: Array<{ entry: QuarantineEntry; envelope: RuleEnvelope }> = [];
     for (const entry of entries) {
       const envelope = envelopeOf(entry);
       const verdict = this.ports.validate(envelope);
