@@ -1,20 +1,20 @@
-import { isStageName, STAGE_NAME_RULE } from "@fleetline/core";
 import { FUNCTION_ESBUILD } from "@fleetline/functions/bundling";
 import type { SSTConfig } from "sst";
 import { Alerts } from "./stacks/Alerts.js";
 import { Dashboard } from "./stacks/Dashboard.js";
 import { Devices } from "./stacks/Devices.js";
 import { Ingest } from "./stacks/Ingest.js";
+import { appRegion, settingsOf } from "./stacks/lib/settings.js";
 import { Storage } from "./stacks/Storage.js";
 
 export default {
-  config() {
-    return { name: "fleetline", region: "eu-west-1" };
+  // One region for the whole recipe: `--region`, else AWS_REGION, else eu-west-1 (stacks/lib/settings.ts).
+  config(input) {
+    return { name: "fleetline", region: appRegion(input.region) };
   },
   stacks(app) {
-    // The stage names streams, tables, queues, the Timestream database and the IoT rule.
-    if (!isStageName(app.stage))
-      throw new Error(`stage "${app.stage}" cannot name AWS resources: use ${STAGE_NAME_RULE}`);
+    // Every setting is checked before any stack is built.
+    settingsOf(app);
     app.setDefaultFunctionProps({
       runtime: "nodejs22.x",
       architecture: "arm_64",

@@ -1,4 +1,9 @@
+import { survivingClosedSockets } from "@fleetline/testing";
 import { afterAll, afterEach } from "vitest";
+
+// A test's GET on a keep-alive socket the server has just closed is sent again on a new one, as
+// HTTP clients do; the runtime's own listeners keep idle sockets 65 s (packages/local/src/net/keep-alive.ts).
+globalThis.fetch = survivingClosedSockets(globalThis.fetch);
 
 /**
  * Fails the test during which a promise rejection went unhandled or an exception escaped to the

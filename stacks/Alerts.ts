@@ -7,6 +7,7 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from "aws-cdk-lib/custom-resources";
 import { Cron, Function as LambdaFunction, type StackContext, use } from "sst/constructs";
 import { Ingest } from "./Ingest.js";
+import { settingsOf } from "./lib/settings.js";
 import { consumeStream } from "./lib/stream-consumer.js";
 import { Storage } from "./Storage.js";
 
@@ -19,12 +20,8 @@ export function Alerts({ stack, app }: StackContext) {
   const storage = use(Storage);
   const { validated } = use(Ingest);
   const topic = new Topic(stack, "AlertsTopic", { topicName: `${app.stage}-fleetline-alerts` });
-  const email = process.env.FLEETLINE_ALERT_EMAIL;
-  if (email !== undefined) {
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
-      throw new Error(`FLEETLINE_ALERT_EMAIL is not an e-mail address: "${email}"`);
-    topic.addSubscription(new EmailSubscription(email));
-  }
+  const email = settingsOf(app).alertEmail;
+  if (email !== undefined) topic.addSubscription(new EmailSubscription(email));
 
   // The account's IoT data endpoint, for the IoT Data Plane client.
   const endpoint = new AwsCustomResource(stack, "IotDataEndpoint", {
@@ -55,7 +52,11 @@ export function Alerts({ stack, app }: StackContext) {
         actions: ["iot:GetThingShadow", "iot:UpdateThingShadow"],
         resources: [arn(`thing/${thingPrefix}*`)],
       }),
-      new PolicyStatement({ actions: ["iot:Publish"], resources: [arn("topic/alerts/fleetline/*")] }),
+      // Alert records go to this stage's things only: alerts/fleetline/{type}/{thing}.
+      new PolicyStatement({
+        actions: ["iot:Publish"],
+        resources: [arn(`topic/alerts/fleetline/*/${thingPrefix}*`)],
+      }),
     ]);
     return fn;
   };
@@ -79,13 +80,16 @@ export function Alerts({ stack, app }: StackContext) {
   // Each shadow document of this stage's things → the confirm function, asynchronously; an event
   // its retries could not deliver goes to the dead-letter queue (the sweep still checks the shadow
   // at the command's deadline).
+  // Its asynchronous-invocation settings are props, not configureAsyncInvoke: under `sst dev` SST
+  // sets retryAttempts 0 on every function itself, and a second configuration fails synthesis.
   const confirm = new LambdaFunction(stack, "ConfirmFunction", {
     handler: "packages/functions/src/lambda/confirm.handler",
     timeout: 10,
     environment: { COMMANDS_TABLE: storage.commands.tableName },
+    onFailure: new SqsDestination(storage.deadLetters),
+    retryAttempts: 2,
   });
   storage.commands.grantReadWriteData(confirm);
-  confirm.configureAsyncInvoke({ onFailure: new SqsDestination(storage.deadLetters), retryAttempts: 2 });
   const rule = stageConfirmationRule(thingPrefix);
   const errorRole = new Role(stack, "ConfirmationRuleRole", {
     assumedBy: new ServicePrincipal("iot.amazonaws.com"),

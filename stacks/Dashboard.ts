@@ -73,7 +73,7 @@ export function Dashboard({ stack, app }: StackContext) {
   }
   fn.attachPermissions([
     new PolicyStatement({ actions: ["sqs:GetQueueAttributes"], resources: [storage.deadLetters.queueArn] }),
-    // None of these has a resource to scope to.
+    // None of these has a resource to scope to (README, "Security": what a stage can see of another).
     new PolicyStatement({
       actions: ["cloudwatch:GetMetricData", "iot:ListThings", "iot:CreateKeysAndCertificate"],
       resources: ["*"],
@@ -97,7 +97,10 @@ export function Dashboard({ stack, app }: StackContext) {
       actions: ["iot:AttachPolicy", "iot:DetachPolicy", "iot:UpdateCertificate", "iot:DeleteCertificate"],
       resources: [iot("cert/*"), iot(`policy/${policy.ref}`)],
     }),
-    new PolicyStatement({ actions: ["iot:Publish"], resources: [iot("topic/alerts/fleetline/*")] }),
+    new PolicyStatement({
+      actions: ["iot:Publish"],
+      resources: [iot(`topic/alerts/fleetline/*/${stageNames(app.stage).thingPrefix}*`)],
+    }),
   ]);
 
   // `fleetline redrive` on the stage: a function of its own, the only one allowed to invoke the
@@ -113,23 +116,17 @@ export function Dashboard({ stack, app }: StackContext) {
       RULE_ERRORS_QUEUE_URL: storage.ruleErrors.queueUrl,
       RAW_STREAM: raw.streamName,
       REDRIVE_FUNCTIONS: redriven.map((fn) => fn.functionName).join(","),
-      IOT_DATA_ENDPOINT: dataEndpoint,
+      CONFIRM_FUNCTION: confirm.functionName,
     },
   });
-  // It reads and deletes the queued failures, re-reads the streams, invokes the functions, puts
-  // quarantined messages back on the raw stream and removes them, and republishes failed telemetry.
+  // It reads and deletes the queued failures, re-reads the streams, invokes the functions, and puts
+  // quarantined messages and failed telemetry back on the raw stream (removing what it took).
   storage.quarantine.grantReadWriteData(redrive);
   storage.deadLetters.grantConsumeMessages(redrive);
   storage.ruleErrors.grantConsumeMessages(redrive);
   raw.grantReadWrite(redrive);
   validated.grantRead(redrive);
   for (const fn of redriven) fn.grantInvoke(redrive);
-  redrive.attachPermissions([
-    new PolicyStatement({
-      actions: ["iot:Publish"],
-      resources: [iot(`topic/dt/fleetline/*/${stageNames(app.stage).thingPrefix}*/telemetry`)],
-    }),
-  ]);
 
   const api = new Api(stack, "Api", {
     // The dashboard is on another origin; the token travels in a header, never a cookie.

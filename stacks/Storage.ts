@@ -1,4 +1,4 @@
-import { stageNames, telemetryTarget } from "@fleetline/core";
+import { stageNames } from "@fleetline/core";
 import { DYNAMODB_TABLES, type KeySchema, type TableSchema } from "@fleetline/functions/tables";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
@@ -6,6 +6,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-timestream";
 import type { StackContext } from "sst/constructs";
+import { settingsOf } from "./lib/settings.js";
 import { telemetryLake } from "./lib/telemetry-lake.js";
 
 const keys = (schema: KeySchema) => ({
@@ -55,8 +56,7 @@ export type StoredTelemetry =
  */
 export function Storage({ stack, app }: StackContext) {
   const retain = app.stage === "prod" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-  // An unknown value stops synthesis here, naming it.
-  const target = telemetryTarget(process.env.FLEETLINE_TELEMETRY);
+  const target = settingsOf(app).telemetry;
 
   const table = (id: string, schema: TableSchema) => {
     const created = new Table(stack, id, {

@@ -8,9 +8,8 @@ let templates: Record<string, Template>;
 
 beforeAll(async () => {
   // A new stage, as on a new AWS account: the telemetry lake (FLEETLINE_TELEMETRY unset).
-  delete process.env.FLEETLINE_TELEMETRY;
   templates = await templatesOf("test");
-}, 180_000);
+}, 600_000);
 
 const all = (type: string): Props[] => resourcesOf(type, templates);
 

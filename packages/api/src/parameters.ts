@@ -27,7 +27,11 @@ export function instantParameter(query: URLSearchParams, name: string, fallback:
   const text = query.get(name);
   if (text === null || text === "") return fallback;
   const value = parseInstant(text);
-  if (value === undefined) throw badParameter(name, `expected ISO-8601 or epoch milliseconds, got "${text}"`);
+  if (value === undefined)
+    throw badParameter(
+      name,
+      `expected ISO-8601 or epoch milliseconds from 1970 to 9999-12-31T23:59:59.999Z, got "${text}"`,
+    );
   return value;
 }
 
@@ -43,7 +47,10 @@ export function bucketParameter(
   if (text !== null && text !== "") {
     const ms = parseDuration(text);
     if (ms === undefined)
-      throw badParameter("bucket", `expected a duration such as 10s, 1m or 1h, got "${text}"`);
+      throw badParameter(
+        "bucket",
+        `expected a duration such as 10s, 1m or 1h (at most 9999 years), got "${text}"`,
+      );
     return { text, ms };
   }
   const chosen =

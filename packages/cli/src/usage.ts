@@ -50,7 +50,7 @@ Commands:
       function's bundle size and init; the 24-hour query over 1,000,000 readings; how many
       simulated devices stay connected and reporting through the pipeline (the largest step for
       --hold).
-  cost --devices N [--interval 60s] [--payload-bytes 300] [--region us-east-1]
+  cost --devices N [--interval 60s] [--payload-bytes 300] [--region R]
        [--telemetry lake|timestream] [--json]
       What a fleet would cost a month on AWS, per service, from list prices (with their date and
       source) and the assumptions it prints.

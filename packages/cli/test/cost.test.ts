@@ -73,8 +73,13 @@ describe("fleetline cost", () => {
   });
 
   it("prints the table with its assumptions and a --json form", () => {
-    const table = fleetline(["cost", "--devices", "100"]);
+    const table = fleetline(["cost", "--devices", "100"], "", { AWS_REGION: undefined });
     expect(table.code).toBe(0);
+    // The stage's region, as sst.config.ts reads it, said when the estimate uses another's prices.
+    expect(table.err).toBe(
+      "fleetline cost: the stage's region is eu-west-1 (the default), which prices.json has no prices for: estimating with us-east-1's\n",
+    );
+    expect(fleetline(["cost", "--devices", "100"], "", { AWS_REGION: "us-east-1" }).err).toBe("");
     expect(table.out).toMatch(/^Monthly estimate: 100 devices, one 300-byte report every 60 s/);
     expect(table.out).toMatch(/\ntotal +\$[\d,.]+\n/);
     expect(table.out).toContain("Assumptions: list prices of");

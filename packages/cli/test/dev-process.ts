@@ -71,8 +71,13 @@ export function startDev(
 }
 
 /** Runs the fleetline command to completion. */
-export function fleetline(args: string[], input = "") {
-  const result = spawnSync(process.execPath, [bin, ...args], { input, encoding: "utf8", timeout: 60_000 });
+export function fleetline(args: string[], input = "", env: Record<string, string | undefined> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    input,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 

@@ -2,7 +2,7 @@
  * The pipeline's wiring constants (docs/contract.md §2), shared by the AWS stacks and the local runtime so the
  * two cannot drift apart.
  */
-import { TELEMETRY_TOPIC_FILTER } from "./topics.js";
+import { SHADOW_DOCUMENTS_FILTER, TELEMETRY_TOPIC_FILTER } from "./topics.js";
 
 export const STREAMS = {
   raw: "fleetline-raw",
@@ -92,8 +92,7 @@ export const CONFIRMATION_RULE_NAME = "command_confirmation";
  * `update/documents`: the device's `reported` state reaches the confirm function as soon as the
  * device reports it, with no telemetry needed.
  */
-export const CONFIRMATION_RULE_SQL =
-  "SELECT topic(3) AS thing, current.state.reported AS reported FROM '$aws/things/+/shadow/update/documents'";
+export const CONFIRMATION_RULE_SQL = `SELECT topic(3) AS thing, current.state.reported AS reported FROM '${SHADOW_DOCUMENTS_FILTER}'`;
 
 /** The command-confirmation rule, deployed to AWS IoT Core and loaded by the local rules engine alike. */
 export const CONFIRMATION_RULE: TopicRule = {

@@ -10,6 +10,27 @@ export function isStageName(value: string): boolean {
 
 export const STAGE_NAME_RULE = "lowercase letters, digits and dashes, at most 20, starting with a letter";
 
+/**
+ * Where a stage is deployed, and where the tools that work with it look, unless `--region` or
+ * AWS_REGION says otherwise: sst.config.ts and the CLI read the region the same way.
+ */
+export const DEFAULT_AWS_REGION = "eu-west-1";
+
+/** The region of a stage: `--region R`, else AWS_REGION, else DEFAULT_AWS_REGION; and which of them it was. */
+export function stageRegion(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+): { region: string; from: "--region" | "AWS_REGION" | "the default" } {
+  if (flag) return { region: flag, from: "--region" };
+  if (env.AWS_REGION) return { region: env.AWS_REGION, from: "AWS_REGION" };
+  return { region: DEFAULT_AWS_REGION, from: "the default" };
+}
+
+/** AWS's region names: `eu-west-1`, `us-gov-east-1`, `ap-southeast-5`. */
+export function isAwsRegion(value: string): boolean {
+  return /^[a-z]{2}(-[a-z]+)+-\d$/.test(value);
+}
+
 /** What the stacks name after a stage and the tools that work with a deployed stage look up. */
 export function stageNames(stage: string) {
   return {

@@ -4,6 +4,9 @@ import { type Rejection, reject } from "./reasons.js";
 /** Topic filter of the telemetry rule (docs/contract.md §1). */
 export const TELEMETRY_TOPIC_FILTER = "dt/fleetline/+/+/telemetry";
 
+/** Topic filter of the command-confirmation rule: every classic shadow's accepted documents. */
+export const SHADOW_DOCUMENTS_FILTER = "$aws/things/+/shadow/update/documents";
+
 export function telemetryTopic(type: DeviceType, thing: string): string {
   return `dt/fleetline/${type}/${thing}/telemetry`;
 }

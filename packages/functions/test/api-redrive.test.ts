@@ -10,8 +10,7 @@ import { fakeLambda } from "./fake-lambda.js";
 import { API_ENVIRONMENT, API_TOKEN, mockedAwsApi } from "./mocked-aws-api.js";
 
 // `POST /api/redrive/*` on a stage: the stage's HTTP API routes it to the redrive function's entry
-// point, with SQS, Kinesis, Lambda, DynamoDB and the IoT Data Plane mocked by fakes that keep each
-// service's rules.
+// point, with SQS, Kinesis, Lambda and DynamoDB mocked by fakes that keep each service's rules.
 const SETTINGS = API_ENVIRONMENT;
 const ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream";
 const FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function";
@@ -188,7 +187,9 @@ describe("redrive on a stage", () => {
     });
   });
 
-  it("publishes a telemetry rule's failed messages again through AWS IoT, and keeps what AWS IoT cannot take", async () => {
+  it("puts a telemetry rule's failed messages on the raw stream, hands shadow documents to confirm, and keeps another stage's", async () => {
+    lambda.mock.restore();
+    lambda = fakeLambda({ "test-fleetline-Alerts-ConfirmFunction": async () => null });
     const ruleErrors = aws.sqs.queue(SETTINGS.RULE_ERRORS_QUEUE_URL);
     const ruleError = (topic: string, payload: string) =>
       JSON.stringify({
@@ -202,13 +203,18 @@ describe("redrive on a stage", () => {
         ],
       });
     const failed = report(9);
+    const shadow = { current: { state: { reported: { mode: "maintenance" } } } };
     ruleErrors.push(
       {
         id: "re-telemetry",
         body: ruleError(`dt/fleetline/freestyle/${THING}/telemetry`, failed),
-        sentAt: 1,
+        sentAt: 1_764_297_000_000,
       },
-      { id: "re-shadow", body: ruleError(`$aws/things/${THING}/shadow/update/documents`, "{}"), sentAt: 2 },
+      {
+        id: "re-shadow",
+        body: ruleError(`$aws/things/${THING}/shadow/update/documents`, JSON.stringify(shadow)),
+        sentAt: 2,
+      },
       {
         id: "re-other-stage",
         body: ruleError("dt/fleetline/freestyle/prod_fs-1/telemetry", report(1)),
@@ -217,13 +223,33 @@ describe("redrive on a stage", () => {
     );
 
     const round = await redrive("rule-errors");
-    expect(round.body).toMatchObject({ examined: 3, redriven: 1, remaining: 2 });
-    expect(round.body.kept.map((k: { id: string }) => k.id).sort()).toEqual(["re-other-stage", "re-shadow"]);
-    expect(round.body.kept[0].why).toContain("AWS IoT cannot take it through the rule again");
-    expect(aws.dataPlane.published).toEqual([
-      { topic: `dt/fleetline/freestyle/${THING}/telemetry`, payload: JSON.parse(failed) },
+    expect(round.body).toMatchObject({ examined: 3, redriven: 2, remaining: 1 });
+    expect(round.body.kept).toEqual([
+      {
+        id: "re-other-stage",
+        why: expect.stringContaining("is not read by a rule of this pipeline's things"),
+      },
     ]);
-    expect(ruleErrors.map((m) => m.id).sort()).toEqual(["re-other-stage", "re-shadow"]);
+    const [record] = kinesis.records(SETTINGS.RAW_STREAM);
+    expect(record?.PartitionKey).toBe(THING);
+    expect(JSON.parse(new TextDecoder().decode(record?.Data))).toEqual({
+      payload: Buffer.from(failed).toString("base64"),
+      topic: `dt/fleetline/freestyle/${THING}/telemetry`,
+      type: "freestyle",
+      thing: THING,
+      clientId: THING,
+      receivedAt: 1_764_297_000_000,
+      messageId: "re-telemetry",
+    });
+    expect(lambda.invocations).toEqual([
+      {
+        functionName: "test-fleetline-Alerts-ConfirmFunction",
+        event: { thing: THING, reported: { mode: "maintenance" } },
+      },
+    ]);
+    // Nothing goes through AWS IoT: a Data Plane publish has no client id, and validate would refuse it.
+    expect(aws.dataPlane.published).toEqual([]);
+    expect(ruleErrors.map((m) => m.id)).toEqual(["re-other-stage"]);
     // The dead-letter queue is a queue of its own.
     expect(aws.sqs.messages).toEqual([]);
   });

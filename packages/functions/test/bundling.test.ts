@@ -35,9 +35,10 @@ describe("the functions' bundles (the stacks' FUNCTION_ESBUILD)", () => {
       const bytes = (meta: typeof trimmed.metafile) => Object.values(meta.outputs)[0]?.bytes ?? 0;
       expect(bytes(trimmed.metafile)).toBeLessThan(1024 * 1024);
       expect(bytes(whole.metafile) - bytes(trimmed.metafile)).toBeGreaterThan(100 * 1024);
-      const inputs = Object.keys(trimmed.metafile.inputs);
-      expect(inputs.some((f) => f.endsWith("zod/v4/locales/en.js"))).toBe(true);
-      expect(inputs.filter((f) => /zod\/v4\/locales\/(?!en\.js)/.test(f))).toEqual([]);
+      // Files read from disk; the English-only index is served from memory, in a namespace of its own.
+      const files = Object.keys(trimmed.metafile.inputs).filter((f) => !/^[\w-]+:/.test(f));
+      expect(files.some((f) => f.endsWith("zod/v4/locales/en.js"))).toBe(true);
+      expect(files.filter((f) => /zod\/v4\/locales\/(?!en\.js)/.test(f))).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -28,6 +28,7 @@ export function fakeKinesis(streams: readonly string[]) {
   const mock = mockClient(KinesisClient);
   const shards = new Map<string, KeptRecord[]>(streams.map((name) => [name, []]));
   let sequence = 49_650_000_000_000_000_000n;
+  const refused = new Set<string>();
   const shardOf = (stream: string | undefined, shardId = SHARD) => {
     const records = stream === undefined ? undefined : shards.get(stream);
     if (!records || shardId !== SHARD)
@@ -40,6 +41,14 @@ export function fakeKinesis(streams: readonly string[]) {
 
   mock.on(PutRecordsCommand).callsFake(({ StreamName, Records = [] }) => {
     const records = shardOf(StreamName);
+    if (refused.has(StreamName as string))
+      return {
+        FailedRecordCount: Records.length,
+        Records: Records.map(() => ({
+          ErrorCode: "ProvisionedThroughputExceededException",
+          ErrorMessage: "Rate exceeded for shard shardId-000000000000",
+        })),
+      };
     return {
       FailedRecordCount: 0,
       Records: Records.map((record: PutRecordsRequestEntry) => {
@@ -76,6 +85,11 @@ export function fakeKinesis(streams: readonly string[]) {
     mock,
     /** What a stream holds, oldest first. */
     records: (stream: string) => shardOf(stream),
+    /** Every put on `stream` is refused, record by record, as throttling does, until the returned function is called. */
+    refuse(stream: string): () => void {
+      refused.add(stream);
+      return () => void refused.delete(stream);
+    },
     /** Drops a stream's oldest `count` records, as retention does. */
     trim: (stream: string, count: number) => void shardOf(stream).splice(0, count),
     reset() {

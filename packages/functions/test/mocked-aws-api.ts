@@ -37,6 +37,7 @@ export const API_ENVIRONMENT = {
   RAW_STREAM: "test-fleetline-raw",
   REDRIVE_FUNCTIONS:
     "test-fleetline-Ingest-Validate,test-fleetline-Ingest-Store,test-fleetline-Alerts-AlertsFunction,test-fleetline-Alerts-ConfirmFunction",
+  CONFIRM_FUNCTION: "test-fleetline-Alerts-ConfirmFunction",
   ALERTS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:test-fleetline-alerts",
   IOT_DATA_ENDPOINT: "abc123-ats.iot.eu-west-1.amazonaws.com",
   DEVICE_POLICY: "test-fleetline-devices",

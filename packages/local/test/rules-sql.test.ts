@@ -1,4 +1,9 @@
-import { TELEMETRY_RULE_SQL } from "@fleetline/core";
+import {
+  CONFIRMATION_RULE_SQL,
+  confirmationEvent,
+  TELEMETRY_RULE_SQL,
+  telemetryEnvelope,
+} from "@fleetline/core";
 import { describe, expect, it } from "vitest";
 import { runStatement } from "../src/rules/sql-evaluate.js";
 import type { MessageContext } from "../src/rules/sql-functions.js";
@@ -154,5 +159,30 @@ describe("substitution templates", () => {
   it("refuses an unsupported expression when the rule loads", () => {
     expect(() => compileTemplate("${aws_lambda('arn', *)}")).toThrow("unsupported function aws_lambda()");
     expect(() => compileTemplate("${topic(4)")).toThrow("unterminated substitution");
+  });
+});
+
+describe("the pipeline's rules, as a redrive rebuilds their output", () => {
+  it("evaluates the telemetry rule to core's telemetryEnvelope, malformed bytes and all", () => {
+    for (const body of [JSON.stringify(payload), "{oops"]) {
+      const ctx = context({ body });
+      expect(run(TELEMETRY_RULE_SQL, ctx)).toEqual(
+        telemetryEnvelope({
+          topic: ctx.topic,
+          payload: ctx.payload,
+          clientId: ctx.clientId,
+          receivedAt: ctx.timestamp,
+          messageId: ctx.newUuid(),
+        }),
+      );
+    }
+  });
+
+  it("evaluates the command-confirmation rule to core's confirmationEvent", () => {
+    const topic = "$aws/things/fs-9/shadow/update/documents";
+    for (const body of [JSON.stringify({ current: { state: { reported: { mode: "serving" } } } }), "{}"]) {
+      const ctx = context({ topic, body });
+      expect(run(CONFIRMATION_RULE_SQL, ctx)).toEqual(confirmationEvent({ topic, payload: ctx.payload }));
+    }
   });
 });

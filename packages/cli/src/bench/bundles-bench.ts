@@ -22,6 +22,7 @@ export const ENVIRONMENT: Record<string, string> = {
   RULE_ERRORS_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/bench-rule-errors",
   RAW_STREAM: "bench-raw",
   REDRIVE_FUNCTIONS: "bench-validate,bench-store",
+  CONFIRM_FUNCTION: "bench-confirm",
   VALIDATED_STREAM: "bench-validated",
   QUARANTINE_TABLE: "quarantine",
   ALARMS_TABLE: "alarms",

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { parseDuration, TELEMETRY_TARGETS, type TelemetryTarget } from "@fleetline/core";
+import { parseDuration, stageRegion, TELEMETRY_TARGETS, type TelemetryTarget } from "@fleetline/core";
 import { ASSUMPTIONS, type CostEstimate, estimateCost, PRICES } from "../cost/estimate.js";
 import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../usage.js";
@@ -80,18 +80,26 @@ export async function costCommand(args: string[], io: Io): Promise<number> {
   const devices = positive("devices", values.devices, 0);
   if (!Number.isInteger(devices))
     throw new UsageError(`--devices must be a whole number, got "${values.devices}"`);
-  const region = values.region ?? "us-east-1";
-  if (!PRICES.regions[region])
-    throw new UsageError(
-      `--region: no prices for "${region}"; prices.json has ${Object.keys(PRICES.regions).join(", ")}`,
-    );
+  // The stage's region, as the deploy recipe's other commands read it; prices.json may lack it.
+  const { region: stage, from } = stageRegion(values.region, process.env);
+  const priced = Object.keys(PRICES.regions);
+  if (!PRICES.regions[stage] && from === "--region")
+    throw new UsageError(`--region: no prices for "${stage}"; prices.json has ${priced.join(", ")}`);
+  const region = PRICES.regions[stage] ? stage : (priced[0] as string);
+
   const telemetry = (values.telemetry ?? "lake") as TelemetryTarget;
   if (!(TELEMETRY_TARGETS as readonly string[]).includes(telemetry))
     throw new UsageError(`--telemetry must be ${TELEMETRY_TARGETS.join(" or ")}, got "${telemetry}"`);
+  const interval = intervalSeconds(values.interval);
+  const payloadBytes = positive("payload-bytes", values["payload-bytes"], 300);
+  if (region !== stage)
+    io.stderr(
+      `fleetline cost: the stage's region is ${stage} (${from === "AWS_REGION" ? "from AWS_REGION" : "the default"}), which prices.json has no prices for: estimating with ${region}'s\n`,
+    );
   const estimate = estimateCost({
     devices,
-    intervalSeconds: intervalSeconds(values.interval),
-    payloadBytes: positive("payload-bytes", values["payload-bytes"], 300),
+    intervalSeconds: interval,
+    payloadBytes,
     region,
     telemetry,
   });

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { deviceTypeList, isDeviceType, isStageName, STAGE_NAME_RULE, stageNames } from "@fleetline/core";
 import type { FleetType } from "@fleetline/simulator";
+import { commandRegion } from "../aws-region.js";
 import type { Io } from "../io.js";
 import { EXIT, UsageError } from "../usage.js";
 import { positiveInt } from "./simulate.js";
@@ -32,12 +33,13 @@ export async function provisionCommand(args: string[], io: Io): Promise<number> 
   const stage = values.stage ?? "prod";
   if (!isStageName(stage))
     throw new UsageError(`--stage must be the deployed stage's name (${STAGE_NAME_RULE}), got "${stage}"`);
+  const region = commandRegion("provision", values.region, io);
   const [{ IoTClient }, { IotThingRegistry }, { provisionThings }] = await Promise.all([
     import("@aws-sdk/client-iot"),
     import("@fleetline/functions"),
     import("@fleetline/simulator"),
   ]);
-  const iot = new IoTClient(values.region ? { region: values.region } : {});
+  const iot = new IoTClient({ region });
   try {
     await mkdir(values.out, { recursive: true });
     // The names the stage's stacks gave its fleet and device policy.

@@ -83,6 +83,19 @@ function target(values: Record<string, string | boolean | undefined>): Target {
   };
 }
 
+/**
+ * The line that says which region an AWS IoT endpoint is in (its host names it); one in another
+ * region than the stage's, as AWS_REGION names it, is a usage error.
+ */
+function endpointRegion(endpoint: string): string | undefined {
+  const region = /\.iot\.([a-z0-9-]+)\.amazonaws\.com$/.exec(endpoint)?.[1];
+  if (region === undefined) return undefined;
+  const stage = process.env.AWS_REGION;
+  if (stage && stage !== region)
+    throw new UsageError(`--endpoint is in ${region}, but AWS_REGION says the stage is in ${stage}`);
+  return `fleetline simulate: AWS region ${region} (from --endpoint)\n`;
+}
+
 function stageFlag(value: string | undefined): string {
   const stage = value ?? "prod";
   if (!isStageName(stage))
@@ -154,6 +167,7 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
 
   const chosen = target(values);
   if (chosen.kind === "aws") {
+    const say = endpointRegion(chosen.endpoint);
     const missing = missingCertificate(
       chosen.certsDir,
       planFleet(fleet).map((device) => device.thing),
@@ -162,6 +176,7 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
       throw new UsageError(
         `certificate file ${missing} is missing or unreadable; run fleetline provision first`,
       );
+    if (say) io.stderr(say);
   }
   let live: Awaited<ReturnType<typeof LiveFleet.start>>;
   try {

@@ -9,9 +9,9 @@ import {
   type QuarantineEntry,
   type QuarantineFilter,
 } from "../ports/quarantine.js";
-import type { RuleResubmitter } from "../ports/rule-resubmitter.js";
 import type { StreamProducer } from "../ports/stream-producer.js";
 import type { ShardRange, StreamReader, StreamRecord } from "../ports/stream-reader.js";
+import { confirmationEvent, ruleReading, telemetryEnvelope } from "../rule-outputs.js";
 import type { RuleEnvelope } from "../schema/rule-envelope.js";
 import type { Verdict } from "../validate.js";
 
@@ -44,7 +44,6 @@ interface OnFailureRecord {
 
 /** An IoT rule's error-action message (AWS IoT's format, which the local rules engine writes too). */
 interface RuleErrorMessage {
-  ruleName?: string;
   topic?: string;
   clientId?: string;
   base64OriginalPayload?: string;
@@ -59,7 +58,10 @@ export interface RedrivePorts {
   /** The raw stream's name, as the producer knows it. */
   rawStream: string;
   functions: FunctionInvoker;
-  rules: RuleResubmitter;
+  /** The confirm function's name, as the invoker knows it: the command-confirmation rule's action. */
+  confirmFunction: string;
+  /** The things whose rule errors this redrive takes (a stage's prefix; "" for every thing). */
+  thingPrefix: string;
   /** The contract as the validate function runs it now (locally its code may have been swapped). */
   validate(envelope: unknown): Verdict;
   clock: Clock;
@@ -195,21 +197,43 @@ export class Redrive {
     };
   }
 
-  /** The rules' error-action messages: each original message through its rule again. */
+  /**
+   * The rules' error-action messages: each original message taken to where its rule would have
+   * taken it — for the telemetry rule, its envelope (the publisher's client id, when the rule's
+   * error action queued it, the queued message's id) onto the raw stream; for the
+   * command-confirmation rule, its event to the confirm function — the same on every target.
+   */
   async ruleErrors(limit: number, exclude: ReadonlySet<string> = new Set()): Promise<RedriveRound> {
-    const { ruleErrors, rules } = this.ports;
-    return this.drain(ruleErrors, limit, exclude, async (message) => {
-      const error = message.body as RuleErrorMessage;
-      if (!error.ruleName || !error.topic || error.base64OriginalPayload === undefined)
-        return "not an IoT rule error-action message";
-      const payload = decodeBase64(error.base64OriginalPayload);
-      if (payload === undefined) return "its base64OriginalPayload is not base64";
-      await rules.resubmit(
-        { topic: error.topic, payload, clientId: error.clientId ?? "n/a" },
-        error.ruleName,
-      );
+    return this.drain(this.ports.ruleErrors, limit, exclude, (message) => this.redriveRuleError(message));
+  }
+
+  private async redriveRuleError(message: DeadLetter): Promise<string | undefined> {
+    const { producer, rawStream, functions, confirmFunction, thingPrefix } = this.ports;
+    const error = message.body as RuleErrorMessage;
+    if (!error.topic || error.base64OriginalPayload === undefined)
+      return "not an IoT rule error-action message";
+    const payload = decodeBase64(error.base64OriginalPayload);
+    if (payload === undefined) return "its base64OriginalPayload is not base64";
+    const rule = ruleReading(error.topic);
+    const thing = error.topic.split("/")[rule === "telemetry" ? 3 : 2] ?? "";
+    if (rule === undefined || !thing.startsWith(thingPrefix))
+      return `${error.topic} is not read by a rule of this pipeline's things`;
+    if (rule === "confirmation") {
+      if (!(await functions.has(confirmFunction))) return `no function named ${confirmFunction}`;
+      await functions.invoke(confirmFunction, confirmationEvent({ topic: error.topic, payload }));
       return undefined;
+    }
+    const envelope = telemetryEnvelope({
+      topic: error.topic,
+      payload,
+      clientId: error.clientId ?? "n/a",
+      receivedAt: message.sentAt,
+      messageId: message.messageId,
     });
+    const [failure] = await producer.put(rawStream, [
+      { partitionKey: thing, data: new TextEncoder().encode(JSON.stringify(envelope)) },
+    ]);
+    return failure ? `${failure.errorCode}: ${failure.errorMessage}` : undefined;
   }
 
   /**

@@ -2,7 +2,6 @@ import {
   MemoryDeadLetterQueue,
   MemoryFunctionInvoker,
   MemoryQuarantine,
-  MemoryRuleResubmitter,
   MemoryStreamProducer,
   MemoryStreamReader,
 } from "@fleetline/testing";
@@ -30,7 +29,8 @@ function setup(behaviour: Record<string, (event: unknown) => Promise<unknown>> =
       confirm: async () => undefined,
       ...behaviour,
     }),
-    rules: MemoryRuleResubmitter.create(),
+    confirmFunction: "confirm",
+    thingPrefix: "",
     validate,
     clock,
   };
@@ -210,39 +210,81 @@ describe("Redrive: quarantine", () => {
 });
 
 describe("Redrive: rule errors", () => {
-  it("takes each failed message through its rule again, and keeps one that is not a rule's error message", async () => {
+  const topic = "dt/fleetline/freestyle/fs-1/telemetry";
+
+  it("puts a failed telemetry message on the raw stream as the rule would have: its publisher, when it failed, a stable id", async () => {
     const fixture = setup();
-    await fixture.ruleErrors.send({
-      ruleName: "telemetry",
-      topic: "dt/fleetline/freestyle/fs-1/telemetry",
+    const id = await fixture.ruleErrors.send(
+      {
+        ruleName: "test_fleetline_telemetry",
+        topic,
+        clientId: "fs-1",
+        base64OriginalPayload: base64(report(2)),
+      },
+      1_764_297_050_000,
+    );
+    expect(await fixture.redrive.ruleErrors(10)).toEqual({
+      examined: 1,
+      redriven: 1,
+      kept: [],
+      remaining: 0,
+    });
+    const [put] = fixture.producer.streams.get(STREAMS.raw) ?? [];
+    expect(put?.partitionKey).toBe("fs-1");
+    const envelope = JSON.parse(new TextDecoder().decode(put?.data));
+    expect(envelope).toEqual({
+      payload: base64(report(2)),
+      topic,
+      type: "freestyle",
+      thing: "fs-1",
       clientId: "fs-1",
-      base64OriginalPayload: base64(report(2)),
+      receivedAt: 1_764_297_050_000,
+      messageId: id,
     });
+    // What validate then makes of it: the device's own message, not THING_MISMATCH.
+    expect(validate(envelope)).toMatchObject({ ok: true });
+  });
+
+  it("hands a failed shadow document to the confirm function, as the command-confirmation rule does", async () => {
+    const fixture = setup();
+    const document = { current: { state: { reported: { mode: "maintenance" } } } };
     await fixture.ruleErrors.send({
-      ruleName: "telemetry",
-      topic: "t",
-      base64OriginalPayload: "not base64!",
+      ruleName: "command_confirmation",
+      topic: "$aws/things/fs-1/shadow/update/documents",
+      clientId: "n/a",
+      base64OriginalPayload: base64(JSON.stringify(document)),
     });
+    expect(await fixture.redrive.ruleErrors(10)).toMatchObject({ redriven: 1, remaining: 0 });
+    expect(fixture.functions.invocations).toEqual([
+      expect.objectContaining({
+        functionName: "confirm",
+        event: { thing: "fs-1", reported: { mode: "maintenance" } },
+      }),
+    ]);
+  });
+
+  it("keeps what is no rule error of this pipeline's things, and what the stream refused, each with why", async () => {
+    const fixture = setup();
+    const stage = new Redrive({ ...fixture, thingPrefix: "test_" });
+    await fixture.ruleErrors.send({ topic: "t", base64OriginalPayload: "not base64!" });
     await fixture.ruleErrors.send({ hello: "world" });
-    const round = await fixture.redrive.ruleErrors(10);
+    await fixture.ruleErrors.send({ topic: "a/b", base64OriginalPayload: base64("{}") });
+    await fixture.ruleErrors.send({ topic, clientId: "fs-1", base64OriginalPayload: base64(report(3)) });
+    const round = await stage.ruleErrors(10);
     expect(round.kept.map((k) => k.why)).toEqual([
       "its base64OriginalPayload is not base64",
       "not an IoT rule error-action message",
+      "a/b is not read by a rule of this pipeline's things",
+      `${topic} is not read by a rule of this pipeline's things`,
     ]);
-    expect(fixture.rules.resubmitted).toEqual([
-      {
-        ruleName: "telemetry",
-        message: {
-          topic: "dt/fleetline/freestyle/fs-1/telemetry",
-          clientId: "fs-1",
-          payload: new TextEncoder().encode(report(2)),
-        },
-      },
-    ]);
-    fixture.rules.faults.failNext(1);
-    await fixture.ruleErrors.send({ ruleName: "telemetry", topic: "t", base64OriginalPayload: base64("{}") });
-    expect((await fixture.redrive.ruleErrors(10, new Set(round.kept.map((k) => k.id)))).kept).toEqual([
-      { id: expect.any(String), why: "injected fault (PUBLISH_FAILED)" },
+    expect(fixture.producer.streams.get(STREAMS.raw) ?? []).toEqual([]);
+    fixture.producer.faults.failNext(1, { method: "put" });
+    const kept = new Set(round.kept.map((k) => k.id));
+    await fixture.ruleErrors.send({ topic, clientId: "fs-1", base64OriginalPayload: base64(report(4)) });
+    const next = await fixture.redrive.ruleErrors(10, kept);
+    expect(next).toMatchObject({ examined: 1, redriven: 0, remaining: 5 });
+    expect(next.kept).toEqual([
+      { id: expect.any(String), why: expect.stringContaining("STREAM_WRITE_FAILED") },
     ]);
   });
 });

@@ -1,11 +1,9 @@
-import type { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type Clock, Redrive, stageNames, systemClock, validate } from "@fleetline/core";
 import { DynamoDbQuarantine } from "../adapters/dynamodb-quarantine.js";
-import { IotDataRuleResubmitter } from "../adapters/iot-data-rule-resubmitter.js";
 import { KinesisStreamProducer } from "../adapters/kinesis-producer.js";
 import { KinesisStreamReader } from "../adapters/kinesis-stream-reader.js";
 import { LambdaFunctionInvoker } from "../adapters/lambda-function-invoker.js";
@@ -20,7 +18,8 @@ export const REDRIVE_SETTINGS = [
   "RAW_STREAM",
   /** The stage's functions a redrive may invoke, comma-separated. */
   "REDRIVE_FUNCTIONS",
-  "IOT_DATA_ENDPOINT",
+  /** The confirm function's name: where a command-confirmation rule error is taken. */
+  "CONFIRM_FUNCTION",
 ] as const;
 
 export type RedriveSettings = Record<(typeof REDRIVE_SETTINGS)[number], string>;
@@ -30,7 +29,6 @@ export interface AwsRedriveClients {
   sqs: SQSClient;
   kinesis: KinesisClient;
   lambda: LambdaClient;
-  dataPlane: IoTDataPlaneClient;
 }
 
 /**
@@ -40,8 +38,8 @@ export interface AwsRedriveClients {
 export const REDRIVE_ROUND_BUDGET_MS = 15_000;
 
 /**
- * `fleetline redrive` on a stage: core's use case over SQS, Kinesis, Lambda, the DynamoDB
- * quarantine and the IoT Data Plane — the only code of the stage allowed to invoke its functions
+ * `fleetline redrive` on a stage: core's use case over SQS, Kinesis, Lambda and the DynamoDB
+ * quarantine — the only code of the stage allowed to invoke its functions
  * and write its raw stream from outside the pipeline.
  */
 export function awsRedrive(
@@ -57,7 +55,8 @@ export function awsRedrive(
     producer: new KinesisStreamProducer(clients.kinesis),
     rawStream: settings.RAW_STREAM,
     functions: new LambdaFunctionInvoker(clients.lambda, settings.REDRIVE_FUNCTIONS.split(",")),
-    rules: new IotDataRuleResubmitter(clients.dataPlane, stageNames(settings.FLEETLINE_STAGE).thingPrefix),
+    confirmFunction: settings.CONFIRM_FUNCTION,
+    thingPrefix: stageNames(settings.FLEETLINE_STAGE).thingPrefix,
     validate,
     clock,
     roundBudgetMs: REDRIVE_ROUND_BUDGET_MS,

@@ -1,12 +1,27 @@
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 
-const ENGLISH_ONLY = fileURLToPath(new URL("./english-only.js", import.meta.url));
+/**
+ * zod's locales, English only: what a function's bundle needs (error messages are English), without
+ * the forty-odd other languages (≈ 200 KiB). The module is served from memory, next to the zod copy
+ * that asked for it: this file is bundled into the config SST loads (`.sst.config.*.mjs` at the
+ * repository root), where a path found from this module's own URL would point at the root.
+ */
+const ENGLISH_ONLY = 'export { default as en } from "./en.js";\n';
+const NAMESPACE = "zod-english-only";
 
 /** The part of esbuild's plugin API this uses: it fits SST's esbuild and the bench's alike. */
 interface ResolveBuild {
   onResolve(
     options: { filter: RegExp },
-    callback: (args: { importer: string }) => { path: string } | undefined,
+    callback: (args: {
+      path: string;
+      importer: string;
+      resolveDir: string;
+    }) => { path: string; namespace: string } | undefined,
+  ): void;
+  onLoad(
+    options: { filter: RegExp; namespace: string },
+    callback: (args: { path: string }) => { contents: string; resolveDir: string; loader: "js" },
   ): void;
 }
 
@@ -15,8 +30,15 @@ export const zodEnglishOnly = {
   name: "zod-english-only",
   setup(build: ResolveBuild): void {
     build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes("/node_modules/zod/") ? { path: ENGLISH_ONLY } : undefined,
+      args.importer.includes("/node_modules/zod/")
+        ? { path: join(args.resolveDir, args.path), namespace: NAMESPACE }
+        : undefined,
     );
+    build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => ({
+      contents: ENGLISH_ONLY,
+      resolveDir: dirname(args.path),
+      loader: "js",
+    }));
   },
 };
 

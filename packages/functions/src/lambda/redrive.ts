@@ -1,5 +1,4 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -18,7 +17,6 @@ const redrive = awsRedrive(
     sqs: new SQSClient({}),
     kinesis: new KinesisClient({}),
     lambda: new LambdaClient({}),
-    dataPlane: new IoTDataPlaneClient({ endpoint: `https://${settings.IOT_DATA_ENDPOINT}` }),
   },
   settings,
 );

@@ -7,6 +7,7 @@ import {
   type Response,
   type Router,
 } from "@fleetline/api";
+import { adviseKeepAlive, holdIdleConnections } from "../net/keep-alive.js";
 import { closeServer, listen } from "../net/listen.js";
 import { guardRequest } from "./request-guard.js";
 import { staticFile } from "./static-files.js";
@@ -69,6 +70,7 @@ export class HttpServer {
     this.server = createServer((request, response) => {
       this.handle(request, response).catch(() => response.destroy());
     });
+    holdIdleConnections(this.server);
   }
 
   async listen(): Promise<void> {
@@ -128,6 +130,7 @@ export class HttpServer {
     const { headers, payload } = encodeResponse(response);
     // A body left unread (too large) must not be parsed as the next request.
     if (response.status === 413) headers.connection = "close";
+    adviseKeepAlive(outgoing);
     outgoing.writeHead(response.status, headers);
     outgoing.end(payload);
   }

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { StorageFaults } from "../faults/storage-faults.js";
+import { adviseKeepAlive, holdIdleConnections } from "../net/keep-alive.js";
 import { installFastSequences } from "./kinesalite-sequences.js";
 
 const require = createRequire(import.meta.url);
@@ -96,7 +97,9 @@ export function createKinesaliteServer(options: Record<string, unknown>, faults?
   const [handler] = server.listeners("request") as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   if (!handler) throw new Error("kinesalite did not install its request handler");
   server.removeAllListeners("request");
+  holdIdleConnections(server);
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    adviseKeepAlive(response);
     handler(request, response);
     request.removeAllListeners("error");
     request.on("error", () => response.destroy());

@@ -1,13 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  type Clock,
-  FatalError,
-  fleetlineError,
-  type RuleResubmitter,
-  systemClock,
-  type TopicRule,
-  topicMatches,
-} from "@fleetline/core";
+import { type Clock, FatalError, systemClock, type TopicRule, topicMatches } from "@fleetline/core";
 import { abortableSleep } from "../runtime/abortable-sleep.js";
 import type { InboundMessage, MessageSource } from "./message-source.js";
 import { type ActionTargets, compileAction } from "./rule-actions.js";
@@ -97,7 +89,7 @@ export class RulesEngineStoppedError extends Error {
  * and tried again with backoff, and the batches behind it wait: the broker acknowledges nothing
  * it has not stored, and picks up where it was when storage returns.
  */
-export class RulesEngine implements RuleResubmitter {
+export class RulesEngine {
   readonly stats: RulesEngineStats = {
     messages: 0,
     matched: 0,
@@ -127,20 +119,6 @@ export class RulesEngine implements RuleResubmitter {
       await options.source.subscribe(filter, (message) => engine.enqueue(message, filter));
     }
     return engine;
-  }
-
-  /**
-   * Runs a message through the rule `ruleName` again, as if it had just arrived (`fleetline
-   * redrive --rule-errors`); resolves once its actions are done, or its error action took it.
-   */
-  resubmit(message: InboundMessage, ruleName: string): Promise<void> {
-    const rule = this.rules.find((r) => r.name === ruleName);
-    if (!rule) return Promise.reject(fleetlineError("NOT_FOUND", `no rule named ${ruleName}`));
-    if (!topicMatches(rule.statement.from, message.topic))
-      return Promise.reject(
-        fleetlineError("REQUEST_INVALID", `${message.topic} is not a topic of rule ${ruleName}`),
-      );
-    return this.enqueue(message, rule.statement.from);
   }
 
   private get clock(): Clock {

@@ -274,7 +274,8 @@ export class Runtime {
       producer,
       rawStream: STREAMS.raw,
       functions,
-      rules: twins.engine,
+      confirmFunction: CONFIRM_FUNCTION,
+      thingPrefix: "",
       validate: (envelope) => this.factories.validate(envelope),
       clock,
     });
