@@ -1,46 +1,32 @@
 import {
-  AthenaClient,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import { freestyleRecord } from "@fleetline/core/contract";
-import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiGatewayEvent } from "../../../api/test/api-gateway-event.js";
-import { DynamoDbLatestTelemetry } from "../../src/adapters/dynamodb-latest-telemetry.js";
-import { API_TOKEN, mockedAwsApi } from "../mocked-aws-api.js";
+import { API_TOKEN } from "../mocked-aws-api.js";
+import { mockedLakeApi } from "./mocked-lake-api.js";
 
 // The query API on a lake stage, asked for instants, ranges, buckets and limits at and past every
 // bound: each answer is a 200 the lake query adapter served, or a 400 naming the parameter.
-const athena = mockClient(AthenaClient);
-let aws: Awaited<ReturnType<typeof mockedAwsApi>>;
+let api: Awaited<ReturnType<typeof mockedLakeApi>>;
 beforeAll(async () => {
-  aws = await mockedAwsApi({
-    FLEETLINE_TELEMETRY: "lake",
-    ATHENA_WORKGROUP: "test-fleetline",
-    LAKE_DATABASE: "test_fleetline",
-    LAKE_TABLE: "telemetry",
-    LATEST_TABLE: "latest",
-  });
-  await new DynamoDbLatestTelemetry(aws.dynamo.documents, "latest").keep([
-    freestyleRecord("test_fs-fuzz", 1),
-  ]);
-  const meta = { ColumnInfo: ["t", "avg", "min", "max", "count"].map((Name) => ({ Name, Type: "varchar" })) };
-  athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-fuzz" });
-  athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "SUCCEEDED" } } });
-  athena.on(GetQueryResultsCommand).resolves({
+  api = await mockedLakeApi(["test_fs-fuzz"]);
+  const meta = {
+    ColumnInfo: ["t", "avg", "min", "max", "count"].map((Name) => ({ Name, Type: "varchar" })),
+  };
+  api.athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-fuzz" });
+  api.athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "SUCCEEDED" } } });
+  api.athena.on(GetQueryResultsCommand).resolves({
     ResultSet: {
       ResultSetMetadata: meta,
       Rows: [{ Data: meta.ColumnInfo.map((c) => ({ VarCharValue: c.Name })) }],
     },
   });
 });
-afterAll(() => {
-  aws?.close();
-  athena.restore();
-});
+afterAll(() => api?.close());
 
 const digits = fc.integer({ min: 1, max: 22 }).chain((n) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`)));
 const instant = fc.oneof(
@@ -96,7 +82,7 @@ describe("the query API on a lake stage, fuzzed at its bounds", () => {
       { numRuns: 600, seed: 20261203 },
     )) {
       const search = new URLSearchParams(Object.entries(params) as Array<[string, string]>);
-      const response = await aws.handler(
+      const response = await api.aws.handler(
         apiGatewayEvent("GET", `${path}?${search}`, { headers: { authorization: `Bearer ${API_TOKEN}` } }),
       );
       const status = response.statusCode as number;

@@ -1,38 +1,22 @@
 import {
-  AthenaClient,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import { freestyleRecord } from "@fleetline/core/contract";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiGatewayEvent } from "../../../api/test/api-gateway-event.js";
-import { DynamoDbLatestTelemetry } from "../../src/adapters/dynamodb-latest-telemetry.js";
-import { API_TOKEN, mockedAwsApi } from "../mocked-aws-api.js";
+import { API_TOKEN } from "../mocked-aws-api.js";
+import { mockedLakeApi } from "./mocked-lake-api.js";
 
-// The API Lambda's entry point on a lake stage: the settings the Dashboard stack gives it there.
-const athena = mockClient(AthenaClient);
-let aws: Awaited<ReturnType<typeof mockedAwsApi>>;
+// The API Lambda's entry point on a lake stage.
+let api: Awaited<ReturnType<typeof mockedLakeApi>>;
 beforeAll(async () => {
-  aws = await mockedAwsApi({
-    FLEETLINE_TELEMETRY: "lake",
-    ATHENA_WORKGROUP: "test-fleetline",
-    LAKE_DATABASE: "test_fleetline",
-    LAKE_TABLE: "telemetry",
-    LATEST_TABLE: "latest",
-  });
-  // The store function has kept this thing's newest record (the API answers 404 for a thing without).
-  const latest = new DynamoDbLatestTelemetry(aws.dynamo.documents, "latest");
-  await latest.keep([freestyleRecord("test_fs-lake", 1), freestyleRecord("test_fs-lake", 2)]);
+  api = await mockedLakeApi(["test_fs-lake"]);
 });
-afterAll(() => {
-  aws?.close();
-  athena.restore();
-});
+afterAll(() => api?.close());
 
 async function get(path: string) {
-  const response = await aws.handler(
+  const response = await api.aws.handler(
     apiGatewayEvent("GET", path, { headers: { authorization: `Bearer ${API_TOKEN}` } }),
   );
   return { status: response.statusCode, body: JSON.parse(response.body as string) };
@@ -40,20 +24,20 @@ async function get(path: string) {
 
 describe("the query API Lambda on a lake stage", () => {
   it("lists the fleet from each thing's newest record in DynamoDB, without Athena", async () => {
-    const calls = athena.commandCalls(StartQueryExecutionCommand).length;
+    const calls = api.athena.commandCalls(StartQueryExecutionCommand).length;
     const devices = await get("/api/devices");
     expect(devices.status).toBe(200);
     expect(devices.body).toEqual([expect.objectContaining({ thing: "test_fs-lake", type: "freestyle" })]);
-    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(calls);
+    expect(api.athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(calls);
   });
 
   it("charts a metric from Athena in the stage's workgroup, and turns the scan cutoff into a 400", async () => {
-    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-1" });
-    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "SUCCEEDED" } } });
+    api.athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-1" });
+    api.athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "SUCCEEDED" } } });
     const meta = {
       ColumnInfo: ["t", "avg", "min", "max", "count"].map((Name) => ({ Name, Type: "varchar" })),
     };
-    athena.on(GetQueryResultsCommand).resolves({
+    api.athena.on(GetQueryResultsCommand).resolves({
       ResultSet: {
         ResultSetMetadata: meta,
         Rows: [
@@ -68,14 +52,14 @@ describe("the query API Lambda on a lake stage", () => {
     );
     expect(series.status).toBe(200);
     expect(series.body.points).toEqual([{ t: from, avg: 4.5, min: 4, max: 5, count: 2 }]);
-    const [start] = athena.commandCalls(StartQueryExecutionCommand);
+    const [start] = api.athena.commandCalls(StartQueryExecutionCommand);
     expect(start?.args[0].input).toMatchObject({
       WorkGroup: "test-fleetline",
       QueryExecutionContext: { Database: "test_fleetline" },
     });
     expect(start?.args[0].input.QueryString).toContain(`FROM "test_fleetline"."telemetry" WHERE day BETWEEN`);
 
-    athena.on(GetQueryExecutionCommand).resolves({
+    api.athena.on(GetQueryExecutionCommand).resolves({
       QueryExecution: { Status: { State: "FAILED", StateChangeReason: "Bytes scanned limit was exceeded" } },
     });
     const refused = await get(
