@@ -9,14 +9,17 @@ import { type DevProcess, startDev } from "../dev-process.js";
 import { writeFaultReport } from "./fault-report.js";
 import { FleetRun } from "./fleet-run.js";
 import {
+  ackedOf,
   BURST,
   burstDevice,
   component,
+  componentWhen,
   coolingCycles,
   getJson,
   inProcess,
   type Run,
   report,
+  reported,
   rows,
   sleep,
 } from "./scenarios.js";
@@ -37,8 +40,12 @@ describe("no acknowledged message lost or doubled under faults", () => {
     const faults: RuntimeFaults = { storeCrashAfterWriteRate: 0.01 };
     await inProcess("store crashes after its write (1 % of invocations)", { faults }, async ({ health }) => {
       await waitFor(() => (faults.injected?.crashedAfterWrite ?? 0) >= 2, "two crashes", 60_000);
-      await sleep(1_000);
-      const store = component(await health(), "eventSource:store");
+      const store = await componentWhen(
+        health,
+        "eventSource:store",
+        (found) => Number(found.metrics.functionErrors) >= 2,
+        "the store's event source to count both crashes",
+      );
       expect(store.metrics.functionErrors).toBeGreaterThanOrEqual(2);
       return `/api/health eventSource:store: ${store.metrics.functionErrors} function errors; /api/stats duplicates`;
     });
@@ -57,11 +64,22 @@ describe("no acknowledged message lost or doubled under faults", () => {
 
   it("devices go offline for seconds and come back with a buffered burst", async () => {
     await inProcess("devices offline 4 s, back with a burst", {}, async ({ run, health }) => {
-      await sleep(3_000);
+      await reported(run, 50);
       const away = run.fleet.things.slice(0, 4);
+      const before = new Map(away.map((thing) => [thing, ackedOf(run, thing)]));
       run.fleet.offline(away, 4_000);
-      await sleep(8_000);
-      const broker = component(await health(), "broker");
+      const broker = await componentWhen(
+        health,
+        "broker",
+        (found) => Number(found.metrics.connectionsClosed) >= away.length,
+        "the away devices' connections to close",
+      );
+      // Back: each away device's buffered reports acknowledged, and more after them.
+      await waitFor(
+        () => away.every((thing) => ackedOf(run, thing) >= (before.get(thing) ?? 0) + 25),
+        "the away devices back with their buffered reports",
+        60_000,
+      );
       expect(broker.metrics.connectionsClosed).toBeGreaterThanOrEqual(away.length);
       return `/api/health broker: ${broker.metrics.connectionsClosed} connections closed, ${broker.metrics.connected} connected`;
     });
@@ -69,30 +87,49 @@ describe("no acknowledged message lost or doubled under faults", () => {
 
   it("the data dir's disk fills up, and space returns", async () => {
     const storage = new StorageFaults();
-    await inProcess("data dir's disk full for 5 s", { faults: { storage } }, async ({ health }) => {
-      await sleep(3_000);
-      storage.diskFull = true;
-      const rules = await waitFor(async () => {
-        const found = component(await health(), "rules");
-        return found.status === "down" ? found : undefined;
-      }, "the rules to stop acknowledging");
-      await sleep(5_000);
-      storage.diskFull = false;
-      await sleep(4_000);
-      expect(component(await health(), "rules").status).not.toBe("down");
-      return `/api/health rules down while full: "${rules.detail.split(":")[0]}"`;
-    });
+    await inProcess(
+      "data dir's disk full, then space returns",
+      { faults: { storage } },
+      async ({ run, health }) => {
+        await reported(run, 50);
+        storage.diskFull = true;
+        const rules = await componentWhen(
+          health,
+          "rules",
+          (found) => found.status === "down",
+          "the rules to stop acknowledging",
+        );
+        // Full while the fleet sends 50 more messages, none of them acknowledged yet.
+        const sent = run.fleet.summary().sent;
+        await waitFor(() => run.fleet.summary().sent >= sent + 50, "50 messages sent while full", 60_000);
+        storage.diskFull = false;
+        const after = await componentWhen(
+          health,
+          "rules",
+          (found) => found.status !== "down",
+          "the rules to acknowledge again",
+        );
+        await reported(run, 150);
+        expect(after.status).not.toBe("down");
+        return `/api/health rules down while full: "${rules.detail.split(":")[0]}"`;
+      },
+    );
   }, 180_000);
 
   it("the external broker (mosquitto via --broker) is restarted mid-run", async () => {
     const dir = await tempDir("fault-mosquitto");
     const mosquitto = await startMosquitto(dir.path, { persistence: true });
     try {
-      await inProcess("external broker restarted", { brokerUrl: mosquitto.url }, async ({ health }) => {
-        await sleep(4_000);
+      await inProcess("external broker restarted", { brokerUrl: mosquitto.url }, async ({ run, health }) => {
+        await reported(run, 50);
         await mosquitto.restart();
-        await sleep(6_000);
-        const broker = component(await health(), "broker");
+        const broker = await componentWhen(
+          health,
+          "broker",
+          (found) => Number(found.metrics.disconnects) >= 1 && found.status === "ok",
+          "the runtime reconnected to the restarted broker",
+        );
+        await reported(run, 150);
         expect(broker.metrics.disconnects).toBeGreaterThanOrEqual(1);
         expect(broker.status).toBe("ok");
         return `/api/health broker: ${broker.metrics.disconnects} disconnect(s), reconnected`;
@@ -104,6 +141,7 @@ describe("no acknowledged message lost or doubled under faults", () => {
   }, 180_000);
 
   it("alert publications fail and shadow updates time out after taking effect, 20 % each", async () => {
+    const ALERT_RUN_MS = 8_000;
     const faults: RuntimeFaults = { alertPublishFailRate: 0.2, shadowUpdateTimeoutRate: 0.2 };
     const observed = new Map<string, number>();
     const updates = new Map<string, number>();
@@ -137,7 +175,6 @@ describe("no acknowledged message lost or doubled under faults", () => {
         "every owed effect carried out",
         60_000,
       );
-      await sleep(500);
       const base = runtime.http.url;
       const alerts: Array<{ id: string; status: string }> = [];
       let cursor: string | null = null;
@@ -149,6 +186,10 @@ describe("no acknowledged message lost or doubled under faults", () => {
       const expected = alerts.flatMap((a) =>
         a.status === "cleared" ? [`${a.id}/open`, `${a.id}/cleared`] : [`${a.id}/open`],
       );
+      await waitFor(
+        () => expected.every((key) => observed.has(key)),
+        "the observer to see each alert change",
+      );
       expect(alerts.length).toBeGreaterThan(3);
       expect(new Map([...observed].filter(([key]) => !key.endsWith("/acked")))).toEqual(
         new Map(expected.map((key) => [key, 1])),
@@ -156,6 +197,10 @@ describe("no acknowledged message lost or doubled under faults", () => {
       const commands = (
         await getJson<Array<{ clientToken: string; status: string }>>(`${base}/api/commands?limit=1000`)
       ).filter((c) => c.status !== "failed");
+      await waitFor(
+        () => commands.every((c) => updates.has(c.clientToken)),
+        "the observer to see each command's shadow update",
+      );
       expect(commands.length).toBeGreaterThan(0);
       expect(
         new Map([...updates].filter(([token]) => commands.some((c) => c.clientToken === token))),
@@ -169,16 +214,22 @@ describe("no acknowledged message lost or doubled under faults", () => {
       { faults },
       async ({ runtime, health }) => {
         const things = Array.from({ length: 8 }, (_, i) => `fx-cool-${i}`);
-        await Promise.all([coolingCycles(runtime.http.url, runtime.twins.mqttUrl, things, 4), sleep(8_000)]);
+        // The faults act for the whole run: the fleet reports for ALERT_RUN_MS at least.
+        await Promise.all([
+          coolingCycles(runtime.http.url, runtime.twins.mqttUrl, things, 4),
+          sleep(ALERT_RUN_MS),
+        ]);
         await waitFor(
           () => (faults.injected?.publishFailed ?? 0) >= 2 && (faults.injected?.shadowTimedOut ?? 0) >= 1,
           "failed publications and timed-out shadow updates",
           60_000,
         );
-        const alarms = await waitFor(async () => {
-          const found = component(await health(), "alarms");
-          return Number(found.metrics.effectsRetried) > 0 ? found : undefined;
-        }, "the alarms component to count retried effects");
+        const alarms = await componentWhen(
+          health,
+          "alarms",
+          (found) => Number(found.metrics.effectsRetried) > 0,
+          "the alarms component to count retried effects",
+        );
         return `/api/health alarms: ${alarms.metrics.effectsRetried} effects retried; each alert and command once`;
       },
       { started, drained },
@@ -210,7 +261,7 @@ describe("no acknowledged message lost or doubled under faults", () => {
       const run = await FleetRun.start(dev.http, { devices: 10, rateHz: 10, seed: "sigkill", prefix });
       // The first kill lands in a burst far faster than the pipeline can take it (as a device
       // flushing a full buffer sends it): thousands of QoS 1 messages in flight at once.
-      await sleep(2_000);
+      await reported(run, 50);
       const burst = await burstDevice(dev, `${prefix}-burst`, run);
       await waitFor(() => burst.acked() >= 300, "the burst to be under way", 30_000);
       await dev.stop("SIGKILL");
@@ -223,10 +274,10 @@ describe("no acknowledged message lost or doubled under faults", () => {
         "the restart to say the last run did not stop cleanly",
       );
       // The second at another moment of the fleet's steady reporting.
-      await sleep(4_300);
+      await reported(run, 150);
       await dev.stop("SIGKILL");
       dev = await startDev(again);
-      await sleep(4_000);
+      await reported(run, 100);
       const summary = await run.stop();
       const current = dev;
       await settle(current.http, { timeoutMs: 60_000 });

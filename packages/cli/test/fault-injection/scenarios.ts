@@ -27,6 +27,33 @@ export function component(report: HealthReport, name: string): ComponentHealth {
   return found;
 }
 
+/** How many of one thing's reports the broker acknowledged so far. */
+export const ackedOf = (run: FleetRun, thing: string): number =>
+  [...run.acked.values()].filter((identity) => identity.thing === thing).length;
+
+/** Waits until the fleet has had `more` reports acknowledged beyond those it has now: it is reporting. */
+export async function reported(run: FleetRun, more: number): Promise<void> {
+  const from = run.acked.size;
+  await waitFor(() => run.acked.size >= from + more, `${more} more reports acknowledged`, 60_000);
+}
+
+/** Waits until the health report's component `name` passes `check`; resolves with that component. */
+export function componentWhen(
+  health: () => Promise<HealthReport>,
+  name: string,
+  check: (found: ComponentHealth) => boolean,
+  what: string,
+): Promise<ComponentHealth> {
+  return waitFor(
+    async () => {
+      const found = component(await health(), name);
+      return check(found) ? found : undefined;
+    },
+    what,
+    60_000,
+  );
+}
+
 export interface Run {
   runtime: Runtime;
   run: FleetRun;
@@ -146,6 +173,8 @@ export async function burstDevice(dev: DevProcess, thing: string, run: FleetRun)
   return { acked: () => acked, end: () => client.end(true) };
 }
 
+const REPORT_GAP_MS = 50;
+
 /**
  * Dispensers that go through `cycles` cooling failures, each raised, commanded (maintenance) and
  * cleared: alarms on purpose, whatever the simulated fleet happens to report.
@@ -175,7 +204,8 @@ export async function coolingCycles(
             freestyleTelemetry(seq, Date.now(), {}, { faults }),
             { qos: 1 },
           );
-          await sleep(50);
+          // A cycle's reports a little apart, as a dispenser sends them.
+          await sleep(REPORT_GAP_MS);
         }
       }
       await client.endAsync();
