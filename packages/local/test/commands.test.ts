@@ -57,13 +57,15 @@ describe("commands confirmed by the device's shadow", () => {
       JSON.stringify({ state: { reported: { command: "dock" } } }),
       { qos: 1 },
     );
-    const delivered = await waitFor(async () => {
-      const [command] = (await api(runtime, "/api/commands?thing=rb-cmd-fast")).body;
-      return command?.status === "delivered" ? command : undefined;
-    }, "the delivery");
+    // The confirmation counts what it delivered after recording it: the count is the later signal.
+    const after = await waitFor(async () => {
+      const { body } = await api(runtime, "/api/stats");
+      return body.commandsDelivered > before.commandsDelivered ? body : undefined;
+    }, "the delivery counted");
+    const [delivered] = (await api(runtime, "/api/commands?thing=rb-cmd-fast")).body;
+    expect(delivered.status).toBe("delivered");
     // The rule on update/documents brought the report; the device sent one telemetry message, before.
     expect(delivered.deliveredAt - reportedAt).toBeLessThan(1_000);
-    const after = (await api(runtime, "/api/stats")).body;
     expect({
       received: after.received - before.received,
       commandsDelivered: after.commandsDelivered - before.commandsDelivered,
@@ -158,12 +160,14 @@ describe("commands in an idle fleet", () => {
       status: "pending",
     });
     clock.advance(2_000);
-    const expired = await waitFor(async () => {
-      const [found] = (await api(runtime, "/api/commands?thing=rb-cmd-idle")).body;
-      return found?.status === "expired" ? found : undefined;
-    }, "the expiry");
-    expect(expired).toMatchObject({ id: command.id, expiredAt: clock.now() });
-    expect((await api(runtime, "/api/stats")).body).toMatchObject({ received: 1, commandsExpired: 1 });
+    // The sweep counts what it expired once its pages are done: the count is the later signal.
+    const stats = await waitFor(async () => {
+      const { body } = await api(runtime, "/api/stats");
+      return body.commandsExpired > 0 ? body : undefined;
+    }, "the expiry counted");
+    expect(stats).toMatchObject({ received: 1, commandsExpired: 1 });
+    const [expired] = (await api(runtime, "/api/commands?thing=rb-cmd-idle")).body;
+    expect(expired).toMatchObject({ id: command.id, status: "expired", expiredAt: clock.now() });
     const alarms = (await api(runtime, "/api/health")).body.components.find((c: Json) => c.name === "alarms");
     expect(alarms).toMatchObject({ status: "ok", metrics: { lastSweepAt: expect.any(Number) } });
   });
