@@ -46,6 +46,8 @@ export interface TwinsOptions {
   onAsyncInvokeError?: AsyncInvokerOptions["onError"];
   /** The fault-injection suite's storage switch (a full disk). */
   faults?: StorageFaults;
+  /** The port of the runtime's dashboard: the only page the Kinesis and WebSocket ports serve. */
+  dashboardPort?: () => number;
   /**
    * Leave the message source closed until `open()`, for a caller that subscribes more (the shadow
    * service) first; by default it opens once the rules engine has subscribed.
@@ -99,6 +101,7 @@ export class LocalTwins {
         shardCount: options.shardCount ?? 2,
         ...(options.dataDir ? { path: join(options.dataDir, "kinesis") } : {}),
         ...(options.faults ? { faults: options.faults } : {}),
+        ...(options.dashboardPort ? { dashboardPort: options.dashboardPort } : {}),
       });
       started.push(() => kinesis.close());
       let broker: LocalBroker | undefined;
@@ -130,6 +133,7 @@ export class LocalTwins {
           mqttPort: options.mqttPort,
           wsPort: options.wsPort,
           registry,
+          ...(options.dashboardPort ? { dashboardPort: options.dashboardPort } : {}),
           ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
           ...(options.mqttsPort !== undefined
             ? { mtls: { port: options.mqttsPort, credentials: await brokerCredentials(ca, options.host) } }

@@ -7,6 +7,7 @@ import type { Server } from "node:tls";
 import { type DeviceIdentity, MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from "@fleetline/core";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
+import { browserRefusal, isLoopbackName } from "../net/browser-guard.js";
 import { closeServer, listen } from "../net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import { EmbeddedSource } from "./embedded-source.js";
@@ -29,6 +30,8 @@ export interface BrokerOptions {
   maxConnections?: number;
   /** The mutual-TLS listener (AWS IoT Core's 8883): its port, and the broker's certificate and CA. */
   mtls?: { port: number; credentials: MtlsCredentials };
+  /** The port of the runtime's dashboard, the only page that may open a WebSocket here; none by default. */
+  dashboardPort?: () => number;
 }
 
 /** Room for 10,000 devices and the reconnects of a fleet coming back together. */
@@ -80,6 +83,17 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     server: this.http,
     path: "/mqtt",
     maxPayload: MAX_PACKET_BYTES,
+    // A web page may not open a device's connection: only the runtime's dashboard, no foreign Host.
+    verifyClient: ({ req }, accept) => {
+      const refusal = browserRefusal(req.method ?? "GET", req.headers, {
+        host: this.options.host,
+        anyHost: !isLoopbackName(this.options.host),
+        dashboardPort: this.options.dashboardPort ?? (() => 0),
+      });
+      if (!refusal) return accept(true);
+      this.refuse("browser-page", "", refusal.message);
+      accept(false, 403, refusal.code);
+    },
   });
   private open = 0;
   /** Connected clients by client id, from aedes' public `client`/`clientDisconnect` events. */
@@ -145,6 +159,11 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     this.embedded = new EmbeddedSource(this.aedes);
     this.tcp.on("connection", (socket) => this.accept(socket));
     this.ws.on("connection", (socket, request) => this.accept(createWebSocketStream(socket), request));
+    // The port speaks MQTT over WebSocket only: anything else is told so.
+    this.http.on("request", (_request, response) => {
+      response.writeHead(426, { upgrade: "websocket", "content-type": "text/plain" });
+      response.end("this port speaks MQTT over WebSocket, on /mqtt\n");
+    });
     // A device that misbehaves is disconnected; it must never take the broker down with it.
     this.aedes.on("clientError", () => undefined);
     this.aedes.on("client", (client) => {

@@ -13,6 +13,7 @@ export const REFUSALS = [
   "retain-denied",
   "packet-too-large",
   "connection-limit",
+  "browser-page",
 ] as const;
 
 export type Refusal = (typeof REFUSALS)[number];

@@ -97,6 +97,7 @@ export class HttpServer {
       const method = incoming.method ?? "GET";
       const refusal = guardRequest(method, incoming.headers, {
         host: this.options.host,
+        port: () => this.port,
         ...(this.options.apiToken ? { apiToken: this.options.apiToken } : {}),
       });
       if (refusal) throw refusal;

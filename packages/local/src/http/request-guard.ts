@@ -1,8 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { HttpError } from "@fleetline/api";
-
-/** Names of this machine that a browser may use for a server bound to loopback. */
-const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
+import { browserRefusal } from "../net/browser-guard.js";
 
 /** Bodies a state-changing request may carry: types a cross-site page cannot send without a preflight. */
 const ACCEPTED_TYPES = /^application\/(json|octet-stream|[a-z0-9.+-]+\+json)\s*(;|$)/i;
@@ -14,30 +12,19 @@ function header(headers: IncomingHttpHeaders, name: string): string {
   return (Array.isArray(value) ? value[0] : value) ?? "";
 }
 
-/** The host name of a `Host` header: `localhost:8080` → `localhost`, `[::1]:8080` → `::1`. */
-function hostName(host: string): string {
-  const bracketed = /^\[([^\]]+)\]/.exec(host);
-  if (bracketed) return (bracketed[1] as string).toLowerCase();
-  return (host.split(":")[0] ?? "").toLowerCase();
-}
-
 export interface RequestGuardOptions {
   /** The address the server listens on (`--host`). */
   host: string;
+  /** The port the server listens on: its pages are the dashboard. */
+  port: () => number;
   /** With a token the API is guarded by it, and any host name may reach the server. */
   apiToken?: string;
 }
 
 /**
- * What a web page the developer has open could otherwise make the runtime do on their behalf:
- *
- * - DNS rebinding: a page on `evil.example` whose name now points at 127.0.0.1 talks to the runtime
- *   as its own origin. Without an API token, only requests naming this machine (`Host`: loopback
- *   names or `--host`) are served, as development servers do.
- * - Cross-site requests: a form or a `text/plain` fetch from any site reaches a local server
- *   without a CORS preflight. A state-changing request must carry a JSON or octet-stream body type
- *   (which no page can send cross-site unasked), and one a browser marks `Sec-Fetch-Site:
- *   cross-site` is refused outright.
+ * The HTTP port's guard: the browser guard of every port (`net/browser-guard.ts`: no rebound host
+ * name without a token, no page but the dashboard), and for writes a body type no page can send
+ * cross-site unasked (JSON or octet-stream), so even a browser that sends no `Origin` cannot forge one.
  *
  * Returns the refusal, or undefined when the request may go on.
  */
@@ -46,17 +33,12 @@ export function guardRequest(
   headers: IncomingHttpHeaders,
   options: RequestGuardOptions,
 ): HttpError | undefined {
-  const host = header(headers, "host");
-  if (!options.apiToken && host !== "") {
-    const name = hostName(host);
-    if (!LOOPBACK_NAMES.has(name) && name !== options.host.toLowerCase()) {
-      return new HttpError(403, "HOST_NOT_ALLOWED", `this runtime does not serve the host name ${name}`);
-    }
-  }
-  if (!STATE_CHANGING.has(method) && method !== "DELETE") return undefined;
-  if (header(headers, "sec-fetch-site") === "cross-site") {
-    return new HttpError(403, "CROSS_SITE_REQUEST", `a cross-site ${method} is refused`);
-  }
+  const refusal = browserRefusal(method, headers, {
+    host: options.host,
+    anyHost: options.apiToken !== undefined,
+    dashboardPort: options.port,
+  });
+  if (refusal) return new HttpError(403, refusal.code, refusal.message);
   if (STATE_CHANGING.has(method) && !ACCEPTED_TYPES.test(header(headers, "content-type"))) {
     return new HttpError(
       415,

@@ -1,8 +1,16 @@
 import { readdirSync } from "node:fs";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { type Server as HttpServer, type IncomingMessage, ServerResponse } from "node:http";
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from "node:http2";
 import { createRequire } from "node:module";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import type { StorageFaults } from "../faults/storage-faults.js";
+import { type BrowserGuardOptions, type BrowserRefusal, browserRefusal } from "../net/browser-guard.js";
+import { routeByHttpVersion } from "../net/http-versions.js";
 import { adviseKeepAlive, holdIdleConnections } from "../net/keep-alive.js";
 import { installFastSequences } from "./kinesalite-sequences.js";
 
@@ -60,19 +68,11 @@ function wrapActions(): void {
   }
 }
 
-let kinesalite: ((options: Record<string, unknown>) => Server) | undefined;
+let kinesalite: ((options: Record<string, unknown>) => HttpServer) | undefined;
 /** The store kinesalite created last: the one of the server being created. */
 let lastStore: object | undefined;
-const stores = new WeakMap<Server, object>();
 
-/** A kinesalite server's store: what its actions work on, for calling them in-process. */
-export function storeOf(server: Server): object {
-  const store = stores.get(server);
-  if (!store) throw new Error("not a server of createKinesaliteServer");
-  return store;
-}
-
-function load(): (options: Record<string, unknown>) => Server {
+function load(): (options: Record<string, unknown>) => HttpServer {
   if (kinesalite) return kinesalite;
   wrapActions();
   const db = require("kinesalite/db") as { create: (options: { fleetlineFaults?: StorageFaults }) => object };
@@ -83,26 +83,89 @@ function load(): (options: Record<string, unknown>) => Server {
     lastStore = Object.assign(create(options), { fleetlineFaults: options.fleetlineFaults });
     return lastStore;
   };
-  kinesalite = require("kinesalite") as (options: Record<string, unknown>) => Server;
+  kinesalite = require("kinesalite") as (options: Record<string, unknown>) => HttpServer;
   return kinesalite;
 }
 
+export interface KinesaliteServer {
+  /** The port's listener: HTTP/1.1 and HTTP/2 with prior knowledge, as the AWS SDK speaks either. */
+  readonly server: NetServer;
+  /** What kinesalite's actions work on, for calling them in-process. */
+  readonly store: object;
+  /** Stops listening, drops every connection, and closes kinesalite's LevelDB (a restart can reopen it). */
+  close(): Promise<void>;
+}
+
+/** kinesalite's 403 for a request it cannot authorize, in the Kinesis JSON error shape. */
+function refuse(response: ServerResponse | Http2ServerResponse, refusal: BrowserRefusal): void {
+  const body = JSON.stringify({ __type: "AccessDeniedException", message: refusal.message });
+  response.writeHead(403, {
+    "content-type": "application/x-amz-json-1.1",
+    "x-amzn-errortype": "AccessDeniedException",
+    "content-length": Buffer.byteLength(body),
+  });
+  response.end(body);
+}
+
 /**
- * A kinesalite server that survives its storage failing and its clients hanging up: a request
- * whose connection drops mid-body is let go (kinesalite throws on it too).
+ * kinesalite behind the runtime's browser guard, surviving its storage failing and its clients
+ * hanging up: a request whose connection drops mid-body is let go (kinesalite throws on it too).
+ * kinesalite grants CORS to any `Origin`; this port grants none, and refuses every page but the
+ * runtime's dashboard and every host name but this machine's (`net/browser-guard.ts`).
  */
-export function createKinesaliteServer(options: Record<string, unknown>, faults?: StorageFaults): Server {
-  const server = load()({ ...options, fleetlineFaults: faults });
-  if (lastStore) stores.set(server, lastStore);
-  const [handler] = server.listeners("request") as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+export function createKinesaliteServer(
+  options: Record<string, unknown>,
+  guard: BrowserGuardOptions,
+  faults?: StorageFaults,
+): KinesaliteServer {
+  const http1 = load()({ ...options, fleetlineFaults: faults });
+  const store = lastStore as object;
+  const [handler] = http1.listeners("request") as Array<
+    (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void
+  >;
   if (!handler) throw new Error("kinesalite did not install its request handler");
-  server.removeAllListeners("request");
-  holdIdleConnections(server);
-  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-    adviseKeepAlive(response);
+  http1.removeAllListeners("request");
+  holdIdleConnections(http1);
+  const http2 = createHttp2Server();
+  const serve = (
+    request: IncomingMessage | Http2ServerRequest,
+    response: ServerResponse | Http2ServerResponse,
+  ) => {
+    if (response instanceof ServerResponse) adviseKeepAlive(response);
+    const refusal = browserRefusal(request.method ?? "", request.headers, guard);
+    if (refusal) return refuse(response, refusal);
+    // Without an Origin kinesalite adds no Access-Control-* header and answers a preflight 403.
+    delete request.headers.origin;
     handler(request, response);
     request.removeAllListeners("error");
     request.on("error", () => response.destroy());
+  };
+  http1.on("request", serve);
+  http2.on("request", serve);
+  http2.on("sessionError", () => undefined);
+  const server = createNetServer((socket) => routeByHttpVersion(socket, http1, http2));
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
-  return server;
+  return {
+    server,
+    store,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      // kinesalite's close closes its LevelDB, then the HTTP server, which never listened itself.
+      await new Promise<void>((resolve, reject) =>
+        http1.close((error) =>
+          error && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING"
+            ? reject(error)
+            : resolve(),
+        ),
+      );
+      http2.close();
+    },
+  };
 }

@@ -1,5 +1,4 @@
 import { mkdir } from "node:fs/promises";
-import type { Server } from "node:http";
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
@@ -9,7 +8,7 @@ import {
 import type { StorageFaults } from "../faults/storage-faults.js";
 import { listen } from "../net/listen.js";
 import { InProcessKinesis } from "./in-process-kinesis.js";
-import { createKinesaliteServer, storeOf } from "./kinesalite-server.js";
+import { createKinesaliteServer, type KinesaliteServer } from "./kinesalite-server.js";
 import { localKinesisClient } from "./kinesis-client.js";
 
 export interface KinesisTwinOptions {
@@ -21,6 +20,8 @@ export interface KinesisTwinOptions {
   shardCount: number;
   /** Fault switch for the fault-injection suite (a full disk). */
   faults?: StorageFaults;
+  /** The port of the runtime's dashboard, the only page that may call this port; none by default. */
+  dashboardPort?: () => number;
 }
 
 /**
@@ -29,12 +30,12 @@ export interface KinesisTwinOptions {
  */
 export class KinesisTwin {
   private constructor(
-    private readonly server: Server,
+    private readonly port: KinesaliteServer,
     readonly endpoint: string,
     /** The Kinesis API over HTTP, as any client sees it. */
     readonly client: KinesisClient,
   ) {
-    this.inProcess = new InProcessKinesis(storeOf(server)).asClient();
+    this.inProcess = new InProcessKinesis(port.store).asClient();
   }
 
   /** The same API called in this process, for the runtime's own producers and readers. */
@@ -42,21 +43,22 @@ export class KinesisTwin {
 
   static async start(options: KinesisTwinOptions): Promise<KinesisTwin> {
     if (options.path !== undefined) await mkdir(options.path, { recursive: true });
-    const server = createKinesaliteServer(
+    const kinesalite = createKinesaliteServer(
       { path: options.path, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 },
+      { host: options.host, dashboardPort: options.dashboardPort ?? (() => 0) },
       options.faults,
     );
-    const port = await listen(server, {
+    const port = await listen(kinesalite.server, {
       label: "Kinesis",
       flag: "--kinesis-port",
       host: options.host,
       port: options.port,
     }).catch(async (error: unknown) => {
-      await closeKinesalite(server).catch(() => undefined);
+      await kinesalite.close().catch(() => undefined);
       throw error;
     });
     const endpoint = `http://${options.host}:${port}`;
-    const twin = new KinesisTwin(server, endpoint, localKinesisClient(endpoint));
+    const twin = new KinesisTwin(kinesalite, endpoint, localKinesisClient(endpoint));
     for (const stream of options.streams) await twin.ensureStream(stream, options.shardCount);
     return twin;
   }
@@ -79,17 +81,11 @@ export class KinesisTwin {
 
   /** Told of a listening-socket error (EMFILE …) after start-up, which would otherwise be thrown. */
   onServerError(listener: (error: Error) => void): void {
-    this.server.on("error", listener);
+    this.port.server.on("error", listener);
   }
 
   async close(): Promise<void> {
     this.client.destroy();
-    this.server.closeAllConnections();
-    await closeKinesalite(this.server);
+    await this.port.close();
   }
-}
-
-/** kinesalite's close also closes its LevelDB, so a restart can reopen the same path. */
-function closeKinesalite(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }

@@ -151,6 +151,7 @@ export class Runtime {
         ...(config.mqttsPort !== undefined ? { mqttsPort: config.mqttsPort } : {}),
         ...(config.mqtt5 ? { mqtt5: true } : {}),
         ...(config.faults?.storage ? { faults: config.faults.storage } : {}),
+        dashboardPort: () => http.port,
         // The shadow service subscribes too: nothing flows until it has.
         deferOpen: true,
         onUnhandledFailure: ({ ruleName, topic, error }) =>
