@@ -1,4 +1,10 @@
-import { CONFIRMATION_RULE_NAME, SWEEP_SCHEDULE, stageConfirmationRule, stageNames } from "@fleetline/core";
+import {
+  CONFIRMATION_RULE_NAME,
+  FUNCTION_TIMEOUT_S,
+  SWEEP_SCHEDULE,
+  stageConfirmationRule,
+  stageNames,
+} from "@fleetline/core";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnTopicRule } from "aws-cdk-lib/aws-iot";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
@@ -64,7 +70,7 @@ export function Alerts({ stack, app }: StackContext) {
   const alerts = alarmPorts(
     new LambdaFunction(stack, "AlertsFunction", {
       handler: "packages/functions/src/lambda/alerts.handler",
-      timeout: 60,
+      timeout: FUNCTION_TIMEOUT_S.stream,
     }),
   );
   consumeStream(stack, alerts, validated, storage.deadLetters);
@@ -72,7 +78,7 @@ export function Alerts({ stack, app }: StackContext) {
   const sweep = alarmPorts(
     new LambdaFunction(stack, "SweepFunction", {
       handler: "packages/functions/src/lambda/sweep.handler",
-      timeout: 60,
+      timeout: FUNCTION_TIMEOUT_S.sweep,
     }),
   );
   new Cron(stack, "Sweep", { schedule: SWEEP_SCHEDULE.rate, job: { function: sweep } });
@@ -84,7 +90,7 @@ export function Alerts({ stack, app }: StackContext) {
   // sets retryAttempts 0 on every function itself, and a second configuration fails synthesis.
   const confirm = new LambdaFunction(stack, "ConfirmFunction", {
     handler: "packages/functions/src/lambda/confirm.handler",
-    timeout: 10,
+    timeout: FUNCTION_TIMEOUT_S.confirm,
     environment: { COMMANDS_TABLE: storage.commands.tableName },
     onFailure: new SqsDestination(storage.deadLetters),
     retryAttempts: 2,

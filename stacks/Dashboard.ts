@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { NEXT_CURSOR_HEADER, REDRIVE_ROUTES, stageNames } from "@fleetline/core";
+import { FUNCTION_TIMEOUT_S, NEXT_CURSOR_HEADER, REDRIVE_ROUTES, stageNames } from "@fleetline/core";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Api, Config, Function as LambdaFunction, type StackContext, StaticSite, use } from "sst/constructs";
 import { Alerts } from "./Alerts.js";
@@ -29,7 +29,7 @@ export function Dashboard({ stack, app }: StackContext) {
   const { telemetry } = storage;
   const fn = new LambdaFunction(stack, "ApiFunction", {
     handler: "packages/functions/src/lambda/api.handler",
-    timeout: 29,
+    timeout: FUNCTION_TIMEOUT_S.api,
     bind: [token, viewerToken],
     environment: {
       FLEETLINE_VERSION: version,
@@ -108,7 +108,7 @@ export function Dashboard({ stack, app }: StackContext) {
   const redriven = [validate, store, alerts, confirm];
   const redrive = new LambdaFunction(stack, "RedriveFunction", {
     handler: "packages/functions/src/lambda/redrive.handler",
-    timeout: 29,
+    timeout: FUNCTION_TIMEOUT_S.redrive,
     bind: [token, viewerToken],
     environment: {
       QUARANTINE_TABLE: storage.quarantine.tableName,

@@ -1,4 +1,4 @@
-import { STREAMS, stageNames, stageTelemetryRule } from "@fleetline/core";
+import { FUNCTION_TIMEOUT_S, STREAMS, stageNames, stageTelemetryRule } from "@fleetline/core";
 import { Duration } from "aws-cdk-lib";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnTopicRule } from "aws-cdk-lib/aws-iot";
@@ -54,7 +54,7 @@ export function Ingest({ stack, app }: StackContext) {
 
   const validate = new LambdaFunction(stack, "Validate", {
     handler: "packages/functions/src/lambda/validate.handler",
-    timeout: 60,
+    timeout: FUNCTION_TIMEOUT_S.stream,
     environment: { VALIDATED_STREAM: validated.streamName, QUARANTINE_TABLE: storage.quarantine.tableName },
   });
   validated.grantWrite(validate);
@@ -64,7 +64,7 @@ export function Ingest({ stack, app }: StackContext) {
   const { telemetry } = storage;
   const store = new LambdaFunction(stack, "Store", {
     handler: "packages/functions/src/lambda/store.handler",
-    timeout: 60,
+    timeout: FUNCTION_TIMEOUT_S.stream,
     environment: {
       FLEETLINE_TELEMETRY: telemetry.target,
       QUARANTINE_TABLE: storage.quarantine.tableName,

@@ -80,7 +80,7 @@ describe("fleetline redrive against a stage's API", () => {
     expect(await redrive(["--dead-letter"])).toEqual({
       code: 0,
       out: "redrove 1 of 1 from the dead-letter queue\n",
-      err: "redrive: 1 redriven, 0 kept, 0 to go\n",
+      err: "redrive: 1 redriven, 0 kept, 0 still waiting\n",
     });
     expect(invoked).toHaveLength(1);
     expect(await redrive(["--dead-letter"])).toMatchObject({

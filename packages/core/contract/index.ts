@@ -5,6 +5,7 @@ export * from "./counters.contract.js";
 export * from "./dead-letter-queue.contract.js";
 export * from "./function-invoker.contract.js";
 export * from "./quarantine.contract.js";
+export * from "./redrive-poison.contract.js";
 export * from "./rule-error-redrive.contract.js";
 export * from "./shadow-gateway.contract.js";
 export * from "./stream-reader.contract.js";

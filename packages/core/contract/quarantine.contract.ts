@@ -82,6 +82,12 @@ export function describeQuarantineContract(
       expect(await current().quarantine.count()).toBe(5);
       expect(await current().quarantine.count({ thing: "prod_fs-1" })).toBe(3);
       expect(await current().quarantine.count({ reason: "MALFORMED_JSON", since: at + 3 })).toBe(2);
+      // A redrive run's position: only what sorts after it, the filters still applying.
+      const after = { at: at + 1, id: "s2" };
+      expect(ids(await current().quarantine.select({ after }, 10))).toEqual(["s3", "s1", "s5"]);
+      expect(ids(await current().quarantine.select({ after, since: at + 3 }, 10))).toEqual(["s1", "s5"]);
+      expect(ids(await current().quarantine.select({ after: { at: at + 1, id: "s1" } }, 1))).toEqual(["s2"]);
+      expect(await current().quarantine.count({ after, thing: "prod_fs-1" })).toBe(2);
 
       const taken = await current().quarantine.select({ thing: "prod_fs-1" }, 2);
       await current().quarantine.remove(taken);

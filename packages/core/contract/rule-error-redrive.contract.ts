@@ -37,7 +37,13 @@ export function describeRuleErrorRedriveContract(
 
     it("stores a resubmitted telemetry message, not quarantines it", async () => {
       await current().failTelemetry(report(1));
-      expect(await current().redrive()).toEqual({ examined: 1, redriven: 1, kept: [], remaining: 0 });
+      expect(await current().redrive()).toEqual({
+        examined: 1,
+        redriven: 1,
+        kept: [],
+        remaining: 0,
+        run: expect.any(String),
+      });
       expect(await current().outcome()).toEqual({ validated: 1, quarantined: [] });
       expect(await current().redrive()).toMatchObject({ examined: 0, remaining: 0 });
     });

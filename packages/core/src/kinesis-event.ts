@@ -61,3 +61,23 @@ export function kinesisEvent<R extends Omit<StreamRecord, "dataBase64">>(
     })),
   };
 }
+
+/**
+ * A Kinesis event a redrive hands a function (docs/contract.md §4): marked so, the function sends
+ * no record to the dead-letter queue (where the redrive took it from) but reports each record that
+ * failed again, with its error, for the redrive to keep where it was.
+ */
+export interface RedriveEvent {
+  Records: KinesisEventRecord[];
+  fleetlineRedrive: true;
+}
+
+/** A stream function's answer to a redrive: Lambda's partial batch response, with each failure's error. */
+export interface RedriveResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+  fleetlineErrors: Array<{ itemIdentifier: string; errorType: string; errorMessage: string }>;
+}
+
+export function isRedriveEvent(event: unknown): boolean {
+  return (event as Partial<RedriveEvent> | undefined)?.fleetlineRedrive === true;
+}

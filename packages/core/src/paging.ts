@@ -65,6 +65,11 @@ export function sortsBefore(a: SortPosition, b: SortPosition): boolean {
   return a.at > b.at || (a.at === b.at && a.id > b.id);
 }
 
+/** Oldest first, whether `position` comes after `after` (later, or as late with the greater id); all do after none. */
+export function sortsAfter(position: SortPosition, after: SortPosition | undefined): boolean {
+  return after === undefined || sortsBefore(position, after);
+}
+
 /** A page cut from items already in sort order: those after the cursor, at most `limit`. */
 export function pageOf<T>(
   sorted: readonly T[],

@@ -117,6 +117,27 @@ export function stageConfirmationRule(thingPrefix: string): TopicRule {
 export const SWEEP_SCHEDULE = { rate: "rate(1 minute)", intervalMs: 60_000 } as const;
 
 /**
+ * Each function's timeout in seconds, as the stacks give it and the local runtime keeps it. A
+ * redrive runs behind API Gateway, which ends a request at 30 s, and invokes the stream functions
+ * and the confirm function synchronously: those must be able to finish inside its round, so
+ * they are given well under it (a batch of 100 records takes a second or two).
+ */
+export const FUNCTION_TIMEOUT_S = { stream: 20, confirm: 10, sweep: 60, api: 29, redrive: 29 } as const;
+
+/** Time the redrive function keeps for answering after the last invocation it waited for. */
+const REDRIVE_ANSWER_S = 2;
+
+/**
+ * How long a redrive round may go on starting items on AWS: an item started at its end, however
+ * slow the function it invokes, still finishes inside the redrive function's timeout.
+ */
+export const REDRIVE_ROUND_BUDGET_MS =
+  (FUNCTION_TIMEOUT_S.redrive -
+    Math.max(FUNCTION_TIMEOUT_S.stream, FUNCTION_TIMEOUT_S.confirm) -
+    REDRIVE_ANSWER_S) *
+  1000;
+
+/**
  * The query API's redrive routes (docs/contract.md §4): `${prefix}dead-letter`, `…quarantine`,
  * `…rule-errors`. On AWS a function of their own serves them, behind API Gateway's `routeKey`.
  */

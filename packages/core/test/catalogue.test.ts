@@ -76,6 +76,9 @@ describe("the error catalogue", () => {
         expect({ code, status: documented }).toEqual({ code, status });
       }
       for (const match of text.matchAll(/error: \{ code: "([A-Z_]+)"/g)) thrown.set(match[1] as string, file);
+      // The browser guard's refusals, which each port answers in its own shape.
+      for (const match of text.matchAll(/return \{\s*code: "([A-Z_]+)",\s*message/g))
+        thrown.set(match[1] as string, file);
     }
     expect(thrown.size).toBeGreaterThan(15);
     const missing = [...thrown].filter(([code]) => !catalogue.has(code) && !api.has(code));

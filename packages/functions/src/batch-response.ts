@@ -3,6 +3,8 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import {
   type BatchOutcome,
   type DeadLetterQueue,
+  isRedriveEvent,
+  type RedriveResponse,
   recordDisposition,
   type StreamInput,
 } from "@fleetline/core";
@@ -57,6 +59,28 @@ export function poisonRecord(record: KinesisStreamRecord, functionName: string, 
 }
 
 /**
+ * The answer to a redrive's event: every record that failed again — poison too, which the redrive
+ * keeps where it waited rather than have it dead-lettered anew — with its error; a fatal error
+ * still fails the invocation.
+ */
+function redriveResponse(event: KinesisStreamEvent, outcome: BatchOutcome): RedriveResponse {
+  const response: RedriveResponse = { batchItemFailures: [], fleetlineErrors: [] };
+  for (const record of event.Records) {
+    const itemIdentifier = record.kinesis.sequenceNumber;
+    const error = outcome.failed.get(itemIdentifier);
+    if (!error) continue;
+    if (recordDisposition(error) === "fail-invocation") throw error;
+    response.batchItemFailures.push({ itemIdentifier });
+    response.fleetlineErrors.push({
+      itemIdentifier,
+      errorType: (error as { code?: string }).code ?? error.name,
+      errorMessage: error.message,
+    });
+  }
+  return response;
+}
+
+/**
  * A Kinesis-triggered Lambda around one batch use case: decode the records, run it, then act on
  * each failed record by its error's kind (docs/errors.md): a transient failure is reported for
  * the event source to retry; a poison record goes to the dead-letter queue at once (retrying
@@ -75,6 +99,7 @@ export function streamHandler<P extends { onCounterError?: (error: unknown) => v
   };
   return async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
     const outcome = await useCase(inputsOf(event), withLogs);
+    if (isRedriveEvent(event)) return redriveResponse(event, outcome);
     const retry = new Map<string, Error>();
     for (const record of event.Records) {
       const sequenceNumber = record.kinesis.sequenceNumber;

@@ -140,11 +140,8 @@ describe("redrive on a stage", () => {
     expect(queue.map((m) => m.id).sort()).toEqual(["dl-elsewhere", "dl-expired", "dl-store"]);
 
     // The next round skips what was kept: nothing more to do.
-    const again = await redrive("dead-letter", {
-      limit: 10,
-      exclude: round.body.kept.map((k: { id: string }) => k.id),
-    });
-    expect(again.body).toEqual({ examined: 0, redriven: 0, kept: [], remaining: 3 });
+    const again = await redrive("dead-letter", { limit: 10, run: round.body.run });
+    expect(again.body).toEqual({ examined: 0, redriven: 0, kept: [], remaining: 3, run: round.body.run });
   });
 
   it("re-submits quarantined messages the contract now accepts through the raw stream, keeping the rest", async () => {
@@ -170,6 +167,7 @@ describe("redrive on a stage", () => {
       redriven: 1,
       kept: [{ id: "q-malformed", why: expect.stringMatching(/^MALFORMED_JSON: /) }],
       remaining: 1,
+      run: expect.any(String),
     });
     const [raw] = kinesis.records(SETTINGS.RAW_STREAM);
     expect(raw?.PartitionKey).toBe(THING);
@@ -182,7 +180,7 @@ describe("redrive on a stage", () => {
       "q-malformed",
       "q-other-thing",
     ]);
-    expect(await redrive("quarantine", { thing: THING, exclude: ["q-malformed"] })).toMatchObject({
+    expect(await redrive("quarantine", { thing: THING, run: round.body.run })).toMatchObject({
       body: { examined: 0, redriven: 0, remaining: 1 },
     });
   });

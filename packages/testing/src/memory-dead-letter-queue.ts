@@ -1,4 +1,11 @@
-import type { DeadLetter, DeadLetterQueue } from "@fleetline/core";
+import {
+  type DeadLetter,
+  type DeadLetterQueue,
+  deadLetterPosition,
+  fleetlineError,
+  type SortPosition,
+  sortsAfter,
+} from "@fleetline/core";
 import { Faults, type WithFaults, withFaults } from "./faults.js";
 
 /** A dead-letter queue in memory, oldest first. */
@@ -12,13 +19,16 @@ export class MemoryDeadLetterQueue implements DeadLetterQueue {
 
   async send(body: unknown, now = 0): Promise<string> {
     this.sent += 1;
-    const messageId = `dead-letter-${this.sent}`;
+    const messageId = `dead-letter-${String(this.sent).padStart(6, "0")}`;
     this.messages.push({ messageId, body: structuredClone(body), sentAt: now });
     return messageId;
   }
 
-  async list(limit: number): Promise<DeadLetter[]> {
-    return structuredClone(this.messages.slice(0, limit));
+  async list(limit: number, after?: SortPosition): Promise<DeadLetter[]> {
+    const sorted = [...this.messages].sort(
+      (a, b) => a.sentAt - b.sentAt || (a.messageId < b.messageId ? -1 : 1),
+    );
+    return structuredClone(sorted.filter((m) => sortsAfter(deadLetterPosition(m), after)).slice(0, limit));
   }
 
   async count(): Promise<number> {
@@ -27,6 +37,7 @@ export class MemoryDeadLetterQueue implements DeadLetterQueue {
 
   async delete(messageId: string): Promise<void> {
     const index = this.messages.findIndex((message) => message.messageId === messageId);
-    if (index >= 0) this.messages.splice(index, 1);
+    if (index < 0) throw fleetlineError("NOT_FOUND", `the queue has no message ${messageId}`);
+    this.messages.splice(index, 1);
   }
 }

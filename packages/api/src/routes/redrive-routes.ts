@@ -1,22 +1,26 @@
-import { parseInstant, REDRIVE_ROUTES, type Redrive } from "@fleetline/core";
+import { decodeRun, parseInstant, REDRIVE_ROUTES, type Redrive, type RedriveRun } from "@fleetline/core";
 import { badParameter } from "../http-error.js";
 import type { Router } from "../router.js";
 
 interface RoundRequest {
   limit?: unknown;
-  exclude?: unknown;
+  run?: unknown;
   reason?: unknown;
   since?: unknown;
   thing?: unknown;
 }
 
-function roundOf(body: unknown): { limit: number; exclude: Set<string> } {
-  const { limit = 100, exclude = [] } = (body ?? {}) as RoundRequest;
+function roundOf(body: unknown): { limit: number; run?: RedriveRun } {
+  const { limit = 100, run } = (body ?? {}) as RoundRequest;
   if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw badParameter("limit", `must be 1…1000, got ${JSON.stringify(limit)}`);
-  if (!Array.isArray(exclude) || exclude.some((id) => typeof id !== "string"))
-    throw badParameter("exclude", "must be a list of the ids earlier rounds kept");
-  return { limit, exclude: new Set(exclude as string[]) };
+  if (run === undefined) return { limit };
+  if (typeof run !== "string") throw badParameter("run", "must be the run the previous round answered");
+  try {
+    return { limit, run: decodeRun(run) };
+  } catch {
+    throw badParameter("run", "not a run a redrive round handed out");
+  }
 }
 
 function optionalText(body: RoundRequest, name: "reason" | "thing"): string | undefined {
@@ -28,19 +32,20 @@ function optionalText(body: RoundRequest, name: "reason" | "thing"): string | un
 
 /**
  * `fleetline redrive`'s API (docs/contract.md §4), locally and on a stage: each POST runs one round
- * of at most `limit` items, skipping the ids earlier rounds kept (`exclude`), and says what it did.
+ * of at most `limit` items of a run — a new one without `run`, else from where the previous round's
+ * `run` left it — and says what it did.
  */
 export function redriveRoutes(router: Router, redrive: Redrive): void {
   router.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}dead-letter`, async (request) => {
-    const { limit, exclude } = roundOf(request.body);
-    return { status: 200, body: await redrive.deadLetters(limit, exclude) };
+    const { limit, run } = roundOf(request.body);
+    return { status: 200, body: await redrive.deadLetters(limit, run) };
   });
   router.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}rule-errors`, async (request) => {
-    const { limit, exclude } = roundOf(request.body);
-    return { status: 200, body: await redrive.ruleErrors(limit, exclude) };
+    const { limit, run } = roundOf(request.body);
+    return { status: 200, body: await redrive.ruleErrors(limit, run) };
   });
   router.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}quarantine`, async (request) => {
-    const { limit, exclude } = roundOf(request.body);
+    const { limit, run } = roundOf(request.body);
     const body = (request.body ?? {}) as RoundRequest;
     let since: number | undefined;
     if (body.since !== undefined) {
@@ -57,6 +62,6 @@ export function redriveRoutes(router: Router, redrive: Redrive): void {
       ...(thing ? { thing } : {}),
       ...(since !== undefined ? { since } : {}),
     };
-    return { status: 200, body: await redrive.quarantined(filter, limit, exclude) };
+    return { status: 200, body: await redrive.quarantined(filter, limit, run) };
   });
 }

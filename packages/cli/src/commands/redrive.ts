@@ -10,6 +10,7 @@ interface Round {
   redriven: number;
   kept: Array<{ id: string; why: string }>;
   remaining: number;
+  run: string;
 }
 
 const SOURCES = {
@@ -58,16 +59,17 @@ export async function redriveCommand(args: string[], io: Io): Promise<number> {
   const { path, what } = SOURCES[source];
   const kept: Round["kept"] = [];
   let redriven = 0;
+  // The run remembers where it is: each round moves past what it examined, so the run ends.
+  let run: string | undefined;
   try {
     for (;;) {
-      const body = JSON.stringify({ limit, exclude: kept.map((k) => k.id), ...filters });
+      const body = JSON.stringify({ limit, ...(run ? { run } : {}), ...filters });
       const round = (await (await callApi(url, path, { method: "POST", body }, token)).json()) as Round;
       if (round.examined === 0) break;
+      run = round.run;
       redriven += round.redriven;
       kept.push(...round.kept);
-      io.stderr(
-        `redrive: ${redriven} redriven, ${kept.length} kept, ${round.remaining - kept.length} to go\n`,
-      );
+      io.stderr(`redrive: ${redriven} redriven, ${kept.length} kept, ${round.remaining} still waiting\n`);
     }
   } catch (error) {
     if (error instanceof ApiError) {

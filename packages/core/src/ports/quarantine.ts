@@ -1,4 +1,4 @@
-import type { Page, PageRequest, SortPosition } from "../paging.js";
+import { type Page, type PageRequest, type SortPosition, sortsAfter } from "../paging.js";
 import type { RejectReason } from "../reasons.js";
 import type { RuleEnvelope } from "../schema/rule-envelope.js";
 
@@ -19,6 +19,8 @@ export interface QuarantineFilter {
   reason?: string;
   since?: number;
   thing?: string;
+  /** Only entries sorting after this one (by `receivedAt`, then messageId): where a redrive run is. */
+  after?: SortPosition;
 }
 
 export interface Quarantine {
@@ -44,7 +46,8 @@ export function quarantineMatches(entry: QuarantineEntry, filter: QuarantineFilt
   return (
     (filter.reason === undefined || entry.reason === filter.reason) &&
     entry.receivedAt >= (filter.since ?? 0) &&
-    (filter.thing === undefined || quarantinedThing(entry) === filter.thing)
+    (filter.thing === undefined || quarantinedThing(entry) === filter.thing) &&
+    sortsAfter(quarantinePosition(entry), filter.after)
   );
 }
 

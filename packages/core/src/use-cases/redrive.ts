@@ -1,29 +1,33 @@
 import { decodeBase64 } from "../bytes.js";
-import { kinesisEvent } from "../kinesis-event.js";
+import { kinesisEvent, type RedriveEvent, type RedriveResponse } from "../kinesis-event.js";
 import type { Clock } from "../ports/clock.js";
-import type { DeadLetter, DeadLetterQueue } from "../ports/dead-letter-queue.js";
+import { type DeadLetter, type DeadLetterQueue, deadLetterPosition } from "../ports/dead-letter-queue.js";
 import type { FunctionInvoker } from "../ports/function-invoker.js";
 import {
   envelopeOf,
   type Quarantine,
   type QuarantineEntry,
   type QuarantineFilter,
+  quarantinePosition,
 } from "../ports/quarantine.js";
 import type { StreamProducer } from "../ports/stream-producer.js";
 import type { ShardRange, StreamReader, StreamRecord } from "../ports/stream-reader.js";
 import { confirmationEvent, ruleReading, telemetryEnvelope } from "../rule-outputs.js";
 import type { RuleEnvelope } from "../schema/rule-envelope.js";
 import type { Verdict } from "../validate.js";
+import { encodeRun, type RedriveRun } from "./redrive-run.js";
 
 /** What one round of a redrive did (`POST /api/redrive/...`); the CLI repeats rounds until one examines nothing. */
 export interface RedriveRound {
   examined: number;
   /** Taken through again and removed from where they waited. */
   redriven: number;
-  /** Left where they were, each with why. */
+  /** Left where they were, each with why (kept once: the run moves past them). */
   kept: Array<{ id: string; why: string }>;
   /** Still waiting after this round (the kept ones included). */
   remaining: number;
+  /** The run's position, for its next round (`encodeRun`). */
+  run: string;
 }
 
 /**
@@ -75,9 +79,17 @@ export interface RedrivePorts {
 const base64Of = (record: StreamRecord) => record.dataBase64;
 const functionOf = (arn: string | undefined) => arn?.split(":function:")[1]?.split(":")[0];
 
+/** Why a redriven batch did not go through: each record the function reported failed again, with its error. */
 function failedOf(result: unknown): string | undefined {
-  const failures = (result as { batchItemFailures?: unknown[] } | undefined)?.batchItemFailures ?? [];
-  return failures.length > 0 ? `the function reported ${failures.length} failed record(s) again` : undefined;
+  const { batchItemFailures = [], fleetlineErrors = [] } = (result ?? {}) as Partial<RedriveResponse>;
+  if (batchItemFailures.length === 0) return undefined;
+  const errors = fleetlineErrors.map((e) => `${e.itemIdentifier}: ${e.errorType}: ${e.errorMessage}`);
+  return `the function reported ${batchItemFailures.length} failed record(s) again${errors.length ? ` (${errors.join("; ")})` : ""}`;
+}
+
+/** A Kinesis event marked as a redrive's: the function reports its failures instead of dead-lettering them. */
+function redriveEvent(event: { Records: RedriveEvent["Records"] }): RedriveEvent {
+  return { ...event, fleetlineRedrive: true };
 }
 
 /** Runs `step`: why it did not go through — what it said, or the message it failed with — or undefined. */
@@ -99,8 +111,8 @@ export class Redrive {
   constructor(private readonly ports: RedrivePorts) {}
 
   /** On-failure records: the batch re-read from its stream, a poison record or an async event, invoked again. */
-  async deadLetters(limit: number, exclude: ReadonlySet<string> = new Set()): Promise<RedriveRound> {
-    return this.drain(this.ports.deadLetters, limit, exclude, (message) =>
+  async deadLetters(limit: number, run?: RedriveRun): Promise<RedriveRound> {
+    return this.drain(this.ports.deadLetters, limit, run, (message) =>
       this.redriveDeadLetter(message.body as OnFailureRecord),
     );
   }
@@ -115,7 +127,13 @@ export class Redrive {
       if (!Array.isArray(records)) return records.gone;
       return this.invoke(
         functionName,
-        kinesisEvent(records, { shardId: batch.shardId, streamArn: batch.streamArn, functionName }, base64Of),
+        redriveEvent(
+          kinesisEvent(
+            records,
+            { shardId: batch.shardId, streamArn: batch.streamArn, functionName },
+            base64Of,
+          ),
+        ),
       );
     }
     if (
@@ -137,7 +155,7 @@ export class Redrive {
         streamArn: letter.eventSourceARN,
         functionName: letter.functionName,
       };
-      return this.invoke(letter.functionName, kinesisEvent([record], origin, base64Of));
+      return this.invoke(letter.functionName, redriveEvent(kinesisEvent([record], origin, base64Of)));
     }
     const functionName = functionOf(letter.requestContext?.functionArn);
     if (functionName && "requestPayload" in letter) {
@@ -156,15 +174,18 @@ export class Redrive {
    * time they were first received): the valid ones go back on the raw stream with their original
    * message id and leave the quarantine; the rest stay, with their current reason.
    */
-  async quarantined(
-    filter: QuarantineFilter,
-    limit: number,
-    exclude: ReadonlySet<string> = new Set(),
-  ): Promise<RedriveRound> {
+  async quarantined(filter: QuarantineFilter, limit: number, run?: RedriveRun): Promise<RedriveRound> {
     const { quarantine, producer } = this.ports;
-    const entries = (await quarantine.select(filter, limit + exclude.size))
-      .filter((e) => !exclude.has(e.messageId))
-      .slice(0, limit);
+    const { startedAt, after } = run ?? { startedAt: this.ports.clock.now() };
+    // Only what was received before the run began: a message quarantined again sorts where it did.
+    const entries = (await quarantine.select({ ...filter, ...(after ? { after } : {}) }, limit)).filter(
+      (entry) => entry.receivedAt <= startedAt,
+    );
+    const last = entries.at(-1);
+    const next: RedriveRun = {
+      startedAt,
+      ...(last ? { after: quarantinePosition(last) } : after ? { after } : {}),
+    };
     const kept: RedriveRound["kept"] = [];
     const valid: Array<{ entry: QuarantineEntry; envelope: RuleEnvelope }> = [];
     for (const entry of entries) {
@@ -194,6 +215,7 @@ export class Redrive {
       redriven: sent.length,
       kept,
       remaining: await quarantine.count(filter),
+      run: encodeRun(next),
     };
   }
 
@@ -203,8 +225,8 @@ export class Redrive {
    * error action queued it, the queued message's id) onto the raw stream; for the
    * command-confirmation rule, its event to the confirm function — the same on every target.
    */
-  async ruleErrors(limit: number, exclude: ReadonlySet<string> = new Set()): Promise<RedriveRound> {
-    return this.drain(this.ports.ruleErrors, limit, exclude, (message) => this.redriveRuleError(message));
+  async ruleErrors(limit: number, run?: RedriveRun): Promise<RedriveRound> {
+    return this.drain(this.ports.ruleErrors, limit, run, (message) => this.redriveRuleError(message));
   }
 
   private async redriveRuleError(message: DeadLetter): Promise<string | undefined> {
@@ -237,29 +259,30 @@ export class Redrive {
   }
 
   /**
-   * The oldest `limit` messages of `queue` but those a previous round kept (`exclude`), each taken
-   * through by `redrive` in turn and deleted as soon as it went through, until the round's time is
-   * spent. A message whose redrive fails or says why not is kept, with that why; one that went
-   * through but could not be deleted is kept too — a later redrive takes it again, which the
-   * functions' idempotence makes harmless.
+   * The oldest `limit` messages of `queue` past the run's position and sent before it began, each
+   * taken through by `redrive` in turn and deleted as soon as it went through, until the round's
+   * time is spent. A message whose redrive fails or says why not is kept, with that why; one that
+   * went through but could not be deleted is kept too — a later run takes it again, which the
+   * functions' idempotence makes harmless. Either way the run moves past it.
    */
   private async drain(
     queue: DeadLetterQueue,
     limit: number,
-    exclude: ReadonlySet<string>,
+    run: RedriveRun | undefined,
     redrive: (message: DeadLetter) => Promise<string | undefined>,
   ): Promise<RedriveRound> {
     const { clock, roundBudgetMs = Number.POSITIVE_INFINITY } = this.ports;
     const started = clock.now();
-    const messages = (await queue.list(limit + exclude.size))
-      .filter((message) => !exclude.has(message.messageId))
-      .slice(0, limit);
+    const { startedAt, after } = run ?? { startedAt: started };
+    const messages = (await queue.list(limit, after)).filter((message) => message.sentAt <= startedAt);
     const kept: RedriveRound["kept"] = [];
+    let position = after;
     let examined = 0;
     let redriven = 0;
     for (const message of messages) {
       if (examined > 0 && clock.now() - started >= roundBudgetMs) break;
       examined += 1;
+      position = deadLetterPosition(message);
       let why = await attempt(() => redrive(message));
       if (why === undefined) {
         const undeleted = await attempt(() => queue.delete(message.messageId).then(() => undefined));
@@ -269,6 +292,7 @@ export class Redrive {
       if (why === undefined) redriven += 1;
       else kept.push({ id: message.messageId, why });
     }
-    return { examined, redriven, kept, remaining: await queue.count() };
+    const next: RedriveRun = { startedAt, ...(position ? { after: position } : {}) };
+    return { examined, redriven, kept, remaining: await queue.count(), run: encodeRun(next) };
   }
 }

@@ -6,7 +6,7 @@ import {
   MemoryStreamReader,
 } from "@fleetline/testing";
 import { describe, expect, it } from "vitest";
-import { manualClock, type QuarantineEntry, Redrive, STREAMS, validate } from "../../src/index.js";
+import { decodeRun, manualClock, type QuarantineEntry, Redrive, STREAMS, validate } from "../../src/index.js";
 import { freestylePayload } from "../factories.js";
 
 const STREAM = "arn:aws:kinesis:eu-west-1:123456789012:stream/test-fleetline-raw";
@@ -75,6 +75,7 @@ describe("Redrive: dead letters", () => {
       redriven: 1,
       kept: [],
       remaining: 0,
+      run: expect.any(String),
     });
     expect(fixture.functions.invocations.map((i) => i.functionName)).toEqual(["validate"]);
     const { event } = fixture.functions.invocations[0] as { event: { Records: unknown[] } };
@@ -156,6 +157,7 @@ describe("Redrive: dead letters", () => {
         },
       ],
       remaining: 1,
+      run: expect.any(String),
     });
     expect(await fixture.redrive.deadLetters(10)).toMatchObject({ redriven: 1, remaining: 0 });
     expect(fixture.functions.invocations).toHaveLength(3);
@@ -189,6 +191,7 @@ describe("Redrive: quarantine", () => {
       redriven: 1,
       kept: [{ id: "q-bad", why: expect.stringMatching(/^MALFORMED_JSON: /) }],
       remaining: 1,
+      run: expect.any(String),
     });
     const [put] = fixture.producer.streams.get(STREAMS.raw) ?? [];
     expect(put?.partitionKey).toBe("fs-1");
@@ -228,6 +231,7 @@ describe("Redrive: rule errors", () => {
       redriven: 1,
       kept: [],
       remaining: 0,
+      run: expect.any(String),
     });
     const [put] = fixture.producer.streams.get(STREAMS.raw) ?? [];
     expect(put?.partitionKey).toBe("fs-1");
@@ -279,9 +283,9 @@ describe("Redrive: rule errors", () => {
     ]);
     expect(fixture.producer.streams.get(STREAMS.raw) ?? []).toEqual([]);
     fixture.producer.faults.failNext(1, { method: "put" });
-    const kept = new Set(round.kept.map((k) => k.id));
     await fixture.ruleErrors.send({ topic, clientId: "fs-1", base64OriginalPayload: base64(report(4)) });
-    const next = await fixture.redrive.ruleErrors(10, kept);
+    // The run goes on past what it kept.
+    const next = await fixture.redrive.ruleErrors(10, decodeRun(round.run));
     expect(next).toMatchObject({ examined: 1, redriven: 0, remaining: 5 });
     expect(next.kept).toEqual([
       { id: expect.any(String), why: expect.stringContaining("STREAM_WRITE_FAILED") },

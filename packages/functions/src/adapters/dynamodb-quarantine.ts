@@ -81,9 +81,16 @@ export class DynamoDbQuarantine implements Quarantine {
       { client: this.client },
       {
         TableName: this.table,
+        // From the run's position when it is past the filter's time, else from that time.
         KeyConditionExpression: "#pk = :pk AND #sk >= :from",
         ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
-        ExpressionAttributeValues: { ":pk": PARTITION, ":from": timeSortKey(filter.since ?? 0, "") },
+        ExpressionAttributeValues: {
+          ":pk": PARTITION,
+          ":from":
+            filter.after && filter.after.at >= (filter.since ?? 0)
+              ? timeSortKey(filter.after.at, filter.after.id)
+              : timeSortKey(filter.since ?? 0, ""),
+        },
         ScanIndexForward: true,
       },
     );

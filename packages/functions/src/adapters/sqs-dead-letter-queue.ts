@@ -5,7 +5,14 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { type DeadLetter, type DeadLetterQueue, fleetlineError } from "@fleetline/core";
+import {
+  type DeadLetter,
+  type DeadLetterQueue,
+  deadLetterPosition,
+  fleetlineError,
+  type SortPosition,
+  sortsAfter,
+} from "@fleetline/core";
 
 const MAX_SCAN = 1000;
 
@@ -69,10 +76,12 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
     return seen;
   }
 
-  async list(limit: number): Promise<DeadLetter[]> {
-    return [...(await this.peek(limit)).values()]
+  async list(limit: number, after?: SortPosition): Promise<DeadLetter[]> {
+    // Past a position, every message is peeked: SQS cannot be asked for those after it.
+    return [...(await this.peek(after === undefined ? limit : MAX_SCAN)).values()]
       .map(({ messageId, body, sentAt }) => ({ messageId, body, sentAt }))
-      .sort((a, b) => a.sentAt - b.sentAt)
+      .filter((message) => sortsAfter(deadLetterPosition(message), after))
+      .sort((a, b) => a.sentAt - b.sentAt || (a.messageId < b.messageId ? -1 : 1))
       .slice(0, limit);
   }
 
@@ -101,7 +110,8 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
   async delete(messageId: string): Promise<void> {
     // Only the newest receipt handle deletes: peek until the message comes by.
     const receipt = (await this.peek(MAX_SCAN, messageId)).get(messageId)?.receipt;
-    if (receipt === undefined) return;
+    if (receipt === undefined)
+      throw fleetlineError("NOT_FOUND", `SQS did not show message ${messageId} to delete: it stays queued`);
     await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receipt }));
   }
 }

@@ -2,7 +2,14 @@ import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { type Clock, Redrive, stageNames, systemClock, validate } from "@fleetline/core";
+import {
+  type Clock,
+  REDRIVE_ROUND_BUDGET_MS,
+  Redrive,
+  stageNames,
+  systemClock,
+  validate,
+} from "@fleetline/core";
 import { DynamoDbQuarantine } from "../adapters/dynamodb-quarantine.js";
 import { KinesisStreamProducer } from "../adapters/kinesis-producer.js";
 import { KinesisStreamReader } from "../adapters/kinesis-stream-reader.js";
@@ -30,12 +37,6 @@ export interface AwsRedriveClients {
   kinesis: KinesisClient;
   lambda: LambdaClient;
 }
-
-/**
- * How long a redrive round may go on starting items: the redrive function's timeout is 29 s (API
- * Gateway ends a request at 30 s), and a batch's invocation can take the rest.
- */
-export const REDRIVE_ROUND_BUDGET_MS = 15_000;
 
 /**
  * `fleetline redrive` on a stage: core's use case over SQS, Kinesis, Lambda and the DynamoDB

@@ -12,10 +12,17 @@ import { keysetClause, pageFrom } from "./duckdb-pages.js";
 
 /** A filter as SQL: the thing is the topic's fourth level, dt/fleetline/{type}/{thing}/telemetry. */
 const MATCHES = `($reason IS NULL OR reason = $reason) AND received_at >= $since
-  AND ($thing IS NULL OR split_part(topic, '/', 4) = $thing)`;
+  AND ($thing IS NULL OR split_part(topic, '/', 4) = $thing)
+  AND ($afterId IS NULL OR received_at > $afterAt OR (received_at = $afterAt AND message_id > $afterId))`;
 
 function matchParams(filter: QuarantineFilter) {
-  return { reason: filter.reason ?? null, since: BigInt(filter.since ?? 0), thing: filter.thing ?? null };
+  return {
+    reason: filter.reason ?? null,
+    since: BigInt(filter.since ?? 0),
+    thing: filter.thing ?? null,
+    afterAt: BigInt(filter.after?.at ?? 0),
+    afterId: filter.after?.id ?? null,
+  };
 }
 
 function entryOf(row: Record<string, unknown>): QuarantineEntry {

@@ -1,5 +1,5 @@
 import { type KinesisClient, ListShardsCommand } from "@aws-sdk/client-kinesis";
-import { type ComponentHealth, EVENT_SOURCE, QUEUES } from "@fleetline/core";
+import { type ComponentHealth, EVENT_SOURCE, FUNCTION_TIMEOUT_S, QUEUES } from "@fleetline/core";
 import { LOCAL_REGION, streamArn } from "../kinesis/kinesis-client.js";
 import type { LocalQueues } from "../queues/local-queues.js";
 import { abortableSleep } from "../runtime/abortable-sleep.js";
@@ -58,7 +58,7 @@ function resolve(mapping: EventSourceMapping): ResolvedMapping {
     reportBatchItemFailures: EVENT_SOURCE.reportBatchItemFailures,
     startingPosition: EVENT_SOURCE.startingPosition,
     onFailureQueue: QUEUES.deadLetter,
-    timeoutMs: 60_000,
+    timeoutMs: FUNCTION_TIMEOUT_S.stream * 1000,
     retryDelayMs: 1_000,
     ...mapping,
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { DeadLetterQueue } from "@fleetline/core";
+import { type DeadLetterQueue, fleetlineError, type SortPosition } from "@fleetline/core";
 import { OutcomeTracker } from "../health/outcome-tracker.js";
 import type { Database } from "../state/database.js";
 
@@ -39,11 +39,13 @@ export class LocalQueues {
     return messageId;
   }
 
-  /** Oldest first. */
-  async list(queue: string, limit = 100): Promise<QueueMessage[]> {
+  /** Oldest first (by sent time, then id); with `after`, only the messages sorting after it. */
+  async list(queue: string, limit = 100, after?: SortPosition): Promise<QueueMessage[]> {
     const rows = await this.db.all<{ message_id: string; queue: string; body: string; sent_at: bigint }>(
-      "SELECT * FROM queue_messages WHERE queue = $queue ORDER BY sent_at, message_id LIMIT $limit",
-      { queue, limit },
+      `SELECT * FROM queue_messages WHERE queue = $queue
+        AND ($afterId IS NULL OR sent_at > $afterAt OR (sent_at = $afterAt AND message_id > $afterId))
+        ORDER BY sent_at, message_id LIMIT $limit`,
+      { queue, limit, afterAt: BigInt(after?.at ?? 0), afterId: after?.id ?? null },
     );
     return rows.map((row) => ({
       messageId: row.message_id,
@@ -67,13 +69,19 @@ export class LocalQueues {
   queue(name: string): DeadLetterQueue {
     return {
       send: (body, now) => this.send(name, body, now),
-      list: (limit) => this.list(name, limit),
+      list: (limit, after) => this.list(name, limit, after),
       count: () => this.count(name),
       delete: (messageId) => this.delete(messageId),
     };
   }
 
   async delete(messageId: string): Promise<void> {
-    await this.db.run("DELETE FROM queue_messages WHERE message_id = $id", { id: messageId });
+    const deleted = await this.db.all(
+      "DELETE FROM queue_messages WHERE message_id = $id RETURNING message_id",
+      {
+        id: messageId,
+      },
+    );
+    if (deleted.length === 0) throw fleetlineError("NOT_FOUND", `the queue has no message ${messageId}`);
   }
 }

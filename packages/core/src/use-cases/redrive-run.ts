@@ -1,0 +1,45 @@
+import { decodeBase64, decodeUtf8, encodeBase64 } from "../bytes.js";
+import { fleetlineError } from "../errors.js";
+import type { SortPosition } from "../paging.js";
+
+/**
+ * Where a redrive run is (docs/contract.md §4): when it began — it takes only what was waiting
+ * then, so what the pipeline sets aside meanwhile (a record failing again) is the next run's — and
+ * the last item it examined, which every round moves past. A run therefore examines each item at
+ * most once and ends; what it kept stays where it waited, behind its position, and the token stays
+ * this small however much it kept.
+ */
+export interface RedriveRun {
+  startedAt: number;
+  after?: SortPosition;
+}
+
+export function encodeRun(run: RedriveRun): string {
+  const fields = run.after ? [run.startedAt, run.after.at, run.after.id] : [run.startedAt];
+  const base64 = encodeBase64(new TextEncoder().encode(JSON.stringify(fields)));
+  return base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The run a token names; REQUEST_INVALID for anything a redrive round did not hand out. */
+export function decodeRun(token: string): RedriveRun {
+  const invalid = () => fleetlineError("REQUEST_INVALID", "run: not a run a redrive round handed out");
+  if (token.length > 400 || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid();
+  const base64 = token.replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = decodeBase64(base64.padEnd(Math.ceil(base64.length / 4) * 4, "="));
+  let fields: unknown;
+  try {
+    fields = JSON.parse((bytes && decodeUtf8(bytes)) ?? "");
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(fields) || !Number.isSafeInteger(fields[0])) throw invalid();
+  if (fields.length === 1) return { startedAt: fields[0] };
+  if (
+    fields.length !== 3 ||
+    !Number.isSafeInteger(fields[1]) ||
+    typeof fields[2] !== "string" ||
+    fields[2] === ""
+  )
+    throw invalid();
+  return { startedAt: fields[0], after: { at: fields[1], id: fields[2] } };
+}
