@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { AlarmState, AlertRecord, AlertStore, Effect } from "../src/index.js";
+import {
+  type AlarmState,
+  type AlertRecord,
+  type AlertStore,
+  type Effect,
+  NEWEST_REPORT,
+  RETENTION,
+  stateToSave,
+} from "../src/index.js";
 import { useFixture } from "./fixture.js";
 import { readAllPages } from "./paging.js";
 
@@ -101,6 +109,23 @@ export function describeAlertStoreContract(
       const settled = state(2, a1);
       expect(await current().alerts.save({ expectedRevision: 1, next: settled, alerts: [] })).toBe(true);
       expect(await current().alerts.owing(10)).toEqual([older]);
+    });
+
+    it("keeps a thing's newest report beside its alarms, for the replay horizon, whatever alarm states come and go", async () => {
+      const now = 1_764_300_000_000;
+      const newest = stateToSave(
+        { thing: THING, code: NEWEST_REPORT, streak: 0, quiet: 0, lastSeq: 42, lastTs: now - 5, revision: 1 },
+        [],
+        now,
+      );
+      expect(newest.expiresAt).toBe(now + RETENTION.replayHorizonMs);
+      await current().alerts.save({ expectedRevision: 0, next: newest, alerts: [] });
+      const idle = stateToSave(state(1, undefined, { streak: 0 }), [], now);
+      await current().alerts.save({ expectedRevision: 0, next: idle, alerts: [] });
+      expect(idle.expiresAt).toBeLessThan(newest.expiresAt as number);
+      const states = (await current().alerts.statesOf([THING])).get(THING) ?? [];
+      expect(states.find((s) => s.code === NEWEST_REPORT)).toEqual(newest);
+      expect(await current().alerts.owing(10)).toEqual([]);
     });
 
     it("pages alerts newest first, by status, by thing or both, each once", async () => {

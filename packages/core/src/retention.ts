@@ -22,6 +22,12 @@ export const RETENTION = {
   finishedCommandMs: 30 * DAY,
   /** A quarantined message, like a dead letter in SQS: 14 days to inspect and redrive it. */
   quarantineMs: 14 * DAY,
+  /**
+   * How long a report can come back into the pipeline: a day on a stream, then 14 days in the
+   * dead-letter queue (SQS's longest; a poison record carries its bytes) or the quarantine, and a
+   * day to spare. A thing's newest report is remembered this long, so no replay is ever news.
+   */
+  replayHorizonMs: 16 * DAY,
 } as const;
 
 /** DynamoDB TTL attributes are epoch seconds. */

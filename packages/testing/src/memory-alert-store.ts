@@ -45,6 +45,12 @@ export class MemoryAlertStore implements AlertStore {
     return true;
   }
 
+  /** DynamoDB's TTL, as the local runtime's sweep applies it: forgets the states past their expiry. */
+  async forgetExpired(now: number): Promise<void> {
+    for (const [at, state] of this.stateRows)
+      if (state.expiresAt !== undefined && state.expiresAt <= now) this.stateRows.delete(at);
+  }
+
   async get(id: string): Promise<AlertRecord | undefined> {
     const alert = this.alertRows.get(id);
     return alert && structuredClone(alert);

@@ -3,7 +3,7 @@ import { RETENTION } from "../retention.js";
 import type { AlertRecord } from "../schema/alert.js";
 import type { Severity } from "../schema/fault.js";
 import type { TelemetryRecord } from "../schema/telemetry.js";
-import { alarmRule } from "./alarm-rules.js";
+import { alarmRule, NEWEST_REPORT } from "./alarm-rules.js";
 import type { Effect } from "./effects.js";
 
 /** What the store keeps per (thing, alarm code): the counters behind raise/clear, and the open alarm. */
@@ -31,7 +31,8 @@ export interface AlarmState {
   owingSince?: number;
   /**
    * When the store may forget this state: set while it is idle (no alarm, no streak, nothing
-   * owed), `RETENTION.idleAlarmStateMs` after it became so.
+   * owed), `RETENTION.idleAlarmStateMs` after it became so (a thing's NEWEST_REPORT state:
+   * `RETENTION.replayHorizonMs`).
    */
   expiresAt?: number;
 }
@@ -53,7 +54,9 @@ export function stateToSave(state: AlarmState, effects: readonly Effect[], now: 
     next.outbox = outbox;
     next.owingSince = owingSince ?? now;
   }
-  if (isIdle(next)) next.expiresAt = now + RETENTION.idleAlarmStateMs;
+  if (isIdle(next))
+    next.expiresAt =
+      now + (state.code === NEWEST_REPORT ? RETENTION.replayHorizonMs : RETENTION.idleAlarmStateMs);
   return next;
 }
 

@@ -36,5 +36,11 @@ export const ALARM_ACTIONS: Record<DeviceType, Record<string, Record<string, unk
 /** Not an alarm: the state that owes the commands locking empty cartridges (`desired.lockedFlavors`). */
 export const FLAVOR_LOCK = "flavor-lock";
 
+/**
+ * Not an alarm: the newest report (`lastTs`, `lastSeq`) the alarms evaluated for the thing, kept for
+ * RETENTION.replayHorizonMs. A report not after it raises, clears and commands nothing.
+ */
+export const NEWEST_REPORT = "newest-report";
+
 /** How long a command may wait for the device to report it before it expires. */
 export const COMMAND_TTL_MS = 10 * 60 * 1000;

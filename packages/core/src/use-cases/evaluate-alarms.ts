@@ -1,8 +1,9 @@
 import { type AlarmState, conditionsOf, stateToSave, stepAlarm } from "../alarms/alarm-machine.js";
-import { ALARM_ACTIONS, FLAVOR_LOCK } from "../alarms/alarm-rules.js";
+import { ALARM_ACTIONS, FLAVOR_LOCK, NEWEST_REPORT } from "../alarms/alarm-rules.js";
 import type { Effect } from "../alarms/effects.js";
 import { decodeUtf8 } from "../bytes.js";
 import { fleetlineError } from "../errors.js";
+import { isAfter, type RecordPosition } from "../record-identity.js";
 import type { AlertRecord } from "../schema/alert.js";
 import { TelemetryRecord } from "../schema/telemetry.js";
 import { type AlarmPorts, count } from "./alarm-ports.js";
@@ -76,7 +77,7 @@ async function lockEmptyFlavors(
 
 async function evaluateThing(
   thing: string,
-  records: TelemetryRecord[],
+  batch: TelemetryRecord[],
   states: readonly AlarmState[],
   ports: AlarmPorts,
 ): Promise<void> {
@@ -87,6 +88,11 @@ async function evaluateThing(
   }
   const lock = stored.get(FLAVOR_LOCK);
   stored.delete(FLAVOR_LOCK);
+  const known = stored.get(NEWEST_REPORT);
+  stored.delete(NEWEST_REPORT);
+  const newest = newestReport(batch, [known, ...stored.values(), lock]);
+  const records = newest.fresh;
+  if (records.length === 0) return;
 
   const working = new Map<string, AlarmState | undefined>(stored);
   const changes = new Map<string, Change>();
@@ -136,6 +142,58 @@ async function evaluateThing(
     owing.push(locked.state);
   }
   for (const state of owing) await settleOutbox(state, ports, fresh);
+  // Last: were it saved before the alarms' states and they failed, the retry would find nothing new.
+  await saveNewestReport(thing, known, newest.position, ports);
+}
+
+/**
+ * The reports of a batch that come after every report the alarms evaluated for the thing before —
+ * a replay, or a late report from before them, is stored but acts on nothing — and the newest.
+ * A device that reboots counts `seq` from 0 again at a later `ts`: its reports come after.
+ */
+function newestReport(
+  records: readonly TelemetryRecord[],
+  states: ReadonlyArray<AlarmState | undefined>,
+): { fresh: TelemetryRecord[]; position: RecordPosition | undefined } {
+  let position: RecordPosition | undefined;
+  for (const state of states)
+    if (state?.lastTs !== undefined && state.lastSeq >= 0) {
+      const at = { seq: state.lastSeq, ts: state.lastTs };
+      if (position === undefined || isAfter(at, position)) position = at;
+    }
+  const fresh: TelemetryRecord[] = [];
+  for (const record of records)
+    if (position === undefined || isAfter(record, position)) {
+      fresh.push(record);
+      position = { seq: record.seq, ts: record.ts };
+    }
+  return { fresh, position };
+}
+
+async function saveNewestReport(
+  thing: string,
+  known: AlarmState | undefined,
+  position: RecordPosition | undefined,
+  ports: AlarmPorts,
+): Promise<void> {
+  if (position === undefined || (known?.lastTs === position.ts && known.lastSeq === position.seq)) return;
+  const base: AlarmState = known ?? {
+    thing,
+    code: NEWEST_REPORT,
+    streak: 0,
+    quiet: 0,
+    lastSeq: -1,
+    revision: 0,
+  };
+  const next = {
+    ...stateToSave({ ...base, lastSeq: position.seq, lastTs: position.ts }, [], ports.clock.now()),
+    revision: base.revision + 1,
+  };
+  if (!(await ports.alerts.save({ expectedRevision: base.revision, next, alerts: [] })))
+    throw fleetlineError(
+      "CONCURRENT_UPDATE",
+      `the newest report of ${thing} changed meanwhile; the batch is retried`,
+    );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { memoryAlarmPorts } from "@fleetline/testing";
 import { describe, expect, it, vi } from "vitest";
-import { type EffectFailure, evaluateAlarms, fleetlineError, sweep } from "../../src/index.js";
+import { type EffectFailure, evaluateAlarms, fleetlineError, RETENTION, sweep } from "../../src/index.js";
 import { batch, batteryCritical, freestyleReport, robotReport } from "./reports.js";
 
 /** What the world saw of one thing: alerts per channel, commands in the ledger, the shadow. */
@@ -178,5 +178,74 @@ describe("evaluateAlarms", () => {
     ]);
     expect(world.shadow?.state.desired).toEqual({ lockedFlavors: ["cola", "lemon"] });
     expect(world.owing).toEqual([]);
+  });
+});
+
+describe("evaluateAlarms: freshness that outlives every replay", () => {
+  const HOUR = 3_600_000;
+  /** A report stamped `ageMs` before the test day's second `seq`. */
+  const late = (report: ReturnType<typeof robotReport>, ageMs: number) => ({
+    ...report,
+    ts: report.ts - ageMs,
+    receivedAt: report.receivedAt,
+  });
+
+  it("acts on nothing of a late report: a fault from two days before the newest reports opens no alert", async () => {
+    const fixture = memoryAlarmPorts();
+    const thing = "rb-late";
+    await evaluateAlarms(batch([2, 3, 4].map((seq) => robotReport(thing, seq))), fixture.ports);
+    const outcome = await evaluateAlarms(
+      batch([late(robotReport(thing, 1, batteryCritical), 48 * HOUR)]),
+      fixture.ports,
+    );
+    expect(outcome.failed.size).toBe(0);
+    const world = await seen(fixture, thing);
+    expect(world.mqtt).toEqual([]);
+    expect(world.commands).toEqual([]);
+    expect(world.shadow).toBeUndefined();
+  });
+
+  it("does not raise a cleared alarm again from a replay, after the alarm's idle state is gone", async () => {
+    const fixture = memoryAlarmPorts();
+    const thing = "rb-replayed";
+    const raising = robotReport(thing, 1, batteryCritical);
+    await evaluateAlarms(batch([raising, ...[2, 3, 4].map((seq) => robotReport(thing, seq))]), fixture.ports);
+    expect((await seen(fixture, thing)).mqtt).toEqual(["open", "cleared"]);
+    // Past the idle state's 25 h: a store forgets it; a redrive from the dead-letter queue replays.
+    fixture.clock.advance(26 * HOUR);
+    await fixture.ports.alerts.forgetExpired(fixture.clock.now());
+    const states = await fixture.ports.alerts.states(thing);
+    expect(states.map((state) => state.code)).toEqual(["newest-report"]);
+    await evaluateAlarms(batch([raising]), fixture.ports);
+    expect((await seen(fixture, thing)).mqtt).toEqual(["open", "cleared"]);
+    expect((await seen(fixture, thing)).commands).toHaveLength(1);
+  });
+
+  it("locks no flavor from a late report", async () => {
+    const fixture = memoryAlarmPorts();
+    const thing = "fs-late-lock";
+    await evaluateAlarms(batch([freestyleReport(thing, 5)]), fixture.ports);
+    const empty = freestyleReport(thing, 4, { cola: 0 });
+    await evaluateAlarms(batch([{ ...empty, ts: empty.ts - HOUR }]), fixture.ports);
+    expect((await seen(fixture, thing)).commands).toEqual([]);
+  });
+
+  it("takes a rebooted device's first report, seq 0 at a later time, as new", async () => {
+    const fixture = memoryAlarmPorts();
+    const thing = "rb-reboot";
+    await evaluateAlarms(batch([robotReport(thing, 50)]), fixture.ports);
+    const rebooted = robotReport(thing, 0, batteryCritical);
+    await evaluateAlarms(batch([{ ...rebooted, ts: rebooted.ts + 3_600_000 }]), fixture.ports);
+    expect((await seen(fixture, thing)).mqtt).toEqual(["open"]);
+  });
+
+  it("remembers a thing's newest report for as long as anything can be replayed", async () => {
+    const fixture = memoryAlarmPorts();
+    const thing = "rb-remembered";
+    await evaluateAlarms(batch([robotReport(thing, 7)]), fixture.ports);
+    const [newest] = await fixture.ports.alerts.states(thing);
+    expect(newest).toMatchObject({ code: "newest-report", lastSeq: 7 });
+    expect(newest?.expiresAt).toBe(fixture.clock.now() + RETENTION.replayHorizonMs);
+    expect(RETENTION.replayHorizonMs).toBeGreaterThan(RETENTION.quarantineMs + 24 * HOUR);
   });
 });
