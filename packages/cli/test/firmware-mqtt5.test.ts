@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { RESERVED_THING_NAMES, RUNTIME_IDENTITIES } from "@fleetline/core";
 import { settle } from "@fleetline/testing";
 import { iot, iotshadow, mqtt5 } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -107,6 +108,34 @@ describe("fleetline dev --mqtt5 (mosquitto with the local CA and an ACL from the
     } finally {
       await close(client);
     }
+  }, 60_000);
+
+  it("keeps the runtime's identities its own: no thing takes a reserved name, and no device the rules engine's session", async () => {
+    for (const thing of [...RESERVED_THING_NAMES, RUNTIME_IDENTITIES.rulesEngine]) {
+      const refused = await fetch(`${dev.http}/api/things`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ thing, type: "freestyle" }),
+      });
+      expect(refused.status, thing).toBe(400);
+    }
+    // A device asking for the rules engine's client id is given its own (its certificate's thing).
+    const impostor = await connect(await provision("fs-mqtt5-impostor"), RUNTIME_IDENTITIES.rulesEngine);
+    const files = await provision("fs-mqtt5-after");
+    const client = await connect(files, "fs-mqtt5-after");
+    try {
+      await client.publish({
+        topicName: "dt/fleetline/freestyle/fs-mqtt5-after/telemetry",
+        qos: mqtt5.QoS.AtLeastOnce,
+        payload: freestyleTelemetry(3, Date.now()),
+      });
+    } finally {
+      await close(client);
+      await close(impostor);
+    }
+    await settle(dev.http);
+    const device = (await (await fetch(`${dev.http}/api/devices/fs-mqtt5-after`)).json()) as { seq: number };
+    expect(device.seq).toBe(3);
   }, 60_000);
 
   it("says in one line when mosquitto is missing", () => {

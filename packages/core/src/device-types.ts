@@ -18,3 +18,23 @@ export function isDeviceType(value: unknown): value is DeviceType {
 export function isThingName(value: unknown): value is string {
   return typeof value === "string" && THING_NAME_PATTERN.test(value);
 }
+
+/**
+ * The runtime's own MQTT and certificate identities (README, "What each credential allows"): each
+ * has a `.`, which no thing name can, so a device registered under any name never passes for one.
+ */
+export const RUNTIME_IDENTITIES = {
+  /** The embedded broker's user for the runtime's own in-process and MQTT clients. */
+  service: "fleetline.service",
+  /** Under `--mqtt5` and `--broker`: the rules engine's MQTT client (and certificate CN). */
+  rulesEngine: "fleetline.rules-engine",
+  /** Under `--mqtt5` and `--broker`: the shadow service's and alert publisher's MQTT client. */
+  shadowService: "fleetline.shadow-service",
+} as const;
+
+/** Names the runtime's clients went by before they had a `.`: no thing may take them, as ACLs may still grant them. */
+export const RESERVED_THING_NAMES: ReadonlySet<string> = new Set([
+  "fleetline-service",
+  "fleetline-rules-engine",
+  "fleetline-shadow-service",
+]);

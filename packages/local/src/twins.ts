@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { QUEUES, STREAMS, type TopicRule } from "@fleetline/core";
+import { QUEUES, RUNTIME_IDENTITIES, STREAMS, type TopicRule } from "@fleetline/core";
 import { LocalBroker } from "./broker/broker.js";
 import { CertificateAuthority } from "./broker/certificate-authority.js";
 import { type MosquittoBroker, startMosquitto } from "./broker/mosquitto-broker.js";
@@ -69,7 +69,10 @@ export class LocalTwins {
     readonly broker: LocalBroker | undefined,
     /** The MQTT 5 device broker (`--mqtt5`), when it is mosquitto. */
     readonly mosquitto: MosquittoBroker | undefined,
+    /** What the shadow service and the publishers use. */
     readonly source: MessageSource,
+    /** What the rules engine reads: `source` itself on the embedded broker, else a client of its own. */
+    readonly rulesSource: MessageSource,
     readonly kinesis: KinesisTwin,
     readonly queues: LocalQueues,
     readonly engine: RulesEngine,
@@ -105,7 +108,9 @@ export class LocalTwins {
       });
       started.push(() => kinesis.close());
       let broker: LocalBroker | undefined;
+      /** What the runtime's shadow service and publishers use; `rulesSource` what the rules engine reads. */
       let source: MessageSource;
+      let rulesSource: MessageSource | undefined;
       let mosquitto: MosquittoBroker | undefined;
       if (options.mqtt5) {
         const dir = options.dataDir
@@ -120,13 +125,22 @@ export class LocalTwins {
           temporary: !options.dataDir,
         });
         started.push(() => (mosquitto as MosquittoBroker).stop());
-        // The rules engine and shadow service subscribe over the same mutual TLS, as the service.
-        source = await MqttSource.connect({
+        // The rules engine and the shadow service connect over mutual TLS, each as itself.
+        const { clients } = mosquitto;
+        const rules = await MqttSource.connect({
           url: mosquitto.url,
-          tls: mosquitto.service,
+          tls: clients.rulesEngine,
           clientIdTopicLevel: 4,
         });
-        started.push(() => source.close());
+        started.push(() => rules.close());
+        const service = await MqttSource.connect({
+          url: mosquitto.url,
+          tls: clients.shadowService,
+          clientId: RUNTIME_IDENTITIES.shadowService,
+        });
+        started.push(() => service.close());
+        rulesSource = rules;
+        source = service;
       } else if (options.brokerUrl === undefined) {
         broker = await LocalBroker.start({
           host: options.host,
@@ -143,8 +157,13 @@ export class LocalTwins {
         source = broker.source();
       } else {
         // Device identity is the external broker's job; its ACL must bind client id to topic level 4.
-        source = await MqttSource.connect({ url: options.brokerUrl, clientIdTopicLevel: 4 });
-        started.push(() => source.close());
+        const url = options.brokerUrl;
+        const rules = await MqttSource.connect({ url, clientIdTopicLevel: 4 });
+        started.push(() => rules.close());
+        const service = await MqttSource.connect({ url, clientId: RUNTIME_IDENTITIES.shadowService });
+        started.push(() => service.close());
+        rulesSource = rules;
+        source = service;
       }
       const functions = new AsyncInvoker({
         onFailure: queues.queue(QUEUES.deadLetter),
@@ -154,7 +173,7 @@ export class LocalTwins {
       started.push(() => functions.stop());
       const engine = await RulesEngine.start({
         rules: options.rules,
-        source,
+        source: rulesSource ?? source,
         targets: { kinesis: kinesis.inProcess, queues, functions },
         ...(options.onUnhandledFailure ? { onUnhandledFailure: options.onUnhandledFailure } : {}),
       });
@@ -164,7 +183,10 @@ export class LocalTwins {
         queues,
         ...(options.onEventSourceError ? { onError: options.onEventSourceError } : {}),
       });
-      if (!options.deferOpen) source.open();
+      if (!options.deferOpen) {
+        source.open();
+        rulesSource?.open();
+      }
       const mqttUrl = broker?.mqttUrl ?? mosquitto?.url ?? (options.brokerUrl as string);
       return new LocalTwins(
         db,
@@ -173,6 +195,7 @@ export class LocalTwins {
         broker,
         mosquitto,
         source,
+        rulesSource ?? source,
         kinesis,
         queues,
         engine,
@@ -189,6 +212,7 @@ export class LocalTwins {
   /** Every subscriber is in place: the source starts handing over messages. */
   open(): void {
     this.source.open();
+    if (this.rulesSource !== this.source) this.rulesSource.open();
   }
 
   /** `beforeStateCloses` runs after the last batch, while the database is still open. */
@@ -197,7 +221,10 @@ export class LocalTwins {
     // Nothing is acknowledged before it is stored: what the engine holds now was never PUBACKed.
     await this.engine.stop();
     if (this.broker) await this.broker.close();
-    else await this.source.close();
+    else {
+      await this.rulesSource.close();
+      await this.source.close();
+    }
     await this.mosquitto?.stop();
     await this.functions.stop();
     await this.eventSources.stop();

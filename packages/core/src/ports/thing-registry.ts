@@ -1,4 +1,10 @@
-import { type DeviceType, deviceTypeList, isDeviceType, isThingName } from "../device-types.js";
+import {
+  type DeviceType,
+  deviceTypeList,
+  isDeviceType,
+  isThingName,
+  RESERVED_THING_NAMES,
+} from "../device-types.js";
 import { fleetlineError } from "../errors.js";
 
 export interface RegisteredThing {
@@ -44,6 +50,11 @@ export interface ThingRegistry {
 export function checkRegistration(thing: string, type: string): asserts type is DeviceType {
   if (!isThingName(thing))
     throw fleetlineError("REQUEST_INVALID", `thing name "${thing}" must match [A-Za-z0-9_-]{1,64}`);
+  if (RESERVED_THING_NAMES.has(thing.toLowerCase()))
+    throw fleetlineError(
+      "REQUEST_INVALID",
+      `thing name "${thing}" is reserved for the runtime's own clients`,
+    );
   if (!isDeviceType(type))
     throw fleetlineError("REQUEST_INVALID", `type "${type}" is not ${deviceTypeList()}`);
 }

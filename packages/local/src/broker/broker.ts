@@ -4,7 +4,13 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Server } from "node:tls";
-import { type DeviceIdentity, MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from "@fleetline/core";
+import {
+  type DeviceIdentity,
+  MAX_PAYLOAD_BYTES,
+  mayPublish,
+  maySubscribe,
+  RUNTIME_IDENTITIES,
+} from "@fleetline/core";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { browserRefusal, isLoopbackName } from "../net/browser-guard.js";
@@ -19,7 +25,7 @@ import { emptyRefusalCounts, type Refusal, type RefusalCounts } from "./refusals
 const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
 
 /** The username of Fleetline's own clients (rules engine, shadow service); its password is per run. */
-export const SERVICE_USERNAME = "fleetline-service";
+export const SERVICE_USERNAME = RUNTIME_IDENTITIES.service;
 
 export interface BrokerOptions {
   host: string;
@@ -71,7 +77,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   readonly refusals: RefusalCounts = emptyRefusalCounts();
   /** Connections accepted and closed since start. */
   readonly connections = { opened: 0, closed: 0 };
-  /** Password of the `fleetline-service` user, for the runtime's own clients. */
+  /** Password of the service user (RUNTIME_IDENTITIES.service), for the runtime's own clients. */
   readonly serviceToken = randomBytes(24).toString("base64url");
   private readonly principals = new WeakMap<Client, Principal>();
   /** The verified client certificate behind each mutual-TLS connection. */

@@ -3,14 +3,11 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { delimiter, join } from "node:path";
-import { type DeviceIdentity, devicePolicyFor, fleetlineError } from "@fleetline/core";
+import { type DeviceIdentity, devicePolicyFor, fleetlineError, RUNTIME_IDENTITIES } from "@fleetline/core";
 import { acceptsConnections, freePort } from "../net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import { GroupCommit } from "../state/group-commit.js";
 import type { CertificateAuthority } from "./certificate-authority.js";
-
-/** The client the runtime's rules engine and shadow service connect as (its certificate's CN). */
-export const MOSQUITTO_SERVICE = "fleetline-service";
 
 /**
  * Mosquitto's ACL from the registry and DEVICE_POLICY: each thing may publish and subscribe on its
@@ -19,7 +16,18 @@ export const MOSQUITTO_SERVICE = "fleetline-service";
 export function mosquittoAcl(identities: readonly DeviceIdentity[]): string {
   // `#` does not reach topics that begin with `$` (MQTT's rule, which mosquitto's ACL keeps): the
   // shadow topics under `$aws/` are granted by name.
-  const lines = [`user ${MOSQUITTO_SERVICE}`, "topic readwrite #", "topic readwrite $aws/#", ""];
+  // The runtime's own clients, by certificate CN (a `.` no thing name has): the rules engine only
+  // reads; the shadow service answers shadow requests and publishes alerts and Data Plane messages.
+  const lines = [
+    `user ${RUNTIME_IDENTITIES.rulesEngine}`,
+    "topic read #",
+    "topic read $aws/#",
+    "",
+    `user ${RUNTIME_IDENTITIES.shadowService}`,
+    "topic readwrite #",
+    "topic readwrite $aws/#",
+    "",
+  ];
   for (const identity of identities) {
     const policy = devicePolicyFor(identity);
     lines.push(`user ${identity.thing}`);
@@ -43,11 +51,18 @@ export function mosquittoBinary(): string | undefined {
   return dirs.map((dir) => join(dir, "mosquitto")).find((path) => path.startsWith("/") && existsSync(path));
 }
 
+/** What a client of the runtime's presents to mosquitto: the CA to trust, its certificate and key. */
+export interface ClientTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
 export interface MosquittoBroker {
   url: string;
   port: number;
-  /** The runtime's own client: the CA and a certificate for MOSQUITTO_SERVICE. */
-  service: { ca: string; cert: string; key: string };
+  /** The runtime's own clients, each with a certificate of its own (RUNTIME_IDENTITIES), and the CA. */
+  clients: { rulesEngine: ClientTls; shadowService: ClientTls };
   stop(): Promise<void>;
 }
 
@@ -75,7 +90,14 @@ export async function startMosquitto(options: {
   const { dir, host, ca, registry } = options;
   await mkdir(dir, { recursive: true });
   const server = await ca.issueServer(host);
-  const service = await ca.issueDevice(MOSQUITTO_SERVICE);
+  const tlsOf = async (identity: string): Promise<ClientTls> => {
+    const issued = await ca.issueDevice(identity);
+    return { ca: ca.pem, cert: issued.certificatePem, key: issued.privateKeyPem };
+  };
+  const clients = {
+    rulesEngine: await tlsOf(RUNTIME_IDENTITIES.rulesEngine),
+    shadowService: await tlsOf(RUNTIME_IDENTITIES.shadowService),
+  };
   const files = {
     ca: join(dir, "ca.pem"),
     cert: join(dir, "server.pem"),
@@ -139,7 +161,7 @@ export async function startMosquitto(options: {
   return {
     url: `mqtts://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     port,
-    service: { ca: ca.pem, cert: service.certificatePem, key: service.privateKeyPem },
+    clients,
     stop: async () => {
       unhook();
       if (child.exitCode === null) child.kill("SIGTERM");

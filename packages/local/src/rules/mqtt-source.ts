@@ -1,4 +1,4 @@
-import { topicMatches } from "@fleetline/core";
+import { RUNTIME_IDENTITIES, topicMatches } from "@fleetline/core";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { InboundMessage, MessageSource } from "./message-source.js";
 
@@ -64,7 +64,7 @@ export class MqttSource implements MessageSource {
 
   static async connect(options: MqttSourceOptions): Promise<MqttSource> {
     const connectOptions: IClientOptions = {
-      clientId: options.clientId ?? "fleetline-rules-engine",
+      clientId: options.clientId ?? RUNTIME_IDENTITIES.rulesEngine,
       clean: false,
       protocolVersion: 4,
       reconnectPeriod: 1_000,

@@ -310,7 +310,7 @@ export class Runtime {
   health(): Promise<HealthReport> {
     return runtimeHealth({
       broker: this.twins.broker,
-      source: this.twins.source,
+      source: this.twins.rulesSource,
       engine: this.twins.engine,
       eventSources: this.twins.eventSources,
       functions: this.twins.functions.stats,
