@@ -41,7 +41,7 @@ function run(
     batch,
     { ...settings, ...overrides },
     {
-      now: () => NOW,
+      ageOf: (record) => NOW - record.approximateArrivalTimestamp,
       invoke: async (rs) => {
         invocations.push(ids(rs));
         return invoke(rs);

@@ -30,6 +30,7 @@ export async function start(
   dir?: string,
   shardCount = 2,
   faults?: StorageFaults,
+  now?: () => number,
 ): Promise<EmulatorRuntime> {
   const twin = await KinesisTwin.start({
     host: "127.0.0.1",
@@ -44,6 +45,7 @@ export async function start(
     kinesis: twin.client,
     checkpoints: await CheckpointStore.open(db),
     queues,
+    ...(now ? { now } : {}),
   });
   await emulator.add({ pollIntervalMs: 20, retryDelayMs: 10, ...mapping, streamName: stream });
   const runtime: EmulatorRuntime = {

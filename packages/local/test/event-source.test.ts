@@ -144,6 +144,33 @@ describe("the event-source emulator", () => {
     expect(maxInFlight).toBe(1);
   });
 
+  it("processes the backlog of a runtime that was down for two hours: downtime is not age", async () => {
+    const dir = await tempDir("es-downtime");
+    try {
+      const seen: string[] = [];
+      const mapping = {
+        functionName: "downtime",
+        handler: async (event: KinesisStreamEvent) => void seen.push(...decode(event)),
+      };
+      const first = await start("es-downtime", mapping, dir.path);
+      // The runtime stops before its event source reads what was acknowledged.
+      await first.emulator.stop();
+      await put(first, "es-downtime", [
+        ["k1", "acknowledged-1"],
+        ["k2", "acknowledged-2"],
+      ]);
+      await first.stop();
+      const twoHoursLater = () => Date.now() + 2 * 3_600_000;
+      const second = await start("es-downtime", mapping, dir.path, 2, undefined, twoHoursLater);
+      await waitFor(() => seen.length === 2, "the backlog");
+      expect(seen.sort()).toEqual(["acknowledged-1", "acknowledged-2"]);
+      expect(await second.queues.count("fleetline-dead-letter")).toBe(0);
+    } finally {
+      await Promise.all(running.map((runtime) => runtime.stop()));
+      await dir.remove();
+    }
+  });
+
   it("resumes after a restart on the same data dir without skipping or re-invoking acknowledged records", async () => {
     const dir = await tempDir("es-restart");
     try {

@@ -32,7 +32,8 @@ export interface BatchHooks {
   ): Promise<boolean>;
   /** Waits before the `retry`-th retry of a failed invocation (1-based). */
   beforeRetry?(retry: number): Promise<boolean>;
-  now(): number;
+  /** A record's age for MaximumRecordAge: how long it has waited while the event source ran. */
+  ageOf(record: ShardRecord): number;
 }
 
 /**
@@ -95,7 +96,7 @@ async function attempt(
   let invokes = initialInvokes;
   for (;;) {
     const maxAgeMs = settings.maxRecordAgeSeconds * 1000;
-    const expired = records.filter((record) => hooks.now() - record.approximateArrivalTimestamp > maxAgeMs);
+    const expired = records.filter((record) => hooks.ageOf(record) > maxAgeMs);
     if (expired.length > 0) {
       if (!(await hooks.deadLetter(expired, "RecordAgeExceeded", invokes))) return false;
       records = records.filter((record) => !expired.includes(record));

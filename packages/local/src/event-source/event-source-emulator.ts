@@ -97,9 +97,17 @@ export class EventSourceEmulator {
   private readonly controller = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private readonly now: () => number;
+  /**
+   * When this run of the runtime began. Lambda's event source runs all the time; this one only
+   * while the runtime does, so a record's age for MaximumRecordAge counts from its arrival or from
+   * here, whichever is later: a backlog acknowledged before a laptop was closed is processed when
+   * it opens again, not dead-lettered for the hours it was shut (README, "Side by side with AWS").
+   */
+  private readonly runningSince: number;
 
   constructor(private readonly options: EmulatorOptions) {
     this.now = options.now ?? Date.now;
+    this.runningSince = this.now();
   }
 
   async add(input: EventSourceMapping): Promise<void> {
@@ -206,7 +214,7 @@ export class EventSourceEmulator {
     };
     let lastError: { errorType: string; errorMessage: string } | undefined;
     return {
-      now: this.now,
+      ageOf: (record) => this.now() - Math.max(record.approximateArrivalTimestamp, this.runningSince),
       invoke: async (records: readonly ShardRecord[]): Promise<InvokeOutcome> => {
         stats.invocations += 1;
         stats.records += records.length;
