@@ -30,6 +30,11 @@ export interface AlarmState {
   /** When the oldest effect still owed was added: the schedule finishes the longest-waiting first. */
   owingSince?: number;
   /**
+   * Until when one settler holds the outbox (`settleOutbox`): taken with compare-and-set before any
+   * effect is carried out, so two settlers never carry out the same effect at once.
+   */
+  claimedUntil?: number;
+  /**
    * When the store may forget this state: set while it is idle (no alarm, no streak, nothing
    * owed), `RETENTION.idleAlarmStateMs` after it became so (a thing's NEWEST_REPORT state:
    * `RETENTION.replayHorizonMs`).

@@ -8,7 +8,7 @@ import type { AlertRecord } from "../schema/alert.js";
 import { TelemetryRecord } from "../schema/telemetry.js";
 import { type AlarmPorts, count } from "./alarm-ports.js";
 import type { BatchOutcome, StreamInput } from "./batch-input.js";
-import { commandEffect, publishEffects, settleOutbox } from "./outbox.js";
+import { claimed, commandEffect, isClaimed, publishEffects, settleOutbox } from "./outbox.js";
 
 function decode(input: StreamInput): TelemetryRecord | undefined {
   try {
@@ -27,6 +27,12 @@ interface Change {
 /** The last version of each alert: a batch can raise and clear the same alarm. */
 function latestOf(alerts: readonly AlertRecord[]): AlertRecord[] {
   return [...new Map(alerts.map((alert) => [alert.id, alert])).values()];
+}
+
+/** The state to save with new effects: holding its outbox for this invocation, unless another settler does. */
+function holding(state: AlarmState, ports: AlarmPorts): AlarmState {
+  const now = ports.clock.now();
+  return isClaimed(state, now) ? state : claimed(state, now);
 }
 
 function strings(value: unknown): string[] {
@@ -66,7 +72,10 @@ async function lockEmptyFlavors(
     lastSeq: -1,
     revision: 0,
   };
-  const state = { ...stateToSave(base, [effect], ports.clock.now()), revision: base.revision + 1 };
+  const state = {
+    ...holding(stateToSave(base, [effect], ports.clock.now()), ports),
+    revision: base.revision + 1,
+  };
   if (!(await ports.alerts.save({ expectedRevision: base.revision, next: state, alerts: [] })))
     throw fleetlineError(
       "CONCURRENT_UPDATE",
@@ -119,10 +128,8 @@ async function evaluateThing(
   let raised = 0;
   for (const [code, change] of changes) {
     const expected = stored.get(code)?.revision ?? 0;
-    const next = {
-      ...stateToSave(working.get(code) as AlarmState, change.effects, ports.clock.now()),
-      revision: expected + 1,
-    };
+    const saved = stateToSave(working.get(code) as AlarmState, change.effects, ports.clock.now());
+    const next = { ...(change.effects.length > 0 ? holding(saved, ports) : saved), revision: expected + 1 };
     const current = next.alert;
     const alerts = latestOf(current ? [...change.alerts, current] : change.alerts);
     if (!(await ports.alerts.save({ expectedRevision: expected, next, alerts })))
@@ -131,7 +138,7 @@ async function evaluateThing(
         `alarm ${thing}/${code} changed meanwhile; the batch is retried`,
       );
     for (const effect of change.effects) fresh.add(effect.id);
-    if (change.effects.length > 0) owing.push(next);
+    if (change.effects.length > 0 && !isClaimed(saved, ports.clock.now())) owing.push(next);
     raised += change.alerts.filter((alert) => alert.status === "open").length;
   }
   if (raised > 0) await count(ports, { alertsRaised: raised });
@@ -139,9 +146,10 @@ async function evaluateThing(
   const locked = await lockEmptyFlavors(thing, records, lock, ports);
   if (locked) {
     fresh.add(locked.effect.id);
-    owing.push(locked.state);
+    if (!lock || !isClaimed(lock, ports.clock.now())) owing.push(locked.state);
   }
-  for (const state of owing) await settleOutbox(state, ports, fresh);
+  // Each was saved holding its outbox (unless another settler holds it, which carries it out).
+  for (const state of owing) await settleOutbox(state, ports, fresh, true);
   // Last: were it saved before the alarms' states and they failed, the retry would find nothing new.
   await saveNewestReport(thing, known, newest.position, ports);
 }

@@ -2,6 +2,7 @@ import { type AlarmState, stateToSave } from "../alarms/alarm-machine.js";
 import { COMMAND_TTL_MS } from "../alarms/alarm-rules.js";
 import type { Effect } from "../alarms/effects.js";
 import { errorKind, fleetlineError } from "../errors.js";
+import { FUNCTION_TIMEOUT_S } from "../pipeline.js";
 import type { AlertRecord } from "../schema/alert.js";
 import type { Command } from "../schema/command.js";
 import { computeDelta } from "../shadow/shadow-merge.js";
@@ -81,7 +82,40 @@ async function carryOut(effect: Effect, ports: AlarmPorts, retrying: boolean): P
   await publisher.publish(effect.alert);
 }
 
-/** Writes the state without the effects done; reads it again and retries if another writer came first. */
+/**
+ * How long a settler holds a state's outbox: longer than any settler can live (the sweep's
+ * timeout), so a claim outlasts the one who took it; a settler that crashed is followed once it lapses.
+ */
+export const OUTBOX_CLAIM_MS = FUNCTION_TIMEOUT_S.sweep * 1000;
+
+/** Whether another settler holds the state's outbox at `now`. */
+export function isClaimed(state: AlarmState, now: number): boolean {
+  return state.claimedUntil !== undefined && state.claimedUntil > now;
+}
+
+/** The state with its outbox held by this settler from `now` (written in the caller's compare-and-set). */
+export function claimed(state: AlarmState, now: number): AlarmState {
+  return { ...state, claimedUntil: now + OUTBOX_CLAIM_MS };
+}
+
+/** Takes the outbox with compare-and-set; undefined when another settler holds it or came first. */
+async function claim(state: AlarmState, ports: AlarmPorts): Promise<AlarmState | undefined> {
+  const now = ports.clock.now();
+  if (isClaimed(state, now)) return undefined;
+  const next = { ...claimed(state, now), revision: state.revision + 1 };
+  try {
+    return (await ports.alerts.save({ expectedRevision: state.revision, next, alerts: [] }))
+      ? next
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the state without the effects done and releases the claim; reads it again and retries
+ * if another writer came first (one that added effects while this settler held the outbox).
+ */
 async function removeDone(
   state: AlarmState,
   done: ReadonlySet<string>,
@@ -90,7 +124,7 @@ async function removeDone(
   let current = state;
   for (let attempt = 0; attempt < 5; attempt++) {
     const remaining = (current.outbox ?? []).filter((effect) => !done.has(effect.id));
-    const { outbox: _outbox, owingSince, ...rest } = current;
+    const { outbox: _outbox, owingSince, claimedUntil: _claim, ...rest } = current;
     const kept: AlarmState =
       remaining.length > 0 ? { ...rest, outbox: remaining, ...(owingSince ? { owingSince } : {}) } : rest;
     const next = { ...stateToSave(kept, [], ports.clock.now()), revision: current.revision + 1 };
@@ -107,13 +141,20 @@ async function removeDone(
  * the infrastructure stops the rest (order matters: a clear is never published before its raise)
  * and stays owed, for the next invocation of the thing or the schedule's sweep; one that can
  * never succeed is given up and reported. Never throws: what it could not finish stays owed.
- * `fresh` are effects created in this invocation (not tried before).
+ * `fresh` are effects created in this invocation (not tried before). Nothing is carried out before
+ * the outbox is held: taken here with compare-and-set, or by the caller (`held`) in the write that
+ * saved the effects; a state another settler holds is left to it.
  */
 export async function settleOutbox(
   state: AlarmState,
   ports: AlarmPorts,
   fresh: ReadonlySet<string> = new Set(),
+  held = false,
 ): Promise<AlarmState> {
+  if (!state.outbox?.length) return state;
+  const mine = held ? state : await claim(state, ports);
+  if (!mine) return state;
+  state = mine;
   const done = new Set<string>();
   for (const effect of state.outbox ?? []) {
     try {
@@ -132,8 +173,8 @@ export async function settleOutbox(
       done.add(effect.id);
     }
   }
-  if (done.size === 0) return state;
   try {
+    // Even with nothing done the claim is released: the next settler need not wait for it to lapse.
     return await removeDone(state, done, ports);
   } catch (error) {
     // Done but still listed: the next attempt finds them done (a finished command, a shadow that

@@ -1,6 +1,14 @@
 import { memoryAlarmPorts } from "@fleetline/testing";
 import { describe, expect, it, vi } from "vitest";
-import { type EffectFailure, evaluateAlarms, fleetlineError, RETENTION, sweep } from "../../src/index.js";
+import {
+  type AlarmState,
+  type EffectFailure,
+  evaluateAlarms,
+  fleetlineError,
+  OUTBOX_CLAIM_MS,
+  RETENTION,
+  sweep,
+} from "../../src/index.js";
 import { batch, batteryCritical, freestyleReport, robotReport } from "./reports.js";
 
 /** What the world saw of one thing: alerts per channel, commands in the ledger, the shadow. */
@@ -247,5 +255,53 @@ describe("evaluateAlarms: freshness that outlives every replay", () => {
     expect(newest).toMatchObject({ code: "newest-report", lastSeq: 7 });
     expect(newest?.expiresAt).toBe(fixture.clock.now() + RETENTION.replayHorizonMs);
     expect(RETENTION.replayHorizonMs).toBeGreaterThan(RETENTION.quarantineMs + 24 * HOUR);
+  });
+});
+
+describe("evaluateAlarms: effects once", () => {
+  it("carries out an owed effect once when two settlers take the outbox at the same moment", async () => {
+    const fixture = memoryAlarmPorts();
+    const thing = "rb-two-settlers";
+    fixture.channels.mqtt?.faults.failNext(1, { method: "publish" });
+    await evaluateAlarms(batch([robotReport(thing, 1, batteryCritical)]), fixture.ports);
+    expect((await seen(fixture, thing)).owing).toHaveLength(1);
+    // The schedule's sweep and the thing's next invocation, at once.
+    await Promise.all([
+      sweep(fixture.ports),
+      evaluateAlarms(batch([robotReport(thing, 2, batteryCritical)]), fixture.ports),
+      sweep(fixture.ports),
+    ]);
+    await sweep(fixture.ports);
+    const world = await seen(fixture, thing);
+    expect(world.owing).toEqual([]);
+    expect(world.mqtt).toEqual(["open"]);
+    expect(world.sns).toEqual(["open"]);
+    expect(world.commands).toHaveLength(1);
+    expect(await fixture.ports.counters.read()).toMatchObject({ shadowUpdates: 1 });
+  });
+
+  it("lets a claim its settler left behind lapse: the effect is carried out once it has", async () => {
+    const fixture = memoryAlarmPorts();
+    const thing = "rb-left-claim";
+    fixture.channels.mqtt?.faults.failNext(1, { method: "publish" });
+    await evaluateAlarms(batch([robotReport(thing, 1, batteryCritical)]), fixture.ports);
+    const [owing] = await fixture.ports.alerts.owing(10);
+    // A settler took the outbox and crashed before carrying anything out.
+    const held = {
+      ...owing,
+      claimedUntil: fixture.clock.now() + OUTBOX_CLAIM_MS,
+      revision: (owing?.revision ?? 0) + 1,
+    };
+    await fixture.ports.alerts.save({
+      expectedRevision: owing?.revision ?? 0,
+      next: held as AlarmState,
+      alerts: [],
+    });
+    await sweep(fixture.ports);
+    expect((await seen(fixture, thing)).mqtt).toEqual([]);
+    fixture.clock.advance(OUTBOX_CLAIM_MS + 1);
+    await sweep(fixture.ports);
+    expect((await seen(fixture, thing)).mqtt).toEqual(["open"]);
+    expect((await seen(fixture, thing)).owing).toEqual([]);
   });
 });

@@ -34,6 +34,8 @@ const NO_THING = hashToken(randomBytes(32).toString("base64url"));
 export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> implements ThingRegistry {
   /** Awaited after every registration and removal (an external broker's ACL follows the registry). */
   private readonly changeHooks: Array<() => Promise<void>> = [];
+  /** Names being registered now: taken before the first await, so a second registration is a CONFLICT. */
+  private readonly registering = new Set<string>();
 
   /** Runs `hook` after each change, before the change is answered; returns its removal. */
   afterChange(hook: () => Promise<void>): () => void {
@@ -105,7 +107,23 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
     credential: CredentialKind = "token",
   ): Promise<RegisteredThing & DeviceCredential> {
     checkRegistration(thing, type);
-    if (this.things.has(thing)) throw fleetlineError("CONFLICT", `thing ${thing} already exists`);
+    // The name is taken before anything is awaited: of two registrations of one name, one wins whole.
+    if (this.things.has(thing) || this.registering.has(thing))
+      throw fleetlineError("CONFLICT", `thing ${thing} already exists`);
+    this.registering.add(thing);
+    try {
+      return await this.registerNew(thing, type, now, credential);
+    } finally {
+      this.registering.delete(thing);
+    }
+  }
+
+  private async registerNew(
+    thing: string,
+    type: DeviceType,
+    now: number,
+    credential: CredentialKind,
+  ): Promise<RegisteredThing & DeviceCredential> {
     if (credential === "certificate") {
       if (!this.ca) throw fleetlineError("REQUEST_INVALID", "this registry issues no certificates");
       const issued = await this.ca.issueDevice(thing, now);
@@ -155,7 +173,7 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
         createdAt: BigInt(now),
       });
     } catch (error) {
-      this.things.delete(thing);
+      if (this.things.get(thing) === entry) this.things.delete(thing);
       throw error;
     }
     return token;
