@@ -75,6 +75,42 @@ describe("the embedded broker's PUBACK", () => {
   });
 });
 
+describe("messages that arrive together", () => {
+  it("go out in one PutRecords per batch, not one per message", async () => {
+    const devices = await Promise.all(
+      Array.from({ length: 20 }, async (_, n) => {
+        const thing = `fs-together-${n}`;
+        const { token } = await twins.registry.register(thing, "freestyle");
+        return { thing, client: await connectDevice(twins.mqttUrl, thing, token) };
+      }),
+    );
+    const requests: number[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The first put waits until every other message has queued up behind it.
+    const restore = interceptKinesis(twins.kinesis.inProcess, async (command) => {
+      const records = command.input.Records?.filter((r) => r.PartitionKey.startsWith("fs-together-")) ?? [];
+      if (records.length === 0) return;
+      requests.push(records.length);
+      if (requests.length === 1) await gate;
+    });
+    try {
+      const published = devices.map(({ thing, client }) =>
+        client.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, "{}", { qos: 1 }),
+      );
+      await waitFor(() => requests.length === 1 && twins.engine.queued === 19, "the others to queue up");
+      release();
+      await Promise.all(published);
+    } finally {
+      restore();
+      await Promise.all(devices.map(({ client }) => client.endAsync()));
+    }
+    expect(requests).toEqual([1, 19]);
+  });
+});
+
 describe("a record the Kinesis action cannot take", () => {
   it("goes alone to the rule-errors queue in AWS's error-action shape, and its batch neighbours are delivered", async () => {
     const source = twins.broker?.source();

@@ -121,6 +121,11 @@ export class RulesEngine {
     return engine;
   }
 
+  /** Messages waiting for the batch in flight to finish: they go out together after it. */
+  get queued(): number {
+    return this.pending.length;
+  }
+
   private get clock(): Clock {
     return this.options.clock ?? systemClock;
   }
