@@ -155,6 +155,16 @@ export function faultyFreestyle(
 }
 
 /** A Kinesis command as `interceptKinesis` shows it: its operation and input. */
+/** For `interceptKinesis`: Kinesis refuses every record of `thing`, as it does a malformed request. */
+export const refusing = (thing: string) => async (command: SentCommand) => {
+  if (command.input.Records?.some((r) => r.PartitionKey === thing))
+    throw Object.assign(new Error("1 validation error detected"), {
+      name: "ValidationException",
+      $fault: "client",
+      $metadata: { httpStatusCode: 400 },
+    });
+};
+
 export interface SentCommand {
   constructor: { name: string };
   input: { Records?: Array<{ PartitionKey: string }> };

@@ -3,18 +3,7 @@ import { QUEUES, type RedriveRound, STREAMS } from "@fleetline/core";
 import { describeRedrivePoisonContract, type RedriveSource } from "@fleetline/core/contract";
 import { settle, waitFor } from "@fleetline/testing";
 import { freestylePayload } from "../../core/test/factories.js";
-import { connectDevice, interceptKinesis, startRuntime } from "./helpers.js";
-
-/** Kinesis refuses every record of `thing`, as it does a malformed request. */
-const refusing =
-  (thing: string) => async (command: { input: { Records?: Array<{ PartitionKey: string }> } }) => {
-    if (command.input.Records?.some((r) => r.PartitionKey === thing))
-      throw Object.assign(new Error("1 validation error detected"), {
-        name: "ValidationException",
-        $fault: "client",
-        $metadata: { httpStatusCode: 400 },
-      });
-  };
+import { connectDevice, interceptKinesis, refusing, startRuntime } from "./helpers.js";
 
 let things = 0;
 
