@@ -1,4 +1,4 @@
-import type { TelemetryTarget } from "@fleetline/core";
+import { NEWEST_REPORT_STEP_MS, type TelemetryTarget } from "@fleetline/core";
 import PRICE_FILE from "./prices.json" with { type: "json" };
 
 export type RegionPrices = (typeof PRICE_FILE.regions)["us-east-1"];
@@ -189,6 +189,10 @@ export function estimateCost(input: CostInput): CostEstimate {
   // Alarms, commands, quarantine: written only when something changes.
   const d = prices.dynamodb;
   add("DynamoDB", "alarms and commands", ((alarmChanges * 4) / MILLION) * d.writeRequestUnitsPerMillion);
+  // Each thing's newest report, saved again once it moved NEWEST_REPORT_STEP_MS on (README, "Alarms").
+  const newestWrites =
+    input.devices * (seconds / Math.max(input.intervalSeconds, NEWEST_REPORT_STEP_MS / 1000));
+  add("DynamoDB", "each thing's newest report", (newestWrites / MILLION) * d.writeRequestUnitsPerMillion);
   const sns = prices.sns;
   add("SNS", "alert publications", (alarmChanges / MILLION) * sns.publishesPerMillion);
   const cw = prices.cloudwatch;

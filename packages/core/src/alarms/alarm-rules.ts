@@ -42,5 +42,12 @@ export const FLAVOR_LOCK = "flavor-lock";
  */
 export const NEWEST_REPORT = "newest-report";
 
+/**
+ * How far in device time a thing's newest report moves before it is saved again, unless an alarm
+ * changed with it (then it is saved at once): a report more than this older than the newest the
+ * alarms evaluated acts on nothing, and a thing reporting every minute costs a write every five.
+ */
+export const NEWEST_REPORT_STEP_MS = 5 * 60_000;
+
 /** How long a command may wait for the device to report it before it expires. */
 export const COMMAND_TTL_MS = 10 * 60 * 1000;

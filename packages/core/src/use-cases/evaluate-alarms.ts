@@ -1,5 +1,5 @@
 import { type AlarmState, conditionsOf, stateToSave, stepAlarm } from "../alarms/alarm-machine.js";
-import { ALARM_ACTIONS, FLAVOR_LOCK, NEWEST_REPORT } from "../alarms/alarm-rules.js";
+import { ALARM_ACTIONS, FLAVOR_LOCK, NEWEST_REPORT, NEWEST_REPORT_STEP_MS } from "../alarms/alarm-rules.js";
 import type { Effect } from "../alarms/effects.js";
 import { decodeUtf8 } from "../bytes.js";
 import { fleetlineError } from "../errors.js";
@@ -151,7 +151,7 @@ async function evaluateThing(
   // Each was saved holding its outbox (unless another settler holds it, which carries it out).
   for (const state of owing) await settleOutbox(state, ports, fresh, true);
   // Last: were it saved before the alarms' states and they failed, the retry would find nothing new.
-  await saveNewestReport(thing, known, newest.position, ports);
+  await saveNewestReport(thing, known, newest.position, ports, changes.size > 0 || locked !== undefined);
 }
 
 /**
@@ -178,13 +178,21 @@ function newestReport(
   return { fresh, position };
 }
 
+/**
+ * Saves the thing's newest report when an alarm state changed with it (so no state outlives the
+ * newest report it evaluated), or when it moved NEWEST_REPORT_STEP_MS on in device time: one write
+ * per thing every few minutes, not one per report.
+ */
 async function saveNewestReport(
   thing: string,
   known: AlarmState | undefined,
   position: RecordPosition | undefined,
   ports: AlarmPorts,
+  changed: boolean,
 ): Promise<void> {
   if (position === undefined || (known?.lastTs === position.ts && known.lastSeq === position.seq)) return;
+  const moved = known?.lastTs === undefined || position.ts - known.lastTs >= NEWEST_REPORT_STEP_MS;
+  if (!changed && !moved) return;
   const base: AlarmState = known ?? {
     thing,
     code: NEWEST_REPORT,

@@ -5,6 +5,7 @@ import {
   type EffectFailure,
   evaluateAlarms,
   fleetlineError,
+  NEWEST_REPORT_STEP_MS,
   OUTBOX_CLAIM_MS,
   RETENTION,
   sweep,
@@ -245,6 +246,24 @@ describe("evaluateAlarms: freshness that outlives every replay", () => {
     const rebooted = robotReport(thing, 0, batteryCritical);
     await evaluateAlarms(batch([{ ...rebooted, ts: rebooted.ts + 3_600_000 }]), fixture.ports);
     expect((await seen(fixture, thing)).mqtt).toEqual(["open"]);
+  });
+
+  it("saves a quiet thing's newest report once every few minutes of its reports, not at each", async () => {
+    const fixture = memoryAlarmPorts();
+    const thing = "rb-quiet";
+    for (let seq = 1; seq <= 10; seq++) await evaluateAlarms(batch([robotReport(thing, seq)]), fixture.ports);
+    const newest = async () =>
+      (await fixture.ports.alerts.states(thing)).find((s) => s.code === "newest-report");
+    expect(await newest()).toMatchObject({ lastSeq: 1, revision: 1 });
+    const later = robotReport(thing, 11);
+    await evaluateAlarms(batch([{ ...later, ts: later.ts + NEWEST_REPORT_STEP_MS }]), fixture.ports);
+    expect(await newest()).toMatchObject({ lastSeq: 11, revision: 2 });
+    // An alarm that changes saves it at once: no alarm state outlives the newest report it evaluated.
+    await evaluateAlarms(
+      batch([{ ...robotReport(thing, 12, batteryCritical), ts: later.ts + NEWEST_REPORT_STEP_MS + 1 }]),
+      fixture.ports,
+    );
+    expect(await newest()).toMatchObject({ lastSeq: 12, revision: 3 });
   });
 
   it("remembers a thing's newest report for as long as anything can be replayed", async () => {
