@@ -12,10 +12,16 @@ import type { SortPosition } from "../paging.js";
 export interface RedriveRun {
   startedAt: number;
   after?: SortPosition;
+  /**
+   * What was waiting when the run began and has not gone through since, where a source can only
+   * count by reading every item (the quarantine on DynamoDB): counted once per run, not per round.
+   */
+  waiting?: number;
 }
 
 export function encodeRun(run: RedriveRun): string {
-  const fields = run.after ? [run.startedAt, run.after.at, run.after.id] : [run.startedAt];
+  const fields: unknown[] = [run.startedAt, run.waiting ?? null];
+  if (run.after) fields.push(run.after.at, run.after.id);
   const base64 = encodeBase64(new TextEncoder().encode(JSON.stringify(fields)));
   return base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
@@ -33,13 +39,11 @@ export function decodeRun(token: string): RedriveRun {
     throw invalid();
   }
   if (!Array.isArray(fields) || !Number.isSafeInteger(fields[0])) throw invalid();
-  if (fields.length === 1) return { startedAt: fields[0] };
-  if (
-    fields.length !== 3 ||
-    !Number.isSafeInteger(fields[1]) ||
-    typeof fields[2] !== "string" ||
-    fields[2] === ""
-  )
+  const [startedAt, waiting, at, id] = fields as [number, unknown, unknown, unknown];
+  if (waiting !== null && !(Number.isSafeInteger(waiting) && (waiting as number) >= 0)) throw invalid();
+  const run: RedriveRun = { startedAt, ...(waiting === null ? {} : { waiting: waiting as number }) };
+  if (fields.length === 2) return run;
+  if (fields.length !== 4 || !Number.isSafeInteger(at) || typeof id !== "string" || id === "")
     throw invalid();
-  return { startedAt: fields[0], after: { at: fields[1], id: fields[2] } };
+  return { ...run, after: { at: at as number, id } };
 }

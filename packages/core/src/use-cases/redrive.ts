@@ -24,7 +24,10 @@ export interface RedriveRound {
   redriven: number;
   /** Left where they were, each with why (kept once: the run moves past them). */
   kept: Array<{ id: string; why: string }>;
-  /** Still waiting after this round (the kept ones included). */
+  /**
+   * Still waiting after this round (the kept ones included); for the quarantine, of what was
+   * waiting when the run began (counted once per run).
+   */
   remaining: number;
   /** The run's position, for its next round (`encodeRun`). */
   run: string;
@@ -177,15 +180,13 @@ export class Redrive {
   async quarantined(filter: QuarantineFilter, limit: number, run?: RedriveRun): Promise<RedriveRound> {
     const { quarantine, producer } = this.ports;
     const { startedAt, after } = run ?? { startedAt: this.ports.clock.now() };
+    // Counted once, when the run begins: on DynamoDB a count reads every matching entry.
+    const waiting = run?.waiting ?? (await quarantine.count(filter));
     // Only what was received before the run began: a message quarantined again sorts where it did.
     const entries = (await quarantine.select({ ...filter, ...(after ? { after } : {}) }, limit)).filter(
       (entry) => entry.receivedAt <= startedAt,
     );
     const last = entries.at(-1);
-    const next: RedriveRun = {
-      startedAt,
-      ...(last ? { after: quarantinePosition(last) } : after ? { after } : {}),
-    };
     const kept: RedriveRound["kept"] = [];
     const valid: Array<{ entry: QuarantineEntry; envelope: RuleEnvelope }> = [];
     for (const entry of entries) {
@@ -210,11 +211,16 @@ export class Redrive {
       kept.push({ id: valid[f.index]?.entry.messageId as string, why: `${f.errorCode}: ${f.errorMessage}` });
     const sent = valid.filter((_, i) => !failed.has(i)).map(({ entry }) => entry);
     await quarantine.remove(sent);
+    const next: RedriveRun = {
+      startedAt,
+      waiting: Math.max(0, waiting - sent.length),
+      ...(last ? { after: quarantinePosition(last) } : after ? { after } : {}),
+    };
     return {
       examined: entries.length,
       redriven: sent.length,
       kept,
-      remaining: await quarantine.count(filter),
+      remaining: next.waiting ?? 0,
       run: encodeRun(next),
     };
   }

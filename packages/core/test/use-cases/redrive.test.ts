@@ -210,6 +210,33 @@ describe("Redrive: quarantine", () => {
     expect(await fixture.quarantine.count()).toBe(1);
     expect(await fixture.redrive.quarantined({}, 10)).toMatchObject({ redriven: 1, remaining: 0 });
   });
+  it("counts what waits once per run, not at every round, and tells what is still waiting from it", async () => {
+    const fixture = setup();
+    await fixture.quarantine.put([
+      quarantined("q-1", report(1), 1_764_297_000_001),
+      quarantined("q-bad", "{oops", 1_764_297_000_002),
+      quarantined("q-3", report(3), 1_764_297_000_003),
+    ]);
+    let counts = 0;
+    const count = fixture.quarantine.count.bind(fixture.quarantine);
+    fixture.quarantine.count = (filter) => {
+      counts += 1;
+      return count(filter);
+    };
+    const rounds = [];
+    let round = await fixture.redrive.quarantined({}, 1);
+    while (round.examined > 0) {
+      rounds.push([round.redriven, round.remaining]);
+      round = await fixture.redrive.quarantined({}, 1, decodeRun(round.run));
+    }
+    expect(rounds).toEqual([
+      [1, 2],
+      [0, 2],
+      [1, 1],
+    ]);
+    expect(round.remaining).toBe(1);
+    expect(counts).toBe(1);
+  });
 });
 
 describe("Redrive: rule errors", () => {
