@@ -1,11 +1,12 @@
 import { FUNCTION_ESBUILD } from "@fleetline/functions/bundling";
 import type { SSTConfig } from "sst";
 import { Alerts } from "./stacks/Alerts.js";
-import { Dashboard } from "./stacks/Dashboard.js";
+import { Api } from "./stacks/Api.js";
 import { Devices } from "./stacks/Devices.js";
 import { Ingest } from "./stacks/Ingest.js";
 import { appRegion, settingsOf } from "./stacks/lib/settings.js";
 import { Storage } from "./stacks/Storage.js";
+import { Web } from "./stacks/Web.js";
 
 export default {
   // One region for the whole recipe: `--region`, else AWS_REGION, else eu-west-1 (stacks/lib/settings.ts).
@@ -27,6 +28,6 @@ export default {
         NODE_OPTIONS: "--enable-source-maps",
       },
     });
-    app.stack(Storage).stack(Ingest).stack(Alerts).stack(Devices).stack(Dashboard);
+    app.stack(Storage).stack(Ingest).stack(Alerts).stack(Devices).stack(Api).stack(Web);
   },
 } satisfies SSTConfig;

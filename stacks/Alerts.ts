@@ -1,10 +1,10 @@
+import { stageNames } from "@fleetline/core/devices";
 import {
   CONFIRMATION_RULE_NAME,
   FUNCTION_TIMEOUT_S,
   SWEEP_SCHEDULE,
   stageConfirmationRule,
-  stageNames,
-} from "@fleetline/core";
+} from "@fleetline/core/pipeline";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnTopicRule } from "aws-cdk-lib/aws-iot";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
@@ -69,7 +69,7 @@ export function Alerts({ stack, app }: StackContext) {
 
   const alerts = alarmPorts(
     new LambdaFunction(stack, "AlertsFunction", {
-      handler: "packages/functions/src/lambda/alerts.handler",
+      handler: "packages/functions/src/entry-points/alerts.handler",
       timeout: FUNCTION_TIMEOUT_S.stream,
     }),
   );
@@ -77,7 +77,7 @@ export function Alerts({ stack, app }: StackContext) {
 
   const sweep = alarmPorts(
     new LambdaFunction(stack, "SweepFunction", {
-      handler: "packages/functions/src/lambda/sweep.handler",
+      handler: "packages/functions/src/entry-points/sweep.handler",
       timeout: FUNCTION_TIMEOUT_S.sweep,
     }),
   );
@@ -89,7 +89,7 @@ export function Alerts({ stack, app }: StackContext) {
   // Its asynchronous-invocation settings are props, not configureAsyncInvoke: under `sst dev` SST
   // sets retryAttempts 0 on every function itself, and a second configuration fails synthesis.
   const confirm = new LambdaFunction(stack, "ConfirmFunction", {
-    handler: "packages/functions/src/lambda/confirm.handler",
+    handler: "packages/functions/src/entry-points/confirm.handler",
     timeout: FUNCTION_TIMEOUT_S.confirm,
     environment: { COMMANDS_TABLE: storage.commands.tableName },
     onFailure: new SqsDestination(storage.deadLetters),

@@ -1,4 +1,4 @@
-import { DEVICE_POLICY, stageNames } from "@fleetline/core";
+import { DEVICE_POLICY, stageNames } from "@fleetline/core/devices";
 import { CfnPolicy } from "aws-cdk-lib/aws-iot";
 import type { StackContext } from "sst/constructs";
 

@@ -1,4 +1,5 @@
-import { FUNCTION_TIMEOUT_S, STREAMS, stageNames, stageTelemetryRule } from "@fleetline/core";
+import { stageNames } from "@fleetline/core/devices";
+import { FUNCTION_TIMEOUT_S, STREAMS, stageTelemetryRule } from "@fleetline/core/pipeline";
 import { Duration } from "aws-cdk-lib";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnTopicRule } from "aws-cdk-lib/aws-iot";
@@ -53,7 +54,7 @@ export function Ingest({ stack, app }: StackContext) {
   });
 
   const validate = new LambdaFunction(stack, "Validate", {
-    handler: "packages/functions/src/lambda/validate.handler",
+    handler: "packages/functions/src/entry-points/validate.handler",
     timeout: FUNCTION_TIMEOUT_S.stream,
     environment: { VALIDATED_STREAM: validated.streamName, QUARANTINE_TABLE: storage.quarantine.tableName },
   });
@@ -63,7 +64,7 @@ export function Ingest({ stack, app }: StackContext) {
 
   const { telemetry } = storage;
   const store = new LambdaFunction(stack, "Store", {
-    handler: "packages/functions/src/lambda/store.handler",
+    handler: "packages/functions/src/entry-points/store.handler",
     timeout: FUNCTION_TIMEOUT_S.stream,
     environment: {
       FLEETLINE_TELEMETRY: telemetry.target,

@@ -1,4 +1,4 @@
-import { stageNames } from "@fleetline/core";
+import { stageNames } from "@fleetline/core/devices";
 import { DYNAMODB_TABLES, type KeySchema, type TableSchema } from "@fleetline/functions/tables";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";

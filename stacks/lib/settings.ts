@@ -1,11 +1,5 @@
-import {
-  isAwsRegion,
-  isStageName,
-  STAGE_NAME_RULE,
-  stageRegion,
-  type TelemetryTarget,
-  telemetryTarget,
-} from "@fleetline/core";
+import { isAwsRegion, isStageName, STAGE_NAME_RULE, stageRegion } from "@fleetline/core/devices";
+import { type TelemetryTarget, telemetryTarget } from "@fleetline/core/telemetry";
 import { VisibleError } from "sst/error.js";
 
 /** What the app reads from the environment when SST builds it: read once, each value checked. */

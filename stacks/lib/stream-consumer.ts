@@ -1,4 +1,4 @@
-import { EVENT_SOURCE } from "@fleetline/core";
+import { EVENT_SOURCE } from "@fleetline/core/pipeline";
 import { Duration } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, Metric } from "aws-cdk-lib/aws-cloudwatch";
 import type { IStream } from "aws-cdk-lib/aws-kinesis";
@@ -14,7 +14,7 @@ import type { Function as SstFunction } from "sst/constructs";
  * dead-letter queue for poison records, and an iterator-age alarm.
  */
 export function consumeStream(scope: Construct, fn: SstFunction, stream: IStream, onFailure: IQueue): void {
-  // A poison record goes to the same queue at once, from the function itself (docs/errors.md).
+  // A poison record goes to the same queue at once, from the function itself (docs/reference/errors.md).
   fn.addEnvironment("DEAD_LETTER_QUEUE_URL", onFailure.queueUrl);
   onFailure.grantSendMessages(fn);
   fn.addEventSource(

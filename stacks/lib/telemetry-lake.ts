@@ -1,11 +1,5 @@
-import {
-  DEVICE_TYPES,
-  glueType,
-  LAKE_COLUMNS,
-  LAKE_PARTITIONS,
-  LAKE_PREFIX,
-  stageNames,
-} from "@fleetline/core";
+import { DEVICE_TYPES, stageNames } from "@fleetline/core/devices";
+import { glueType, LAKE_COLUMNS, LAKE_PARTITIONS, LAKE_PREFIX } from "@fleetline/core/telemetry";
 import { Duration, type RemovalPolicy, type Stack } from "aws-cdk-lib";
 import { CfnWorkGroup } from "aws-cdk-lib/aws-athena";
 import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-glue";

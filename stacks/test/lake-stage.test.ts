@@ -1,4 +1,4 @@
-import { glueType, LAKE_COLUMNS, LAKE_PARTITIONS } from "@fleetline/core";
+import { glueType, LAKE_COLUMNS, LAKE_PARTITIONS } from "@fleetline/core/telemetry";
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ATHENA_BYTES_SCANNED_CUTOFF, LAKE_BUFFERING } from "../lib/telemetry-lake.js";

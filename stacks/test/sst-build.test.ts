@@ -18,20 +18,21 @@ describe("sst build, as SST loads the app", () => {
     ] as const) {
       const run = await sst("build", stage, settings);
       expect(run.code, run.output).toBe(0);
-      expect(run.output).toMatch(/Built: 5 stacks/);
+      expect(run.output).toMatch(/Built: 6 stacks/);
       expect(run.refused).toEqual([]);
       expect(Object.keys(run.templates).sort()).toEqual([
         "Alerts",
-        "Dashboard",
+        "Api",
         "Devices",
         "Ingest",
         "Storage",
+        "Web",
       ]);
       const functions = resourcesOf("AWS::Lambda::Function", run.templates).filter((f: Props) =>
         String(f.Handler).startsWith("packages/functions/"),
       );
       expect(functions.map((f: Props) => f.Handler).sort()).toEqual(
-        FUNCTIONS.map((name) => `packages/functions/src/lambda/${name}.handler`).sort(),
+        FUNCTIONS.map((name) => `packages/functions/src/entry-points/${name}.handler`).sort(),
       );
       // Each function's code is the bundle SST built into the cloud assembly.
       for (const fn of functions) {
@@ -67,7 +68,7 @@ describe("sst build, as SST loads the app", () => {
       (c: Props) => c.DestinationConfig?.OnFailure,
     );
     expect(confirm).toEqual([expect.objectContaining({ MaximumRetryAttempts: 0 })]);
-    // SST's live-debugging bridge: iot:* on * for every stub (README, "Rights no policy can narrow to a stage").
+    // SST's live-debugging bridge: iot:* on * for every stub (docs/guide/security.md, "Rights no policy can narrow to a stage").
     const statements = resourcesOf("AWS::IAM::Policy", dev).flatMap(
       (p: Props) => p.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>,
     );

@@ -11,12 +11,12 @@ import {
   stageTelemetryRule,
   TELEMETRY_PARTITION_KEY,
   TELEMETRY_RULE_SQL,
-} from "@fleetline/core";
+} from "@fleetline/core/pipeline";
 import { API_SETTINGS, REDRIVE_SETTINGS } from "@fleetline/functions";
 import { DYNAMODB_TABLES } from "@fleetline/functions/tables";
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { API_THROTTLE } from "../Dashboard.js";
+import { API_THROTTLE } from "../Api.js";
 import { type Props, type Resources, resourcesOf, templatesOf } from "./synth.js";
 
 let templates: Record<string, Template>;
@@ -65,7 +65,7 @@ describe("the AWS stacks, synthesized", () => {
     }
     const consumers = all("AWS::Lambda::Function").filter((f) =>
       ["validate", "store", "alerts"].some((name) =>
-        String(f.Handler ?? JSON.stringify(f.Environment)).includes(`lambda/${name}`),
+        String(f.Handler ?? JSON.stringify(f.Environment)).includes(`entry-points/${name}`),
       ),
     );
     for (const fn of consumers) expect(fn.Environment.Variables).toHaveProperty("DEAD_LETTER_QUEUE_URL");
@@ -137,7 +137,7 @@ describe("the AWS stacks, synthesized", () => {
   });
 
   it("let the query API read and register, but write only alarms, their commands and shadows", () => {
-    const actions = statementsOf("Dashboard", "ApiFunction").flatMap(actionsOf);
+    const actions = statementsOf("Api", "ApiFunction").flatMap(actionsOf);
     expect(actions).toEqual(
       expect.arrayContaining([
         "athena:StartQueryExecution",
@@ -158,7 +158,7 @@ describe("the AWS stacks, synthesized", () => {
         .map((r) => r.RouteKey)
         .sort(),
     ).toEqual(["$default", REDRIVE_ROUTES.routeKey]);
-    const statements = statementsOf("Dashboard", "RedriveFunction");
+    const statements = statementsOf("Api", "RedriveFunction");
     const actions = statements.flatMap(actionsOf);
     expect(actions).toEqual(
       expect.arrayContaining([
@@ -201,7 +201,7 @@ describe("the AWS stacks, synthesized", () => {
   it("let a redrive round's last invocation finish inside the redrive function's timeout", () => {
     const timeoutOf = (name: string) =>
       all("AWS::Lambda::Function").find((f) =>
-        String(f.Handler ?? JSON.stringify(f.Environment)).includes(`lambda/${name}`),
+        String(f.Handler ?? JSON.stringify(f.Environment)).includes(`entry-points/${name}`),
       )?.Timeout as number;
     const slowest = Math.max(...["validate", "store", "alerts", "confirm"].map(timeoutOf));
     // An item started as the round's budget runs out may take the slowest function's whole timeout.
@@ -219,19 +219,22 @@ describe("the AWS stacks, synthesized", () => {
 
   it("publish the dashboard as a static site on a private bucket behind CloudFront, pointed at the API", () => {
     expect(all("AWS::CloudFront::Distribution")).toHaveLength(1);
-    const buckets = Object.values(templates.Dashboard?.findResources("AWS::S3::Bucket") as Resources);
+    const buckets = Object.values(templates.Web?.findResources("AWS::S3::Bucket") as Resources);
     expect(buckets[0]?.Properties.PublicAccessBlockConfiguration).toMatchObject({
       BlockPublicAcls: true,
       RestrictPublicBuckets: true,
     });
-    const outputs = Object.keys(templates.Dashboard?.toJSON().Outputs ?? {});
-    expect(outputs).toEqual(expect.arrayContaining(["ApiUrl", "DashboardUrl"]));
+    expect(Object.keys(templates.Api?.toJSON().Outputs ?? {})).toEqual(expect.arrayContaining(["ApiUrl"]));
+    expect(Object.keys(templates.Web?.toJSON().Outputs ?? {})).toEqual(
+      expect.arrayContaining(["DashboardUrl"]),
+    );
     // Built with a placeholder that the deployment replaces with the API's endpoint.
     const [upload] = all("Custom::S3Uploader");
     expect(upload?.replaceValues).toContainEqual({
       files: "**/*.js",
       search: "{{ VITE_API_URL }}",
-      replace: { "Fn::GetAtt": [expect.stringMatching(/^Api/), "ApiEndpoint"] },
+      // The Api stack's endpoint, imported into the Web stack.
+      replace: { "Fn::ImportValue": expect.stringMatching(/ApiEndpoint/) },
     });
     const assets = join(process.cwd(), "packages/web/dist-aws/assets");
     const scripts = readdirSync(assets).filter((name) => name.endsWith(".js"));

@@ -4,12 +4,12 @@ import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Props, resourcesOf, templatesOf } from "./synth.js";
 
-/** The rights README "Security" lists as ones no IAM policy can narrow to a stage, by action. */
+/** The rights docs/guide/security.md lists as ones no IAM policy can narrow to a stage, by action. */
 function listedAccountWide(): Set<string> {
-  const readme = readFileSync(join(process.cwd(), "README.md"), "utf8");
-  const heading = "#### Rights no policy can narrow to a stage";
+  const readme = readFileSync(join(process.cwd(), "docs/guide/security.md"), "utf8");
+  const heading = "### Rights no policy can narrow to a stage";
   const start = readme.indexOf(heading);
-  expect(start, `README has "${heading}"`).toBeGreaterThan(0);
+  expect(start, `the security guide has "${heading}"`).toBeGreaterThan(0);
   const section = readme.slice(start + heading.length).split(/\n#+ /)[0] ?? "";
   const rows = section.split("\n").filter((line) => line.startsWith("| `"));
   return new Set(
@@ -45,7 +45,7 @@ describe("stage isolation, on every right", () => {
     stages.push(["legacy", await templatesOf("legacy", { FLEETLINE_TELEMETRY: "timestream" })]);
   }, 600_000);
 
-  it("narrows every IoT right to the stage's things, but those README lists as account-wide", () => {
+  it("narrows every IoT right to the stage's things, but those the security guide lists as account-wide", () => {
     const listed = listedAccountWide();
     for (const [stage, templates] of stages) {
       const loose = rightsOf(templates).filter(

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
-import { type Clock, type DeviceType, shadowTopic, systemClock, telemetryTopic } from "@fleetline/core";
+import { type Clock, systemClock } from "@fleetline/core/common";
+import { type DeviceType, shadowTopic, telemetryTopic } from "@fleetline/core/devices";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { type BufferedMessage, MemoryBuffer, type MessageBuffer } from "./message-buffer.js";
 import { MemorySeqStore, type SeqStore } from "./seq-store.js";
@@ -11,7 +12,7 @@ export interface Report {
   faults?: Array<{ code: string; severity: "critical" | "major" | "minor"; detail?: string }>;
 }
 
-/** The v1 wire format of one report (docs/contract.md §1), exactly as the client sends it. */
+/** The v1 wire format of one report (docs/reference/contract.md §1), exactly as the client sends it. */
 export function encodeTelemetry(seq: number, ts: number, report: Report): Uint8Array {
   const payload = {
     v: 1,
@@ -57,7 +58,7 @@ export interface DeviceClientEvents {
 }
 
 /**
- * A device's connection to Fleetline: telemetry per docs/contract.md §1 at QoS 1 with a per-device `seq`,
+ * A device's connection to Fleetline: telemetry per docs/reference/contract.md §1 at QoS 1 with a per-device `seq`,
  * store-and-forward while offline (a bounded buffer, drained in order), reconnects with jittered
  * exponential backoff, and shadow sync (get on connect, deltas as events, reported state back).
  */

@@ -1,7 +1,19 @@
-export * from "./aws-iot-transport.js";
-export * from "./backoff.js";
-export * from "./device-client.js";
-export * from "./message-buffer.js";
-export * from "./mqtt-transport.js";
-export * from "./seq-store.js";
-export type * from "./transport.js";
+export {
+  AwsIotTransport,
+  type AwsIotTransportOptions,
+  type CertificateFiles,
+  type CertificatePems,
+} from "./aws-iot-transport.js";
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+export {
+  DeviceClient,
+  type DeviceClientEvents,
+  type DeviceClientOptions,
+  type DeviceClientStats,
+  encodeTelemetry,
+  type Report,
+} from "./device-client.js";
+export { type BufferedMessage, FileBuffer, MemoryBuffer, type MessageBuffer } from "./message-buffer.js";
+export { MqttTransport, type MqttTransportOptions } from "./mqtt-transport.js";
+export { FileSeqStore, MemorySeqStore, type SeqStore } from "./seq-store.js";
+export type { Transport } from "./transport.js";

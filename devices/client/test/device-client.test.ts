@@ -47,7 +47,7 @@ async function startRuntime(
 }
 
 async function storedSeqs(runtime: Runtime, thing: string): Promise<number[]> {
-  const rows = await runtime.twins.db.all<{ seq: bigint }>(
+  const rows = await runtime.probe.query<{ seq: bigint }>(
     "SELECT seq FROM telemetry WHERE thing = $thing ORDER BY seq",
     { thing },
   );
@@ -59,9 +59,9 @@ describe("DeviceClient against the local runtime", () => {
     const runtime = await startRuntime();
     try {
       const thing = "rb-client-1";
-      const { token } = await runtime.twins.registry.register(thing, "robot");
+      const { token } = await runtime.registry.register(thing, "robot");
       const transport = new MqttTransport({
-        url: runtime.twins.mqttUrl,
+        url: runtime.urls.mqtt,
         clientId: thing,
         username: thing,
         password: token,
@@ -75,17 +75,17 @@ describe("DeviceClient against the local runtime", () => {
       expect(await storedSeqs(runtime, thing)).toEqual(Array.from({ length: 25 }, (_, n) => n));
       expect(client.stats).toMatchObject({ sent: 25, acked: 25, dropped: 0, queued: 0 });
 
-      const shadow = runtime.twins.source;
-      await shadow.publish(
-        `$aws/things/${thing}/shadow/update`,
-        new TextEncoder().encode(JSON.stringify({ state: { desired: { command: "dock" } } })),
-        1,
-      );
+      // The backend's desired update, through the IoT Data Plane (UpdateThingShadow).
+      await fetch(`${runtime.urls.http}/things/${thing}/shadow`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ state: { desired: { command: "dock" } } }),
+      });
       await waitFor(() => deltas.length > 0, "the delta");
       expect(deltas[0]).toEqual({ command: "dock" });
       await client.reportState({ command: "dock" });
       await waitFor(async () => {
-        const response = await fetch(`${runtime.http.url}/things/${thing}/shadow`);
+        const response = await fetch(`${runtime.urls.http}/things/${thing}/shadow`);
         const document = (await response.json()) as { state: { reported?: Record<string, unknown> } };
         return document.state.reported?.command === "dock";
       }, "the reported state");
@@ -99,13 +99,13 @@ describe("DeviceClient against the local runtime", () => {
     const dataDir = join(dir, "offline");
     let runtime = await startRuntime(undefined, dataDir);
     const ports = {
-      mqttPort: Number(new URL(runtime.twins.mqttUrl).port),
-      httpPort: Number(new URL(runtime.http.url).port),
+      mqttPort: Number(new URL(runtime.urls.mqtt).port),
+      httpPort: Number(new URL(runtime.urls.http).port),
     };
     const thing = "fs-client-offline";
-    const { token } = await runtime.twins.registry.register(thing, "freestyle");
+    const { token } = await runtime.registry.register(thing, "freestyle");
     const transport = new MqttTransport({
-      url: runtime.twins.mqttUrl,
+      url: runtime.urls.mqtt,
       clientId: thing,
       username: thing,
       password: token,

@@ -1,4 +1,4 @@
-import { telemetryTopic } from "@fleetline/core";
+import { telemetryTopic } from "@fleetline/core/devices";
 import type { FaultProfile } from "./chaos.js";
 import { type FleetType, planFleet } from "./fleet.js";
 import { Simulation, type SimulationCounts } from "./simulation.js";

@@ -1,4 +1,4 @@
-import { DEVICE_TYPES, type DeviceType } from "@fleetline/core";
+import { DEVICE_TYPES, type DeviceType } from "@fleetline/core/devices";
 import type { FaultProfile } from "./chaos.js";
 import type { DeviceModel, ModelOptions } from "./models/device-model.js";
 import { FreestyleModel } from "./models/freestyle-model.js";

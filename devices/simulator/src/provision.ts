@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { DeviceType } from "@fleetline/core";
+import type { DeviceType } from "@fleetline/core/devices";
 import type { FaultProfile } from "./chaos.js";
 import { certFiles } from "./credentials.js";
 import { type FleetType, planFleet } from "./fleet.js";

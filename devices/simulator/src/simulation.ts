@@ -1,4 +1,4 @@
-import { MAX_FUTURE_SKEW_MS } from "@fleetline/core";
+import { MAX_FUTURE_SKEW_MS } from "@fleetline/core/telemetry";
 import { encodeTelemetry } from "@fleetline/device-client";
 import { type FaultProfile, mischief } from "./chaos.js";
 import type { SimulatedDevice } from "./fleet.js";

@@ -1,4 +1,4 @@
-import { validate } from "@fleetline/core";
+import { validate } from "@fleetline/core/telemetry";
 import { describe, expect, it } from "vitest";
 import { dryRun } from "../src/dry-run.js";
 import { planFleet } from "../src/fleet.js";

@@ -1,17 +1,12 @@
-import type {
-  AlarmPorts,
-  Clock,
-  Counters,
-  DeadLetterQueue,
-  HealthReport,
-  Quarantine,
-  Redrive,
-  ShadowGateway,
-  TelemetryQuery,
-  ThingRegistry,
-} from "@fleetline/core";
+import type { AlarmPorts } from "@fleetline/core/alarms";
+import type { ShadowGateway } from "@fleetline/core/commands";
+import type { Clock } from "@fleetline/core/common";
+import type { ThingRegistry } from "@fleetline/core/devices";
+import type { Counters, HealthReport } from "@fleetline/core/pipeline";
+import type { DeadLetterQueue, Redrive } from "@fleetline/core/redrive";
+import type { Quarantine, TelemetryQuery } from "@fleetline/core/telemetry";
 
-/** What the query API reads and writes; the same shape is served from AWS adapters (README, "Query it"). */
+/** What the query API reads and writes; the same shape is served from AWS adapters (docs/guide/local-runtime.md, "Query it"). */
 export interface ApiContext {
   registry: ThingRegistry;
   telemetry: TelemetryQuery;

@@ -1,4 +1,4 @@
-import { httpStatusOf, isFleetlineError } from "@fleetline/core";
+import { httpStatusOf, isFleetlineError } from "@fleetline/core/common";
 
 /** An API error: a status, a stable code and a message naming what was wrong. */
 export class HttpError extends Error {
@@ -23,7 +23,7 @@ export function errorResponse(error: unknown): {
   if (error instanceof HttpError)
     return { status: error.status, body: { error: { code: error.code, message: error.message } } };
   // The catalogue's status: 4xx for what the request did wrong, 503 for an outage worth retrying,
-  // 500 for a fault in Fleetline's own configuration (docs/errors.md).
+  // 500 for a fault in Fleetline's own configuration (docs/reference/errors.md).
   if (isFleetlineError(error)) {
     return { status: httpStatusOf(error), body: { error: { code: error.code, message: error.message } } };
   }

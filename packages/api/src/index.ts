@@ -1,8 +1,23 @@
-export * from "./api-context.js";
-export * from "./api-gateway.js";
-export * from "./dispatch.js";
-export * from "./http-error.js";
-export * from "./parameters.js";
-export * from "./query-api.js";
-export * from "./router.js";
-export * from "./routes/redrive-routes.js";
+// The query API: its routes over the core ports, one Hono app for Node's server and API Gateway.
+
+export {
+  ApiApp,
+  type ApiAppOptions,
+  MAX_BODY_DEPTH,
+  type Request,
+  type Response,
+  type RouteHandler,
+  send,
+} from "./api-app.js";
+export type { ApiContext } from "./api-context.js";
+export { type ApiGatewayHandler, apiGatewayHandler } from "./api-gateway.js";
+export { badParameter, errorResponse, HttpError } from "./http-error.js";
+export {
+  bucketParameter,
+  instantParameter,
+  intParameter,
+  pageParameters,
+  pageResponse,
+} from "./parameters.js";
+export { queryApiRoutes } from "./query-api.js";
+export { redriveRoutes } from "./routes/redrive-routes.js";

@@ -6,7 +6,7 @@ import {
   type PageRequest,
   parseDuration,
   parseInstant,
-} from "@fleetline/core";
+} from "@fleetline/core/common";
 import { badParameter } from "./http-error.js";
 
 export function intParameter(

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { apiGatewayHandler, HttpError, Router } from "../src/index.js";
+import { ApiApp, type ApiAppOptions, apiGatewayHandler, HttpError } from "../src/index.js";
 import { apiGatewayEvent } from "./api-gateway-event.js";
 
-function router(onCall = vi.fn()) {
-  return new Router()
+function router(onCall = vi.fn(), options: ApiAppOptions = {}) {
+  return new ApiApp(options)
     .add("GET", "/healthz", () => ({ status: 200, body: { status: "ok" } }))
     .add("GET", "/api/echo/:name", (request) => ({
       status: 200,
@@ -60,7 +60,7 @@ describe("the query API behind API Gateway (payload 2.0)", () => {
     expect(response).toMatchObject({ statusCode: 200, isBase64Encoded: true, body: "AAEC/w==" });
   });
 
-  it("answers 404 and 405 with the error shape of docs/contract.md §4", async () => {
+  it("answers 404 and 405 with the error shape of docs/reference/api.md", async () => {
     const handler = apiGatewayHandler(router());
     const missing = await handler(apiGatewayEvent("GET", "/api/missing"));
     expect(missing.statusCode).toBe(404);
@@ -76,7 +76,9 @@ describe("the query API behind API Gateway (payload 2.0)", () => {
 
   it("hides what broke from the client and tells the operator", async () => {
     const onError = vi.fn();
-    const response = await apiGatewayHandler(router(), { onError })(apiGatewayEvent("GET", "/api/broken"));
+    const response = await apiGatewayHandler(router(vi.fn(), { onError }))(
+      apiGatewayEvent("GET", "/api/broken"),
+    );
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain("secret");
     expect(onError).toHaveBeenCalledWith(
@@ -89,7 +91,7 @@ describe("the query API behind API Gateway (payload 2.0)", () => {
   });
 
   it("needs the bearer token for everything but /healthz when one is set", async () => {
-    const handler = apiGatewayHandler(router(), { apiToken: "flt-api-secret" });
+    const handler = apiGatewayHandler(router(vi.fn(), { apiToken: "flt-api-secret" }));
     expect((await handler(apiGatewayEvent("GET", "/healthz"))).statusCode).toBe(200);
     const refused = await handler(apiGatewayEvent("GET", "/api/echo/x"));
     expect(refused.statusCode).toBe(401);

@@ -1,4 +1,4 @@
-import { isAwsRegion, stageRegion } from "@fleetline/core";
+import { isAwsRegion, stageRegion } from "@fleetline/core/devices";
 import type { Io } from "./io.js";
 import { UsageError } from "./usage.js";
 

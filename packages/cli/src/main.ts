@@ -6,16 +6,16 @@ type Command = (args: string[], io: Io) => Promise<number>;
 
 /** Loaded on demand, so `fleetline validate` does not start up the whole local runtime's code. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  dev: async () => (await import("./commands/dev.js")).devCommand,
-  devices: async () => (await import("./commands/devices.js")).devicesCommand,
-  simulate: async () => (await import("./commands/simulate.js")).simulateCommand,
-  provision: async () => (await import("./commands/provision.js")).provisionCommand,
-  bench: async () => (await import("./commands/bench.js")).benchCommand,
-  validate: async () => (await import("./commands/validate.js")).validateCommand,
-  cost: async () => (await import("./commands/cost.js")).costCommand,
-  logs: async () => (await import("./commands/logs.js")).logsCommand,
-  replay: async () => (await import("./commands/replay.js")).replayCommand,
-  redrive: async () => (await import("./commands/redrive.js")).redriveCommand,
+  dev: async () => (await import("./subcommands/dev.js")).devCommand,
+  devices: async () => (await import("./subcommands/devices.js")).devicesCommand,
+  simulate: async () => (await import("./subcommands/simulate.js")).simulateCommand,
+  provision: async () => (await import("./subcommands/provision.js")).provisionCommand,
+  bench: async () => (await import("./subcommands/bench.js")).benchCommand,
+  validate: async () => (await import("./subcommands/validate.js")).validateCommand,
+  cost: async () => (await import("./subcommands/cost.js")).costCommand,
+  logs: async () => (await import("./subcommands/logs.js")).logsCommand,
+  replay: async () => (await import("./subcommands/replay.js")).replayCommand,
+  redrive: async () => (await import("./subcommands/redrive.js")).redriveCommand,
 };
 
 function isParseArgsError(error: unknown): error is Error {

@@ -5,7 +5,7 @@ export class UsageError extends Error {
 
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
-export const HELP = `fleetline — IoT telemetry pipeline: local twin of AWS IoT → Kinesis → Lambda
+export const HELP = `fleetline — IoT telemetry pipeline: local stand-in of AWS IoT → Kinesis → Lambda
 
 Usage: fleetline <command> [options]
 

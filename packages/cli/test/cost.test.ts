@@ -51,8 +51,8 @@ describe("fleetline cost", () => {
     expect(line(timestream, "IoT Core", "messages in")).toBe(1000 + 3200 + 27160);
   });
 
-  it("is what the README's table shows, for 100, 10,000 and 1,000,000 devices on both targets", () => {
-    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+  it("is what the deploy guide's table shows, for 100, 10,000 and 1,000,000 devices on both targets", () => {
+    const readme = readFileSync(new URL("../../../docs/guide/deploy.md", import.meta.url), "utf8");
     const totals = /\| \*\*total a month\*\* \|(.*)\|\n/
       .exec(readme)?.[1]
       ?.split("|")

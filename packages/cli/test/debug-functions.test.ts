@@ -1,11 +1,11 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Runtime } from "@fleetline/local";
-import { settle, waitFor } from "@fleetline/testing";
+import type { InjectedFailures, Runtime } from "@fleetline/local";
+import { hold, settle, waitFor } from "@fleetline/testing";
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DuckDbQuarantine } from "../../local/src/adapters/duckdb-quarantine.js";
+import { DuckDbQuarantine } from "../../local/src/stores/duckdb-quarantine.js";
 import { interceptKinesis, startRuntime } from "../../local/test/helpers.js";
 import { FunctionWatcher } from "../src/dev/function-watcher.js";
 import { fleetline, fleetlineAsync, freestyleTelemetry } from "./dev-process.js";
@@ -14,11 +14,13 @@ const FUNCTIONS_SRC = fileURLToPath(new URL("../../functions/src/", import.meta.
 
 let dir: string;
 let runtime: Runtime;
+const failures: InjectedFailures = {};
 let watcher: FunctionWatcher;
 const said: string[] = [];
 
 /** The store handler, edited to say which version ran on each batch. */
-const STORE_HANDLER = "store/store-handler.ts";
+const STORE_HANDLER = "handlers/store-handler.ts";
+const HANDLERS = "handlers/index.ts";
 const ORIGINAL = "  return streamHandler(storeRecords, ports, logger, deadLetters);";
 const version = (v: string) =>
   `  const handler = streamHandler(storeRecords, ports, logger, deadLetters);\n` +
@@ -32,10 +34,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(process.cwd(), ".tmp", "dev-watch-"));
   await cp(FUNCTIONS_SRC, join(dir, "src"), { recursive: true });
   // A failed batch is retried within a second, so a dead-lettered batch is quick to make.
-  runtime = await startRuntime({ eventSourceRetryDelayMs: 20 });
+  runtime = await startRuntime({ eventSourceRetryDelayMs: 20, failures });
   watcher = new FunctionWatcher({
     paths: [join(dir, "src")],
-    entry: join(dir, "src/handlers.ts"),
+    entry: join(dir, "src", HANDLERS),
     reload: (factories) => runtime.reloadFunctions(factories),
     say: (line) => said.push(line),
     debounceMs: 50,
@@ -63,7 +65,7 @@ async function edit(file: string, change: (text: string) => string, expected: st
 
 /** Puts every edited file back as the repository has it, and waits for the rebuild. */
 afterEach(async () => {
-  for (const file of [STORE_HANDLER, "handlers.ts"]) {
+  for (const file of [STORE_HANDLER, HANDLERS]) {
     const original = await readFile(join(FUNCTIONS_SRC, file), "utf8");
     if ((await readFile(join(dir, "src", file), "utf8")) !== original)
       await edit(file, () => original, "rebuilt");
@@ -71,21 +73,21 @@ afterEach(async () => {
 });
 
 const storeLines = () =>
-  runtime.functions.log
+  runtime.invocations.log
     .list({ functionName: "store", limit: 200 })
     .items.flatMap((record) => record.logs.map((log) => log.line))
     .filter((line) => line.startsWith("store v"));
 
 describe("fleetline dev --watch", () => {
   it("runs an edited handler from the next batch while a device publishes, losing and doubling nothing; a broken edit keeps the old code", async () => {
-    const { token } = await runtime.twins.registry.register("fs-watch", "freestyle");
-    const device = await mqtt.connectAsync(runtime.twins.mqttUrl, {
+    const { token } = await runtime.registry.register("fs-watch", "freestyle");
+    const device = await mqtt.connectAsync(runtime.urls.mqtt, {
       clientId: "fs-watch",
       username: "fs-watch",
       password: token,
     });
     type Stats = { stored: number; duplicates: number };
-    const before = (await (await fetch(`${runtime.http.url}/api/stats`)).json()) as Stats;
+    const before = (await (await fetch(`${runtime.urls.http}/api/stats`)).json()) as Stats;
     let seq = 0;
     let publishing = true;
     const publisher = (async () => {
@@ -98,12 +100,15 @@ describe("fleetline dev --watch", () => {
             qos: 1,
           },
         );
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await hold(20);
       }
     })();
     try {
       // Batches stored by the code the runtime started with, then the edit.
-      await waitFor(() => runtime.twins.eventSources.stats.get("store")?.invocations, "a batch stored");
+      await waitFor(
+        () => runtime.invocations.log.list({ functionName: "store" }).items.length > 0,
+        "a batch stored",
+      );
       const rebuilt = await edit(STORE_HANDLER, (text) => text.replace(ORIGINAL, version("v2")), "rebuilt");
       expect(rebuilt).toContain("store-handler.ts");
       await waitFor(() => storeLines().includes("store v2"), "a batch stored by v2");
@@ -123,8 +128,8 @@ describe("fleetline dev --watch", () => {
       await publisher;
       await device.endAsync();
     }
-    await settle(runtime.http.url);
-    const after = (await (await fetch(`${runtime.http.url}/api/stats`)).json()) as Stats;
+    await settle(runtime.urls.http);
+    const after = (await (await fetch(`${runtime.urls.http}/api/stats`)).json()) as Stats;
     // Every acknowledged report stored once: none lost across the swaps, no batch run twice.
     expect(after.stored - before.stored).toBe(seq);
     expect(after.duplicates - before.duplicates).toBe(0);
@@ -132,25 +137,21 @@ describe("fleetline dev --watch", () => {
 
   it("refuses a module whose handlers cannot be built, keeping the previous code", async () => {
     const refused = await edit(
-      "handlers.ts",
+      HANDLERS,
       (text) => `${text}\nthrow new Error("broken at import");\n`,
       "cannot start",
     );
     expect(refused).toContain("cannot start (broken at import); the previous code keeps serving");
-    await edit(
-      "handlers.ts",
-      (text) => text.replace('\nthrow new Error("broken at import");\n', ""),
-      "rebuilt",
-    );
+    await edit(HANDLERS, (text) => text.replace('\nthrow new Error("broken at import");\n', ""), "rebuilt");
   }, 60_000);
 });
 
 type Stats = { stored: number; duplicates: number; deadLettered: number };
-const stats = async () => (await (await fetch(`${runtime.http.url}/api/stats`)).json()) as Stats;
+const stats = async () => (await (await fetch(`${runtime.urls.http}/api/stats`)).json()) as Stats;
 
 async function device(thing: string) {
-  const { token } = await runtime.twins.registry.register(thing, "freestyle");
-  return mqtt.connectAsync(runtime.twins.mqttUrl, { clientId: thing, username: thing, password: token });
+  const { token } = await runtime.registry.register(thing, "freestyle");
+  return mqtt.connectAsync(runtime.urls.mqtt, { clientId: thing, username: thing, password: token });
 }
 
 describe("after a fix: replay and fleetline redrive", () => {
@@ -172,24 +173,24 @@ describe("after a fix: replay and fleetline redrive", () => {
       );
     await client.endAsync();
     // Retried, then given up on: the event source's on-failure records name the batches.
-    await settle(runtime.http.url);
+    await settle(runtime.urls.http);
     expect((await stats()).deadLettered).toBeGreaterThan(before.deadLettered);
-    const [failed] = runtime.functions.log.list({ functionName: "store", status: "error" }).items;
+    const [failed] = runtime.invocations.log.list({ functionName: "store", status: "error" }).items;
     expect(failed?.error?.message).toBe("store bug");
 
     const original = await readFile(join(FUNCTIONS_SRC, STORE_HANDLER), "utf8");
     await edit(STORE_HANDLER, () => original, "rebuilt");
-    const replayed = await runtime.functions.replay(failed?.id as string);
+    const replayed = await runtime.invocations.replay(failed?.id as string);
     expect(replayed.status).toBe("ok");
     expect((await stats()).stored).toBe(before.stored + (failed?.batchSize ?? 0));
 
-    const redriven = await fleetlineAsync(["redrive", "--dead-letter", "--url", runtime.http.url]);
+    const redriven = await fleetlineAsync(["redrive", "--dead-letter", "--url", runtime.urls.http]);
     expect(redriven.code).toBe(0);
     expect(redriven.out).toMatch(/^redrove (\d+) of \1 from the dead-letter queue\n$/);
-    await settle(runtime.http.url);
+    await settle(runtime.urls.http);
     // All three stored once: the replayed batch again is a duplicate, not a second row.
     expect((await stats()).stored).toBe(before.stored + 3);
-    const again = await fleetlineAsync(["redrive", "--dead-letter", "--url", runtime.http.url]);
+    const again = await fleetlineAsync(["redrive", "--dead-letter", "--url", runtime.urls.http]);
     expect(again).toMatchObject({ code: 0, out: "nothing to redrive in the dead-letter queue\n" });
   }, 60_000);
 
@@ -198,9 +199,9 @@ describe("after a fix: replay and fleetline redrive", () => {
     const client = await device("fs-quarantined");
     await client.publishAsync("dt/fleetline/freestyle/fs-quarantined/telemetry", "{not json", { qos: 1 });
     await client.endAsync();
-    await settle(runtime.http.url);
+    await settle(runtime.urls.http);
     // Quarantined under an older contract, valid under today's.
-    const quarantine = await DuckDbQuarantine.open(runtime.twins.db);
+    const quarantine = await DuckDbQuarantine.open(runtime.probe.database());
     const payload = freestyleTelemetry(1, Date.now());
     await quarantine.put([
       {
@@ -213,16 +214,16 @@ describe("after a fix: replay and fleetline redrive", () => {
         payloadBase64: Buffer.from(payload).toString("base64"),
       },
     ]);
-    const args = ["redrive", "--quarantine", "--thing", "fs-quarantined", "--url", runtime.http.url];
+    const args = ["redrive", "--quarantine", "--thing", "fs-quarantined", "--url", runtime.urls.http];
     const first = await fleetlineAsync(args);
     expect(first.code).toBe(1);
     expect(first.out).toMatch(/^redrove 1 of 2 from the quarantine\nkept \S+: MALFORMED_JSON: /);
-    await settle(runtime.http.url);
+    await settle(runtime.urls.http);
     expect((await stats()).stored).toBe(before.stored + 1);
     const second = await fleetlineAsync(args);
     expect(second.code).toBe(1);
     expect(second.out).toMatch(/^redrove 0 of 1 from the quarantine\n/);
-    await settle(runtime.http.url);
+    await settle(runtime.urls.http);
     expect((await stats()).stored).toBe(before.stored + 1);
   }, 60_000);
 
@@ -230,7 +231,7 @@ describe("after a fix: replay and fleetline redrive", () => {
     const before = await stats();
     // Kinesis refuses this thing's records, as it would a malformed request: the rule's error
     // action takes them to fleetline-rule-errors.
-    const restore = interceptKinesis(runtime.twins.kinesis.inProcess, async (command) => {
+    const restore = interceptKinesis(failures, async (command) => {
       if (command.input.Records?.some((r) => r.PartitionKey === "fs-rule-error"))
         throw Object.assign(new Error("1 validation error detected"), {
           name: "ValidationException",
@@ -252,13 +253,13 @@ describe("after a fix: replay and fleetline redrive", () => {
     } finally {
       restore();
     }
-    await settle(runtime.http.url);
+    await settle(runtime.urls.http);
     expect((await stats()).stored).toBe(before.stored);
-    const redriven = await fleetlineAsync(["redrive", "--rule-errors", "--url", runtime.http.url]);
+    const redriven = await fleetlineAsync(["redrive", "--rule-errors", "--url", runtime.urls.http]);
     expect(redriven).toMatchObject({ code: 0, out: "redrove 2 of 2 from the rule-errors queue\n" });
-    await settle(runtime.http.url);
+    await settle(runtime.urls.http);
     expect((await stats()).stored).toBe(before.stored + 2);
-    const again = await fleetlineAsync(["redrive", "--rule-errors", "--url", runtime.http.url]);
+    const again = await fleetlineAsync(["redrive", "--rule-errors", "--url", runtime.urls.http]);
     expect(again).toMatchObject({ code: 0, out: "nothing to redrive in the rule-errors queue\n" });
   }, 60_000);
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, mockedAwsApi, serveApiGateway } from "../../functions/test/mocked-aws-api.js";
-import { devicesCommand } from "../src/commands/devices.js";
+import { devicesCommand } from "../src/subcommands/devices.js";
 import { runCaptured } from "./captured-io.js";
 
 // `fleetline devices` against the deployed query API: the API Lambda behind an HTTP front door,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { settle, waitFor } from "@fleetline/testing";
+import { hold, settle, waitFor } from "@fleetline/testing";
 import {
   generatedPositionFor,
   LEAST_UPPER_BOUND,
@@ -135,6 +135,9 @@ describe("the invocation console of fleetline dev", () => {
   });
 });
 
+/** How long the runtime stays paused in the debugger, as a developer stepping through a batch keeps it. */
+const PAUSED_MS = 2_000;
+
 describe("fleetline dev --inspect", () => {
   it("opens the inspector; while the runtime is paused in it nothing times out, and everything sent is stored", async () => {
     const url = /debugger listening on (ws:\/\/\S+);/.exec(dev.output())?.[1];
@@ -157,7 +160,8 @@ describe("fleetline dev --inspect", () => {
       );
       await send("Debugger.pause");
       await waitFor(() => inspector.events("Debugger.paused").length > 0, "the runtime to pause");
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // Held paused past what a batch would take, while the messages wait.
+      await hold(PAUSED_MS);
       await send("Debugger.resume");
       await Promise.all(sent);
     } finally {
@@ -178,14 +182,16 @@ describe("fleetline dev --inspect", () => {
     try {
       await send("Debugger.enable");
       // Every stream function's batch passes this line of the handlers' shared source.
-      const source = fileURLToPath(new URL("../../functions/src/batch-response.ts", import.meta.url));
+      const source = fileURLToPath(
+        new URL("../../functions/src/handlers/batch-response.ts", import.meta.url),
+      );
       const line =
         (await readFile(source, "utf8"))
           .split("\n")
           .findIndex((l) => l.includes("const outcome = await useCase(")) + 1;
       const script = inspector
         .events<{ scriptId: string; url: string; sourceMapURL?: string }>("Debugger.scriptParsed")
-        .find((s) => s.url.endsWith("/functions/src/batch-response.ts"));
+        .find((s) => s.url.endsWith("/functions/src/handlers/batch-response.ts"));
       expect(script?.sourceMapURL).toMatch(/^data:application\/json/);
       const map = new TraceMap(
         JSON.parse(Buffer.from((script?.sourceMapURL ?? "").split(",")[1] ?? "", "base64").toString("utf8")),

@@ -10,7 +10,7 @@ import {
   mockedAwsApi,
   serveApiGateway,
 } from "../../functions/test/mocked-aws-api.js";
-import { redriveCommand } from "../src/commands/redrive.js";
+import { redriveCommand } from "../src/subcommands/redrive.js";
 import { runCaptured } from "./captured-io.js";
 
 // `fleetline redrive --url <the stage's ApiUrl>`: the API Lambda behind an HTTP front door, the AWS

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { FleetSummary } from "@fleetline/simulator";
+import { waitFor } from "@fleetline/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevProcess, fleetline, startDev } from "./dev-process.js";
 
@@ -30,20 +31,21 @@ function simulate(args: string[]): Promise<{ code: number | null; summary: Summa
 // biome-ignore lint/suspicious/noExplicitAny: API responses are asserted field by field.
 const get = async (url: string): Promise<any> => (await fetch(url)).json();
 
-async function settled(http: string, received: number) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const stats = await get(`${http}/api/stats`);
-    if (
-      stats.received >= received &&
-      stats.valid + stats.rejected === stats.received &&
-      stats.stored + stats.duplicates === stats.valid
-    ) {
-      return stats;
-    }
-    if (Date.now() > deadline) throw new Error(`the pipeline did not settle: ${JSON.stringify(stats)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/** The pipeline's counters once everything received has gone through validate and store. */
+function settled(http: string, received: number) {
+  return waitFor(
+    async () => {
+      const stats = await get(`${http}/api/stats`);
+      const through =
+        stats.received >= received &&
+        stats.valid + stats.rejected === stats.received &&
+        stats.stored + stats.duplicates === stats.valid;
+      return through ? stats : undefined;
+    },
+    "the pipeline to settle",
+    60_000,
+    250,
+  );
 }
 
 /** A device's stored readings in 100 ms buckets: at 1 report/s, one point per message, and counts of 1 when nothing is doubled. */

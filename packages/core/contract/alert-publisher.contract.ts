@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AlertPublisher, AlertRecord } from "../src/index.js";
+import type { AlertPublisher, AlertRecord } from "../src/alarms/index.js";
 import { useFixture } from "./fixture.js";
 
 export interface PublishedAlert {

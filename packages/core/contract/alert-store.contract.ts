@@ -5,9 +5,9 @@ import {
   type AlertStore,
   type Effect,
   NEWEST_REPORT,
-  RETENTION,
   stateToSave,
-} from "../src/index.js";
+} from "../src/alarms/index.js";
+import { RETENTION } from "../src/pipeline/index.js";
 import { useFixture } from "./fixture.js";
 import { readAllPages } from "./paging.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Command, CommandLedger } from "../src/index.js";
+import type { Command, CommandLedger } from "../src/commands/index.js";
 import { useFixture } from "./fixture.js";
 import { readAllPages } from "./paging.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Counters } from "../src/index.js";
+import type { Counters } from "../src/pipeline/index.js";
 import { useFixture } from "./fixture.js";
 
 /** The behaviour every counters adapter must have. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DeadLetterQueue } from "../src/index.js";
+import type { DeadLetterQueue } from "../src/redrive/index.js";
 import { useFixture } from "./fixture.js";
 
 /** The behaviour every dead-letter queue adapter must have. */

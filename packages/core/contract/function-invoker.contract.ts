@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FunctionInvoker } from "../src/index.js";
+import type { FunctionInvoker } from "../src/redrive/index.js";
 import { useFixture } from "./fixture.js";
 
 /** What every invoker is set up with: a function that answers with its event, and one that fails. */

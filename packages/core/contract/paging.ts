@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { Page, PageRequest } from "../src/index.js";
+import type { Page, PageRequest } from "../src/common/index.js";
 
 /** Reads every page of a listing `limit` at a time; checks each page's size and the absence of repeats. */
 export async function readAllPages<T>(

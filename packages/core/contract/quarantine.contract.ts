@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Quarantine, QuarantineEntry } from "../src/index.js";
+import type { Quarantine, QuarantineEntry } from "../src/telemetry/index.js";
 import { useFixture } from "./fixture.js";
 import { readAllPages } from "./paging.js";
 

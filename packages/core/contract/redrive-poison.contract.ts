@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RedriveRound } from "../src/index.js";
+import type { RedriveRound } from "../src/redrive/index.js";
 import { useFixture } from "./fixture.js";
 
 export type RedriveSource = "dead-letter" | "quarantine" | "rule-errors";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RedriveRound } from "../src/index.js";
+import type { RedriveRound } from "../src/redrive/index.js";
 import { useFixture } from "./fixture.js";
 
 /** What validation made of a thing's messages: how many went on to be stored, and why any were quarantined. */

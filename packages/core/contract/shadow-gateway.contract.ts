@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ShadowGateway } from "../src/index.js";
+import type { ShadowGateway } from "../src/commands/index.js";
 import { useFixture } from "./fixture.js";
 
 /** The behaviour every shadow gateway must have: AWS IoT shadows, through the IoT Data Plane API. */

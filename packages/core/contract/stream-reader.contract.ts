@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeBase64, encodeBase64, type StreamReader, type StreamRecord } from "../src/index.js";
+import { decodeBase64, encodeBase64 } from "../src/common/index.js";
+import type { StreamReader, StreamRecord } from "../src/pipeline/index.js";
 import { useFixture } from "./fixture.js";
 
 export interface StreamReaderFixture {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { TelemetryQuery, TelemetryStore } from "../src/index.js";
-import type { TelemetryRecord } from "../src/schema/telemetry.js";
+import type { TelemetryQuery, TelemetryStore } from "../src/telemetry/index.js";
+import type { TelemetryRecord } from "../src/telemetry/schema/telemetry.js";
 import { useFixture } from "./fixture.js";
 
 export interface TelemetryStoreFixture {

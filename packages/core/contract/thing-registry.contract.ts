@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ThingRegistry } from "../src/index.js";
+import type { ThingRegistry } from "../src/devices/index.js";
 import { useFixture } from "./fixture.js";
 
 /**

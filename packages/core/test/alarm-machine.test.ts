@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  type AlarmState,
-  conditionsOf,
-  isIdle,
-  RETENTION,
-  stateToSave,
-  stepAlarm,
-  type TelemetryRecord,
-} from "../src/index.js";
+import { type AlarmState, conditionsOf, isIdle, stateToSave, stepAlarm } from "../src/alarms/index.js";
+import { RETENTION } from "../src/pipeline/index.js";
+import type { TelemetryRecord } from "../src/telemetry/index.js";
 
 let ids = 0;
 const newId = () => `alert-${++ids}`;

@@ -5,7 +5,7 @@ import {
   ROBOT_FAULT_CODES,
   ROBOT_STATES,
   SEVERITIES,
-} from "../src/index.js";
+} from "../src/telemetry/index.js";
 import { DAY, MINUTE, RECEIVED_AT } from "./factories.js";
 
 const finite = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });

@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 /** docs/architecture.md §2: each package's row, and what it may import. */
 function allowedImports(): Map<string, string[]> {
   const doc = readFileSync(join(root, "docs/architecture.md"), "utf8");
-  const section = doc.slice(doc.indexOf("## §2 Packages"), doc.indexOf("## §3"));
+  const section = doc.slice(doc.indexOf("## §2 Packages"), doc.indexOf("### Layers inside a package"));
   const rows = new Map<string, string[]>();
   for (const line of section.split("\n")) {
     const cells = line.split("|").map((cell) => cell.trim());
@@ -135,6 +135,74 @@ describe("package dependencies (docs/architecture.md §2)", () => {
       'packages/local/src/runtime/runtime.ts imports "@fleetline/functions"',
       'packages/local/src/runtime/runtime.ts imports "@fleetline/simulator"',
       'packages/local/src/runtime/runtime.ts imports "../../../functions/src/index.js", outside its package',
+    ]);
+  });
+});
+
+/** docs/architecture.md §2, "Layers inside a package": each folder's layers, top first. */
+function layerTable(): Map<string, string[]> {
+  const doc = readFileSync(join(root, "docs/architecture.md"), "utf8");
+  const section = doc.slice(doc.indexOf("### Layers inside a package"), doc.indexOf("## §3"));
+  const layers = new Map<string, string[]>();
+  for (const line of section.split("\n")) {
+    const cells = line.split("|").map((cell) => cell.trim());
+    const folder = /^`([^`]+)`$/.exec(cells[1] ?? "")?.[1];
+    if (folder && cells[2])
+      layers.set(
+        folder,
+        cells[2].split(",").map((name) => name.trim()),
+      );
+  }
+  return layers;
+}
+
+/** The imports of `files` that reach a folder above their own in `layers` (a folder's layer list, top first). */
+export function upwardImports(
+  layers: ReadonlyMap<string, readonly string[]>,
+  files: readonly string[],
+  read: (file: string) => string,
+): string[] {
+  const found: string[] = [];
+  /** The layer of `file` under each layered folder that holds it: [folder, index]. */
+  const placed = (file: string) =>
+    [...layers].flatMap(([folder, order]) => {
+      const inside = relative(join(root, folder), file);
+      if (inside.startsWith("..")) return [];
+      const index = order.indexOf(inside.split(/[\\/]/)[0] ?? "");
+      return index < 0 ? [] : [[folder, index] as const];
+    });
+  for (const file of files)
+    for (const spec of specifiers(read(file)).filter((s) => s.startsWith("."))) {
+      const target = resolve(dirname(file), spec);
+      for (const [folder, index] of placed(file)) {
+        const to = placed(target).find(([f]) => f === folder);
+        if (to && to[1] < index)
+          found.push(`${relative(root, file)} imports "${spec}", a layer above it in ${folder}`);
+      }
+    }
+  return found;
+}
+
+describe("layers inside a package (docs/architecture.md §2)", () => {
+  const layers = layerTable();
+  const read = (file: string) => readFileSync(file, "utf8");
+
+  it("has no import that runs back up to a layer above", () => {
+    expect([...layers.keys()]).toEqual(expect.arrayContaining(["packages/core/src", "packages/local/src"]));
+    for (const [folder, order] of layers) {
+      const folders = readdirSync(join(root, folder), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name);
+      expect(folders.sort(), `${folder}'s folders are its layers`).toEqual([...order].sort());
+    }
+    const files = [...layers.keys()].flatMap((folder) => sourcesUnder(join(root, folder)));
+    expect(upwardImports(layers, [...new Set(files)], read)).toEqual([]);
+  });
+
+  it("would catch the rules engine reaching up into the runtime", () => {
+    const file = join(root, "packages/local/src/iot/rules/rules-engine.ts");
+    expect(upwardImports(layers, [file], () => 'import { x } from "../../runtime/runtime.js";\n')).toEqual([
+      'packages/local/src/iot/rules/rules-engine.ts imports "../../runtime/runtime.js", a layer above it in packages/local/src',
     ]);
   });
 });

@@ -8,10 +8,10 @@ import {
   httpStatusOf,
   isTransient,
   PoisonError,
-  REJECT_REASONS,
   recordDisposition,
   TransientError,
-} from "../src/index.js";
+} from "../src/common/index.js";
+import { REJECT_REASONS } from "../src/telemetry/index.js";
 
 const root = new URL("../../../", import.meta.url);
 
@@ -55,16 +55,16 @@ function sources(): Array<{ file: string; text: string }> {
 }
 
 describe("the error catalogue", () => {
-  it("documents every error code with its kind and HTTP status in docs/errors.md, and nothing else", () => {
-    const documented = tableUnder("docs/errors.md", "## Error codes");
+  it("documents every error code with its kind and HTTP status in docs/reference/errors.md, and nothing else", () => {
+    const documented = tableUnder("docs/reference/errors.md", "## Error codes");
     expect(new Map([...documented].map(([code, [kind, status]]) => [code, [kind, Number(status)]]))).toEqual(
       new Map(Object.entries(ERROR_CATALOGUE).map(([code, entry]) => [code, [entry.kind, entry.status]])),
     );
   });
 
   it("catalogues every code the code throws or answers, with the status it is answered with", () => {
-    const catalogue = tableUnder("docs/errors.md", "## Error codes");
-    const api = tableUnder("docs/errors.md", "## API error codes");
+    const catalogue = tableUnder("docs/reference/errors.md", "## Error codes");
+    const api = tableUnder("docs/reference/errors.md", "## API error codes");
     const thrown = new Map<string, string>();
     for (const { file, text } of sources()) {
       for (const match of text.matchAll(/fleetlineError\(\s*"([A-Z_]+)"|super\(\s*"([A-Z_]+)"/g))
@@ -104,8 +104,8 @@ describe("the error catalogue", () => {
     expect(isTransient(fleetlineError("CONCURRENT_UPDATE", "lost a race"))).toBe(true);
   });
 
-  it("documents every reject reason in docs/contract.md, and nothing else", () => {
-    const documented = [...tableUnder("docs/contract.md", "### Reject reasons").keys()];
+  it("documents every reject reason in docs/reference/contract.md, and nothing else", () => {
+    const documented = [...tableUnder("docs/reference/contract.md", "### Reject reasons").keys()];
     expect(documented.sort()).toEqual([...REJECT_REASONS].sort());
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { filterCovers, isValidTopicFilter, mayPublish, maySubscribe, topicMatches } from "../src/index.js";
+import { filterCovers, isValidTopicFilter, topicMatches } from "../src/aws/index.js";
+import { mayPublish, maySubscribe } from "../src/devices/index.js";
 
 const dispenser = { thing: "fs-policy", type: "freestyle" as const };
 
@@ -34,7 +35,7 @@ describe("topic filters", () => {
   });
 });
 
-describe("the device policy (docs/contract.md §1)", () => {
+describe("the device policy (docs/reference/contract.md §1)", () => {
   it("lets a device publish its own telemetry and shadow requests, classic and named", () => {
     for (const topic of [
       "dt/fleetline/freestyle/fs-policy/telemetry",

@@ -1,4 +1,4 @@
-import type { RuleEnvelope } from "../src/index.js";
+import type { RuleEnvelope } from "../src/telemetry/index.js";
 
 export const RECEIVED_AT = 1_764_297_000_000;
 export const MINUTE = 60_000;

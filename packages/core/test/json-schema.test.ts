@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { telemetryJsonSchema, validate } from "../src/index.js";
+import { telemetryJsonSchema, validate } from "../src/telemetry/index.js";
 import { validFreestyle, validRobot } from "./arbitraries.js";
 import { envelope, freestyleMetrics, freestylePayload, robotEnvelope, robotPayload } from "./factories.js";
 

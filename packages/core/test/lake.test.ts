@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { DEVICE_TYPES } from "../src/devices/index.js";
 import {
-  DEVICE_TYPES,
   LAKE_COLUMNS,
   LAKE_PARTITIONS,
   lakeDay,
@@ -8,7 +8,7 @@ import {
   lakeRow,
   NUMERIC_METRICS,
   type TelemetryRecord,
-} from "../src/index.js";
+} from "../src/telemetry/index.js";
 
 const base = { seq: 7, ts: Date.UTC(2026, 10, 29, 23, 59, 59, 999), receivedAt: 1, messageId: "m" };
 const records: Record<(typeof DEVICE_TYPES)[number], TelemetryRecord> = {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { EVENT_SOURCE } from "../src/pipeline.js";
+import { EVENT_SOURCE } from "../src/pipeline/wiring.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -48,7 +48,7 @@ describe("references in the code and the docs", () => {
 
   it("cite sections of docs/*.md that exist", () => {
     const cited = all.flatMap(({ path, text }) =>
-      [...text.matchAll(/docs\/([a-z-]+)\.md §(\d)/g)].map((m) => ({
+      [...text.matchAll(/docs\/([a-z/-]+)\.md §(\d)/g)].map((m) => ({
         path,
         doc: `docs/${m[1]}.md`,
         section: m[2],
@@ -64,17 +64,28 @@ describe("references in the code and the docs", () => {
     }
   });
 
-  it("cite README sections that exist", () => {
-    const readme = headings("README.md");
+  it("cite pages of docs/ and their headings that exist, and never a README heading", () => {
     const cited = all.flatMap(({ path, text }) =>
-      [...text.matchAll(/README,? \(?"([^"]+)"/g)].map((m) => ({ path, section: m[1] as string })),
+      [...text.matchAll(/\bdocs\/([a-z/-]+\.md)(?:, "([^"]+)")?/g)].map((m) => ({
+        path,
+        doc: `docs/${m[1]}`,
+        section: m[2],
+      })),
     );
-    expect(cited.length).toBeGreaterThan(5);
-    for (const { path, section } of cited)
-      expect(
-        readme.some((h) => h === section || h.startsWith(`${section}:`)),
-        `${path} cites README "${section}"`,
-      ).toBe(true);
+    expect(cited.filter((c) => c.section !== undefined).length).toBeGreaterThan(10);
+    for (const { path, doc, section } of cited) {
+      expect(existsSync(join(root, doc)), `${path} cites ${doc}`).toBe(true);
+      if (section !== undefined)
+        expect(
+          headings(doc).some((h) => h === section || h.startsWith(`${section}:`)),
+          `${path} cites ${doc}, "${section}"`,
+        ).toBe(true);
+    }
+    const readmeCitations = all
+      .filter(({ path }) => !path.endsWith(".md"))
+      .filter(({ text }) => /README,? \(?"/.test(text))
+      .map(({ path }) => path);
+    expect(readmeCitations).toEqual([]);
   });
 
   it("link only to files that exist, from the docs and the README", () => {
@@ -95,12 +106,14 @@ describe("references in the code and the docs", () => {
     } = EVENT_SOURCE;
     expect(local).toBe(0);
     const said = (file: string) => readFileSync(join(root, file), "utf8").replace(/\s+/g, " ");
-    expect(said("docs/contract.md")).toContain(
+    expect(said("docs/reference/contract.md")).toContain(
       `Batching window: ${aws} s on AWS (fewer, fuller invocations); none locally, where the emulator polls each shard every ${poll} ms`,
     );
-    expect(said("README.md")).toContain(
+    expect(said("docs/guide/deploy.md")).toContain(
       `on AWS a ${aws} s batching window (locally none: the emulator polls each shard every ${poll} ms)`,
     );
-    expect(said("README.md")).toContain(`no batching window and a ${poll} ms poll per shard`);
+    expect(said("docs/guide/local-runtime.md")).toContain(
+      `no batching window and a ${poll} ms poll per shard`,
+    );
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { checkRegistration, isThingName, RESERVED_THING_NAMES, RUNTIME_IDENTITIES } from "../src/index.js";
+import {
+  checkRegistration,
+  isThingName,
+  RESERVED_THING_NAMES,
+  RUNTIME_IDENTITIES,
+} from "../src/devices/index.js";
 
 describe("the runtime's own identities", () => {
   it("are no thing name, and the names they had are refused at registration", () => {

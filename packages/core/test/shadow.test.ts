@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deleteShadow, getShadow, type StoredShadow, updateShadow } from "../src/index.js";
+import { deleteShadow, getShadow, type StoredShadow, updateShadow } from "../src/aws/index.js";
 
 const NOW = 1_764_297_000_000;
 const SECONDS = NOW / 1000;

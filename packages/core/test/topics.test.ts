@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  alertTopic,
-  EVENT_SOURCE,
-  parseTelemetryTopic,
-  shadowTopic,
-  TELEMETRY_PARTITION_KEY,
-  TELEMETRY_RULE_SQL,
-  telemetryTopic,
-} from "../src/index.js";
+import { alertTopic, shadowTopic, telemetryTopic } from "../src/devices/index.js";
+import { EVENT_SOURCE, TELEMETRY_PARTITION_KEY, TELEMETRY_RULE_SQL } from "../src/pipeline/index.js";
+import { parseTelemetryTopic } from "../src/telemetry/index.js";
 
 describe("topics", () => {
   it("builds and parses the telemetry topic of each device type", () => {
@@ -40,7 +34,7 @@ describe("topics", () => {
 });
 
 describe("pipeline constants", () => {
-  it("hold the rule SQL of docs/contract.md §2, with single-quoted topic filter", () => {
+  it("hold the rule SQL of docs/reference/contract.md §2, with single-quoted topic filter", () => {
     expect(TELEMETRY_RULE_SQL).toBe(
       "SELECT encode(*, 'base64') AS payload, topic() AS topic, topic(3) AS type, topic(4) AS thing, clientid() AS clientId, timestamp() AS receivedAt, newuuid() AS messageId FROM 'dt/fleetline/+/+/telemetry'",
     );

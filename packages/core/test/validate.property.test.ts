@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { REJECT_REASONS, TelemetryRecord, type Verdict, validate } from "../src/index.js";
+import { REJECT_REASONS, TelemetryRecord, type Verdict, validate } from "../src/telemetry/index.js";
 import { validFreestyle, validRobot } from "./arbitraries.js";
 import { envelope, freestylePayload, RECEIVED_AT, robotEnvelope } from "./factories.js";
 

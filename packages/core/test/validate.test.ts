@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REJECT_REASONS, type RejectReason, validate } from "../src/index.js";
+import { REJECT_REASONS, type RejectReason, validate } from "../src/telemetry/index.js";
 import {
   cartridges,
   DAY,

@@ -3,6 +3,12 @@
  * rule's Kinesis action, the validate function and a redrive use them locally, against the
  * Kinesis emulator.
  */
-export * from "./adapters/kinesis-limits.js";
-export * from "./adapters/kinesis-producer.js";
-export * from "./adapters/kinesis-stream-reader.js";
+export {
+  KINESIS_LIMITS,
+  kinesisEntryProblem,
+  putRecordsRequests,
+  requestErrorScope,
+  retryableEntryError,
+} from "./adapters/kinesis-limits.js";
+export { KinesisStreamProducer, type ProducerOptions } from "./adapters/kinesis-producer.js";
+export { KinesisStreamReader } from "./adapters/kinesis-stream-reader.js";

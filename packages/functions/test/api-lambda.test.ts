@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
 import { QueryCommand } from "@aws-sdk/client-timestream-query";
-import type { TelemetryRecord } from "@fleetline/core";
+import type { TelemetryRecord } from "@fleetline/core/telemetry";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
@@ -10,8 +10,8 @@ import { DynamoDbAlertStore } from "../src/adapters/dynamodb-alert-store.js";
 import { DynamoDbCommandLedger } from "../src/adapters/dynamodb-command-ledger.js";
 import { IotDataAlertPublisher } from "../src/adapters/iot-alert-publisher.js";
 import { IotDataShadowGateway } from "../src/adapters/iot-data-shadow-gateway.js";
-import { createAlertsHandler } from "../src/alerts/alerts-handler.js";
 import { checkedApiToken } from "../src/api/api-tokens.js";
+import { createAlertsHandler } from "../src/handlers/alerts-handler.js";
 import { fakeKinesis } from "./fake-kinesis.js";
 import { API_ENVIRONMENT, API_TOKEN, mockedAwsApi, VIEWER_TOKEN } from "./mocked-aws-api.js";
 

@@ -1,5 +1,5 @@
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
-import type { QuarantineEntry } from "@fleetline/core";
+import type { QuarantineEntry } from "@fleetline/core/telemetry";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";

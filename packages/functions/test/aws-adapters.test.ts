@@ -1,7 +1,7 @@
 import { IoTDataPlaneClient, PublishCommand as IotPublishCommand } from "@aws-sdk/client-iot-data-plane";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { SNSClient, PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
-import type { AlertRecord } from "@fleetline/core";
+import type { AlertRecord } from "@fleetline/core/alarms";
 import { describeAlertPublisherContract } from "@fleetline/core/contract";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";

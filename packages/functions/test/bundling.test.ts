@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { encodeBase64 } from "@fleetline/core";
+import { encodeBase64 } from "@fleetline/core/common";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { FUNCTION_ESBUILD } from "../src/bundling/bundling.js";
@@ -23,13 +23,13 @@ describe("the functions' bundles (the stacks' FUNCTION_ESBUILD)", () => {
       const trimmed = await build({
         ...options,
         ...FUNCTION_ESBUILD,
-        entryPoints: [join(src, "lambda/validate.ts")],
+        entryPoints: [join(src, "entry-points/validate.ts")],
         outfile: join(dir, "a.mjs"),
       });
       const whole = await build({
         ...options,
         minify: true,
-        entryPoints: [join(src, "lambda/validate.ts")],
+        entryPoints: [join(src, "entry-points/validate.ts")],
         outfile: join(dir, "b.mjs"),
       });
       const bytes = (meta: typeof trimmed.metafile) => Object.values(meta.outputs)[0]?.bytes ?? 0;
@@ -50,7 +50,7 @@ describe("the functions' bundles (the stacks' FUNCTION_ESBUILD)", () => {
       const entry = join(dir, "entry.ts");
       await writeFile(
         entry,
-        `export { validate } from ${JSON.stringify(join(src, "../../core/src/validate.ts"))};\n`,
+        `export { validate } from ${JSON.stringify(join(src, "../../core/src/telemetry/validate.ts"))};\n`,
       );
       await build({
         ...options,
@@ -60,7 +60,7 @@ describe("the functions' bundles (the stacks' FUNCTION_ESBUILD)", () => {
       });
       const { validate } = (await import(
         pathToFileURL(join(dir, "validate.mjs")).href
-      )) as typeof import("@fleetline/core");
+      )) as typeof import("@fleetline/core/telemetry");
       const payload = {
         v: 1,
         seq: 1,

@@ -7,7 +7,7 @@ import {
   ResourceNotFoundException,
   UpdateThingShadowCommand,
 } from "@aws-sdk/client-iot-data-plane";
-import { getShadow, type ShadowErrorDocument, type StoredShadow, updateShadow } from "@fleetline/core";
+import { getShadow, type ShadowErrorDocument, type StoredShadow, updateShadow } from "@fleetline/core/aws";
 import { mockClient } from "aws-sdk-client-mock";
 
 /** A shadow rejection as the SDK raises it. */

@@ -15,7 +15,7 @@ interface KeptRecord {
   ApproximateArrivalTimestamp: Date;
 }
 
-/** The one shard of each stream (enough for the API's redrive; the reader's contract runs against the Kinesis twin). */
+/** The one shard of each stream (enough for the API's redrive; the reader's contract runs against the Kinesis stand-in). */
 const SHARD = "shardId-000000000000";
 
 /**

@@ -5,13 +5,13 @@ import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { SNSClient, PublishCommand as SnsPublishCommand } from "@aws-sdk/client-sns";
 import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import type { ApiGatewayHandler } from "@fleetline/api";
-import { REDRIVE_ROUTES } from "@fleetline/core";
+import { REDRIVE_ROUTES } from "@fleetline/core/pipeline";
 import { mockClient } from "aws-sdk-client-mock";
 import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
 import { CloudWatchCounters } from "../src/adapters/cloudwatch-counters.js";
 import { DynamoDbQuarantine } from "../src/adapters/dynamodb-quarantine.js";
 import { KinesisStreamProducer } from "../src/adapters/kinesis-producer.js";
-import { createValidateHandler } from "../src/validate/validate-handler.js";
+import { createValidateHandler } from "../src/handlers/validate-handler.js";
 import { fakeCloudWatch } from "./fake-cloudwatch.js";
 import { fakeDynamoDb } from "./fake-dynamodb.js";
 import { fakeIot } from "./fake-iot.js";
@@ -21,7 +21,7 @@ import { fakeSqs } from "./fake-sqs.js";
 export const API_TOKEN = "flt-test-api-token-0123456789";
 export const VIEWER_TOKEN = "flt-test-viewer-token-0123456789";
 
-/** What the Dashboard stack sets on the API function, and SST for its bound secrets. */
+/** What the Api stack sets on the API function, and SST for its bound secrets. */
 export const API_ENVIRONMENT = {
   FLEETLINE_STAGE: "test",
   FLEETLINE_VERSION: "0.1.0",
@@ -63,11 +63,11 @@ export async function mockedAwsApi(overrides: Record<string, string> = {}) {
   };
   services.sns.on(SnsPublishCommand).resolves({ MessageId: "sns-1" });
   Object.assign(process.env, API_ENVIRONMENT, overrides);
-  const { handler } = (await import("../src/lambda/api.js")) as { handler: ApiGatewayHandler };
-  const { handler: redriveHandler } = (await import("../src/lambda/redrive.js")) as {
+  const { handler } = (await import("../src/entry-points/api.js")) as { handler: ApiGatewayHandler };
+  const { handler: redriveHandler } = (await import("../src/entry-points/redrive.js")) as {
     handler: ApiGatewayHandler;
   };
-  // API Gateway's routes, as the Dashboard stack declares them: `POST /api/redrive/{source}` to the
+  // API Gateway's routes, as the Api stack declares them: `POST /api/redrive/{source}` to the
   // redrive function, everything else to the API function.
   const stageHandler: ApiGatewayHandler = (event) => {
     const source = event.rawPath.startsWith(REDRIVE_ROUTES.prefix)

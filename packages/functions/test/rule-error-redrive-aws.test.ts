@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { kinesisEvent, type RedriveRound } from "@fleetline/core";
+import { kinesisEvent } from "@fleetline/core/aws";
 import { describeRuleErrorRedriveContract } from "@fleetline/core/contract";
+import type { RedriveRound } from "@fleetline/core/redrive";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
 import { apiGatewayEvent } from "../../api/test/api-gateway-event.js";
 import { freestylePayload } from "../../core/test/factories.js";

@@ -1,9 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { type BatchOutcome, fleetlineError, type StreamInput } from "@fleetline/core";
+import { fleetlineError } from "@fleetline/core/common";
+import type { BatchOutcome, StreamInput } from "@fleetline/core/pipeline";
 import { MemoryDeadLetterQueue } from "@fleetline/testing";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { streamHandler } from "../src/batch-response.js";
+import { streamHandler } from "../src/handlers/batch-response.js";
 
 const context = { functionName: "store", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
@@ -61,7 +62,7 @@ describe("a stream handler acts on each failed record by its error's kind", () =
 
   it("retries a poison record when the dead-letter queue cannot take it: nothing is dropped", async () => {
     const deadLetters = MemoryDeadLetterQueue.create();
-    deadLetters.faults.failNext(1);
+    deadLetters.failures.failNext(1);
     const handler = streamHandler(
       failing({ "1": fleetlineError("RECORD_INVALID", "bad") }),
       {},

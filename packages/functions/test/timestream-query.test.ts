@@ -1,5 +1,5 @@
 import { QueryCommand, TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
-import type { TelemetryRecord } from "@fleetline/core";
+import type { TelemetryRecord } from "@fleetline/core/telemetry";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { TimestreamTelemetryQuery } from "../src/adapters/timestream-telemetry-query.js";

@@ -4,7 +4,7 @@ import {
   TimestreamWriteClient,
   WriteRecordsCommand,
 } from "@aws-sdk/client-timestream-write";
-import { storeRecords, type TelemetryRecord } from "@fleetline/core";
+import { storeRecords, type TelemetryRecord } from "@fleetline/core/telemetry";
 import { MemoryQuarantine } from "@fleetline/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";

@@ -18,7 +18,7 @@ afterAll(async () => {
 type Json = any;
 
 const api = async (path: string, init?: RequestInit): Promise<{ status: number; body: Json }> => {
-  const response = await fetch(`${runtime.http.url}${path}`, {
+  const response = await fetch(`${runtime.urls.http}${path}`, {
     ...init,
     headers: { "content-type": "application/json" },
   });
@@ -26,8 +26,8 @@ const api = async (path: string, init?: RequestInit): Promise<{ status: number; 
 };
 
 async function device(thing: string, type: "freestyle" | "robot") {
-  const { token } = await runtime.twins.registry.register(thing, type);
-  const client = await connectDevice(runtime.twins.mqttUrl, thing, token);
+  const { token } = await runtime.registry.register(thing, type);
+  const client = await connectDevice(runtime.urls.mqtt, thing, token);
   const alerts: Array<Record<string, unknown>> = [];
   const deltas: Array<Record<string, unknown>> = [];
   await client.subscribeAsync(
@@ -151,7 +151,7 @@ describe("alerts and shadow writeback through the pipeline", () => {
     await publish(client, topic, report("stuck", []));
     await publish(client, topic, report("stuck", []));
     await waitFor(async () => (await api(`/api/stats`)).body.stored >= seq, "stored");
-    await settle(runtime.http.url);
+    await settle(runtime.urls.http);
     expect(
       (await api(`/api/alerts?thing=${thing}`)).body.filter((a: { code: string }) => a.code === "STUCK"),
     ).toEqual([]);

@@ -18,11 +18,11 @@ interface Call {
 
 /** The same request through the local HTTP server and through the API Gateway adapter. */
 async function both(call: Call): Promise<Array<{ status: number; body: unknown }>> {
-  const url = new URL(call.path, runtime.http.url);
+  const url = new URL(call.path, runtime.urls.http);
   const init = { method: call.method, headers: { "content-type": "application/json" } };
   const http = await fetch(url, call.body === undefined ? init : { ...init, body: call.body });
   const text = await http.text();
-  const gateway = await apiGatewayHandler(runtime.http.router)(
+  const gateway = await apiGatewayHandler(runtime.probe.app())(
     apiGatewayEvent(call.method, `${url.pathname}${url.search}`, {
       headers: { "content-type": "application/json" },
       ...(call.body === undefined ? {} : { body: call.body }),
@@ -54,7 +54,7 @@ describe("the query API answers alike on the local server and behind API Gateway
   });
 
   it("shares state: a thing registered through one is listed and deleted through the other", async () => {
-    const created = await apiGatewayHandler(runtime.http.router)(
+    const created = await apiGatewayHandler(runtime.probe.app())(
       apiGatewayEvent("POST", "/api/things", { body: JSON.stringify({ thing: "rb-parity", type: "robot" }) }),
     );
     expect(created.statusCode).toBe(201);
@@ -65,7 +65,7 @@ describe("the query API answers alike on the local server and behind API Gateway
     });
     const [local] = await both({ method: "GET", path: "/api/things" });
     expect(local?.body).toEqual([{ thing: "rb-parity", type: "robot", createdAt: expect.any(Number) }]);
-    const removed = await fetch(new URL("/api/things/rb-parity", runtime.http.url), { method: "DELETE" });
+    const removed = await fetch(new URL("/api/things/rb-parity", runtime.urls.http), { method: "DELETE" });
     expect(removed.status).toBe(204);
     const [, gateway] = await both({ method: "GET", path: "/api/things" });
     expect(gateway?.body).toEqual([]);

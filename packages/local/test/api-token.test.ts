@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => runtime.stop());
 
 const call = (path: string, init: RequestInit = {}, token = TOKEN) =>
-  fetch(`${runtime.http.url}${path}`, {
+  fetch(`${runtime.urls.http}${path}`, {
     ...init,
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
   });
@@ -20,14 +20,14 @@ const call = (path: string, init: RequestInit = {}, token = TOKEN) =>
 describe("fleetline dev with --api-token", () => {
   it("guards the API, and its own alerts function still writes shadows through it", async () => {
     expect((await call("/api/stats", {}, "wrong")).status).toBe(401);
-    expect((await fetch(`${runtime.http.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${runtime.urls.http}/healthz`)).status).toBe(200);
     const registered = await call("/api/things", {
       method: "POST",
       body: JSON.stringify({ thing: "fs-token-1", type: "freestyle" }),
     });
     expect(registered.status).toBe(201);
     const { token } = (await registered.json()) as { token: string };
-    const device = await connectDevice(runtime.twins.mqttUrl, "fs-token-1", token);
+    const device = await connectDevice(runtime.urls.mqtt, "fs-token-1", token);
     const deltas: unknown[] = [];
     await device.subscribeAsync("$aws/things/fs-token-1/shadow/update/delta", { qos: 1 });
     device.on("message", (_topic, payload) => deltas.push(JSON.parse(payload.toString()).state));
@@ -58,7 +58,7 @@ describe("fleetline dev with --api-token", () => {
     );
     expect(write.status).toBe(403);
     expect(await write.json()).toMatchObject({ error: { code: "FORBIDDEN" } });
-    expect(await runtime.twins.registry.get("fs-token-viewer")).toBeUndefined();
+    expect(await runtime.registry.get("fs-token-viewer")).toBeUndefined();
     expect((await call("/things/fs-token-1/shadow", { method: "DELETE" }, VIEWER)).status).toBe(403);
   });
 });

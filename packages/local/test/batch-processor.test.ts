@@ -5,8 +5,8 @@ import {
   type InvokeOutcome,
   outcomeOf,
   processBatch,
-} from "../src/event-source/batch-processor.js";
-import type { ShardRecord } from "../src/event-source/kinesis-event.js";
+} from "../src/streams/event-sources/batch-processor.js";
+import type { ShardRecord } from "../src/streams/event-sources/kinesis-event.js";
 
 const NOW = 1_764_297_000_000;
 const settings: BatchSettings = {

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { mqtt as crtMqtt, iot } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalBroker } from "../src/broker/broker.js";
+import { LocalBroker } from "../src/iot/broker/broker.js";
 import { type BrokerFixture, closed, connectDevice, startBroker, waitFor } from "./helpers.js";
 
 let fixture: BrokerFixture;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { browserRefusal } from "../src/net/browser-guard.js";
+import { browserRefusal } from "../src/lib/net/browser-guard.js";
 
 const loopback = { host: "127.0.0.1", dashboardPort: () => 8080 };
 const offLoopback = { host: "0.0.0.0", anyHost: true, dashboardPort: () => 8080 };

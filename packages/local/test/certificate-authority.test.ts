@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CertificateAuthority, fingerprintOf } from "../src/broker/certificate-authority.js";
+import { CertificateAuthority, fingerprintOf } from "../src/iot/registry/certificate-authority.js";
 import { tempDir } from "./helpers.js";
 
 describe("the local certificate authority", () => {

@@ -1,14 +1,16 @@
-import { COMMAND_TTL_MS, CONFIRM_FUNCTION, manualClock } from "@fleetline/core";
+import { COMMAND_TTL_MS } from "@fleetline/core/alarms";
+import { manualClock } from "@fleetline/core/common";
+import { CONFIRM_FUNCTION } from "@fleetline/core/pipeline";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime/runtime.js";
-import { connectDevice, settle, startRuntime, waitFor } from "./helpers.js";
+import { connectDevice, healthMetric, settle, startRuntime, waitFor } from "./helpers.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: API responses are asserted field by field.
 type Json = any;
 
 async function api(runtime: Runtime, path: string) {
-  const response = await fetch(`${runtime.http.url}${path}`);
+  const response = await fetch(`${runtime.urls.http}${path}`);
   return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
 }
 
@@ -26,8 +28,8 @@ function batteryCritical(): string {
 
 /** A robot that reports a critical battery once: the pipeline sends it `dock` through its shadow. */
 async function docked(runtime: Runtime, thing: string): Promise<{ client: MqttClient; command: Json }> {
-  const { token } = await runtime.twins.registry.register(thing, "robot");
-  const client = await connectDevice(runtime.twins.mqttUrl, thing, token);
+  const { token } = await runtime.registry.register(thing, "robot");
+  const client = await connectDevice(runtime.urls.mqtt, thing, token);
   await client.publishAsync(`dt/fleetline/robot/${thing}/telemetry`, batteryCritical(), { qos: 1 });
   const command = await waitFor(
     async () => (await api(runtime, `/api/commands?thing=${thing}`)).body[0],
@@ -48,7 +50,7 @@ describe("commands confirmed by the device's shadow", () => {
 
   it("delivers a command within a second of the device's shadow report, with no telemetry in between", async () => {
     // Other cases share this runtime: what this one adds is counted from here.
-    await settle(runtime.http.url);
+    await settle(runtime.urls.http);
     const before = (await api(runtime, "/api/stats")).body;
     const { client } = await docked(runtime, "rb-cmd-fast");
     const reportedAt = Date.now();
@@ -80,8 +82,11 @@ describe("commands confirmed by the device's shadow", () => {
       JSON.stringify({ state: { reported: { command: "clean" } } }),
       { qos: 1 },
     );
-    await waitFor(() => runtime.twins.functions.stats.invoked >= 1, "the confirm function");
-    await settle(runtime.http.url);
+    await waitFor(
+      async () => Number(await healthMetric(runtime, "functions", "invoked")) >= 1,
+      "the confirm function",
+    );
+    await settle(runtime.urls.http);
     expect((await api(runtime, "/api/commands?thing=rb-cmd-other")).body[0]).toMatchObject({
       status: "pending",
     });
@@ -92,12 +97,12 @@ describe("commands confirmed by the device's shadow", () => {
     const { client } = await docked(runtime, "rb-cmd-after");
     const before = (await api(runtime, "/api/stats")).body.shadowDocumentsRejected;
     // As the rule would hand them over, had an external broker let a client forge the documents topic.
-    runtime.twins.functions.invoke(CONFIRM_FUNCTION, "garbage");
-    runtime.twins.functions.invoke(CONFIRM_FUNCTION, {
+    await runtime.invocations.invoke(CONFIRM_FUNCTION, "garbage");
+    await runtime.invocations.invoke(CONFIRM_FUNCTION, {
       thing: "no such thing!",
       reported: { command: "dock" },
     });
-    runtime.twins.functions.invoke(CONFIRM_FUNCTION, {
+    await runtime.invocations.invoke(CONFIRM_FUNCTION, {
       thing: "rb-never-registered",
       reported: { command: "dock" },
     });
@@ -111,7 +116,7 @@ describe("commands confirmed by the device's shadow", () => {
       "the other device's delivery",
     );
     expect((await api(runtime, "/api/stats")).body.shadowDocumentsRejected).toBe(before + 2);
-    expect(runtime.twins.functions.stats.sentToOnFailure).toBe(0);
+    expect(await healthMetric(runtime, "functions", "sentToOnFailure")).toBe(0);
     expect((await api(runtime, "/api/health")).body.status).toBe("ok");
     await client.endAsync();
   });

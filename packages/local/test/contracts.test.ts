@@ -1,6 +1,6 @@
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
-import { systemClock } from "@fleetline/core";
+import { systemClock } from "@fleetline/core/common";
 import {
   describeAlertPublisherContract,
   describeAlertStoreContract,
@@ -18,22 +18,22 @@ import {
 import { IotDataShadowGateway } from "@fleetline/functions";
 import { KinesisStreamReader } from "@fleetline/functions/kinesis";
 import mqtt from "mqtt";
-import { DuckDbAlertStore } from "../src/adapters/duckdb-alert-store.js";
-import { DuckDbCommandLedger } from "../src/adapters/duckdb-command-ledger.js";
-import { DuckDbCounters } from "../src/adapters/duckdb-counters.js";
-import { DuckDbQuarantine } from "../src/adapters/duckdb-quarantine.js";
-import { DuckDbTelemetryStore } from "../src/adapters/duckdb-telemetry-store.js";
-import { MqttAlertPublisher } from "../src/adapters/mqtt-alert-publisher.js";
-import { streamArn } from "../src/kinesis/kinesis-client.js";
-import { KinesisTwin } from "../src/kinesis/kinesis-twin.js";
-import { InvocationLog } from "../src/lambda/invocation-log.js";
-import { LocalFunctions } from "../src/lambda/local-functions.js";
-import { LocalQueues } from "../src/queues/local-queues.js";
-import { DeviceRegistry } from "../src/registry/device-registry.js";
-import { LocalShadowGateway } from "../src/shadow/local-shadow-gateway.js";
-import { ShadowService } from "../src/shadow/shadow-service.js";
-import { ShadowStore } from "../src/shadow/shadow-store.js";
-import { Database } from "../src/state/database.js";
+import { MqttAlertPublisher } from "../src/iot/bus/mqtt-alert-publisher.js";
+import { DeviceRegistry } from "../src/iot/registry/device-registry.js";
+import { LocalShadowGateway } from "../src/iot/shadows/local-shadow-gateway.js";
+import { ShadowService } from "../src/iot/shadows/shadow-service.js";
+import { ShadowStore } from "../src/iot/shadows/shadow-store.js";
+import { Database } from "../src/stores/database.js";
+import { DuckDbAlertStore } from "../src/stores/duckdb-alert-store.js";
+import { DuckDbCommandLedger } from "../src/stores/duckdb-command-ledger.js";
+import { DuckDbCounters } from "../src/stores/duckdb-counters.js";
+import { DuckDbQuarantine } from "../src/stores/duckdb-quarantine.js";
+import { DuckDbTelemetryStore } from "../src/stores/duckdb-telemetry-store.js";
+import { streamArn } from "../src/streams/kinesis/kinesis-client.js";
+import { KinesisStandIn } from "../src/streams/kinesis/kinesis-stand-in.js";
+import { InvocationLog } from "../src/streams/lambda/invocation-log.js";
+import { LocalFunctions } from "../src/streams/lambda/local-functions.js";
+import { LocalQueues } from "../src/streams/queues/local-queues.js";
 import { startBroker, startRuntime, waitFor } from "./helpers.js";
 
 async function withDb<T>(open: (db: Database) => Promise<T>) {
@@ -65,16 +65,16 @@ describeFunctionInvokerContract("LocalFunctions", async (definitions) => {
     functions.define(name, (event: unknown) => fn(event), { trigger: "async", region: "us-east-1" });
   return { invoker: functions, close: async () => undefined };
 });
-// One reader on both targets (as the producer): here the Kinesis twin over HTTP, and the runtime's in-process client.
+// One reader on both targets (as the producer): here the Kinesis stand-in over HTTP, and the runtime's in-process client.
 for (const via of ["HTTP", "in process"] as const)
-  describeStreamReaderContract(`KinesisStreamReader (Kinesis twin, ${via})`, async () => {
-    const twin = await KinesisTwin.start({
+  describeStreamReaderContract(`KinesisStreamReader (Kinesis stand-in, ${via})`, async () => {
+    const kinesis = await KinesisStandIn.start({
       host: "127.0.0.1",
       port: 0,
       streams: ["contract"],
       shardCount: 2,
     });
-    const client = via === "HTTP" ? twin.client : twin.inProcess;
+    const client = via === "HTTP" ? kinesis.client : kinesis.inProcess;
     return {
       reader: new KinesisStreamReader(client),
       append: async (records) => {
@@ -90,7 +90,7 @@ for (const via of ["HTTP", "in process"] as const)
           sequenceNumbers: Records.map((r) => r.SequenceNumber as string),
         };
       },
-      close: () => twin.close(),
+      close: () => kinesis.close(),
     };
   });
 describeAlertStoreContract("DuckDbAlertStore", () =>
@@ -136,7 +136,7 @@ describeShadowGatewayContract("LocalShadowGateway (the shadow service in-process
 describeShadowGatewayContract("IotDataShadowGateway (local IoT Data Plane REST API)", async () => {
   const runtime = await startRuntime();
   const client = new IoTDataPlaneClient({
-    endpoint: runtime.http.url,
+    endpoint: runtime.urls.http,
     region: "us-east-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });

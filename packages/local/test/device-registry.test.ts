@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { CertificateAuthority } from "../src/broker/certificate-authority.js";
-import { DeviceRegistry } from "../src/registry/device-registry.js";
-import { Database } from "../src/state/database.js";
+import { CertificateAuthority } from "../src/iot/registry/certificate-authority.js";
+import { DeviceRegistry } from "../src/iot/registry/device-registry.js";
+import { Database } from "../src/stores/database.js";
 
 let db: Database | undefined;
 afterEach(async () => {

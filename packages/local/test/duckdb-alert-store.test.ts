@@ -1,7 +1,7 @@
-import type { AlarmState } from "@fleetline/core";
+import type { AlarmState } from "@fleetline/core/alarms";
 import { describe, expect, it } from "vitest";
-import { DuckDbAlertStore } from "../src/adapters/duckdb-alert-store.js";
-import { Database } from "../src/state/database.js";
+import { Database } from "../src/stores/database.js";
+import { DuckDbAlertStore } from "../src/stores/duckdb-alert-store.js";
 import { tempDir } from "./helpers.js";
 
 const state = (thing: string, revision: number, expiresAt?: number): AlarmState => ({

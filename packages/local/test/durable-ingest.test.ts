@@ -1,40 +1,42 @@
-import { QUEUES, STREAMS, TELEMETRY_RULE } from "@fleetline/core";
+import { QUEUES, STREAMS, TELEMETRY_RULE } from "@fleetline/core/pipeline";
+import { hold } from "@fleetline/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StorageFaults } from "../src/faults/storage-faults.js";
-import { LocalTwins } from "../src/twins.js";
+import { DiskFailures } from "../src/lib/disk-failures.js";
+import type { InjectedFailures } from "../src/runtime/injected-failures.js";
+import { StandIns } from "../src/runtime/stand-ins.js";
 import { connectDevice, interceptKinesis, rawPayloads, waitFor } from "./helpers.js";
 
-const faults = new StorageFaults();
-let twins: LocalTwins;
+const disk = new DiskFailures();
+const failures: InjectedFailures = { disk };
+let standIns: StandIns;
 
 beforeAll(async () => {
-  twins = await LocalTwins.start({
+  standIns = await StandIns.start({
     host: "127.0.0.1",
     mqttPort: 0,
     wsPort: 0,
     kinesisPort: 0,
     rules: [TELEMETRY_RULE],
-    faults,
+    failures,
   });
 });
 
 afterAll(async () => {
-  faults.diskFull = false;
-  await twins.close();
+  disk.full = false;
+  await standIns.close();
 });
 
-const rawPayloadsOf = (thing: string) => rawPayloads(twins.kinesis.client, thing);
+const rawPayloadsOf = (thing: string) => rawPayloads(standIns.kinesis.client, thing);
 
 describe("the embedded broker's PUBACK", () => {
   it("comes only once the message is on the raw stream", async () => {
-    const { token } = await twins.registry.register("fs-durable-ack", "freestyle");
-    const device = await connectDevice(twins.mqttUrl, "fs-durable-ack", token);
+    const { token } = await standIns.registry.register("fs-durable-ack", "freestyle");
+    const device = await connectDevice(standIns.mqttUrl, "fs-durable-ack", token);
     const topic = "dt/fleetline/freestyle/fs-durable-ack/telemetry";
     // A slow stream: an acknowledgement sent before the put would arrive well before the record.
-    // (The rules engine calls the twin in-process; this slows that client.)
-    const restore = interceptKinesis(twins.kinesis.inProcess, async (command) => {
-      if (command.constructor.name === "PutRecordsCommand")
-        await new Promise((resolve) => setTimeout(resolve, 100));
+    // (The rules engine calls the stand-in in-process; this slows that client.)
+    const restore = interceptKinesis(failures, async (command) => {
+      if (command.constructor.name === "PutRecordsCommand") await hold(100);
     });
     try {
       for (let seq = 0; seq < 10; seq++) {
@@ -49,28 +51,28 @@ describe("the embedded broker's PUBACK", () => {
   });
 
   it("is held while neither the stream nor the rule-errors queue can store the message, and sent when space returns", async () => {
-    const { token } = await twins.registry.register("fs-durable-full", "freestyle");
-    const device = await connectDevice(twins.mqttUrl, "fs-durable-full", token);
+    const { token } = await standIns.registry.register("fs-durable-full", "freestyle");
+    const device = await connectDevice(standIns.mqttUrl, "fs-durable-full", token);
     const topic = "dt/fleetline/freestyle/fs-durable-full/telemetry";
-    faults.diskFull = true;
+    disk.full = true;
     let acked = 0;
     const publishes = [0, 1, 2].map((seq) =>
       device.publishAsync(topic, JSON.stringify({ seq }), { qos: 1 }).then(() => {
         acked += 1;
       }),
     );
-    await waitFor(() => twins.engine.stats.held > 0, "the messages to be held");
+    await waitFor(() => standIns.engine.stats.held > 0, "the messages to be held");
     // Held through a retry, not just the first attempt.
-    const first = twins.engine.stats.lastFailure?.at ?? 0;
-    await waitFor(() => (twins.engine.stats.lastFailure?.at ?? 0) > first, "a retry that fails too");
+    const first = standIns.engine.stats.lastFailure?.at ?? 0;
+    await waitFor(() => (standIns.engine.stats.lastFailure?.at ?? 0) > first, "a retry that fails too");
     expect(acked).toBe(0);
     expect(await rawPayloadsOf("fs-durable-full")).toEqual([]);
-    expect(twins.engine.stats.lastFailure?.message).toMatch(/No space left on device/);
+    expect(standIns.engine.stats.lastFailure?.message).toMatch(/No space left on device/);
 
-    faults.diskFull = false;
+    disk.full = false;
     await Promise.all(publishes);
     expect(await rawPayloadsOf("fs-durable-full")).toEqual(["0", "1", "2"].map((seq) => `{"seq":${seq}}`));
-    expect(twins.engine.stats.held).toBe(0);
+    expect(standIns.engine.stats.held).toBe(0);
     await device.endAsync();
   });
 });
@@ -80,8 +82,8 @@ describe("messages that arrive together", () => {
     const devices = await Promise.all(
       Array.from({ length: 20 }, async (_, n) => {
         const thing = `fs-together-${n}`;
-        const { token } = await twins.registry.register(thing, "freestyle");
-        return { thing, client: await connectDevice(twins.mqttUrl, thing, token) };
+        const { token } = await standIns.registry.register(thing, "freestyle");
+        return { thing, client: await connectDevice(standIns.mqttUrl, thing, token) };
       }),
     );
     const requests: number[] = [];
@@ -90,7 +92,7 @@ describe("messages that arrive together", () => {
       release = resolve;
     });
     // The first put waits until every other message has queued up behind it.
-    const restore = interceptKinesis(twins.kinesis.inProcess, async (command) => {
+    const restore = interceptKinesis(failures, async (command) => {
       const records = command.input.Records?.filter((r) => r.PartitionKey.startsWith("fs-together-")) ?? [];
       if (records.length === 0) return;
       requests.push(records.length);
@@ -100,7 +102,7 @@ describe("messages that arrive together", () => {
       const published = devices.map(({ thing, client }) =>
         client.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, "{}", { qos: 1 }),
       );
-      await waitFor(() => requests.length === 1 && twins.engine.queued === 19, "the others to queue up");
+      await waitFor(() => requests.length === 1 && standIns.engine.queued === 19, "the others to queue up");
       release();
       await Promise.all(published);
     } finally {
@@ -113,7 +115,7 @@ describe("messages that arrive together", () => {
 
 describe("a record the Kinesis action cannot take", () => {
   it("goes alone to the rule-errors queue in AWS's error-action shape, and its batch neighbours are delivered", async () => {
-    const source = twins.broker?.source();
+    const source = standIns.brokers.broker?.source();
     if (!source) throw new Error("the embedded broker is not running");
     const message = (thing: string, payload: string | Buffer) => ({
       topic: `dt/fleetline/freestyle/${thing}/telemetry`,
@@ -131,7 +133,7 @@ describe("a record the Kinesis action cannot take", () => {
     ];
     await Promise.all([first, ...batch]);
     expect(await rawPayloadsOf("fs-isolate-a")).toEqual(["first", "before", "after"]);
-    const errors = (await twins.queues.list(QUEUES.ruleErrors, 1000)).map(
+    const errors = (await standIns.queues.list(QUEUES.ruleErrors, 1000)).map(
       (m) => m.body as Record<string, unknown>,
     );
     const refused = errors.filter((e) => /fs-isolate-b|k{300}/.test(String(e.topic)));

@@ -1,6 +1,6 @@
-import { waitForQuiet } from "@fleetline/testing";
+import { hold, waitForQuiet } from "@fleetline/testing";
 import { describe, expect, it } from "vitest";
-import { StorageFaults } from "../src/faults/storage-faults.js";
+import { DiskFailures } from "../src/lib/disk-failures.js";
 import { decode, put, start } from "./event-source-fixture.js";
 import { waitFor } from "./helpers.js";
 
@@ -30,7 +30,7 @@ describe("the event-source emulator under failure", () => {
           calls.push(call);
           // The first invocation overruns its timeout and would report every record failed.
           if (calls.length === 1) {
-            await new Promise((resolve) => setTimeout(resolve, 400));
+            await hold(400);
             call.end = Date.now();
             return {
               batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })),
@@ -86,7 +86,7 @@ describe("the event-source emulator under failure", () => {
   });
 
   it("retries a checkpoint the state store cannot write until it can, without re-invoking or skipping", async () => {
-    const faults = new StorageFaults();
+    const disk = new DiskFailures();
     const seen: string[] = [];
     const runtime = await start(
       "es-checkpoint",
@@ -95,12 +95,12 @@ describe("the event-source emulator under failure", () => {
         handler: async (event) => {
           seen.push(...decode(event));
           // The disk fills up while the batch runs: its checkpoint cannot be written.
-          if (seen.length === 1) faults.diskFull = true;
+          if (seen.length === 1) disk.full = true;
         },
       },
       undefined,
       1,
-      faults,
+      disk,
     );
     await put(runtime, "es-checkpoint", [["k", "one"]]);
     const stuck = await waitFor(() => {
@@ -112,14 +112,14 @@ describe("the event-source emulator under failure", () => {
     await quiet(runtime, () => seen.length);
     expect(seen).toEqual(["one"]);
 
-    faults.diskFull = false;
+    disk.full = false;
     await waitFor(() => seen.includes("two"), "the next record");
     expect(seen).toEqual(["one", "two"]);
     await waitFor(() => runtime.emulator.health()[0]?.status === "ok", "the mapping to recover");
   });
 
   it("keeps a dead letter it cannot send until the queue takes it, then moves on", async () => {
-    const faults = new StorageFaults();
+    const disk = new DiskFailures();
     const processed: string[] = [];
     const runtime = await start(
       "es-dead-letter",
@@ -129,7 +129,7 @@ describe("the event-source emulator under failure", () => {
         handler: async (event) => {
           const data = decode(event);
           if (data.includes("poison")) {
-            faults.diskFull = true;
+            disk.full = true;
             throw new Error("cannot handle poison");
           }
           processed.push(...data);
@@ -137,14 +137,14 @@ describe("the event-source emulator under failure", () => {
       },
       undefined,
       1,
-      faults,
+      disk,
     );
     await put(runtime, "es-dead-letter", [["k", "poison"]]);
     await waitFor(() => runtime.emulator.health()[0]?.status === "down", "the stuck dead letter");
     await put(runtime, "es-dead-letter", [["k", "after"]]);
     await quiet(runtime, () => processed.length);
     expect(processed).toEqual([]);
-    faults.diskFull = false;
+    disk.full = false;
     await waitFor(() => processed.includes("after"), "the record after the poison");
     expect(await runtime.queues.count("fleetline-dead-letter")).toBe(1);
     expect(runtime.emulator.stats.get("dl")?.deadLettered).toBe(1);
@@ -178,9 +178,11 @@ describe("the event-source emulator under failure", () => {
       const [health] = runtime.emulator.health();
       return health?.metrics.recordsBehind === 30 ? health : undefined;
     }, "30 records behind");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const [later] = runtime.emulator.health();
-    expect(later?.metrics.iteratorAgeMs).toBeGreaterThanOrEqual(50);
+    // The oldest record waits on: its age grows while the function is held.
+    await waitFor(
+      () => Number(runtime.emulator.health()[0]?.metrics.iteratorAgeMs) >= 50,
+      "the iterator age to grow",
+    );
     expect(behind.name).toBe("eventSource:behind");
     release();
     await waitFor(() => done === 30, "every record");

@@ -2,15 +2,18 @@ import { join } from "node:path";
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { afterEach, expect } from "vitest";
-import { CheckpointStore } from "../src/event-source/checkpoint-store.js";
-import { EventSourceEmulator, type EventSourceMapping } from "../src/event-source/event-source-emulator.js";
-import type { StorageFaults } from "../src/faults/storage-faults.js";
-import { KinesisTwin } from "../src/kinesis/kinesis-twin.js";
-import { LocalQueues } from "../src/queues/local-queues.js";
-import { Database } from "../src/state/database.js";
+import type { DiskFailures } from "../src/lib/disk-failures.js";
+import { Database } from "../src/stores/database.js";
+import { CheckpointStore } from "../src/streams/event-sources/checkpoint-store.js";
+import {
+  EventSourceEmulator,
+  type EventSourceMapping,
+} from "../src/streams/event-sources/event-source-emulator.js";
+import { KinesisStandIn } from "../src/streams/kinesis/kinesis-stand-in.js";
+import { LocalQueues } from "../src/streams/queues/local-queues.js";
 
 export interface EmulatorRuntime {
-  twin: KinesisTwin;
+  kinesis: KinesisStandIn;
   db: Database;
   queues: LocalQueues;
   emulator: EventSourceEmulator;
@@ -23,33 +26,33 @@ afterEach(async () => {
   while (running.length > 0) await running.pop()?.stop();
 });
 
-/** A Kinesis twin, a state database and the emulator with one mapping; stopped after each test. */
+/** A Kinesis stand-in, a state database and the emulator with one mapping; stopped after each test. */
 export async function start(
   stream: string,
   mapping: Omit<EventSourceMapping, "streamName">,
   dir?: string,
   shardCount = 2,
-  faults?: StorageFaults,
+  disk?: DiskFailures,
   now?: () => number,
 ): Promise<EmulatorRuntime> {
-  const twin = await KinesisTwin.start({
+  const kinesis = await KinesisStandIn.start({
     host: "127.0.0.1",
     port: 0,
     streams: [stream],
     shardCount,
     ...(dir ? { path: join(dir, "kinesis") } : {}),
   });
-  const db = await Database.open(dir ? join(dir, "state.duckdb") : ":memory:", faults);
+  const db = await Database.open(dir ? join(dir, "state.duckdb") : ":memory:", disk);
   const queues = await LocalQueues.open(db);
   const emulator = new EventSourceEmulator({
-    kinesis: twin.client,
+    kinesis: kinesis.client,
     checkpoints: await CheckpointStore.open(db),
     queues,
     ...(now ? { now } : {}),
   });
   await emulator.add({ pollIntervalMs: 20, retryDelayMs: 10, ...mapping, streamName: stream });
   const runtime: EmulatorRuntime = {
-    twin,
+    kinesis,
     db,
     queues,
     emulator,
@@ -57,7 +60,7 @@ export async function start(
       const index = running.indexOf(runtime);
       if (index >= 0) running.splice(index, 1);
       await emulator.stop();
-      await twin.close();
+      await kinesis.close();
       await db.close();
     },
   };
@@ -72,7 +75,7 @@ export async function put(
 ) {
   for (let i = 0; i < entries.length; i += 500) {
     const chunk = entries.slice(i, i + 500);
-    const result = await runtime.twin.client.send(
+    const result = await runtime.kinesis.client.send(
       new PutRecordsCommand({
         StreamName: stream,
         Records: chunk.map(([key, data]) => ({ PartitionKey: key, Data: new TextEncoder().encode(data) })),

@@ -1,3 +1,4 @@
+import { hold } from "@fleetline/testing";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { decode, put, running, start } from "./event-source-fixture.js";
@@ -126,7 +127,7 @@ describe("the event-source emulator", () => {
         const shard = event.Records[0]?.eventID.split(":")[0] ?? "";
         inFlight.set(shard, (inFlight.get(shard) ?? 0) + 1);
         maxInFlight = Math.max(maxInFlight, inFlight.get(shard) ?? 0);
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await hold(2);
         for (const record of event.Records) {
           const [key, n] = Buffer.from(record.kinesis.data, "base64").toString().split(":");
           order.set(key as string, [...(order.get(key as string) ?? []), Number(n)]);
@@ -176,7 +177,7 @@ describe("the event-source emulator", () => {
     try {
       const counts = new Map<string, number>();
       const handler = async (event: KinesisStreamEvent) => {
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await hold(10);
         for (const data of decode(event)) counts.set(data, (counts.get(data) ?? 0) + 1);
       };
       const mapping = { functionName: "restart", batchSize: 10, handler };

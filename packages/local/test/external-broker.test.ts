@@ -1,9 +1,9 @@
-import { TELEMETRY_RULE } from "@fleetline/core";
+import { TELEMETRY_RULE } from "@fleetline/core/pipeline";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StorageFaults } from "../src/faults/storage-faults.js";
-import { LocalTwins } from "../src/twins.js";
-import { rawPayloads, startRuntime, tempDir, waitFor } from "./helpers.js";
+import { DiskFailures } from "../src/lib/disk-failures.js";
+import { StandIns } from "../src/runtime/stand-ins.js";
+import { healthMetric, rawPayloads, startRuntime, tempDir, waitFor } from "./helpers.js";
 import { type Mosquitto, startMosquitto } from "./mosquitto.js";
 
 const ports = { host: "127.0.0.1", mqttPort: 0, wsPort: 0, kinesisPort: 0 };
@@ -20,19 +20,19 @@ afterAll(async () => {
   await dir?.remove();
 });
 
-const payloadsOn = (twins: LocalTwins, thing: string) => rawPayloads(twins.kinesis.client, thing);
+const payloadsOn = (standIns: StandIns, thing: string) => rawPayloads(standIns.kinesis.client, thing);
 
 describe("the rules engine on an external broker (--broker)", () => {
   it("acknowledges a message to the broker only once its actions are done: a runtime that stops first gets it again on its next start", async () => {
-    const storage = new StorageFaults();
-    const first = await LocalTwins.start({
+    const disk = new DiskFailures();
+    const first = await StandIns.start({
       ...ports,
       brokerUrl: mosquitto.url,
       rules: [TELEMETRY_RULE],
-      faults: storage,
+      failures: { disk },
     });
     // Neither the stream nor the error queue can take anything: the message is held, unacknowledged.
-    storage.diskFull = true;
+    disk.full = true;
     const device = await mqtt.connectAsync(mosquitto.url, {
       clientId: "rb-ext-ack",
       protocolVersion: 5,
@@ -46,7 +46,7 @@ describe("the rules engine on an external broker (--broker)", () => {
     await first.close();
 
     // The broker kept the rules engine's session and the message it never acknowledged.
-    const second = await LocalTwins.start({ ...ports, brokerUrl: mosquitto.url, rules: [TELEMETRY_RULE] });
+    const second = await StandIns.start({ ...ports, brokerUrl: mosquitto.url, rules: [TELEMETRY_RULE] });
     try {
       const payloads = await waitFor(async () => {
         const found = await payloadsOn(second, "rb-ext-ack");
@@ -61,7 +61,7 @@ describe("the rules engine on an external broker (--broker)", () => {
   it("picks up where it was after the broker restarts: messages queued for it while it was away are delivered", async () => {
     const persistent = await tempDir("mosquitto-persistent");
     const broker = await startMosquitto(persistent.path, { persistence: true });
-    const twins = await LocalTwins.start({ ...ports, brokerUrl: broker.url, rules: [TELEMETRY_RULE] });
+    const standIns = await StandIns.start({ ...ports, brokerUrl: broker.url, rules: [TELEMETRY_RULE] });
     try {
       const publish = async (seq: number) => {
         const device = await mqtt.connectAsync(broker.url, {
@@ -79,19 +79,24 @@ describe("the rules engine on an external broker (--broker)", () => {
       };
       await publish(1);
       await waitFor(
-        async () => (await payloadsOn(twins, "fs-ext-restart")).length === 1,
+        async () => (await payloadsOn(standIns, "fs-ext-restart")).length === 1,
         "the first message",
       );
       await broker.restart();
       await publish(2);
-      await waitFor(() => (twins.source as unknown as { connected: boolean }).connected, "the reconnect");
       await waitFor(
-        async () => (await payloadsOn(twins, "fs-ext-restart")).length === 2,
+        () => (standIns.brokers.source as unknown as { connected: boolean }).connected,
+        "the reconnect",
+      );
+      await waitFor(
+        async () => (await payloadsOn(standIns, "fs-ext-restart")).length === 2,
         "the second message",
       );
-      expect(await payloadsOn(twins, "fs-ext-restart")).toEqual([1, 2].map((seq) => JSON.stringify({ seq })));
+      expect(await payloadsOn(standIns, "fs-ext-restart")).toEqual(
+        [1, 2].map((seq) => JSON.stringify({ seq })),
+      );
     } finally {
-      await twins.close();
+      await standIns.close();
       await broker.stop();
       await persistent.remove();
     }
@@ -113,7 +118,10 @@ describe("the rules engine on an external broker (--broker)", () => {
       await device.publishAsync("dt/fleetline/freestyle/fs-ext-shadow/telemetry", "{}", { qos: 1 });
       await waitFor(() => replies.length === 3, "three shadow replies");
       expect(replies).toEqual(Array(3).fill("$aws/things/fs-ext-shadow/shadow/get/rejected"));
-      await waitFor(() => runtime.twins.engine.stats.messages === 1, "the telemetry through the rules");
+      await waitFor(
+        async () => (await healthMetric(runtime, "rules", "messages")) === 1,
+        "the telemetry through the rules",
+      );
       await device.endAsync();
     } finally {
       await runtime.stop();

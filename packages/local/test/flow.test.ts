@@ -1,8 +1,9 @@
-import { RuleEnvelope, STREAMS, TELEMETRY_RULE } from "@fleetline/core";
+import { STREAMS, TELEMETRY_RULE } from "@fleetline/core/pipeline";
+import { RuleEnvelope } from "@fleetline/core/telemetry";
 import type { KinesisStreamEvent } from "aws-lambda";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalTwins } from "../src/twins.js";
+import { StandIns } from "../src/runtime/stand-ins.js";
 import { connectDevice, tempDir, waitFor } from "./helpers.js";
 import { startMosquitto } from "./mosquitto.js";
 
@@ -20,21 +21,21 @@ function collector() {
 const ports = { host: "127.0.0.1", mqttPort: 0, wsPort: 0, kinesisPort: 0 };
 
 describe("broker → rule → stream → handler, on the embedded broker", () => {
-  let twins: LocalTwins;
+  let standIns: StandIns;
   const { envelopes, handler } = collector();
 
   beforeAll(async () => {
-    twins = await LocalTwins.start({ ...ports, rules: [TELEMETRY_RULE] });
-    await twins.eventSources.add({ functionName: "collect", streamName: STREAMS.raw, handler });
+    standIns = await StandIns.start({ ...ports, rules: [TELEMETRY_RULE] });
+    await standIns.eventSources.add({ functionName: "collect", streamName: STREAMS.raw, handler });
   });
 
   afterAll(async () => {
-    await twins.close();
+    await standIns.close();
   });
 
   it("delivers each published message to the handler, with the publisher's client id", async () => {
-    const { token } = await twins.registry.register("fs-flow-1", "freestyle");
-    const device = await connectDevice(twins.mqttUrl, "fs-flow-1", token);
+    const { token } = await standIns.registry.register("fs-flow-1", "freestyle");
+    const device = await connectDevice(standIns.mqttUrl, "fs-flow-1", token);
     for (let seq = 0; seq < 20; seq++) {
       await device.publishAsync("dt/fleetline/freestyle/fs-flow-1/telemetry", JSON.stringify({ seq }), {
         qos: 1,
@@ -49,7 +50,7 @@ describe("broker → rule → stream → handler, on the embedded broker", () =>
 });
 
 describe("broker → rule → stream → handler, through an external mosquitto broker", () => {
-  let twins: LocalTwins;
+  let standIns: StandIns;
   let mosquitto: Awaited<ReturnType<typeof startMosquitto>>;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   const { envelopes, handler } = collector();
@@ -57,12 +58,12 @@ describe("broker → rule → stream → handler, through an external mosquitto 
   beforeAll(async () => {
     dir = await tempDir("mosquitto");
     mosquitto = await startMosquitto(dir.path);
-    twins = await LocalTwins.start({ ...ports, brokerUrl: mosquitto.url, rules: [TELEMETRY_RULE] });
-    await twins.eventSources.add({ functionName: "collect", streamName: STREAMS.raw, handler });
+    standIns = await StandIns.start({ ...ports, brokerUrl: mosquitto.url, rules: [TELEMETRY_RULE] });
+    await standIns.eventSources.add({ functionName: "collect", streamName: STREAMS.raw, handler });
   });
 
   afterAll(async () => {
-    await twins?.close();
+    await standIns?.close();
     await mosquitto?.stop();
     await dir?.remove();
   });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { CheckpointStore } from "../src/event-source/checkpoint-store.js";
-import { Database } from "../src/state/database.js";
-import { GroupCommit } from "../src/state/group-commit.js";
+import { Database } from "../src/stores/database.js";
+import { GroupCommit } from "../src/stores/group-commit.js";
+import { CheckpointStore } from "../src/streams/event-sources/checkpoint-store.js";
 
 describe("a group commit", () => {
   it("writes what arrives during a write together, merged by key, and resolves each caller after it", async () => {

@@ -1,29 +1,29 @@
-import type { ComponentHealth, HealthReport } from "@fleetline/core";
+import type { ComponentHealth, HealthReport } from "@fleetline/core/pipeline";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RuntimeFaults } from "../src/faults/runtime-faults.js";
-import { StorageFaults } from "../src/faults/storage-faults.js";
+import { DiskFailures } from "../src/lib/disk-failures.js";
+import type { InjectedFailures } from "../src/runtime/injected-failures.js";
 import type { Runtime } from "../src/runtime/runtime.js";
 import { connectDevice, faultyFreestyle, interceptKinesis, startRuntime, waitFor } from "./helpers.js";
 
 // Each case injects its own fault into a runtime of its own: what one leaves behind (a degraded
 // component, a refused record) never colours another's report.
-let storage: StorageFaults;
-let faults: RuntimeFaults;
+let disk: DiskFailures;
+let failures: InjectedFailures;
 let runtime: Runtime;
 
 beforeEach(async () => {
-  storage = new StorageFaults();
-  faults = { storage, storeThrottleRate: 0 };
-  runtime = await startRuntime({ faults });
+  disk = new DiskFailures();
+  failures = { disk, storeThrottleRate: 0 };
+  runtime = await startRuntime({ failures });
 });
 
 afterEach(async () => {
-  storage.diskFull = false;
+  disk.full = false;
   await runtime.stop();
 });
 
 async function health(): Promise<HealthReport> {
-  const response = await fetch(`${runtime.http.url}/api/health`);
+  const response = await fetch(`${runtime.urls.http}/api/health`);
   expect(response.status).toBe(200);
   return (await response.json()) as HealthReport;
 }
@@ -35,7 +35,7 @@ async function component(name: string): Promise<ComponentHealth> {
 }
 
 async function healthz(): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${runtime.http.url}/healthz`);
+  const response = await fetch(`${runtime.urls.http}/healthz`);
   return { status: response.status, body: await response.json() };
 }
 
@@ -63,9 +63,9 @@ describe("GET /api/health", () => {
   });
 
   it("shows the rules down and /healthz 503 while the disk is full, and ok again when space returns", async () => {
-    const { token } = await runtime.twins.registry.register("fs-health-full", "freestyle");
-    const device = await connectDevice(runtime.twins.mqttUrl, "fs-health-full", token);
-    storage.diskFull = true;
+    const { token } = await runtime.registry.register("fs-health-full", "freestyle");
+    const device = await connectDevice(runtime.urls.mqtt, "fs-health-full", token);
+    disk.full = true;
     const acked = device.publishAsync(
       "dt/fleetline/freestyle/fs-health-full/telemetry",
       faultyFreestyle(1, []),
@@ -80,7 +80,7 @@ describe("GET /api/health", () => {
     expect(rules.detail).toMatch(/^1 message unacknowledged.*No space left on device/);
     expect(await healthz()).toEqual({ status: 503, body: { status: "down", down: ["rules"] } });
 
-    storage.diskFull = false;
+    disk.full = false;
     await acked;
     await waitFor(async () => (await component("rules")).status === "ok", "the rules to recover");
     await waitFor(async () => (await healthz()).status === 200, "/healthz to answer 200");
@@ -88,9 +88,9 @@ describe("GET /api/health", () => {
   });
 
   it("shows the store degraded after a throttled write, with the store's error", async () => {
-    faults.storeThrottleRate = 1;
-    const { token } = await runtime.twins.registry.register("fs-health-throttle", "freestyle");
-    const device = await connectDevice(runtime.twins.mqttUrl, "fs-health-throttle", token);
+    failures.storeThrottleRate = 1;
+    const { token } = await runtime.registry.register("fs-health-throttle", "freestyle");
+    const device = await connectDevice(runtime.urls.mqtt, "fs-health-throttle", token);
     await device.publishAsync("dt/fleetline/freestyle/fs-health-throttle/telemetry", faultyFreestyle(1, []), {
       qos: 1,
     });
@@ -104,9 +104,9 @@ describe("GET /api/health", () => {
       return found.status === "degraded" ? found : undefined;
     }, "the store's event source to retry");
     expect(eventSource.detail).toMatch(/retrying a failed batch|last function error/);
-    faults.storeThrottleRate = 0;
+    failures.storeThrottleRate = 0;
     await waitFor(async () => {
-      const points = await runtime.twins.db.all<{ n: bigint }>(
+      const points = await runtime.probe.query<{ n: bigint }>(
         "SELECT count(*) AS n FROM telemetry WHERE thing = 'fs-health-throttle'",
       );
       return Number(points[0]?.n) === 1;
@@ -116,8 +116,8 @@ describe("GET /api/health", () => {
 
   it("shows the rules degraded when a message went to the rule-errors queue", async () => {
     // Kinesis refuses one thing's records, as it would a malformed request: they go to the error
-    // action. (The runtime's own clients call the twin in-process; this wraps that client.)
-    const restore = interceptKinesis(runtime.twins.kinesis.inProcess, async (command) => {
+    // action. (The runtime's own clients call the kinesis in-process; this wraps that client.)
+    const restore = interceptKinesis(failures, async (command) => {
       if (command.input.Records?.some((r) => r.PartitionKey === "fs-health-refused")) {
         throw Object.assign(new Error("1 validation error detected"), {
           name: "ValidationException",
@@ -127,8 +127,8 @@ describe("GET /api/health", () => {
       }
     });
     try {
-      const { token } = await runtime.twins.registry.register("fs-health-refused", "freestyle");
-      const device = await connectDevice(runtime.twins.mqttUrl, "fs-health-refused", token);
+      const { token } = await runtime.registry.register("fs-health-refused", "freestyle");
+      const device = await connectDevice(runtime.urls.mqtt, "fs-health-refused", token);
       await device.publishAsync(
         "dt/fleetline/freestyle/fs-health-refused/telemetry",
         faultyFreestyle(1, []),
@@ -150,12 +150,12 @@ describe("GET /api/health", () => {
   });
 
   it("answers a shadow request the disk cannot take with AWS's 500 on /rejected, and keeps the device connected", async () => {
-    const { token } = await runtime.twins.registry.register("fs-health-shadow", "freestyle");
-    const device = await connectDevice(runtime.twins.mqttUrl, "fs-health-shadow", token);
+    const { token } = await runtime.registry.register("fs-health-shadow", "freestyle");
+    const device = await connectDevice(runtime.urls.mqtt, "fs-health-shadow", token);
     const rejected: unknown[] = [];
     device.on("message", (_topic, payload) => rejected.push(JSON.parse(payload.toString())));
     await device.subscribeAsync("$aws/things/fs-health-shadow/shadow/update/rejected", { qos: 1 });
-    storage.diskFull = true;
+    disk.full = true;
     try {
       await device.publishAsync(
         "$aws/things/fs-health-shadow/shadow/update",
@@ -164,7 +164,7 @@ describe("GET /api/health", () => {
       );
       await waitFor(() => rejected.length === 1, "the rejection");
     } finally {
-      storage.diskFull = false;
+      disk.full = false;
     }
     expect(rejected[0]).toMatchObject({ code: 500, message: "Internal service failure" });
     expect(device.connected).toBe(true);

@@ -1,13 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { KinesisClient } from "@aws-sdk/client-kinesis";
-import type { Clock } from "@fleetline/core";
+import type { Clock } from "@fleetline/core/common";
 import { settle, waitFor } from "@fleetline/testing";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { LocalBroker } from "../src/broker/broker.js";
-import { DeviceRegistry } from "../src/registry/device-registry.js";
-import { Runtime, type RuntimeConfig } from "../src/runtime/runtime.js";
-import { Database } from "../src/state/database.js";
+import { LocalBroker } from "../src/iot/broker/broker.js";
+import { DeviceRegistry } from "../src/iot/registry/device-registry.js";
+import type { InjectedFailures } from "../src/runtime/injected-failures.js";
+import { Runtime } from "../src/runtime/runtime.js";
+import type { RuntimeConfig } from "../src/runtime/runtime-config.js";
+import { Database } from "../src/stores/database.js";
 
 export { settle, waitFor };
 
@@ -107,7 +108,7 @@ export async function rawPayloads(
   kinesis: import("@aws-sdk/client-kinesis").KinesisClient,
   thing: string,
 ): Promise<string[]> {
-  const { STREAMS } = await import("@fleetline/core");
+  const { STREAMS } = await import("@fleetline/core/pipeline");
   const shards = await readStream(kinesis, STREAMS.raw);
   return [...shards.values()]
     .flat()
@@ -154,7 +155,6 @@ export function faultyFreestyle(
   });
 }
 
-/** A Kinesis command as `interceptKinesis` shows it: its operation and input. */
 /** For `interceptKinesis`: Kinesis refuses every record of `thing`, as it does a malformed request. */
 export const refusing = (thing: string) => async (command: SentCommand) => {
   if (command.input.Records?.some((r) => r.PartitionKey === thing))
@@ -165,26 +165,33 @@ export const refusing = (thing: string) => async (command: SentCommand) => {
     });
 };
 
+/** A Kinesis command as `interceptKinesis` shows it: its operation and input. */
 export interface SentCommand {
   constructor: { name: string };
   input: { Records?: Array<{ PartitionKey: string }> };
 }
 
 /**
- * Runs `before` ahead of every call through a Kinesis client (it may wait, or throw as Kinesis
- * would) until the returned function restores the client: how a test slows or refuses the
- * runtime's own stream calls (`KinesisTwin.inProcess`).
+ * Runs `before` ahead of every call the runtime's own clients make to the Kinesis stand-in (it
+ * may wait, or throw as Kinesis would), through the injected failures the runtime or stand-ins
+ * were started with, until the returned function restores what was there before.
  */
 export function interceptKinesis(
-  client: KinesisClient,
+  failures: InjectedFailures,
   before: (command: SentCommand) => Promise<void>,
 ): () => void {
-  const send = client.send.bind(client);
-  client.send = (async (command: SentCommand) => {
-    await before(command);
-    return send(command as never);
-  }) as typeof client.send;
-  return () => {
-    client.send = send;
+  const previous = failures.kinesis;
+  failures.kinesis = async (command) => {
+    await previous?.(command);
+    await before(command as SentCommand);
   };
+  return () => {
+    failures.kinesis = previous;
+  };
+}
+
+/** One figure of a component of the runtime's health (`GET /api/health`), as the report has it. */
+export async function healthMetric(runtime: Runtime, component: string, metric: string): Promise<unknown> {
+  const report = await runtime.health();
+  return report.components.find((c) => c.name === component)?.metrics[metric];
 }

@@ -50,10 +50,10 @@ describe("idle keep-alive connections", () => {
   it("are advertised for 5 s and served again on the HTTP API and the Kinesis port", async () => {
     const host = (url: string) => new URL(url).host;
     const get = (url: string) => `GET /healthz HTTP/1.1\r\nHost: ${host(url)}\r\n\r\n`;
-    const kinesis = runtime.twins.kinesis.endpoint;
+    const kinesis = runtime.urls.kinesis;
     const post = `POST / HTTP/1.1\r\nHost: ${host(kinesis)}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\nContent-Length: 2\r\n\r\n{}`;
     for (const [url, request] of [
-      [runtime.http.url, get(runtime.http.url)],
+      [runtime.urls.http, get(runtime.urls.http)],
       [kinesis, post],
     ] as const) {
       const heads = await onOneConnection(url, [request, request]);

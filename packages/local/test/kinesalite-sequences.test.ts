@@ -6,7 +6,7 @@ import {
   parseSequence,
   partitionKeyToHashKey,
   stringifySequence,
-} from "../src/kinesis/kinesalite-sequences.js";
+} from "../src/streams/kinesis/kinesalite-sequences.js";
 
 // kinesalite's own functions, from a fresh copy of its module (the runtime replaces the shared one's).
 const require = createRequire(import.meta.url);
@@ -28,7 +28,7 @@ const parts = fc.record({
   shardIx: fc.nat({ max: 1000 }),
 });
 
-describe("the Kinesis twin's sequence numbers, on BigInt", () => {
+describe("the Kinesis stand-in's sequence numbers, on BigInt", () => {
   it("are the strings kinesalite makes, and parse back to the same parts", () => {
     fc.assert(
       fc.property(parts, (p) => {

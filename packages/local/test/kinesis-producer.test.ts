@@ -1,19 +1,19 @@
 import type { PutRecordsCommandOutput } from "@aws-sdk/client-kinesis";
 import { KinesisStreamProducer } from "@fleetline/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localKinesisClient } from "../src/kinesis/kinesis-client.js";
-import { KinesisTwin } from "../src/kinesis/kinesis-twin.js";
+import { localKinesisClient } from "../src/streams/kinesis/kinesis-client.js";
+import { KinesisStandIn } from "../src/streams/kinesis/kinesis-stand-in.js";
 import { readStream } from "./helpers.js";
 
-let twin: KinesisTwin;
+let kinesis: KinesisStandIn;
 const STREAMS = ["producer-ok", "producer-partial", "producer-exhausted", "producer-bad", "producer-split"];
 
 beforeAll(async () => {
-  twin = await KinesisTwin.start({ host: "127.0.0.1", port: 0, streams: STREAMS, shardCount: 2 });
+  kinesis = await KinesisStandIn.start({ host: "127.0.0.1", port: 0, streams: STREAMS, shardCount: 2 });
 });
 
 afterAll(async () => {
-  await twin.close();
+  await kinesis.close();
 });
 
 const entries = (n: number, prefix: string, keys = 3) =>
@@ -25,7 +25,7 @@ const entries = (n: number, prefix: string, keys = 3) =>
 /** What the stream holds for each partition key, in stream order. */
 async function byKey(stream: string): Promise<Record<string, string[]>> {
   const result: Record<string, string[]> = {};
-  for (const records of (await readStream(twin.client, stream)).values()) {
+  for (const records of (await readStream(kinesis.client, stream)).values()) {
     for (const { partitionKey, data } of records)
       result[partitionKey] = [...(result[partitionKey] ?? []), data];
   }
@@ -38,7 +38,7 @@ type Records = Array<{ PartitionKey: string; Data: Uint8Array }>;
 function clientWith(
   edit: (records: Records, send: (records: Records) => Promise<PutRecordsCommandOutput>) => Promise<unknown>,
 ) {
-  const client = localKinesisClient(twin.endpoint);
+  const client = localKinesisClient(kinesis.endpoint);
   client.middlewareStack.add(
     (next) => async (args) => {
       const input = args.input as { Records: Records };
@@ -58,7 +58,7 @@ const noWait = { sleep: async () => undefined };
 
 describe("KinesisStreamProducer on the Kinesis API", () => {
   it("puts every entry once, each partition key in order", async () => {
-    const producer = new KinesisStreamProducer(twin.client);
+    const producer = new KinesisStreamProducer(kinesis.client);
     const all = entries(700, "ok");
     expect(await producer.put("producer-ok", all)).toEqual([]);
     const stored = await byKey("producer-ok");
@@ -133,7 +133,7 @@ describe("KinesisStreamProducer on the Kinesis API", () => {
   });
 
   it("fails an entry Kinesis can never take on its own, without sending it, and writes its neighbours", async () => {
-    const producer = new KinesisStreamProducer(twin.client, noWait);
+    const producer = new KinesisStreamProducer(kinesis.client, noWait);
     const batch = [
       { partitionKey: "fine", data: new TextEncoder().encode("before") },
       { partitionKey: "k".repeat(300), data: new TextEncoder().encode("long key") },
@@ -192,7 +192,7 @@ describe("KinesisStreamProducer on the Kinesis API", () => {
   });
 
   it("fails every entry, not retryable, when the stream does not exist", async () => {
-    const producer = new KinesisStreamProducer(twin.client, noWait);
+    const producer = new KinesisStreamProducer(kinesis.client, noWait);
     const failures = await producer.put("no-such-stream", entries(2, "n"));
     expect(failures.map((f) => [f.index, f.errorCode, f.retryable])).toEqual([
       [0, "ResourceNotFoundException", false],

@@ -1,9 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { hold } from "@fleetline/testing";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { kinesisEvent } from "../src/event-source/kinesis-event.js";
-import { InvocationLog } from "../src/lambda/invocation-log.js";
-import { LocalFunctions } from "../src/lambda/local-functions.js";
+import { kinesisEvent } from "../src/streams/event-sources/kinesis-event.js";
+import { InvocationLog } from "../src/streams/lambda/invocation-log.js";
+import { LocalFunctions } from "../src/streams/lambda/local-functions.js";
 
 const origin = {
   shardId: "shardId-000000000001",
@@ -22,7 +23,7 @@ const batch = (...seqs: string[]): KinesisStreamEvent =>
     origin,
   );
 const region = { trigger: "kinesis" as const, region: "us-east-1" };
-const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+const tick = () => hold(5);
 
 describe("the invocation console's record of each invocation", () => {
   it("keeps the batch, the result, the duration and what the handler logged, each invocation its own lines", async () => {
@@ -138,10 +139,10 @@ describe("the invocation console's record of each invocation", () => {
 
 describe("a stream function without a timeout (fleetline dev --inspect)", () => {
   it("waits for a slow invocation instead of abandoning it", async () => {
-    const { ShardInvoker } = await import("../src/event-source/invoker.js");
-    const { lambdaContext } = await import("../src/event-source/kinesis-event.js");
+    const { ShardInvoker } = await import("../src/streams/event-sources/invoker.js");
+    const { lambdaContext } = await import("../src/streams/event-sources/kinesis-event.js");
     const slow = async () => {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await hold(50);
       return { batchItemFailures: [] };
     };
     const invoker = new ShardInvoker(slow, 0);

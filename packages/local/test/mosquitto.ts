@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { acceptsConnections, freePort } from "../src/net/listen.js";
+import { acceptsConnections, freePort } from "../src/lib/net/listen.js";
 import { waitFor } from "./helpers.js";
 
 export interface Mosquitto {

@@ -1,13 +1,14 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { STREAMS } from "@fleetline/core";
+import { STREAMS } from "@fleetline/core/pipeline";
 import { createStoreHandler, createValidateHandler, KinesisStreamProducer } from "@fleetline/functions";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DuckDbCounters } from "../src/adapters/duckdb-counters.js";
-import { DuckDbQuarantine } from "../src/adapters/duckdb-quarantine.js";
-import { DuckDbTelemetryStore } from "../src/adapters/duckdb-telemetry-store.js";
-import { kinesisEvent, lambdaContext } from "../src/event-source/kinesis-event.js";
 import type { Runtime } from "../src/runtime/runtime.js";
+import { DuckDbCounters } from "../src/stores/duckdb-counters.js";
+import { DuckDbQuarantine } from "../src/stores/duckdb-quarantine.js";
+import { DuckDbTelemetryStore } from "../src/stores/duckdb-telemetry-store.js";
+import { kinesisEvent, lambdaContext } from "../src/streams/event-sources/kinesis-event.js";
+import { localKinesisClient } from "../src/streams/kinesis/kinesis-client.js";
 import { connectDevice, startRuntime, waitFor } from "./helpers.js";
 
 const quiet = () => new Logger({ serviceName: "test", logLevel: "SILENT" });
@@ -27,8 +28,8 @@ let counters: DuckDbCounters;
 
 beforeAll(async () => {
   runtime = await startRuntime();
-  store = await DuckDbTelemetryStore.open(runtime.twins.db);
-  counters = await DuckDbCounters.open(runtime.twins.db);
+  store = await DuckDbTelemetryStore.open(runtime.probe.database());
+  counters = await DuckDbCounters.open(runtime.probe.database());
 });
 
 afterAll(async () => {
@@ -36,7 +37,7 @@ afterAll(async () => {
 });
 
 async function rowCount(thing: string): Promise<number> {
-  const [row] = await runtime.twins.db.all<{ n: bigint }>(
+  const [row] = await runtime.probe.query<{ n: bigint }>(
     "SELECT count(*) AS n FROM telemetry WHERE thing = $thing",
     { thing },
   );
@@ -45,8 +46,8 @@ async function rowCount(thing: string): Promise<number> {
 
 describe("the local pipeline", () => {
   it("stores nothing twice when the validated stream is replayed to store from TRIM_HORIZON", async () => {
-    const { token } = await runtime.twins.registry.register("rb-replay", "robot");
-    const device = await connectDevice(runtime.twins.mqttUrl, "rb-replay", token);
+    const { token } = await runtime.registry.register("rb-replay", "robot");
+    const device = await connectDevice(runtime.urls.mqtt, "rb-replay", token);
     for (let seq = 0; seq < 50; seq++)
       await device.publishAsync("dt/fleetline/robot/rb-replay/telemetry", payload(seq), { qos: 1 });
     await device.endAsync();
@@ -56,7 +57,7 @@ describe("the local pipeline", () => {
     // A second mapping has no checkpoint: it reads the validated stream from TRIM_HORIZON again.
     let replayed = 0;
     const storeHandler = createStoreHandler({ store, counters }, quiet());
-    await runtime.twins.eventSources.add({
+    await runtime.probe.addEventSource({
       functionName: "store-replay",
       streamName: STREAMS.validated,
       handler: async (event, context) => {
@@ -101,10 +102,10 @@ describe("the validate handler", () => {
   }
 
   it("quarantines bad data without failing the batch", async () => {
-    const quarantine = await DuckDbQuarantine.open(runtime.twins.db);
+    const quarantine = await DuckDbQuarantine.open(runtime.probe.database());
     const handler = createValidateHandler(
       {
-        producer: new KinesisStreamProducer(runtime.twins.kinesis.client),
+        producer: new KinesisStreamProducer(localKinesisClient(runtime.urls.kinesis)),
         quarantine,
         counters,
         validatedStream: STREAMS.validated,
@@ -126,7 +127,7 @@ describe("the validate handler", () => {
   });
 
   it("reports only the records whose writes failed, and throws when all did", async () => {
-    const quarantine = await DuckDbQuarantine.open(runtime.twins.db);
+    const quarantine = await DuckDbQuarantine.open(runtime.probe.database());
     const failingProducer = {
       put: async (_stream: string, entries: readonly unknown[]) =>
         entries.map((_, index) => ({

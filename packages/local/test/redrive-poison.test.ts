@@ -1,25 +1,29 @@
 import { PutRecordCommand } from "@aws-sdk/client-kinesis";
-import { QUEUES, type RedriveRound, STREAMS } from "@fleetline/core";
 import { describeRedrivePoisonContract, type RedriveSource } from "@fleetline/core/contract";
+import { QUEUES, STREAMS } from "@fleetline/core/pipeline";
+import type { RedriveRound } from "@fleetline/core/redrive";
 import { settle, waitFor } from "@fleetline/testing";
 import { freestylePayload } from "../../core/test/factories.js";
+import type { InjectedFailures } from "../src/runtime/injected-failures.js";
+import { localKinesisClient } from "../src/streams/kinesis/kinesis-client.js";
 import { connectDevice, interceptKinesis, refusing, startRuntime } from "./helpers.js";
 
 let things = 0;
 
 describeRedrivePoisonContract("fleetline dev", async () => {
-  const runtime = await startRuntime();
+  const failures: InjectedFailures = {};
+  const runtime = await startRuntime({ failures });
   const thing = `fs-poison-${++things}`;
-  const { token } = await runtime.twins.registry.register(thing, "freestyle");
+  const { token } = await runtime.registry.register(thing, "freestyle");
   const publish = async (payload: string) => {
-    const device = await connectDevice(runtime.twins.mqttUrl, thing, token);
+    const device = await connectDevice(runtime.urls.mqtt, thing, token);
     await device.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, payload, { qos: 1 });
     await device.endAsync();
   };
   const restores: Array<() => void> = [];
   const rejected = async () =>
     (
-      (await (await fetch(`${runtime.http.url}/api/rejected?limit=100`)).json()) as Array<{
+      (await (await fetch(`${runtime.urls.http}/api/rejected?limit=100`)).json()) as Array<{
         messageId: string;
       }>
     ).map((entry) => entry.messageId);
@@ -27,7 +31,7 @@ describeRedrivePoisonContract("fleetline dev", async () => {
   return {
     async poisonStore() {
       // A record on the validated stream that is no telemetry record: the store function's poison.
-      await runtime.twins.kinesis.client.send(
+      await localKinesisClient(runtime.urls.kinesis).send(
         new PutRecordCommand({
           StreamName: STREAMS.validated,
           PartitionKey: thing,
@@ -35,29 +39,29 @@ describeRedrivePoisonContract("fleetline dev", async () => {
         }),
       );
       await waitFor(
-        async () => (await runtime.twins.queues.count(QUEUES.deadLetter)) > 0,
+        async () => (await runtime.probe.queued(QUEUES.deadLetter)).length > 0,
         "a function to dead-letter the record",
       );
-      await settle(runtime.http.url);
+      await settle(runtime.urls.http);
     },
     async quarantineMalformed() {
       await publish("{oops");
       await waitFor(async () => (await rejected()).length === 1, "the quarantine");
     },
     async failRuleError() {
-      restores.push(interceptKinesis(runtime.twins.kinesis.inProcess, refusing(thing)));
+      restores.push(interceptKinesis(failures, refusing(thing)));
       await publish(JSON.stringify(freestylePayload({ seq: 1, ts: Date.now() })));
       await waitFor(
-        async () => (await runtime.twins.queues.count(QUEUES.ruleErrors)) === 1,
+        async () => (await runtime.probe.queued(QUEUES.ruleErrors)).length === 1,
         "the rule's error action to queue the message",
       );
     },
     async waiting(source: RedriveSource) {
       if (source === "quarantine") return rejected();
-      return (await runtime.twins.queues.list(queueOf[source], 100)).map((message) => message.messageId);
+      return (await runtime.probe.queued(queueOf[source], 100)).map((message) => message.messageId);
     },
     async round(source: RedriveSource, run?: string) {
-      const response = await fetch(`${runtime.http.url}/api/redrive/${source}`, {
+      const response = await fetch(`${runtime.urls.http}/api/redrive/${source}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(run ? { run } : {}),

@@ -1,7 +1,10 @@
-import { QUEUES, type RedriveRound, STREAMS } from "@fleetline/core";
 import { describeRuleErrorRedriveContract } from "@fleetline/core/contract";
+import { QUEUES, STREAMS } from "@fleetline/core/pipeline";
+import type { RedriveRound } from "@fleetline/core/redrive";
 import { settle, waitFor } from "@fleetline/testing";
 import { freestylePayload } from "../../core/test/factories.js";
+import type { InjectedFailures } from "../src/runtime/injected-failures.js";
+import { localKinesisClient } from "../src/streams/kinesis/kinesis-client.js";
 import { connectDevice, interceptKinesis, readStream, refusing, startRuntime } from "./helpers.js";
 
 let things = 0;
@@ -9,13 +12,13 @@ let things = 0;
 describeRuleErrorRedriveContract(
   "fleetline dev",
   async () => {
-    const runtime = await startRuntime();
+    const failures: InjectedFailures = {};
+    const runtime = await startRuntime({ failures });
     const thing = `fs-rule-redrive-${++things}`;
-    const { token } = await runtime.twins.registry.register(thing, "freestyle");
-    const kinesis = runtime.twins.kinesis.inProcess;
+    const { token } = await runtime.registry.register(thing, "freestyle");
     const post = async (path: string) =>
       (
-        await fetch(`${runtime.http.url}${path}`, {
+        await fetch(`${runtime.urls.http}${path}`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: "{}",
@@ -24,14 +27,14 @@ describeRuleErrorRedriveContract(
     return {
       thing,
       async failTelemetry(payload) {
-        const queued = await runtime.twins.queues.count(QUEUES.ruleErrors);
-        const restore = interceptKinesis(kinesis, refusing(thing));
+        const queued = (await runtime.probe.queued(QUEUES.ruleErrors)).length;
+        const restore = interceptKinesis(failures, refusing(thing));
         try {
-          const device = await connectDevice(runtime.twins.mqttUrl, thing, token);
+          const device = await connectDevice(runtime.urls.mqtt, thing, token);
           await device.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, payload, { qos: 1 });
           await device.endAsync();
           await waitFor(
-            async () => (await runtime.twins.queues.count(QUEUES.ruleErrors)) > queued,
+            async () => (await runtime.probe.queued(QUEUES.ruleErrors)).length > queued,
             "the rule's error action to queue the message",
           );
         } finally {
@@ -39,13 +42,17 @@ describeRuleErrorRedriveContract(
         }
       },
       redrive: () => post("/api/redrive/rule-errors") as Promise<RedriveRound>,
-      refuseRawStream: () => interceptKinesis(kinesis, refusing(thing)),
+      refuseRawStream: () => interceptKinesis(failures, refusing(thing)),
       async outcome() {
-        await settle(runtime.http.url);
-        const validated = [...(await readStream(kinesis, STREAMS.validated)).values()]
+        await settle(runtime.urls.http);
+        const validated = [
+          ...(await readStream(localKinesisClient(runtime.urls.kinesis), STREAMS.validated)).values(),
+        ]
           .flat()
           .filter((record) => record.partitionKey === thing);
-        const rejected = (await (await fetch(`${runtime.http.url}/api/rejected?limit=100`)).json()) as Array<{
+        const rejected = (await (
+          await fetch(`${runtime.urls.http}/api/rejected?limit=100`)
+        ).json()) as Array<{
           topic: string;
           reason: string;
         }>;

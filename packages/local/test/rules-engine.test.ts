@@ -1,12 +1,18 @@
-import { QUEUES, STREAMS, stageTelemetryRule, TELEMETRY_RULE, type TopicRule } from "@fleetline/core";
+import {
+  QUEUES,
+  STREAMS,
+  stageTelemetryRule,
+  TELEMETRY_RULE,
+  type TopicRule,
+} from "@fleetline/core/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KinesisTwin } from "../src/kinesis/kinesis-twin.js";
-import { LocalQueues } from "../src/queues/local-queues.js";
-import { RulesEngine } from "../src/rules/rules-engine.js";
+import { RulesEngine } from "../src/iot/rules/rules-engine.js";
+import { KinesisStandIn } from "../src/streams/kinesis/kinesis-stand-in.js";
+import { LocalQueues } from "../src/streams/queues/local-queues.js";
 import { type BrokerFixture, connectDevice, readStream, startBroker, waitFor } from "./helpers.js";
 
 let fixture: BrokerFixture;
-let twin: KinesisTwin;
+let kinesis: KinesisStandIn;
 let queues: LocalQueues;
 let engine: RulesEngine;
 
@@ -25,23 +31,23 @@ const brokenRule: TopicRule = {
 
 beforeAll(async () => {
   fixture = await startBroker();
-  twin = await KinesisTwin.start({ host: "127.0.0.1", port: 0, streams: [STREAMS.raw], shardCount: 4 });
+  kinesis = await KinesisStandIn.start({ host: "127.0.0.1", port: 0, streams: [STREAMS.raw], shardCount: 4 });
   queues = await LocalQueues.open(fixture.db);
   engine = await RulesEngine.start({
     rules: [TELEMETRY_RULE, hotRule, brokenRule],
     source: fixture.broker.source(),
-    targets: { kinesis: twin.client, queues },
+    targets: { kinesis: kinesis.client, queues },
   });
 });
 
 afterAll(async () => {
   await engine.drain();
   await fixture.close();
-  await twin.close();
+  await kinesis.close();
 });
 
 async function envelopesOf(thing: string) {
-  const shards = await readStream(twin.client, STREAMS.raw);
+  const shards = await readStream(kinesis.client, STREAMS.raw);
   return [...shards.entries()].flatMap(([shardId, records]) =>
     records.filter((r) => r.partitionKey === thing).map((r) => ({ shardId, envelope: JSON.parse(r.data) })),
   );
@@ -137,7 +143,7 @@ describe("the rules engine on the embedded broker", () => {
       RulesEngine.start({
         rules: [bad],
         source: fixture.broker.source(),
-        targets: { kinesis: twin.client, queues },
+        targets: { kinesis: kinesis.client, queues },
       }),
     ).rejects.toThrow(
       `rule "sorted" cannot be loaded: unsupported clause ORDER BY at 18 in: SELECT * FROM 'a' ORDER BY x`,
@@ -146,7 +152,7 @@ describe("the rules engine on the embedded broker", () => {
 
   it("runs an AWS stage's rule as deployed: only that stage's things reach its stream", async () => {
     const stageBroker = await startBroker();
-    const stageTwin = await KinesisTwin.start({
+    const stageTwin = await KinesisStandIn.start({
       host: "127.0.0.1",
       port: 0,
       streams: [STREAMS.raw],

@@ -1,14 +1,10 @@
-import {
-  CONFIRMATION_RULE_SQL,
-  confirmationEvent,
-  TELEMETRY_RULE_SQL,
-  telemetryEnvelope,
-} from "@fleetline/core";
+import { CONFIRMATION_RULE_SQL, TELEMETRY_RULE_SQL } from "@fleetline/core/pipeline";
+import { confirmationEvent, telemetryEnvelope } from "@fleetline/core/redrive";
 import { describe, expect, it } from "vitest";
-import { runStatement } from "../src/rules/sql-evaluate.js";
-import type { MessageContext } from "../src/rules/sql-functions.js";
-import { parseRuleSql } from "../src/rules/sql-parser.js";
-import { compileTemplate } from "../src/rules/substitution.js";
+import { runStatement } from "../src/iot/rules/sql-evaluate.js";
+import type { MessageContext } from "../src/iot/rules/sql-functions.js";
+import { parseRuleSql } from "../src/iot/rules/sql-parser.js";
+import { compileTemplate } from "../src/iot/rules/substitution.js";
 
 const payload = {
   temp: 41.5,
@@ -107,7 +103,7 @@ describe("IoT SQL", () => {
     expect(run(sql)).toEqual(expected);
   });
 
-  it("runs the pipeline's rule SQL to the envelope docs/contract.md §2 describes", () => {
+  it("runs the pipeline's rule SQL to the envelope docs/reference/contract.md §2 describes", () => {
     expect(run(TELEMETRY_RULE_SQL)).toEqual({
       payload: Buffer.from(JSON.stringify(payload)).toString("base64"),
       topic: "dt/fleetline/freestyle/fs-9/telemetry",

@@ -23,7 +23,7 @@ const parse = (payload: Uint8Array | undefined) => JSON.parse(new TextDecoder().
 beforeAll(async () => {
   runtime = await startRuntime();
   dataPlane = new IoTDataPlaneClient({
-    endpoint: runtime.http.url,
+    endpoint: runtime.urls.http,
     region: "us-east-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
@@ -37,8 +37,8 @@ afterAll(async () => {
 describe("the shadow service over the AWS IoT Device SDK v2 (MQTT 3.1.1)", () => {
   it("serves delta, update, get and delete, and rejects a stale version with 409", async () => {
     const thing = "rb-sdk-shadow";
-    const { token } = await runtime.twins.registry.register(thing, "robot");
-    const url = new URL(runtime.twins.mqttUrl);
+    const { token } = await runtime.registry.register(thing, "robot");
+    const url = new URL(runtime.urls.mqtt);
     const config = iot.AwsIotMqttConnectionConfigBuilder.new_default_builder()
       .with_endpoint(url.hostname)
       .with_port(Number(url.port))
@@ -111,8 +111,8 @@ describe("the shadow service over the AWS IoT Device SDK v2 (MQTT 3.1.1)", () =>
 describe("the IoT Data Plane REST API with @aws-sdk/client-iot-data-plane", () => {
   it("updates desired (the device gets the delta), gets, lists named shadows and deletes", async () => {
     const thing = "fs-dp-1";
-    const { token } = await runtime.twins.registry.register(thing, "freestyle");
-    const device = await connectDevice(runtime.twins.mqttUrl, thing, token);
+    const { token } = await runtime.registry.register(thing, "freestyle");
+    const device = await connectDevice(runtime.urls.mqtt, thing, token);
     await device.subscribeAsync(`$aws/things/${thing}/shadow/update/delta`, { qos: 1 });
     const deltas: unknown[] = [];
     device.on("message", (_topic, payload) => deltas.push(JSON.parse(payload.toString()).state));
@@ -205,8 +205,8 @@ describe("the IoT Data Plane REST API with @aws-sdk/client-iot-data-plane", () =
 
   it("publishes to a topic with Publish", async () => {
     const thing = "rb-dp-publish";
-    const { token } = await runtime.twins.registry.register(thing, "robot");
-    const device = await connectDevice(runtime.twins.mqttUrl, thing, token);
+    const { token } = await runtime.registry.register(thing, "robot");
+    const device = await connectDevice(runtime.urls.mqtt, thing, token);
     await device.subscribeAsync(`alerts/fleetline/robot/${thing}`, { qos: 1 });
     const received: string[] = [];
     device.on("message", (_topic, payload) => received.push(payload.toString()));
@@ -222,8 +222,8 @@ describe("the IoT Data Plane REST API with @aws-sdk/client-iot-data-plane", () =
 describe("the shadow service over plain MQTT", () => {
   it("answers a malformed request on /rejected with the AWS error document", async () => {
     const thing = "fs-mqtt-bad";
-    const { token } = await runtime.twins.registry.register(thing, "freestyle");
-    const device = await connectDevice(runtime.twins.mqttUrl, thing, token);
+    const { token } = await runtime.registry.register(thing, "freestyle");
+    const device = await connectDevice(runtime.urls.mqtt, thing, token);
     await device.subscribeAsync(`$aws/things/${thing}/shadow/update/rejected`, { qos: 1 });
     const rejected: unknown[] = [];
     device.on("message", (_topic, payload) => rejected.push(JSON.parse(payload.toString())));

@@ -1,7 +1,7 @@
-import type { TelemetryRecord } from "@fleetline/core";
+import type { TelemetryRecord } from "@fleetline/core/telemetry";
 import { describe, expect, it } from "vitest";
-import { DuckDbTelemetryStore } from "../src/adapters/duckdb-telemetry-store.js";
-import { Database } from "../src/state/database.js";
+import { Database } from "../src/stores/database.js";
+import { DuckDbTelemetryStore } from "../src/stores/duckdb-telemetry-store.js";
 import { tempDir } from "./helpers.js";
 
 describe("a data dir from before the record identity included the device time", () => {

@@ -1,4 +1,5 @@
-import { type AlarmPorts, manualClock } from "@fleetline/core";
+import type { AlarmPorts } from "@fleetline/core/alarms";
+import { manualClock } from "@fleetline/core/common";
 import { MemoryAlertPublisher } from "./memory-alert-publisher.js";
 import { MemoryAlertStore } from "./memory-alert-store.js";
 import { MemoryCommandLedger } from "./memory-command-ledger.js";
@@ -9,7 +10,7 @@ import { MemoryShadowGateway } from "./memory-shadow-gateway.js";
 export const TEST_EPOCH = 1_764_300_000_000;
 
 /**
- * Every port the alarm use cases need, in memory, each with its fault switches: the two alert
+ * Every port the alarm use cases need, in memory, each with its failure switches: the two alert
  * channels of AWS (`mqtt`, `sns`) unless told otherwise, ids `id-1`, `id-2`, … in order.
  */
 export function memoryAlarmPorts(options: { channels?: string[]; start?: number } = {}) {

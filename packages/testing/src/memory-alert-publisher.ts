@@ -1,12 +1,13 @@
-import { type AlertPublisher, type AlertRecord, alertTopic } from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+import type { AlertPublisher, AlertRecord } from "@fleetline/core/alarms";
+import { alertTopic } from "@fleetline/core/devices";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /** An alert channel in memory: what it published, on which topic, in order. */
 export class MemoryAlertPublisher implements AlertPublisher {
   readonly published: Array<{ topic: string; record: AlertRecord }> = [];
 
-  static create(): WithFaults<MemoryAlertPublisher> {
-    return withFaults(new MemoryAlertPublisher(), new Faults("PUBLISH_FAILED"));
+  static create(): WithFailures<MemoryAlertPublisher> {
+    return withFailures(new MemoryAlertPublisher(), new FailureSwitches("PUBLISH_FAILED"));
   }
 
   async publish(alert: AlertRecord): Promise<void> {

@@ -5,11 +5,9 @@ import {
   type AlertRecord,
   type AlertStore,
   alertPosition,
-  byPosition,
-  type Page,
-  pageOf,
-} from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+} from "@fleetline/core/alarms";
+import { byPosition, type Page, pageOf } from "@fleetline/core/common";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 const key = (thing: string, code: string) => `${thing}\u0000${code}`;
 
@@ -18,8 +16,8 @@ export class MemoryAlertStore implements AlertStore {
   private readonly stateRows = new Map<string, AlarmState>();
   private readonly alertRows = new Map<string, AlertRecord>();
 
-  static create(): WithFaults<MemoryAlertStore> {
-    return withFaults(new MemoryAlertStore(), new Faults("STORE_UNAVAILABLE"));
+  static create(): WithFailures<MemoryAlertStore> {
+    return withFailures(new MemoryAlertStore(), new FailureSwitches("STORE_UNAVAILABLE"));
   }
 
   async states(thing: string): Promise<AlarmState[]> {

@@ -1,21 +1,19 @@
 import {
-  byPosition,
   type Command,
   type CommandLedger,
   type CommandQuery,
   type CommandStatus,
   commandPosition,
-  type Page,
-  pageOf,
-} from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+} from "@fleetline/core/commands";
+import { byPosition, type Page, pageOf } from "@fleetline/core/common";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /** The command ledger in memory. */
 export class MemoryCommandLedger implements CommandLedger {
   private readonly rows = new Map<string, Command>();
 
-  static create(): WithFaults<MemoryCommandLedger> {
-    return withFaults(new MemoryCommandLedger(), new Faults("STORE_UNAVAILABLE"));
+  static create(): WithFailures<MemoryCommandLedger> {
+    return withFailures(new MemoryCommandLedger(), new FailureSwitches("STORE_UNAVAILABLE"));
   }
 
   async add(command: Command): Promise<void> {

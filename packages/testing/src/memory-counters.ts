@@ -1,12 +1,12 @@
-import { COUNTER_NAMES, type Counters, type CounterValues } from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+import { COUNTER_NAMES, type Counters, type CounterValues } from "@fleetline/core/pipeline";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /** The pipeline's counters in memory. */
 export class MemoryCounters implements Counters {
   private readonly values = Object.fromEntries(COUNTER_NAMES.map((name) => [name, 0])) as CounterValues;
 
-  static create(): WithFaults<MemoryCounters> {
-    return withFaults(new MemoryCounters(), new Faults("STORE_UNAVAILABLE"));
+  static create(): WithFailures<MemoryCounters> {
+    return withFailures(new MemoryCounters(), new FailureSwitches("STORE_UNAVAILABLE"));
   }
 
   async add(increments: Partial<CounterValues>): Promise<void> {

@@ -1,20 +1,14 @@
-import {
-  type DeadLetter,
-  type DeadLetterQueue,
-  deadLetterPosition,
-  fleetlineError,
-  type SortPosition,
-  sortsAfter,
-} from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+import { fleetlineError, type SortPosition, sortsAfter } from "@fleetline/core/common";
+import { type DeadLetter, type DeadLetterQueue, deadLetterPosition } from "@fleetline/core/redrive";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /** A dead-letter queue in memory, oldest first. */
 export class MemoryDeadLetterQueue implements DeadLetterQueue {
   private readonly messages: DeadLetter[] = [];
   private sent = 0;
 
-  static create(): WithFaults<MemoryDeadLetterQueue> {
-    return withFaults(new MemoryDeadLetterQueue(), new Faults("STORE_UNAVAILABLE"));
+  static create(): WithFailures<MemoryDeadLetterQueue> {
+    return withFailures(new MemoryDeadLetterQueue(), new FailureSwitches("STORE_UNAVAILABLE"));
   }
 
   async send(body: unknown, now = 0): Promise<string> {

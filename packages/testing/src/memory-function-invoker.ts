@@ -1,5 +1,6 @@
-import { type FunctionInvoker, fleetlineError } from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+import { fleetlineError } from "@fleetline/core/common";
+import type { FunctionInvoker } from "@fleetline/core/redrive";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /** Functions by name in memory: each invocation is recorded, then the function runs. */
 export class MemoryFunctionInvoker implements FunctionInvoker {
@@ -10,8 +11,8 @@ export class MemoryFunctionInvoker implements FunctionInvoker {
 
   static create(
     functions: Record<string, (event: unknown) => Promise<unknown>>,
-  ): WithFaults<MemoryFunctionInvoker> {
-    return withFaults(new MemoryFunctionInvoker(functions), new Faults("THROTTLED"));
+  ): WithFailures<MemoryFunctionInvoker> {
+    return withFailures(new MemoryFunctionInvoker(functions), new FailureSwitches("THROTTLED"));
   }
 
   async has(functionName: string): Promise<boolean> {

@@ -1,22 +1,19 @@
+import { byPosition, type Page, type PageRequest, pageOf } from "@fleetline/core/common";
 import {
-  byPosition,
-  type Page,
-  type PageRequest,
-  pageOf,
   type Quarantine,
   type QuarantineEntry,
   type QuarantineFilter,
   quarantineMatches,
   quarantinePosition,
-} from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+} from "@fleetline/core/telemetry";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /** Quarantined messages in memory, one per messageId. */
 export class MemoryQuarantine implements Quarantine {
   private readonly rows = new Map<string, QuarantineEntry>();
 
-  static create(): WithFaults<MemoryQuarantine> {
-    return withFaults(new MemoryQuarantine(), new Faults("STORE_UNAVAILABLE"));
+  static create(): WithFailures<MemoryQuarantine> {
+    return withFailures(new MemoryQuarantine(), new FailureSwitches("STORE_UNAVAILABLE"));
   }
 
   async put(entries: readonly QuarantineEntry[]): Promise<number> {

@@ -1,16 +1,8 @@
-import {
-  type Clock,
-  getShadow,
-  type ShadowDocument,
-  type ShadowGateway,
-  type ShadowUpdate,
-  type StoredShadow,
-  shadowFound,
-  shadowRefusal,
-  systemClock,
-  updateShadow,
-} from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+import type { ShadowDocument, ShadowUpdate } from "@fleetline/core/aws";
+import { getShadow, type StoredShadow, shadowFound, shadowRefusal, updateShadow } from "@fleetline/core/aws";
+import type { ShadowGateway } from "@fleetline/core/commands";
+import { type Clock, systemClock } from "@fleetline/core/common";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /**
  * Device shadows in memory, with the shadow service's own rules (core's shadow operations): the
@@ -23,8 +15,8 @@ export class MemoryShadowGateway implements ShadowGateway {
 
   constructor(private readonly clock: Clock = systemClock) {}
 
-  static create(clock: Clock = systemClock): WithFaults<MemoryShadowGateway> {
-    return withFaults(new MemoryShadowGateway(clock), new Faults("PUBLISH_FAILED"));
+  static create(clock: Clock = systemClock): WithFailures<MemoryShadowGateway> {
+    return withFailures(new MemoryShadowGateway(clock), new FailureSwitches("PUBLISH_FAILED"));
   }
 
   private key(thing: string, shadowName?: string) {

@@ -1,12 +1,12 @@
-import type { PutFailure, StreamEntry, StreamProducer } from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+import type { PutFailure, StreamEntry, StreamProducer } from "@fleetline/core/pipeline";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /** Kinesis in memory: each stream's entries in the order they were accepted. */
 export class MemoryStreamProducer implements StreamProducer {
   readonly streams = new Map<string, StreamEntry[]>();
 
-  static create(): WithFaults<MemoryStreamProducer> {
-    return withFaults(new MemoryStreamProducer(), new Faults("STREAM_WRITE_FAILED"));
+  static create(): WithFailures<MemoryStreamProducer> {
+    return withFailures(new MemoryStreamProducer(), new FailureSwitches("STREAM_WRITE_FAILED"));
   }
 
   async put(stream: string, entries: readonly StreamEntry[]): Promise<PutFailure[]> {

@@ -1,13 +1,18 @@
-import { pastRetention, type ShardRange, type StreamReader, type StreamRecord } from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+import {
+  pastRetention,
+  type ShardRange,
+  type StreamReader,
+  type StreamRecord,
+} from "@fleetline/core/pipeline";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /** Kinesis shards in memory, read back by range; `trim` drops the oldest records as retention does. */
 export class MemoryStreamReader implements StreamReader {
   /** Each shard's records in order, by `${streamArn} ${shardId}`. */
   readonly shards = new Map<string, StreamRecord[]>();
 
-  static create(): WithFaults<MemoryStreamReader> {
-    return withFaults(new MemoryStreamReader(), new Faults("STORE_UNAVAILABLE"));
+  static create(): WithFailures<MemoryStreamReader> {
+    return withFailures(new MemoryStreamReader(), new FailureSwitches("STORE_UNAVAILABLE"));
   }
 
   append(streamArn: string, shardId: string, records: readonly StreamRecord[]): void {

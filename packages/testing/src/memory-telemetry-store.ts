@@ -9,15 +9,15 @@ import {
   type TelemetryRecord,
   type TelemetryStore,
   type WriteResult,
-} from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+} from "@fleetline/core/telemetry";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /** Telemetry in memory, one row per record identity (thing, seq, ts), with the same queries as the stores. */
 export class MemoryTelemetryStore implements TelemetryStore, TelemetryQuery {
   private readonly rows = new Map<string, TelemetryRecord>();
 
-  static create(): WithFaults<MemoryTelemetryStore> {
-    return withFaults(new MemoryTelemetryStore(), new Faults("STORE_UNAVAILABLE"));
+  static create(): WithFailures<MemoryTelemetryStore> {
+    return withFailures(new MemoryTelemetryStore(), new FailureSwitches("STORE_UNAVAILABLE"));
   }
 
   async write(records: readonly TelemetryRecord[]): Promise<WriteResult> {

@@ -1,19 +1,19 @@
 import { randomBytes } from "node:crypto";
+import { fleetlineError } from "@fleetline/core/common";
 import {
   checkRegistration,
   type DeviceType,
-  fleetlineError,
   type RegisteredThing,
   type ThingRegistry,
-} from "@fleetline/core";
-import { Faults, type WithFaults, withFaults } from "./faults.js";
+} from "@fleetline/core/devices";
+import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
 
 /** A thing registry in memory, handing out tokens as the local registry does. */
 export class MemoryThingRegistry implements ThingRegistry {
   private readonly things = new Map<string, RegisteredThing>();
 
-  static create(): WithFaults<MemoryThingRegistry> {
-    return withFaults(new MemoryThingRegistry(), new Faults("STORE_UNAVAILABLE"));
+  static create(): WithFailures<MemoryThingRegistry> {
+    return withFailures(new MemoryThingRegistry(), new FailureSwitches("STORE_UNAVAILABLE"));
   }
 
   async register(

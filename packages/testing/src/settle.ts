@@ -1,4 +1,4 @@
-import type { HealthReport } from "@fleetline/core";
+import type { HealthReport } from "@fleetline/core/pipeline";
 
 /**
  * Waits until `probe` says idle and reports the same state `quietReads` times in a row: how a

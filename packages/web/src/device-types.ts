@@ -1,10 +1,10 @@
-import type { DeviceType } from "@fleetline/core";
+import type { DeviceType } from "@fleetline/core/devices";
 
 export type { DeviceType };
 
 /**
  * The charts of each device type's view, and the type filter's choices: keyed by core's device
- * types, so adding one (docs/architecture.md, "Add a device type") fails the typecheck until it
+ * types, so adding one (docs/architecture.md §5) fails the typecheck until it
  * is here.
  */
 export const CHARTED_METRICS: Record<DeviceType, readonly string[]> = {

@@ -1,4 +1,4 @@
-import type { DeviceType } from "@fleetline/core";
+import type { DeviceType } from "@fleetline/core/devices";
 import type { Report } from "@fleetline/device-client";
 
 /** A simulated machine: advances in time, reports, and obeys its shadow. */

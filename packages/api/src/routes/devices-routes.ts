@@ -1,15 +1,11 @@
-import {
-  alertPosition,
-  allPages,
-  byPosition,
-  type DeviceType,
-  isQueryableMetric,
-  PAGE_LIMITS,
-} from "@fleetline/core";
+import { alertPosition } from "@fleetline/core/alarms";
+import { allPages, byPosition, PAGE_LIMITS } from "@fleetline/core/common";
+import type { DeviceType } from "@fleetline/core/devices";
+import { isQueryableMetric } from "@fleetline/core/telemetry";
+import type { ApiApp } from "../api-app.js";
 import type { ApiContext } from "../api-context.js";
 import { badParameter, HttpError } from "../http-error.js";
 import { bucketParameter, instantParameter } from "../parameters.js";
-import type { Router } from "../router.js";
 
 const MAX_POINTS = 10_000;
 const HOUR = 3_600_000;
@@ -23,9 +19,9 @@ async function typeOf(api: ApiContext, thing: string): Promise<DeviceType> {
   throw new HttpError(404, "NOT_FOUND", `no device named ${thing}`);
 }
 
-/** The fleet and per-device views (docs/contract.md §4), and desired state for a device's shadow. */
-export function devicesRoutes(router: Router, api: ApiContext): void {
-  router.add("GET", "/api/devices", async () => {
+/** The fleet and per-device views (docs/reference/api.md), and desired state for a device's shadow. */
+export function devicesRoutes(app: ApiApp, api: ApiContext): void {
+  app.add("GET", "/api/devices", async () => {
     const summaries = new Map((await api.telemetry.summaries()).map((s) => [s.thing, s]));
     // The alarms not cleared, by their status index: a handful, however long the history.
     const openAlerts = new Map<string, number>();
@@ -53,7 +49,7 @@ export function devicesRoutes(router: Router, api: ApiContext): void {
     return { status: 200, body: devices };
   });
 
-  router.add("GET", "/api/devices/:thing", async (request) => {
+  app.add("GET", "/api/devices/:thing", async (request) => {
     const thing = request.params.thing as string;
     // Each is a service call on AWS: made once, side by side.
     const [registered, latest] = await Promise.all([api.registry.get(thing), api.telemetry.latest(thing)]);
@@ -80,13 +76,13 @@ export function devicesRoutes(router: Router, api: ApiContext): void {
   });
 
   // The dashboard's shadow editor: the document goes to the IoT Data Plane as it was typed.
-  router.add("POST", "/api/devices/:thing/shadow", async (request) => {
+  app.add("POST", "/api/devices/:thing/shadow", async (request) => {
     const thing = request.params.thing as string;
     await typeOf(api, thing);
     return { status: 200, body: await api.shadows.update(thing, new Uint8Array(request.rawBody)) };
   });
 
-  router.add("GET", "/api/devices/:thing/telemetry", async (request) => {
+  app.add("GET", "/api/devices/:thing/telemetry", async (request) => {
     const thing = request.params.thing as string;
     const type = await typeOf(api, thing);
     const metric = request.query.get("metric");

@@ -1,6 +1,8 @@
-import { decodeRun, parseInstant, REDRIVE_ROUTES, type Redrive, type RedriveRun } from "@fleetline/core";
+import { parseInstant } from "@fleetline/core/common";
+import { REDRIVE_ROUTES } from "@fleetline/core/pipeline";
+import { decodeRun, type Redrive, type RedriveRun } from "@fleetline/core/redrive";
+import type { ApiApp } from "../api-app.js";
 import { badParameter } from "../http-error.js";
-import type { Router } from "../router.js";
 
 interface RoundRequest {
   limit?: unknown;
@@ -31,20 +33,20 @@ function optionalText(body: RoundRequest, name: "reason" | "thing"): string | un
 }
 
 /**
- * `fleetline redrive`'s API (docs/contract.md §4), locally and on a stage: each POST runs one round
+ * `fleetline redrive`'s API (docs/reference/api.md), locally and on a stage: each POST runs one round
  * of at most `limit` items of a run — a new one without `run`, else from where the previous round's
  * `run` left it — and says what it did.
  */
-export function redriveRoutes(router: Router, redrive: Redrive): void {
-  router.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}dead-letter`, async (request) => {
+export function redriveRoutes(app: ApiApp, redrive: Redrive): void {
+  app.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}dead-letter`, async (request) => {
     const { limit, run } = roundOf(request.body);
     return { status: 200, body: await redrive.deadLetters(limit, run) };
   });
-  router.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}rule-errors`, async (request) => {
+  app.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}rule-errors`, async (request) => {
     const { limit, run } = roundOf(request.body);
     return { status: 200, body: await redrive.ruleErrors(limit, run) };
   });
-  router.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}quarantine`, async (request) => {
+  app.add(REDRIVE_ROUTES.method, `${REDRIVE_ROUTES.prefix}quarantine`, async (request) => {
     const { limit, run } = roundOf(request.body);
     const body = (request.body ?? {}) as RoundRequest;
     let since: number | undefined;

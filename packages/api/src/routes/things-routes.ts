@@ -1,14 +1,14 @@
-import { type CredentialKind, deviceTypeList, isDeviceType, isThingName } from "@fleetline/core";
+import { type CredentialKind, deviceTypeList, isDeviceType, isThingName } from "@fleetline/core/devices";
+import type { ApiApp } from "../api-app.js";
 import type { ApiContext } from "../api-context.js";
 import { badParameter, HttpError } from "../http-error.js";
-import type { Router } from "../router.js";
 
 /**
- * Device registration (docs/contract.md §4): `POST|GET /api/things`, `DELETE /api/things/{thing}`. The 201
+ * Device registration (docs/reference/api.md): `POST|GET /api/things`, `DELETE /api/things/{thing}`. The 201
  * carries the credential once: a token locally, a certificate and private key on AWS IoT.
  */
-export function thingsRoutes(router: Router, api: ApiContext): void {
-  router.add("POST", "/api/things", async (request) => {
+export function thingsRoutes(app: ApiApp, api: ApiContext): void {
+  app.add("POST", "/api/things", async (request) => {
     const body = request.body as { thing?: unknown; type?: unknown; credentials?: unknown } | undefined;
     if (typeof body !== "object" || body === null)
       throw new HttpError(400, "INVALID_BODY", 'send JSON { "thing", "type" }');
@@ -28,8 +28,8 @@ export function thingsRoutes(router: Router, api: ApiContext): void {
     );
     return { status: 201, body: created };
   });
-  router.add("GET", "/api/things", async () => ({ status: 200, body: await api.registry.list() }));
-  router.add("DELETE", "/api/things/:thing", async (request) => {
+  app.add("GET", "/api/things", async () => ({ status: 200, body: await api.registry.list() }));
+  app.add("DELETE", "/api/things/:thing", async (request) => {
     const thing = request.params.thing as string;
     if (!(await api.registry.remove(thing))) throw new HttpError(404, "NOT_FOUND", `no thing named ${thing}`);
     return { status: 204 };

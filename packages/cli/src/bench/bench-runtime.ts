@@ -14,7 +14,7 @@ export function startBenchRuntime(): Promise<Runtime> {
 }
 
 /**
- * A valid dispenser report (docs/contract.md §1), with metric and top-level overrides (faults,
+ * A valid dispenser report (docs/reference/contract.md §1), with metric and top-level overrides (faults,
  * `v`, …): what the benches' devices publish, and the tests' devices too.
  */
 export function freestyleTelemetry(
@@ -56,8 +56,8 @@ export function connectBenchDevices(runtime: Runtime, prefix: string, count: num
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const thing = `${prefix}-fs-${i}`;
-      const { token } = await runtime.twins.registry.register(thing, "freestyle");
-      const client = await mqtt.connectAsync(runtime.twins.mqttUrl, {
+      const { token } = await runtime.registry.register(thing, "freestyle");
+      const client = await mqtt.connectAsync(runtime.urls.mqtt, {
         clientId: thing,
         username: thing,
         password: token,

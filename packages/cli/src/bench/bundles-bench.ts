@@ -7,7 +7,7 @@ import { FUNCTION_ESBUILD } from "@fleetline/functions/bundling";
 import { build, type Metafile } from "esbuild";
 import { type BenchFigure, round } from "./query-bench.js";
 
-const LAMBDA_DIR = fileURLToPath(new URL("../../../functions/src/lambda/", import.meta.url));
+const LAMBDA_DIR = fileURLToPath(new URL("../../../functions/src/entry-points/", import.meta.url));
 export const FUNCTIONS = ["validate", "store", "alerts", "confirm", "sweep", "api", "redrive"] as const;
 
 /** Every setting a function reads at init, as the stacks give them (values do not matter offline). */

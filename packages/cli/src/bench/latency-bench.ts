@@ -54,7 +54,7 @@ export async function latencyBench(log: (line: string) => void): Promise<BenchFi
     let seen = -1;
     while (Date.now() - started < seconds * 1000) {
       await new Promise((resolve) => setTimeout(resolve, 10));
-      const response = await fetch(`${runtime.http.url}/api/devices/${probe.thing}`);
+      const response = await fetch(`${runtime.urls.http}/api/devices/${probe.thing}`);
       if (!response.ok) continue;
       const { seq } = (await response.json()) as { seq?: number };
       const now = performance.now();

@@ -61,8 +61,8 @@ async function brokerBaseline(): Promise<{ perSecond: number; broker: string }> 
     const runtime = await startBenchRuntime();
     // The runtime only hosts the broker here; the bench's topics match no rule.
     host = runtime;
-    url = runtime.twins.mqttUrl;
-    credentials = runtime.twins.broker?.serviceCredentials ?? {};
+    url = runtime.urls.mqtt;
+    credentials = runtime.serviceCredentials ?? {};
   }
   const clients: MqttClient[] = [];
   try {
@@ -115,7 +115,7 @@ async function pipeline(): Promise<{ acked: number; stored: number }> {
     const publishers = await connectBenchDevices(runtime, "bench", devices);
     clients.push(...publishers.map((p) => p.client));
     const stats = async () =>
-      (await (await fetch(`${runtime.http.url}/api/stats`)).json()) as { stored: number };
+      (await (await fetch(`${runtime.urls.http}/api/stats`)).json()) as { stored: number };
     const started = performance.now();
     await publishAll(publishers, messages / devices, inFlight);
     const acked = performance.now() - started;

@@ -1,4 +1,5 @@
-import { encodeBase64, validate } from "@fleetline/core";
+import { encodeBase64 } from "@fleetline/core/common";
+import { validate } from "@fleetline/core/telemetry";
 import { type BenchFigure, round } from "./query-bench.js";
 
 /** The envelopes the telemetry rule puts on the raw stream, as JSON text: half dispensers, half robots. */

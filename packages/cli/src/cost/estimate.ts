@@ -1,4 +1,5 @@
-import { NEWEST_REPORT_STEP_MS, type TelemetryTarget } from "@fleetline/core";
+import { NEWEST_REPORT_STEP_MS } from "@fleetline/core/alarms";
+import type { TelemetryTarget } from "@fleetline/core/telemetry";
 import PRICE_FILE from "./prices.json" with { type: "json" };
 
 export type RegionPrices = (typeof PRICE_FILE.regions)["us-east-1"];
@@ -189,7 +190,7 @@ export function estimateCost(input: CostInput): CostEstimate {
   // Alarms, commands, quarantine: written only when something changes.
   const d = prices.dynamodb;
   add("DynamoDB", "alarms and commands", ((alarmChanges * 4) / MILLION) * d.writeRequestUnitsPerMillion);
-  // Each thing's newest report, saved again once it moved NEWEST_REPORT_STEP_MS on (README, "Alarms").
+  // Each thing's newest report, saved again once it moved NEWEST_REPORT_STEP_MS on (docs/guide/operate.md, "Alarms").
   const newestWrites =
     input.devices * (seconds / Math.max(input.intervalSeconds, NEWEST_REPORT_STEP_MS / 1000));
   add("DynamoDB", "each thing's newest report", (newestWrites / MILLION) * d.writeRequestUnitsPerMillion);

@@ -7,7 +7,7 @@ import { build, type Plugin } from "esbuild";
 
 const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 /** The handler factories the runtime runs (`@fleetline/functions/handlers`). */
-const ENTRY = join(REPO, "packages/functions/src/handlers.ts");
+const ENTRY = join(REPO, "packages/functions/src/handlers/index.ts");
 /** Where rebuilt handlers go: under node_modules, so their dependencies resolve as the sources' do. */
 const OUT_DIR = join(REPO, "node_modules/.cache/fleetline/watch");
 

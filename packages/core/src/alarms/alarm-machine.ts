@@ -1,9 +1,9 @@
-import { isAfter } from "../record-identity.js";
-import { RETENTION } from "../retention.js";
-import type { AlertRecord } from "../schema/alert.js";
-import type { Severity } from "../schema/fault.js";
-import type { TelemetryRecord } from "../schema/telemetry.js";
+import { RETENTION } from "../pipeline/retention.js";
+import { isAfter } from "../telemetry/record-identity.js";
+import type { Severity } from "../telemetry/schema/fault.js";
+import type { TelemetryRecord } from "../telemetry/schema/telemetry.js";
 import { alarmRule, NEWEST_REPORT } from "./alarm-rules.js";
+import type { AlertRecord } from "./alert.js";
 import type { Effect } from "./effects.js";
 
 /** What the store keeps per (thing, alarm code): the counters behind raise/clear, and the open alarm. */
@@ -92,7 +92,7 @@ export interface AlarmStep {
 }
 
 /**
- * One report's effect on one alarm (README, "Alarms"): raise → ack → clear, deduplicated by
+ * One report's effect on one alarm (docs/guide/operate.md, "Alarms"): raise → ack → clear, deduplicated by
  * (thing, code) so a repeated fault only counts occurrences, with hysteresis on both edges. A
  * cleared alarm's state stays, idle, remembering the newest report it evaluated: a replay of an
  * older report is recognised as one. Reports without the condition do not change an idle state.

@@ -1,5 +1,5 @@
-import type { DeviceType } from "../device-types.js";
-import type { Severity } from "../schema/fault.js";
+import type { DeviceType } from "../devices/device-types.js";
+import type { Severity } from "../telemetry/schema/fault.js";
 
 export interface AlarmRule {
   /** Consecutive reports with the condition before the alarm opens (STUCK: more than 2). */
@@ -12,9 +12,9 @@ export interface AlarmRule {
 
 const DEFAULT_RULE: AlarmRule = { raiseAfter: 1, clearAfter: 3 };
 
-/** Alarm rules by code (docs/contract.md §2); codes not listed use the default. */
+/** Alarm rules by code (docs/reference/contract.md §2); codes not listed use the default. */
 export const ALARM_RULES: Record<string, Partial<AlarmRule>> = {
-  // docs/contract.md §2: a robot stuck for more than 2 reports is a major alarm.
+  // docs/reference/contract.md §2: a robot stuck for more than 2 reports is a major alarm.
   STUCK: { raiseAfter: 3, severity: "major" },
 };
 
@@ -22,7 +22,7 @@ export function alarmRule(code: string): AlarmRule {
   return { ...DEFAULT_RULE, ...ALARM_RULES[code] };
 }
 
-/** The shadow `desired` update an alarm's opening sends to the device (docs/contract.md §1). */
+/** The shadow `desired` update an alarm's opening sends to the device (docs/reference/contract.md §1). */
 export const ALARM_ACTIONS: Record<DeviceType, Record<string, Record<string, unknown>>> = {
   freestyle: {
     COOLING_FAILURE: { mode: "maintenance" },

@@ -1,5 +1,5 @@
-import type { AlertRecord } from "../schema/alert.js";
-import type { Command } from "../schema/command.js";
+import type { Command } from "../commands/command.js";
+import type { AlertRecord } from "./alert.js";
 
 /**
  * What an alarm state owes the world after a change: its outbox. Effects are saved in the same

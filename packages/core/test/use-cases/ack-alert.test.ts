@@ -1,6 +1,6 @@
 import { memoryAlarmPorts } from "@fleetline/testing";
 import { describe, expect, it, vi } from "vitest";
-import { ackAlert, evaluateAlarms, sweep } from "../../src/index.js";
+import { ackAlert, evaluateAlarms, sweep } from "../../src/alarms/index.js";
 import { batch, batteryCritical, robotReport } from "./reports.js";
 
 async function raised(thing: string) {
@@ -34,7 +34,7 @@ describe("ackAlert", () => {
 
   it("keeps the ack when the channel fails, and publishes it once when the sweep comes", async () => {
     const { ports, channels, alert } = await raised("rb-ack-owed");
-    channels.sns?.faults.failNext(1, { method: "publish" });
+    channels.sns?.failures.failNext(1, { method: "publish" });
     expect(await ackAlert(alert.id, ports)).toMatchObject({ status: "acked" });
     expect(await ports.alerts.owing(10)).toHaveLength(1);
     await sweep(ports);
@@ -58,7 +58,7 @@ describe("ackAlert", () => {
 
   it("answers a store outage as transient, for the caller to retry", async () => {
     const { ports, alert } = await raised("rb-ack-down");
-    ports.alerts.faults.failNext(1, { method: "get" });
+    ports.alerts.failures.failNext(1, { method: "get" });
     await expect(ackAlert(alert.id, ports)).rejects.toMatchObject({
       code: "STORE_UNAVAILABLE",
       kind: "transient",

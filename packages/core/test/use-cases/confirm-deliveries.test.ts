@@ -1,6 +1,7 @@
 import { memoryAlarmPorts } from "@fleetline/testing";
 import { describe, expect, it } from "vitest";
-import { type ConfirmPorts, confirmDeliveries, evaluateAlarms } from "../../src/index.js";
+import { evaluateAlarms } from "../../src/alarms/index.js";
+import { type ConfirmPorts, confirmDeliveries } from "../../src/commands/index.js";
 import { batch, batteryCritical, robotReport } from "./reports.js";
 
 async function commanded(thing: string) {
@@ -67,7 +68,7 @@ describe("confirmDeliveries", () => {
   it("tries every document before it throws for a ledger outage, and a retry repeats nothing", async () => {
     const { ports, confirm } = await commanded("rb-outage");
     await evaluateAlarms(batch([robotReport("rb-outage-2", 1, batteryCritical)]), ports);
-    ports.ledger.faults.failNext(1, { method: "pending" });
+    ports.ledger.failures.failNext(1, { method: "pending" });
     const documents = [
       { thing: "rb-outage", reported: { command: "dock" } },
       { thing: "rb-outage-2", reported: { command: "dock" } },

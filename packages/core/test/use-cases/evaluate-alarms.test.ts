@@ -4,12 +4,12 @@ import {
   type AlarmState,
   type EffectFailure,
   evaluateAlarms,
-  fleetlineError,
   NEWEST_REPORT_STEP_MS,
   OUTBOX_CLAIM_MS,
-  RETENTION,
   sweep,
-} from "../../src/index.js";
+} from "../../src/alarms/index.js";
+import { fleetlineError } from "../../src/common/index.js";
+import { RETENTION } from "../../src/pipeline/index.js";
 import { batch, batteryCritical, freestyleReport, robotReport } from "./reports.js";
 
 /** What the world saw of one thing: alerts per channel, commands in the ledger, the shadow. */
@@ -43,10 +43,10 @@ describe("evaluateAlarms", () => {
   });
 
   const effectPorts = [
-    { what: "the MQTT channel", fail: (f: ReturnType<typeof memoryAlarmPorts>) => f.channels.mqtt?.faults },
-    { what: "the SNS channel", fail: (f: ReturnType<typeof memoryAlarmPorts>) => f.channels.sns?.faults },
-    { what: "the command ledger", fail: (f: ReturnType<typeof memoryAlarmPorts>) => f.ports.ledger.faults },
-    { what: "the shadow", fail: (f: ReturnType<typeof memoryAlarmPorts>) => f.ports.shadows.faults },
+    { what: "the MQTT channel", fail: (f: ReturnType<typeof memoryAlarmPorts>) => f.channels.mqtt?.failures },
+    { what: "the SNS channel", fail: (f: ReturnType<typeof memoryAlarmPorts>) => f.channels.sns?.failures },
+    { what: "the command ledger", fail: (f: ReturnType<typeof memoryAlarmPorts>) => f.ports.ledger.failures },
+    { what: "the shadow", fail: (f: ReturnType<typeof memoryAlarmPorts>) => f.ports.shadows.failures },
   ];
 
   for (const { what, fail } of effectPorts) {
@@ -77,7 +77,7 @@ describe("evaluateAlarms", () => {
 
   it("does not send a command twice when the shadow took it but the call failed anyway", async () => {
     const fixture = memoryAlarmPorts();
-    fixture.ports.shadows.faults.failNext(1, { method: "update", afterDoing: true });
+    fixture.ports.shadows.failures.failNext(1, { method: "update", afterDoing: true });
     await evaluateAlarms(batch([robotReport("rb-timeout", 1, batteryCritical)]), fixture.ports);
     await sweep(fixture.ports);
     const world = await seen(fixture, "rb-timeout");
@@ -88,7 +88,7 @@ describe("evaluateAlarms", () => {
 
   it("finishes what an earlier invocation left owed before anything new, in order", async () => {
     const fixture = memoryAlarmPorts();
-    fixture.channels.mqtt?.faults.failNext(2, { method: "publish" });
+    fixture.channels.mqtt?.failures.failNext(2, { method: "publish" });
     await evaluateAlarms(batch([robotReport("rb-order", 1, batteryCritical)]), fixture.ports);
     // The clear comes while the raise is still owed on MQTT: the raise goes out first.
     const clean = [2, 3, 4].map((seq) => robotReport("rb-order", seq));
@@ -102,7 +102,7 @@ describe("evaluateAlarms", () => {
 
   it("retries the batch when the alarm state cannot be saved, and then raises once", async () => {
     const fixture = memoryAlarmPorts();
-    fixture.ports.alerts.faults.failNext(1, { method: "save" });
+    fixture.ports.alerts.failures.failNext(1, { method: "save" });
     const inputs = batch([robotReport("rb-store", 1, batteryCritical)]);
     const first = await evaluateAlarms(inputs, fixture.ports);
     expect([...first.failed.values()].map((e) => (e as { code?: string }).code)).toEqual([
@@ -129,7 +129,7 @@ describe("evaluateAlarms", () => {
 
   it("gives a command up as failed, with the reason, when the shadow refuses it; the rest goes on", async () => {
     const fixture = memoryAlarmPorts();
-    fixture.ports.shadows.faults.failNext(1, {
+    fixture.ports.shadows.failures.failNext(1, {
       method: "update",
       error: () => fleetlineError("PAYLOAD_TOO_LARGE", "The payload exceeds the maximum size allowed"),
     });
@@ -174,7 +174,7 @@ describe("evaluateAlarms", () => {
 
   it("locks an empty cartridge's flavor once, and a second flavor beside it, through failures", async () => {
     const fixture = memoryAlarmPorts();
-    fixture.ports.shadows.faults.failNext(2, { method: "update" });
+    fixture.ports.shadows.failures.failNext(2, { method: "update" });
     await evaluateAlarms(batch([freestyleReport("fs-lock", 1, { cola: 0, lemon: 30 })]), fixture.ports);
     // The cola lock is still owed (the shadow failed twice): the new command asks for both.
     await evaluateAlarms(batch([freestyleReport("fs-lock", 2, { cola: 0, lemon: 0 })]), fixture.ports);
@@ -281,7 +281,7 @@ describe("evaluateAlarms: effects once", () => {
   it("carries out an owed effect once when two settlers take the outbox at the same moment", async () => {
     const fixture = memoryAlarmPorts();
     const thing = "rb-two-settlers";
-    fixture.channels.mqtt?.faults.failNext(1, { method: "publish" });
+    fixture.channels.mqtt?.failures.failNext(1, { method: "publish" });
     await evaluateAlarms(batch([robotReport(thing, 1, batteryCritical)]), fixture.ports);
     expect((await seen(fixture, thing)).owing).toHaveLength(1);
     // The schedule's sweep and the thing's next invocation, at once.
@@ -302,7 +302,7 @@ describe("evaluateAlarms: effects once", () => {
   it("lets a claim its settler left behind lapse: the effect is carried out once it has", async () => {
     const fixture = memoryAlarmPorts();
     const thing = "rb-left-claim";
-    fixture.channels.mqtt?.faults.failNext(1, { method: "publish" });
+    fixture.channels.mqtt?.failures.failNext(1, { method: "publish" });
     await evaluateAlarms(batch([robotReport(thing, 1, batteryCritical)]), fixture.ports);
     const [owing] = await fixture.ports.alerts.owing(10);
     // A settler took the outbox and crashed before carrying anything out.

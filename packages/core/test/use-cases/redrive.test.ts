@@ -6,7 +6,10 @@ import {
   MemoryStreamReader,
 } from "@fleetline/testing";
 import { describe, expect, it } from "vitest";
-import { decodeRun, manualClock, type QuarantineEntry, Redrive, STREAMS, validate } from "../../src/index.js";
+import { manualClock } from "../../src/common/index.js";
+import { STREAMS } from "../../src/pipeline/index.js";
+import { decodeRun, Redrive } from "../../src/redrive/index.js";
+import { type QuarantineEntry, validate } from "../../src/telemetry/index.js";
 import { freestylePayload } from "../factories.js";
 
 const STREAM = "arn:aws:kinesis:eu-west-1:123456789012:stream/test-fleetline-raw";
@@ -136,7 +139,7 @@ describe("Redrive: dead letters", () => {
   it("keeps a letter whose invocation could not be made, and takes it on the next run", async () => {
     const fixture = setup();
     await fixture.deadLetters.send(batchLetter("20", "30"));
-    fixture.functions.faults.throttleNext(1, "invoke");
+    fixture.functions.failures.throttleNext(1, "invoke");
     const first = await fixture.redrive.deadLetters(10);
     expect(first.kept).toEqual([{ id: expect.any(String), why: "injected fault: rate exceeded" }]);
     expect(await fixture.redrive.deadLetters(10)).toMatchObject({ redriven: 1, remaining: 0 });
@@ -146,7 +149,7 @@ describe("Redrive: dead letters", () => {
     const fixture = setup();
     await fixture.deadLetters.send(batchLetter("20", "30"));
     await fixture.deadLetters.send(batchLetter("20", "30"));
-    fixture.deadLetters.faults.failNext(1, { method: "delete" });
+    fixture.deadLetters.failures.failNext(1, { method: "delete" });
     expect(await fixture.redrive.deadLetters(10)).toEqual({
       examined: 2,
       redriven: 1,
@@ -205,7 +208,7 @@ describe("Redrive: quarantine", () => {
   it("keeps an entry the stream refused, and removes nothing when the put fails", async () => {
     const fixture = setup();
     await fixture.quarantine.put([quarantined("q-valid", report(1))]);
-    fixture.producer.faults.failNext(1, { method: "put" });
+    fixture.producer.failures.failNext(1, { method: "put" });
     await expect(fixture.redrive.quarantined({}, 10)).rejects.toMatchObject({ code: "STREAM_WRITE_FAILED" });
     expect(await fixture.quarantine.count()).toBe(1);
     expect(await fixture.redrive.quarantined({}, 10)).toMatchObject({ redriven: 1, remaining: 0 });
@@ -309,7 +312,7 @@ describe("Redrive: rule errors", () => {
       `${topic} is not read by a rule of this pipeline's things`,
     ]);
     expect(fixture.producer.streams.get(STREAMS.raw) ?? []).toEqual([]);
-    fixture.producer.faults.failNext(1, { method: "put" });
+    fixture.producer.failures.failNext(1, { method: "put" });
     await fixture.ruleErrors.send({ topic, clientId: "fs-1", base64OriginalPayload: base64(report(4)) });
     // The run goes on past what it kept.
     const next = await fixture.redrive.ruleErrors(10, decodeRun(round.run));

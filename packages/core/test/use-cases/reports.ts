@@ -1,6 +1,7 @@
 import { TEST_EPOCH } from "@fleetline/testing";
 import { freestyleRecord } from "../../contract/index.js";
-import type { StreamInput, TelemetryRecord } from "../../src/index.js";
+import type { StreamInput } from "../../src/pipeline/index.js";
+import type { TelemetryRecord } from "../../src/telemetry/index.js";
 
 type Fault = TelemetryRecord["faults"][number];
 

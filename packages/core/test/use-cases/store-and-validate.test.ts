@@ -6,13 +6,9 @@ import {
   TEST_EPOCH,
 } from "@fleetline/testing";
 import { describe, expect, it } from "vitest";
-import {
-  encodeBase64,
-  STREAMS,
-  storeRecords,
-  type TelemetryStore,
-  validateRecords,
-} from "../../src/index.js";
+import { encodeBase64 } from "../../src/common/index.js";
+import { STREAMS } from "../../src/pipeline/index.js";
+import { storeRecords, type TelemetryStore, validateRecords } from "../../src/telemetry/index.js";
 import { batch, freestyleReport } from "./reports.js";
 
 function envelope(thing: string, seq: number, payload?: string) {
@@ -70,7 +66,7 @@ describe("validateRecords", () => {
 
   it("fails only the records whose stream write failed, as transient", async () => {
     const ports = validatePorts();
-    ports.producer.faults.failNext(1);
+    ports.producer.failures.failNext(1);
     const outcome = await validateRecords([envelope("fs-v", 1), envelope("fs-v", 2, "{oops")], ports);
     expect([...outcome.failed.keys()]).toEqual(["raw-fs-v-1"]);
     expect([...outcome.failed.values()][0]).toMatchObject({ code: "STREAM_WRITE_FAILED", kind: "transient" });
@@ -79,7 +75,7 @@ describe("validateRecords", () => {
 
   it("fails the rejected records for retry when the quarantine is down: nothing is dropped", async () => {
     const ports = validatePorts();
-    ports.quarantine.faults.failNext(1);
+    ports.quarantine.failures.failNext(1);
     const outcome = await validateRecords([envelope("fs-v", 1), envelope("fs-v", 2, "{oops")], ports);
     expect([...outcome.failed.keys()]).toEqual(["raw-fs-v-2"]);
     expect([...outcome.failed.values()][0]).toMatchObject({ code: "STORE_UNAVAILABLE", kind: "transient" });
@@ -87,7 +83,7 @@ describe("validateRecords", () => {
 
   it("never fails a batch because counting failed", async () => {
     const ports = validatePorts();
-    ports.counters.faults.failNext(1);
+    ports.counters.failures.failNext(1);
     const errors: unknown[] = [];
     const outcome = await validateRecords([envelope("fs-v", 1)], {
       ...ports,
@@ -110,7 +106,7 @@ describe("storeRecords", () => {
 
   it("fails every record for retry when the store is down, and dead-letters a non-canonical one", async () => {
     const store = MemoryTelemetryStore.create();
-    store.faults.failNext(1);
+    store.failures.failNext(1);
     const inputs = [
       ...batch([freestyleReport("fs-s", 1)]),
       { id: "junk", data: new TextEncoder().encode("[]") },

@@ -1,6 +1,6 @@
 import { memoryAlarmPorts } from "@fleetline/testing";
 import { describe, expect, it } from "vitest";
-import { COMMAND_TTL_MS, evaluateAlarms, sweep } from "../../src/index.js";
+import { COMMAND_TTL_MS, evaluateAlarms, sweep } from "../../src/alarms/index.js";
 import { batch, batteryCritical, robotReport } from "./reports.js";
 
 describe("sweep", () => {
@@ -34,18 +34,18 @@ describe("sweep", () => {
     const { ports, clock } = memoryAlarmPorts();
     await evaluateAlarms(batch([robotReport("rb-unreadable", 1, batteryCritical)]), ports);
     clock.advance(COMMAND_TTL_MS);
-    ports.shadows.faults.failNext(1, { method: "get" });
+    ports.shadows.failures.failNext(1, { method: "get" });
     expect(await sweep(ports)).toMatchObject({ skipped: 1, expired: 0 });
     expect(await sweep(ports)).toMatchObject({ expired: 1 });
   });
 
   it("finishes the effects every owing state still owes, and reports what still fails", async () => {
     const { ports, channels } = memoryAlarmPorts();
-    channels.mqtt?.faults.failNext(3, { method: "publish" });
+    channels.mqtt?.failures.failNext(3, { method: "publish" });
     for (const thing of ["rb-owe-1", "rb-owe-2", "rb-owe-3"])
       await evaluateAlarms(batch([robotReport(thing, 1, batteryCritical)]), ports);
     expect(await ports.alerts.owing(10)).toHaveLength(3);
-    channels.mqtt?.faults.failNext(1, { method: "publish" });
+    channels.mqtt?.failures.failNext(1, { method: "publish" });
     expect(await sweep(ports)).toMatchObject({ settled: 2, stillOwing: 1 });
     expect(await sweep(ports)).toMatchObject({ settled: 1, stillOwing: 0 });
     expect(channels.mqtt?.published.map((p) => p.record.thing).sort()).toEqual([

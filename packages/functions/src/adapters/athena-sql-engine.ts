@@ -5,7 +5,7 @@ import {
   type GetQueryResultsCommandOutput,
   StartQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import { fleetlineError } from "@fleetline/core";
+import { fleetlineError } from "@fleetline/core/common";
 
 export type SqlRow = Record<string, string | null>;
 

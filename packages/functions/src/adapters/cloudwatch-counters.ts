@@ -4,7 +4,8 @@ import {
   GetMetricDataCommand,
   type GetMetricDataCommandOutput,
 } from "@aws-sdk/client-cloudwatch";
-import { COUNTER_NAMES, type Counters, type CounterValues, fleetlineError } from "@fleetline/core";
+import { fleetlineError } from "@fleetline/core/common";
+import { COUNTER_NAMES, type Counters, type CounterValues } from "@fleetline/core/pipeline";
 
 export interface CloudWatchCountersOptions {
   /** The stage: a dimension of every counter, so stages sharing an account keep their own totals. */

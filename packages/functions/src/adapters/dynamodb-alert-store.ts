@@ -14,10 +14,9 @@ import {
   type AlertStore,
   alertExpiresAt,
   alertPosition,
-  type Page,
-  type SortPosition,
-  ttlSeconds,
-} from "@fleetline/core";
+} from "@fleetline/core/alarms";
+import type { Page, SortPosition } from "@fleetline/core/common";
+import { ttlSeconds } from "@fleetline/core/pipeline";
 import { type Item, queryAll, queryPage } from "./dynamodb-pages.js";
 import { timeSortKey } from "./dynamodb-tables.js";
 

@@ -7,10 +7,9 @@ import {
   type CommandStatus,
   commandExpiresAt,
   commandPosition,
-  type Page,
-  type SortPosition,
-  ttlSeconds,
-} from "@fleetline/core";
+} from "@fleetline/core/commands";
+import type { Page, SortPosition } from "@fleetline/core/common";
+import { ttlSeconds } from "@fleetline/core/pipeline";
 import { type Item, queryAll, queryPage } from "./dynamodb-pages.js";
 import { timeSortKey } from "./dynamodb-tables.js";
 

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import type { DeviceSummary, TelemetryRecord } from "@fleetline/core";
+import type { DeviceSummary, TelemetryRecord } from "@fleetline/core/telemetry";
 
 /** How many index partitions the things are spread over (`shard` = s0 … s15). */
 export const LATEST_SHARDS = 16;

@@ -4,7 +4,13 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { decodeCursor, encodeCursor, type Page, type PageRequest, type SortPosition } from "@fleetline/core";
+import {
+  decodeCursor,
+  encodeCursor,
+  type Page,
+  type PageRequest,
+  type SortPosition,
+} from "@fleetline/core/common";
 
 export type Item = Record<string, unknown>;
 

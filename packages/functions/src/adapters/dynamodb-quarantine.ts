@@ -1,17 +1,15 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
+import type { Page, PageRequest, SortPosition } from "@fleetline/core/common";
+import { ttlSeconds } from "@fleetline/core/pipeline";
 import {
-  type Page,
-  type PageRequest,
   type Quarantine,
   type QuarantineEntry,
   type QuarantineFilter,
   quarantineExpiresAt,
   quarantineMatches,
   quarantinePosition,
-  type SortPosition,
-  ttlSeconds,
-} from "@fleetline/core";
+} from "@fleetline/core/telemetry";
 import { type Item, queryPage } from "./dynamodb-pages.js";
 import { timeSortKey } from "./dynamodb-tables.js";
 

@@ -4,7 +4,8 @@ import {
   PutRecordBatchCommand,
   type PutRecordBatchCommandOutput,
 } from "@aws-sdk/client-firehose";
-import { fleetlineError, type LakeRow } from "@fleetline/core";
+import { fleetlineError } from "@fleetline/core/common";
+import type { LakeRow } from "@fleetline/core/telemetry";
 
 /** PutRecordBatch's limits: 500 records and 4 MiB a request. */
 export const FIREHOSE_LIMITS = { records: 500, bytes: 4 * 1024 * 1024 } as const;

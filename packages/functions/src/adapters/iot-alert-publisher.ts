@@ -1,5 +1,7 @@
 import { type IoTDataPlaneClient, PublishCommand } from "@aws-sdk/client-iot-data-plane";
-import { type AlertPublisher, type AlertRecord, alertTopic, fleetlineError } from "@fleetline/core";
+import type { AlertPublisher, AlertRecord } from "@fleetline/core/alarms";
+import { fleetlineError } from "@fleetline/core/common";
+import { alertTopic } from "@fleetline/core/devices";
 
 /** Publishes alert records on `alerts/fleetline/{type}/{thing}` through the IoT Data Plane API, at QoS 1. */
 export class IotDataAlertPublisher implements AlertPublisher {

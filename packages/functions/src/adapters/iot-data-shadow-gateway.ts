@@ -8,7 +8,9 @@ import {
   ThrottlingException,
   UpdateThingShadowCommand,
 } from "@aws-sdk/client-iot-data-plane";
-import { fleetlineError, type ShadowDocument, type ShadowGateway, type ShadowUpdate } from "@fleetline/core";
+import type { ShadowDocument, ShadowUpdate } from "@fleetline/core/aws";
+import type { ShadowGateway } from "@fleetline/core/commands";
+import { fleetlineError } from "@fleetline/core/common";
 
 function mapError(error: unknown): Error {
   if (error instanceof ConflictException) return fleetlineError("CONFLICT", error.message, error);

@@ -15,17 +15,17 @@ import {
   ResourceNotFoundException,
   UpdateCertificateCommand,
 } from "@aws-sdk/client-iot";
+import { fleetlineError } from "@fleetline/core/common";
 import {
   type CredentialKind,
   checkRegistration,
   type DeviceCredential,
   type DeviceType,
-  fleetlineError,
   isDeviceType,
   isThingName,
   type RegisteredThing,
   type ThingRegistry,
-} from "@fleetline/core";
+} from "@fleetline/core/devices";
 
 export interface IotThingRegistryOptions {
   /** The stage's fleet: things carry it as their `fleet` attribute, and only those are listed. */

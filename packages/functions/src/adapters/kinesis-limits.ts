@@ -1,4 +1,4 @@
-import type { StreamEntry } from "@fleetline/core";
+import type { StreamEntry } from "@fleetline/core/pipeline";
 
 /** Kinesis PutRecords limits (API reference, PutRecords and PutRecordsRequestEntry). */
 export const KINESIS_LIMITS = {

@@ -1,5 +1,5 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsResultEntry } from "@aws-sdk/client-kinesis";
-import type { PutFailure, StreamEntry, StreamProducer } from "@fleetline/core";
+import type { PutFailure, StreamEntry, StreamProducer } from "@fleetline/core/pipeline";
 import {
   kinesisEntryProblem,
   putRecordsRequests,
@@ -31,7 +31,7 @@ type Outcome =
   | { kind: "isolate" };
 
 /**
- * The StreamProducer on the Kinesis API (AWS, or the local Kinesis twin through the same SDK).
+ * The StreamProducer on the Kinesis API (AWS, or the local Kinesis stand-in through the same SDK).
  *
  * PutRecords can fail some entries and accept the rest, so a key's later entry could be accepted
  * ahead of an earlier one that failed. To keep each key in order, entries go out in rounds with

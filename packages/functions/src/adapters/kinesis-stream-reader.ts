@@ -5,13 +5,18 @@ import {
   type KinesisClient,
   ResourceNotFoundException,
 } from "@aws-sdk/client-kinesis";
-import { pastRetention, type ShardRange, type StreamReader, type StreamRecord } from "@fleetline/core";
+import {
+  pastRetention,
+  type ShardRange,
+  type StreamReader,
+  type StreamRecord,
+} from "@fleetline/core/pipeline";
 
 /** Records per GetRecords call (Kinesis allows up to 10,000; an on-failure batch holds at most 10,000 too). */
 const READ_LIMIT = 1000;
 
 /**
- * The StreamReader on the Kinesis API (AWS, or the local Kinesis twin through the same SDK): an
+ * The StreamReader on the Kinesis API (AWS, or the local Kinesis stand-in through the same SDK): an
  * iterator AT_SEQUENCE_NUMBER the range's first record, then GetRecords until past its last.
  */
 export class KinesisStreamReader implements StreamReader {
@@ -22,7 +27,7 @@ export class KinesisStreamReader implements StreamReader {
     try {
       ({ ShardIterator: iterator } = await this.kinesis.send(
         new GetShardIteratorCommand({
-          // By name (the stream is in the reader's account and region): the Kinesis twin knows no ARNs.
+          // By name (the stream is in the reader's account and region): the Kinesis stand-in knows no ARNs.
           StreamName: range.streamArn.split(":stream/")[1],
           ShardId: range.shardId,
           ShardIteratorType: "AT_SEQUENCE_NUMBER",

@@ -1,15 +1,15 @@
+import { fleetlineError } from "@fleetline/core/common";
+import { isThingName } from "@fleetline/core/devices";
 import {
   type DeviceSummary,
-  fleetlineError,
   isQueryableMetric,
-  isThingName,
   lakeDay,
   lakeMetricExpression,
   type SeriesPoint,
   type SeriesQuery,
   type TelemetryQuery,
   type TelemetryRecord,
-} from "@fleetline/core";
+} from "@fleetline/core/telemetry";
 import type { LakeSqlEngine } from "./athena-sql-engine.js";
 import type { DynamoDbLatestTelemetry } from "./dynamodb-latest-telemetry.js";
 

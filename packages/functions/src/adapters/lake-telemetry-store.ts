@@ -5,7 +5,7 @@ import {
   type TelemetryRecord,
   type TelemetryStore,
   type WriteResult,
-} from "@fleetline/core";
+} from "@fleetline/core/telemetry";
 import type { DynamoDbLatestTelemetry } from "./dynamodb-latest-telemetry.js";
 
 /** Where lake rows go: Firehose on AWS (`FirehoseLakeSink`), Parquet files in the offline tests. */

@@ -1,5 +1,6 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import { type FunctionInvoker, fleetlineError } from "@fleetline/core";
+import { fleetlineError } from "@fleetline/core/common";
+import type { FunctionInvoker } from "@fleetline/core/redrive";
 
 /** The error a function failed with, as Lambda returns it in the payload. */
 interface FunctionErrorPayload {

@@ -1,5 +1,6 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { type AlertPublisher, type AlertRecord, fleetlineError } from "@fleetline/core";
+import type { AlertPublisher, AlertRecord } from "@fleetline/core/alarms";
+import { fleetlineError } from "@fleetline/core/common";
 
 /**
  * Sends alert records to operators through an SNS topic: the record as the message, with thing,

@@ -5,14 +5,8 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import {
-  type DeadLetter,
-  type DeadLetterQueue,
-  deadLetterPosition,
-  fleetlineError,
-  type SortPosition,
-  sortsAfter,
-} from "@fleetline/core";
+import { fleetlineError, type SortPosition, sortsAfter } from "@fleetline/core/common";
+import { type DeadLetter, type DeadLetterQueue, deadLetterPosition } from "@fleetline/core/redrive";
 
 const MAX_SCAN = 1000;
 

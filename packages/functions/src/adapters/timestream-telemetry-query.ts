@@ -3,19 +3,17 @@ import {
   type QueryCommandOutput,
   type TimestreamQueryClient,
 } from "@aws-sdk/client-timestream-query";
+import { fleetlineError } from "@fleetline/core/common";
+import { type DeviceType, isDeviceType, isThingName } from "@fleetline/core/devices";
 import {
   type DeviceSummary,
-  type DeviceType,
-  fleetlineError,
-  isDeviceType,
   isQueryableMetric,
-  isThingName,
   NUMERIC_METRICS,
   type SeriesPoint,
   type SeriesQuery,
   type TelemetryQuery,
   TelemetryRecord,
-} from "@fleetline/core";
+} from "@fleetline/core/telemetry";
 import { TIMESTREAM_MEASURE } from "./timestream-telemetry-store.js";
 
 /** The `type` dimension the store writes from a validated record: always a known device type. */

@@ -6,14 +6,14 @@ import {
   type TimestreamWriteClient,
   WriteRecordsCommand,
 } from "@aws-sdk/client-timestream-write";
+import { fleetlineError } from "@fleetline/core/common";
 import {
-  fleetlineError,
   readingsOf,
   recordKey,
   type TelemetryRecord,
   type TelemetryStore,
   type WriteResult,
-} from "@fleetline/core";
+} from "@fleetline/core/telemetry";
 
 /** Timestream: at most 100 records per WriteRecords. */
 const MAX_RECORDS = 100;

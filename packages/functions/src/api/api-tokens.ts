@@ -1,4 +1,4 @@
-import { fleetlineError } from "@fleetline/core";
+import { fleetlineError } from "@fleetline/core/common";
 
 /** A stage's API token; an empty or guessable one would leave the API open to anyone with its URL. */
 export function checkedApiToken(token: string | undefined, secret = "API_TOKEN"): string {

@@ -5,7 +5,9 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ApiContext } from "@fleetline/api";
-import { type Clock, stageNames, systemClock, type TelemetryQuery } from "@fleetline/core";
+import { type Clock, systemClock } from "@fleetline/core/common";
+import { stageNames } from "@fleetline/core/devices";
+import type { TelemetryQuery } from "@fleetline/core/telemetry";
 import { CloudWatchCounters } from "../adapters/cloudwatch-counters.js";
 import { DynamoDbQuarantine } from "../adapters/dynamodb-quarantine.js";
 import { IotDataShadowGateway } from "../adapters/iot-data-shadow-gateway.js";
@@ -13,7 +15,7 @@ import { IotThingRegistry } from "../adapters/iot-thing-registry.js";
 import { SqsDeadLetterQueue } from "../adapters/sqs-dead-letter-queue.js";
 import { awsAlarmPorts } from "./aws-alarm-ports.js";
 
-/** The settings the Dashboard stack gives the API function. */
+/** The settings the Api stack gives the API function. */
 export const API_SETTINGS = [
   "FLEETLINE_STAGE",
   "FLEETLINE_VERSION",

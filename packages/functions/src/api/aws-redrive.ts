@@ -2,21 +2,18 @@ import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import {
-  type Clock,
-  REDRIVE_ROUND_BUDGET_MS,
-  Redrive,
-  stageNames,
-  systemClock,
-  validate,
-} from "@fleetline/core";
+import { type Clock, systemClock } from "@fleetline/core/common";
+import { stageNames } from "@fleetline/core/devices";
+import { REDRIVE_ROUND_BUDGET_MS } from "@fleetline/core/pipeline";
+import { Redrive } from "@fleetline/core/redrive";
+import { validate } from "@fleetline/core/telemetry";
 import { DynamoDbQuarantine } from "../adapters/dynamodb-quarantine.js";
 import { KinesisStreamProducer } from "../adapters/kinesis-producer.js";
 import { KinesisStreamReader } from "../adapters/kinesis-stream-reader.js";
 import { LambdaFunctionInvoker } from "../adapters/lambda-function-invoker.js";
 import { SqsDeadLetterQueue } from "../adapters/sqs-dead-letter-queue.js";
 
-/** The settings the Dashboard stack gives the redrive function. */
+/** The settings the Api stack gives the redrive function. */
 export const REDRIVE_SETTINGS = [
   "FLEETLINE_STAGE",
   "QUARANTINE_TABLE",

@@ -1,7 +1,7 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { LAKE_COLUMNS, LAKE_PREFIX, type LakeColumnType, type LakeRow } from "@fleetline/core";
+import { LAKE_COLUMNS, LAKE_PREFIX, type LakeColumnType, type LakeRow } from "@fleetline/core/telemetry";
 import type { LakeSqlEngine, SqlRow } from "../../src/adapters/athena-sql-engine.js";
 import type { LakeSink } from "../../src/adapters/lake-telemetry-store.js";
 

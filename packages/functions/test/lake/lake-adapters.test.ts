@@ -8,8 +8,8 @@ import {
 } from "@aws-sdk/client-athena";
 import { FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { LAKE_COLUMNS, lakeRow } from "@fleetline/core";
 import { freestyleRecord } from "@fleetline/core/contract";
+import { LAKE_COLUMNS, lakeRow } from "@fleetline/core/telemetry";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { AthenaSqlEngine } from "../../src/adapters/athena-sql-engine.js";

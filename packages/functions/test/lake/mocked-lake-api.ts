@@ -5,7 +5,7 @@ import { DynamoDbLatestTelemetry } from "../../src/adapters/dynamodb-latest-tele
 import { mockedAwsApi } from "../mocked-aws-api.js";
 
 /**
- * The API Lambda's entry point on a lake stage — the settings the Dashboard stack gives it there —
+ * The API Lambda's entry point on a lake stage — the settings the Api stack gives it there —
  * with Athena mocked, and each of `things` given a newest record by the store function (the API
  * answers 404 for a thing without).
  */

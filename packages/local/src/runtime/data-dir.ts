@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
-import { FatalError } from "@fleetline/core";
+import { FatalError } from "@fleetline/core/common";
 
 /** A start-up problem the user can fix, reported in one line. */
 export class StartupError extends FatalError {

@@ -1,10 +1,12 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { AlarmPorts, Clock, DeadLetterQueue } from "@fleetline/core";
+import type { AlarmPorts } from "@fleetline/core/alarms";
+import type { Clock } from "@fleetline/core/common";
+import type { DeadLetterQueue } from "@fleetline/core/redrive";
 import * as builtIn from "@fleetline/functions/handlers";
-import type { DuckDbCommandLedger } from "../adapters/duckdb-command-ledger.js";
-import type { DuckDbCounters } from "../adapters/duckdb-counters.js";
-import { crashingAfterWork, type RuntimeFaults } from "../faults/runtime-faults.js";
-import type { FunctionHandler } from "../lambda/local-functions.js";
+import type { DuckDbCommandLedger } from "../stores/duckdb-command-ledger.js";
+import type { DuckDbCounters } from "../stores/duckdb-counters.js";
+import type { FunctionHandler } from "../streams/lambda/local-functions.js";
+import { crashingAfterWork, type InjectedFailures } from "./injected-failures.js";
 
 /**
  * The handler factories (`@fleetline/functions/handlers`): the runtime's own copy, or one
@@ -29,7 +31,7 @@ export interface FunctionPorts {
   alarms: AlarmPorts;
   confirm: { ledger: DuckDbCommandLedger; counters: DuckDbCounters; clock: Clock };
   deadLetters: DeadLetterQueue;
-  faults: RuntimeFaults;
+  failures: InjectedFailures;
 }
 
 export const FUNCTION_NAMES = ["validate", "store", "alerts", "confirm", "sweep"] as const;
@@ -46,7 +48,7 @@ export function createHandlers(
     validate: factories.createValidateHandler(ports.validate, logger("validate"), ports.deadLetters),
     store: crashingAfterWork(
       factories.createStoreHandler(ports.store, logger("store"), ports.deadLetters),
-      ports.faults,
+      ports.failures,
     ),
     alerts: factories.createAlertsHandler(ports.alarms, logger("alerts"), ports.deadLetters),
     confirm: factories.createConfirmHandler(ports.confirm, logger("confirm")) as FunctionHandler,

@@ -1,19 +1,13 @@
-import {
-  type AlarmState,
-  type ComponentHealth,
-  type EffectFailure,
-  type HealthReport,
-  healthReport,
-  QUEUES,
-} from "@fleetline/core";
-import type { LocalBroker } from "../broker/broker.js";
-import type { EventSourceEmulator } from "../event-source/event-source-emulator.js";
-import { type OutcomeTracker, RECENT_MS } from "../health/outcome-tracker.js";
-import type { AsyncInvokerStats } from "../lambda/async-invoker.js";
-import type { LocalQueues } from "../queues/local-queues.js";
-import type { MessageSource } from "../rules/message-source.js";
-import { MqttSource } from "../rules/mqtt-source.js";
-import type { RulesEngine } from "../rules/rules-engine.js";
+import type { AlarmState, EffectFailure } from "@fleetline/core/alarms";
+import { type ComponentHealth, type HealthReport, healthReport, QUEUES } from "@fleetline/core/pipeline";
+import type { LocalBroker } from "../iot/broker/broker.js";
+import type { MessageSource } from "../iot/bus/message-source.js";
+import { MqttSource } from "../iot/bus/mqtt-source.js";
+import type { RulesEngine } from "../iot/rules/rules-engine.js";
+import { type OutcomeTracker, RECENT_MS } from "../lib/outcome-tracker.js";
+import type { EventSourceEmulator } from "../streams/event-sources/event-source-emulator.js";
+import type { AsyncInvokerStats } from "../streams/lambda/async-invoker.js";
+import type { LocalQueues } from "../streams/queues/local-queues.js";
 import type { RunMark } from "./run-marker.js";
 import type { Schedule } from "./schedule.js";
 

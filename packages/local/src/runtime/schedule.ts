@@ -1,5 +1,6 @@
-import type { Clock, SweepOutcome } from "@fleetline/core";
-import { abortableSleep } from "./abortable-sleep.js";
+import type { SweepOutcome } from "@fleetline/core/alarms";
+import type { Clock } from "@fleetline/core/common";
+import { abortableSleep } from "../lib/abortable-sleep.js";
 
 export interface ScheduleOptions {
   intervalMs: number;

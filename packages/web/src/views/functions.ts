@@ -1,4 +1,4 @@
-import type { FunctionFigures, InvocationRecord, InvocationSummary } from "@fleetline/core";
+import type { FunctionFigures, InvocationRecord, InvocationSummary } from "@fleetline/core/console";
 import { ApiError, api } from "../api.js";
 import { h, time } from "../dom.js";
 import type { View } from "./view.js";
@@ -14,7 +14,7 @@ function result(invocation: Pick<InvocationSummary, "status" | "failedItems" | "
 }
 
 /**
- * The invocation console (README, "Debug your functions"): each function's figures and its latest
+ * The invocation console (docs/guide/debugging.md): each function's figures and its latest
  * invocations. `fleetline dev` only: on AWS the same facts are in CloudWatch.
  */
 export function functionsView(): View {

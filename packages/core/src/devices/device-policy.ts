@@ -1,0 +1,56 @@
+import { filterCovers, topicMatches } from "../aws/topic-filter.js";
+import type { DeviceType } from "./device-types.js";
+
+/** Who is connected: the thing name (= client id = username) and its registered type. */
+export interface DeviceIdentity {
+  thing: string;
+  type: DeviceType;
+}
+
+const SHADOW = "$aws/things/${thing}/shadow";
+const NAMED_SHADOW = `${SHADOW}/name/+`;
+
+/**
+ * What a device may do (docs/reference/contract.md §1), as MQTT topic filters with `${thing}` and `${type}` placeholders.
+ * The local broker enforces exactly these; the AWS IoT policy is generated from them, with
+ * `${thing}` becoming `${iot:Connection.Thing.ThingName}`.
+ */
+export const DEVICE_POLICY = {
+  /** Topics a device may publish to: its telemetry and its shadow requests. */
+  publish: [
+    "dt/fleetline/${type}/${thing}/telemetry",
+    ...["get", "update", "delete"].flatMap((op) => [`${SHADOW}/${op}`, `${NAMED_SHADOW}/${op}`]),
+  ],
+  /** Filters a device may subscribe within: its shadow replies and its alerts. */
+  subscribe: [
+    ...[SHADOW, NAMED_SHADOW].flatMap((prefix) => [
+      `${prefix}/+/accepted`,
+      `${prefix}/+/rejected`,
+      `${prefix}/update/delta`,
+      `${prefix}/update/documents`,
+    ]),
+    "alerts/fleetline/${type}/${thing}",
+  ],
+} as const;
+
+function bind(template: string, identity: DeviceIdentity): string {
+  return template.replaceAll("${thing}", identity.thing).replaceAll("${type}", identity.type);
+}
+
+/** DEVICE_POLICY for one device: the topics it may publish to and the filters it may subscribe within. */
+export function devicePolicyFor(identity: DeviceIdentity): { publish: string[]; subscribe: string[] } {
+  return {
+    publish: DEVICE_POLICY.publish.map((template) => bind(template, identity)),
+    subscribe: DEVICE_POLICY.subscribe.map((template) => bind(template, identity)),
+  };
+}
+
+/** May this device publish on `topic`? Anything else disconnects it, as AWS IoT Core does. */
+export function mayPublish(identity: DeviceIdentity, topic: string): boolean {
+  return DEVICE_POLICY.publish.some((template) => topicMatches(bind(template, identity), topic));
+}
+
+/** May this device subscribe to `filter`? Only if every topic it could match is granted. */
+export function maySubscribe(identity: DeviceIdentity, filter: string): boolean {
+  return DEVICE_POLICY.subscribe.some((template) => filterCovers(bind(template, identity), filter));
+}

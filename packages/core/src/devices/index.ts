@@ -1,0 +1,26 @@
+// Devices: the device types and thing names, the device policy, their topics, stage naming and the thing registry's port.
+export {
+  DEVICE_POLICY,
+  type DeviceIdentity,
+  devicePolicyFor,
+  mayPublish,
+  maySubscribe,
+} from "./device-policy.js";
+export {
+  DEVICE_TYPES,
+  type DeviceType,
+  deviceTypeList,
+  isDeviceType,
+  isThingName,
+  RESERVED_THING_NAMES,
+  RUNTIME_IDENTITIES,
+} from "./device-types.js";
+export { isAwsRegion, isStageName, STAGE_NAME_RULE, stageNames, stageRegion } from "./stage.js";
+export {
+  type CredentialKind,
+  checkRegistration,
+  type DeviceCredential,
+  type RegisteredThing,
+  type ThingRegistry,
+} from "./thing-registry.js";
+export { alertTopic, type ShadowOperation, shadowTopic, telemetryTopic } from "./topics.js";

@@ -1,6 +1,0 @@
-import type { AlertRecord } from "../schema/alert.js";
-
-/** Tells devices and operators about an alert change (MQTT locally; MQTT and SNS on AWS). */
-export interface AlertPublisher {
-  publish(alert: AlertRecord): Promise<void>;
-}

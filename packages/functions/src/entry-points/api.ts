@@ -1,0 +1,42 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { IoTClient } from "@aws-sdk/client-iot";
+import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { apiGatewayHandler, queryApiRoutes } from "@fleetline/api";
+import { Config } from "sst/node/config";
+import { stageApiTokens } from "../api/api-tokens.js";
+import { API_SETTINGS, awsApiContext } from "../api/aws-api-context.js";
+import { readConfig } from "./config.js";
+import { documents } from "./documents.js";
+import { awsTelemetryQuery } from "./telemetry.js";
+
+const settings = readConfig(API_SETTINGS);
+const logger = new Logger({ serviceName: "api" });
+const tokens = stageApiTokens(Config as unknown as Record<string, string | undefined>);
+
+/**
+ * The query API on AWS: API Gateway (HTTP API, payload 2.0) → the routes of docs/reference/api.md,
+ * but the redrive's, which the redrive function serves.
+ */
+export const handler = apiGatewayHandler(
+  queryApiRoutes(
+    awsApiContext(
+      {
+        documents,
+        telemetry: awsTelemetryQuery(documents),
+        iot: new IoTClient({}),
+        dataPlane: new IoTDataPlaneClient({ endpoint: `https://${settings.IOT_DATA_ENDPOINT}` }),
+        sns: new SNSClient({}),
+        sqs: new SQSClient({}),
+        cloudWatch: new CloudWatchClient({}),
+      },
+      settings,
+    ),
+    {
+      ...tokens,
+      onError: (error, request) => logger.error("request failed", { ...request, error: error as Error }),
+    },
+  ),
+);

@@ -1,8 +1,0 @@
-import type { Logger } from "@aws-lambda-powertools/logger";
-import { type DeadLetterQueue, type StorePorts, storeRecords } from "@fleetline/core";
-import { streamHandler } from "../batch-response.js";
-
-/** The `store` Lambda: fleetline-validated → the telemetry store, idempotent on (thing, seq, ts). */
-export function createStoreHandler(ports: StorePorts, logger: Logger, deadLetters?: DeadLetterQueue) {
-  return streamHandler(storeRecords, ports, logger, deadLetters);
-}

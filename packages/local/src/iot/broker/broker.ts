@@ -1,0 +1,415 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Server } from "node:tls";
+import { type DeviceIdentity, mayPublish, maySubscribe, RUNTIME_IDENTITIES } from "@fleetline/core/devices";
+import { MAX_PAYLOAD_BYTES } from "@fleetline/core/telemetry";
+import { Aedes, type AuthenticateError, type Client } from "aedes";
+import { createWebSocketStream, WebSocketServer } from "ws";
+import { browserRefusal, isLoopbackName } from "../../lib/net/browser-guard.js";
+import { closeServer, listen } from "../../lib/net/listen.js";
+import type { DeviceRegistry } from "../registry/device-registry.js";
+import { EmbeddedSource } from "./embedded-source.js";
+import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
+import { guardPacketSize } from "./packet-size-guard.js";
+import { emptyRefusalCounts, type Refusal, type RefusalCounts } from "./refusals.js";
+
+/** MQTT 3.1.1 CONNACK return codes. */
+const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
+
+/** The username of Fleetline's own clients (rules engine, shadow service); its password is per run. */
+export const SERVICE_USERNAME = RUNTIME_IDENTITIES.service;
+
+export interface BrokerOptions {
+  host: string;
+  mqttPort: number;
+  wsPort: number;
+  registry: DeviceRegistry;
+  /** Open connections at most (TCP, TLS and WebSocket together); more are closed at once. */
+  maxConnections?: number;
+  /** The mutual-TLS listener (AWS IoT Core's 8883): its port, and the broker's certificate and CA. */
+  mtls?: { port: number; credentials: MtlsCredentials };
+  /** The port of the runtime's dashboard, the only page that may open a WebSocket here; none by default. */
+  dashboardPort?: () => number;
+}
+
+/** Room for 10,000 devices and the reconnects of a fleet coming back together. */
+export const DEFAULT_MAX_CONNECTIONS = 12_000;
+
+/**
+ * The largest MQTT packet body (remaining length) accepted: a 128 KB payload with a topic of
+ * AWS's 256 bytes and headers. A packet announcing more is cut off before its body is read.
+ */
+export const MAX_PACKET_BYTES = MAX_PAYLOAD_BYTES + 512;
+
+export interface BrokerEvents {
+  refused: [event: { refusal: Refusal; clientId: string; detail: string }];
+  authenticated: [event: { clientId: string; username: string }];
+  /** A listening socket failed (out of file descriptors, …): logged, never fatal. */
+  serverError: [event: { server: string; error: Error }];
+}
+
+type Principal = DeviceIdentity | "service";
+
+function authError(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The local stand-in for the AWS IoT Core message broker: aedes on TCP and WebSocket (`/mqtt`),
+ * with thing-name/token authentication and the per-device policy of core's DEVICE_POLICY, and the
+ * IoT Core limits that change device behaviour (128 KB payloads, no QoS 2).
+ */
+export class LocalBroker extends EventEmitter<BrokerEvents> {
+  readonly refusals: RefusalCounts = emptyRefusalCounts();
+  /** Connections accepted and closed since start. */
+  readonly connections = { opened: 0, closed: 0 };
+  /** Password of the service user (RUNTIME_IDENTITIES.service), for the runtime's own clients. */
+  readonly serviceToken = randomBytes(24).toString("base64url");
+  private readonly principals = new WeakMap<Client, Principal>();
+  /** The verified client certificate behind each mutual-TLS connection. */
+  private readonly peers = new WeakMap<Duplex, PeerCertificate>();
+  private tls: Server | undefined;
+  private readonly tcp = createNetServer();
+  private readonly http = createHttpServer();
+  private readonly ws = new WebSocketServer({
+    server: this.http,
+    path: "/mqtt",
+    maxPayload: MAX_PACKET_BYTES,
+    // A web page may not open a device's connection: only the runtime's dashboard, no foreign Host.
+    verifyClient: ({ req }, accept) => {
+      const refusal = browserRefusal(req.method ?? "GET", req.headers, {
+        host: this.options.host,
+        anyHost: !isLoopbackName(this.options.host),
+        dashboardPort: this.options.dashboardPort ?? (() => 0),
+      });
+      if (!refusal) return accept(true);
+      this.refuse("browser-page", "", refusal.message);
+      accept(false, 403, refusal.code);
+    },
+  });
+  private open = 0;
+  /** Connected clients by client id, from aedes' public `client`/`clientDisconnect` events. */
+  private readonly clients = new Map<string, Client>();
+  /** Every accepted connection, connected or still in its CONNECT. */
+  private readonly streams = new Set<Duplex>();
+  private aedes!: Aedes;
+  private embedded!: EmbeddedSource;
+  mqttPort = 0;
+  wsPort = 0;
+  mqttsPort = 0;
+
+  private constructor(private readonly options: BrokerOptions) {
+    super();
+  }
+
+  static async start(options: BrokerOptions): Promise<LocalBroker> {
+    const broker = new LocalBroker(options);
+    await broker.listen();
+    return broker;
+  }
+
+  get mqttUrl(): string {
+    return `mqtt://${this.options.host}:${this.mqttPort}`;
+  }
+
+  /** The mutual-TLS listener's URL, when there is one. */
+  get mqttsUrl(): string | undefined {
+    return this.tls ? `mqtts://${this.options.host}:${this.mqttsPort}` : undefined;
+  }
+
+  get wsUrl(): string {
+    return `ws://${this.options.host}:${this.wsPort}/mqtt`;
+  }
+
+  /** Credentials for Fleetline's own MQTT clients. */
+  get serviceCredentials(): { username: string; password: string } {
+    return { username: SERVICE_USERNAME, password: this.serviceToken };
+  }
+
+  private async listen(): Promise<void> {
+    this.aedes = await Aedes.createBroker({
+      // AWS IoT allows client ids of up to 128 characters.
+      maxClientsIdLength: 128,
+      // Messages in delivery at once; the rules engine batches what queues up behind them.
+      concurrency: 1000,
+      authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
+      authorizePublish: (client, packet, done) => {
+        const refusal = this.authorizePublish(client, packet);
+        if (refusal || !client) return done(refusal);
+        // aedes acknowledges a QoS 1 PUBLISH once this calls back: only after the rules' actions
+        // are done, so a PUBACK means the message is durable. A message the engine cannot make
+        // durable (it is stopping) gets no PUBACK and the connection is closed; the device resends.
+        const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+        this.embedded.ingest({ topic: packet.topic, payload, clientId: client.id }).then(
+          () => done(null),
+          (error: Error) => done(error),
+        );
+      },
+      authorizeSubscribe: (client, subscription, done) =>
+        done(null, this.authorizeSubscribe(client, subscription)),
+    });
+    this.embedded = new EmbeddedSource(this.aedes);
+    this.tcp.on("connection", (socket) => this.accept(socket));
+    this.ws.on("connection", (socket, request) => this.accept(createWebSocketStream(socket), request));
+    // The port speaks MQTT over WebSocket only: anything else is told so.
+    this.http.on("request", (_request, response) => {
+      response.writeHead(426, { upgrade: "websocket", "content-type": "text/plain" });
+      response.end("this port speaks MQTT over WebSocket, on /mqtt\n");
+    });
+    // A device that misbehaves is disconnected; it must never take the broker down with it.
+    this.aedes.on("clientError", () => undefined);
+    this.aedes.on("client", (client) => {
+      this.connections.opened += 1;
+      this.clients.set(client.id, client);
+    });
+    this.aedes.on("clientDisconnect", (client) => {
+      this.connections.closed += 1;
+      // A client taken over by a new connection with its id is already replaced.
+      if (this.clients.get(client.id) === client) this.clients.delete(client.id);
+    });
+    this.aedes.on("connectionError", () => undefined);
+    this.options.registry.on("removed", (thing) => this.disconnect(thing));
+    const { host } = this.options;
+    this.mqttPort = await listen(this.tcp, {
+      label: "MQTT",
+      flag: "--mqtt-port",
+      host,
+      port: this.options.mqttPort,
+    });
+    this.wsPort = await listen(this.http, {
+      label: "MQTT over WebSocket",
+      flag: "--ws-port",
+      host,
+      port: this.options.wsPort,
+    });
+    const { mtls } = this.options;
+    if (mtls) {
+      const tls = mtlsServer(
+        mtls.credentials,
+        (socket, peer) => this.accept(socket, undefined, peer),
+        (detail) => this.refuse("tls-handshake", "", detail),
+      );
+      this.tls = tls;
+      this.mqttsPort = await listen(tls, {
+        label: "MQTT over mutual TLS",
+        flag: "--mqtts-port",
+        host,
+        port: mtls.port,
+      });
+      tls.on("error", (error) => this.emit("serverError", { server: "MQTT over mutual TLS", error }));
+    }
+    // Once listening, a socket error (EMFILE when out of file descriptors) is reported, not thrown.
+    this.tcp.on("error", (error) => this.emit("serverError", { server: "MQTT", error }));
+    this.http.on("error", (error) => this.emit("serverError", { server: "MQTT over WebSocket", error }));
+    this.ws.on("error", (error) => this.emit("serverError", { server: "MQTT over WebSocket", error }));
+  }
+
+  /**
+   * Takes a connection (TCP or WebSocket) within the connection limit, cut off the moment it
+   * announces a packet over MAX_PACKET_BYTES.
+   */
+  private accept(stream: Duplex, request?: Parameters<Aedes["handle"]>[1], peer?: PeerCertificate): void {
+    const max = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    if (this.open >= max) {
+      this.refuse(
+        "connection-limit",
+        "",
+        `${this.open} connections open; the limit is ${max} (--max-connections)`,
+      );
+      stream.destroy();
+      return;
+    }
+    this.open += 1;
+    this.streams.add(stream);
+    stream.once("close", () => {
+      this.open -= 1;
+      this.streams.delete(stream);
+    });
+    const guarded = guardPacketSize(stream, MAX_PACKET_BYTES, (announced) =>
+      this.refuse(
+        "packet-too-large",
+        "",
+        `a packet announced ${announced} bytes; the limit is ${MAX_PACKET_BYTES}`,
+      ),
+    );
+    if (peer) this.peers.set(guarded, peer);
+    this.aedes.handle(guarded, request);
+  }
+
+  private refuse(refusal: Refusal, clientId: string, detail: string): void {
+    this.refusals[refusal] += 1;
+    this.emit("refused", { refusal, clientId, detail });
+  }
+
+  private authenticate(
+    client: Client,
+    rawUsername: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    // The AWS IoT Device SDK appends "?SDK=…&Version=…" to the username.
+    const username = (rawUsername ?? "").split("?")[0] ?? "";
+    const peer = this.peers.get(client.conn as unknown as Duplex);
+    if (peer) {
+      this.authenticateCertificate(client, peer, done);
+      return;
+    }
+    const token = password?.toString("utf8") ?? "";
+    if (username === SERVICE_USERNAME) {
+      if (sameSecret(token, this.serviceToken)) {
+        this.principals.set(client, "service");
+        done(null, true);
+        return;
+      }
+      this.refuse("bad-credentials", client.id, "wrong service token");
+      done(authError(CONNACK.badUsernameOrPassword, "bad credentials"), false);
+      return;
+    }
+    const verdict = this.options.registry.verify(username, token);
+    if (verdict === "unknown-thing") {
+      this.refuse("unknown-thing", client.id, `no thing named "${username}"`);
+      // The same answer as a wrong token: which thing names exist is nobody's business.
+      done(authError(CONNACK.badUsernameOrPassword, "bad credentials"), false);
+      return;
+    }
+    if (verdict === "bad-token") {
+      this.refuse("bad-credentials", client.id, `wrong token for ${username}`);
+      done(authError(CONNACK.badUsernameOrPassword, "bad credentials"), false);
+      return;
+    }
+    if (client.id !== verdict.thing) {
+      this.refuse("client-id-mismatch", client.id, `client id must be the thing name ${verdict.thing}`);
+      done(authError(CONNACK.identifierRejected, "client id is not the thing name"), false);
+      return;
+    }
+    this.principals.set(client, verdict);
+    this.emit("authenticated", { clientId: client.id, username: rawUsername ?? "" });
+    done(null, true);
+  }
+
+  /**
+   * As AWS IoT Core on 8883: the certificate is the identity — one the registry issued and has not
+   * revoked — and the client id must be the thing it belongs to. No username or password needed.
+   */
+  private authenticateCertificate(
+    client: Client,
+    peer: PeerCertificate,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    const verdict = this.options.registry.verifyCertificate(peer.fingerprint);
+    if (verdict === "unknown-certificate") {
+      this.refuse("bad-certificate", client.id, `certificate of ${peer.commonName} is revoked or unknown`);
+      done(authError(CONNACK.notAuthorized, "not authorized"), false);
+      return;
+    }
+    if (client.id !== verdict.thing) {
+      this.refuse("client-id-mismatch", client.id, `the certificate belongs to ${verdict.thing}`);
+      done(authError(CONNACK.notAuthorized, "not authorized"), false);
+      return;
+    }
+    this.principals.set(client, verdict);
+    this.emit("authenticated", { clientId: client.id, username: `certificate:${verdict.thing}` });
+    done(null, true);
+  }
+
+  /** An error here makes aedes close the connection, as AWS IoT Core does for an unauthorized publish. */
+  private authorizePublish(
+    client: Client | null,
+    packet: { topic: string; qos: number; payload: Buffer | string; retain?: boolean },
+  ): Error | null {
+    const { topic, qos, payload } = packet;
+    if (topic.startsWith("$SYS/")) return new Error("$SYS topics are reserved");
+    const principal = client && this.principals.get(client);
+    if (principal === "service") return null;
+    if (!client || !principal) return new Error("not authenticated");
+    if (packet.retain) {
+      // AWS IoT needs iot:RetainPublish for it, which the device policy does not grant.
+      this.refuse(
+        "retain-denied",
+        client.id,
+        `retained publish on ${topic}; the device policy grants no retain`,
+      );
+      return new Error("retain is not allowed");
+    }
+    const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+    if (size > MAX_PAYLOAD_BYTES) {
+      this.refuse(
+        "payload-too-large",
+        client.id,
+        `${size} bytes on ${topic}; the limit is ${MAX_PAYLOAD_BYTES}`,
+      );
+      return new Error("payload too large");
+    }
+    if (qos === 2) {
+      this.refuse("qos2-publish", client.id, `QoS 2 publish on ${topic}; AWS IoT Core supports QoS 0 and 1`);
+      return new Error("QoS 2 is not supported");
+    }
+    if (!mayPublish(principal, topic)) {
+      this.refuse("publish-denied", client.id, `may not publish to ${topic}`);
+      return new Error("not authorized");
+    }
+    return null;
+  }
+
+  /** In-process message source for the rules engine, which knows each message's publisher. */
+  source(): EmbeddedSource {
+    return this.embedded;
+  }
+
+  /**
+   * null negates the subscription: SUBACK 0x80. AWS IoT Core does not support QoS 2 (it never
+   * answers such a SUBSCRIBE); here the subscription is refused outright, so device code fails fast.
+   */
+  private authorizeSubscribe<S extends { topic: string; qos: number }>(
+    client: Client,
+    subscription: S,
+  ): S | null {
+    const principal = this.principals.get(client);
+    if (principal === "service") return subscription;
+    if (!principal || !maySubscribe(principal, subscription.topic)) {
+      this.refuse("subscribe-denied", client.id, `may not subscribe to ${subscription.topic}`);
+      return null;
+    }
+    if (subscription.qos > 1) {
+      this.refuse("qos2-subscribe", client.id, `QoS 2 subscription to ${subscription.topic}; use QoS 0 or 1`);
+      return null;
+    }
+    return subscription;
+  }
+
+  private disconnect(thing: string): void {
+    this.clients.get(thing)?.close();
+  }
+
+  get connectedClients(): number {
+    return this.aedes.connectedClients;
+  }
+
+  /** Stops taking connections and disconnects every client; messages already received still flow. */
+  async stopAccepting(): Promise<void> {
+    const closing = Promise.all([
+      closeServer(this.tcp),
+      closeServer(this.http),
+      ...(this.tls ? [closeServer(this.tls)] : []),
+    ]);
+    for (const client of this.clients.values()) client.close();
+    // Connections that have not finished their CONNECT yet.
+    for (const stream of this.streams) stream.destroy();
+    for (const socket of this.ws.clients) socket.terminate();
+    await closing;
+  }
+
+  async close(): Promise<void> {
+    await this.stopAccepting();
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+  }
+}

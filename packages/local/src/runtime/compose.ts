@@ -1,0 +1,263 @@
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { ApiApp, queryApiRoutes } from "@fleetline/api";
+import type { AlarmPorts } from "@fleetline/core/alarms";
+import type { Clock } from "@fleetline/core/common";
+import {
+  CONFIRM_FUNCTION,
+  CONFIRMATION_RULE,
+  type HealthReport,
+  QUEUES,
+  STREAMS,
+  SWEEP_SCHEDULE,
+  TELEMETRY_RULE,
+} from "@fleetline/core/pipeline";
+import { Redrive } from "@fleetline/core/redrive";
+import { KinesisStreamProducer, KinesisStreamReader } from "@fleetline/functions/kinesis";
+import { MqttAlertPublisher } from "../iot/bus/mqtt-alert-publisher.js";
+import { dataPlaneRoutes } from "../iot/shadows/data-plane-routes.js";
+import { LocalShadowGateway } from "../iot/shadows/local-shadow-gateway.js";
+import { attachShadowMqtt } from "../iot/shadows/shadow-mqtt.js";
+import { ShadowService } from "../iot/shadows/shadow-service.js";
+import { ShadowStore } from "../iot/shadows/shadow-store.js";
+import { OutcomeTracker } from "../lib/outcome-tracker.js";
+import { DuckDbAlertStore } from "../stores/duckdb-alert-store.js";
+import { DuckDbCommandLedger } from "../stores/duckdb-command-ledger.js";
+import { DuckDbCounters } from "../stores/duckdb-counters.js";
+import { DuckDbQuarantine } from "../stores/duckdb-quarantine.js";
+import { DuckDbTelemetryStore } from "../stores/duckdb-telemetry-store.js";
+import type { KinesisHandler } from "../streams/event-sources/invoker.js";
+import { LOCAL_REGION } from "../streams/kinesis/kinesis-client.js";
+import { InvocationLog } from "../streams/lambda/invocation-log.js";
+import { LocalFunctions } from "../streams/lambda/local-functions.js";
+import { describeLockError } from "./data-dir.js";
+import {
+  BUILT_IN_HANDLERS,
+  createHandlers,
+  type FunctionPorts,
+  type HandlerFactories,
+} from "./function-wiring.js";
+import { HttpServer } from "./http/http-server.js";
+import { failingPublisher, throttlingStore, timingOutShadows } from "./injected-failures.js";
+import { invocationRoutes } from "./invocation-routes.js";
+import type { RuntimeConfig } from "./runtime-config.js";
+import { type EffectFailures, recordEffectFailure } from "./runtime-health.js";
+import { Schedule } from "./schedule.js";
+import { StandIns } from "./stand-ins.js";
+import { trackedTelemetryStore } from "./tracked-telemetry-store.js";
+
+/** Everything the runtime is made of, built once from its config (the composition root). */
+export interface Composition {
+  http: HttpServer;
+  /** The HTTP API: the query API's routes, the Data Plane's and the console's. */
+  app: ApiApp;
+  standIns: StandIns;
+  /** Every function by name, each invocation recorded (`/api/invocations`). */
+  functions: LocalFunctions;
+  /** The adapters the functions are wired to; they stay when the functions' code is swapped. */
+  functionPorts: FunctionPorts;
+  schedule: Schedule;
+  alerts: DuckDbAlertStore;
+  storeWrites: OutcomeTracker;
+  effectFailures: EffectFailures;
+  /** The functions' code now: the runtime's own, or what `fleetline dev --watch` last rebuilt. */
+  factories: { current: HandlerFactories };
+}
+
+/** What the API routes need of the runtime that only the runtime knows. */
+export interface RuntimeState {
+  ready: () => boolean;
+  health: () => Promise<HealthReport>;
+  iteratorAges: () => Map<string, number>;
+}
+
+/** Where the dashboard's built files are (`npm run build`). */
+const DASHBOARD_DIR = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
+
+/**
+ * Starts the HTTP server, the stand-ins and the functions on them, and routes the API: the same
+ * ports the Lambda entry points build on AWS, handed to the same handler factories.
+ */
+export async function compose(
+  config: RuntimeConfig,
+  clock: Clock,
+  logger: Logger,
+  state: RuntimeState,
+): Promise<Composition> {
+  const app = new ApiApp({
+    apiToken: config.apiToken || undefined,
+    viewerToken: config.viewerToken || undefined,
+    onError: (error, request) => logger.error("request failed", { ...request, error: error as Error }),
+  });
+  const http = new HttpServer({
+    host: config.host,
+    port: config.httpPort,
+    app,
+    apiToken: config.apiToken || undefined,
+    staticDir: DASHBOARD_DIR,
+  });
+  await http.listen();
+  let standIns: StandIns;
+  try {
+    standIns = await StandIns.start({
+      ...config,
+      rules: [TELEMETRY_RULE, CONFIRMATION_RULE],
+      dashboardPort: () => http.port,
+      // The shadow service subscribes too: nothing flows until it has.
+      deferOpen: true,
+      onUnhandledFailure: ({ ruleName, topic, error }) =>
+        logger.error("a message could not be stored; it is not acknowledged and will be tried again", {
+          ruleName,
+          topic,
+          error: error as Error,
+        }),
+      onEventSourceError: ({ functionName, shardId, what, error }) =>
+        logger.warn(`${what} failed; retrying`, { functionName, shardId, error: error as Error }),
+      onAsyncInvokeError: ({ functionName, attempt, error }) =>
+        logger.warn("an asynchronous invocation failed", { functionName, attempt, error: error as Error }),
+    });
+  } catch (error) {
+    await http.close();
+    throw (config.dataDir !== undefined && describeLockError(config.dataDir, error)) || error;
+  }
+  const { db, brokers, kinesis } = standIns;
+  brokers.broker?.on("refused", (event) => logger.warn("connection or packet refused", { ...event }));
+  brokers.broker?.on("serverError", ({ server, error }) => logger.error(`${server} server error`, { error }));
+  http.onServerError((error) => logger.error("HTTP server error", { error }));
+  kinesis.onServerError((error) => logger.error("Kinesis server error", { error }));
+
+  const failures = config.failures ?? {};
+  const counters = await DuckDbCounters.open(standIns.bookkeeping);
+  const telemetry = await DuckDbTelemetryStore.open(db);
+  const quarantine = await DuckDbQuarantine.open(db);
+  const alerts = await DuckDbAlertStore.open(db);
+  const ledger = await DuckDbCommandLedger.open(db);
+  const producer = new KinesisStreamProducer(standIns.kinesisClient);
+  const deadLetters = standIns.queues.queue(QUEUES.deadLetter);
+  const storeWrites = new OutcomeTracker();
+  const effectFailures: EffectFailures = { retried: 0, givenUp: 0 };
+
+  const { source } = brokers;
+  const shadowService = new ShadowService(
+    await ShadowStore.open(db),
+    (topic, document) => source.publish(topic, new TextEncoder().encode(JSON.stringify(document)), 1),
+    clock,
+  );
+  await attachShadowMqtt(source, shadowService);
+  dataPlaneRoutes(app, shadowService, source);
+  // The shadow service in-process, through the port the alerts function uses on AWS too.
+  const shadows = new LocalShadowGateway(shadowService);
+  const alarms: AlarmPorts = {
+    alerts,
+    ledger,
+    shadows: timingOutShadows(shadows, failures),
+    publishers: { mqtt: failingPublisher(new MqttAlertPublisher(source), failures) },
+    counters,
+    clock,
+    newId: randomUUID,
+    onEffectFailed: (failure) => recordEffectFailure(effectFailures, failure, clock.now()),
+  };
+  const functionPorts: FunctionPorts = {
+    validate: { producer, quarantine, counters, validatedStream: STREAMS.validated },
+    store: { store: trackedTelemetryStore(throttlingStore(telemetry, failures), storeWrites), counters },
+    alarms,
+    confirm: { ledger, counters, clock },
+    deadLetters,
+    failures,
+  };
+  const factories = { current: BUILT_IN_HANDLERS };
+  const functions = new LocalFunctions(new InvocationLog(config.invocationsPerFunction ?? 200));
+  const handlers = createHandlers(factories.current, functionPorts);
+  const timeoutMs = config.functionTimeoutMs ?? 60_000;
+  for (const [functionName, streamName] of [
+    ["validate", STREAMS.raw],
+    ["store", STREAMS.validated],
+    ["alerts", STREAMS.validated],
+  ] as const)
+    await standIns.eventSources.add({
+      functionName,
+      streamName,
+      handler: functions.define(functionName, handlers[functionName], {
+        trigger: "kinesis",
+        region: LOCAL_REGION,
+        timeoutMs,
+      }) as KinesisHandler,
+      timeoutMs,
+      retryDelayMs: config.eventSourceRetryDelayMs,
+    });
+  // Invoked by the command-confirmation rule with each shadow document, as on AWS.
+  const confirm = functions.define(CONFIRM_FUNCTION, handlers.confirm, {
+    trigger: "async",
+    region: LOCAL_REGION,
+  });
+  standIns.asyncInvoker.register(CONFIRM_FUNCTION, (event) => confirm(event as never));
+  const sweep = functions.define("sweep", handlers.sweep, { trigger: "schedule", region: LOCAL_REGION });
+  const schedule = new Schedule({
+    intervalMs: config.sweepIntervalMs ?? SWEEP_SCHEDULE.intervalMs,
+    clock,
+    sweep: () => sweep(undefined as never) as ReturnType<ScheduleSweep>,
+    forgetExpired: async (now) => {
+      await alerts.forgetExpired(now);
+      await ledger.forgetExpired(now);
+      await quarantine.forgetExpired(now);
+    },
+    onError: (error) =>
+      logger.error("the scheduled sweep failed; it runs again on schedule", { error: error as Error }),
+  });
+  invocationRoutes(app, functions, state.iteratorAges);
+
+  const redrive = new Redrive({
+    deadLetters,
+    ruleErrors: standIns.queues.queue(QUEUES.ruleErrors),
+    quarantine,
+    streams: new KinesisStreamReader(standIns.kinesisClient),
+    producer,
+    rawStream: STREAMS.raw,
+    functions,
+    confirmFunction: CONFIRM_FUNCTION,
+    thingPrefix: "",
+    // The contract as the validate function runs it now: `--watch` may have rebuilt it.
+    validate: (envelope) => factories.current.validate(envelope),
+    clock,
+  });
+  const mqttsUrl = brokers.broker?.mqttsUrl ?? brokers.mosquitto?.url;
+  queryApiRoutes(
+    {
+      alarms,
+      redrive,
+      registry: standIns.registry,
+      telemetry,
+      quarantine,
+      counters,
+      deadLetters,
+      clock,
+      info: {
+        version: config.version,
+        mqttUrl: brokers.mqttUrl,
+        mqttsUrl,
+        wsUrl: brokers.broker?.wsUrl ?? "",
+        kinesisEndpoint: kinesis.endpoint,
+        dataPlaneEndpoint: http.url,
+      },
+      ready: state.ready,
+      health: state.health,
+      shadows,
+    },
+    app,
+  );
+  return {
+    http,
+    app,
+    standIns,
+    functions,
+    functionPorts,
+    schedule,
+    alerts,
+    storeWrites,
+    effectFailures,
+    factories,
+  };
+}
+
+type ScheduleSweep = ConstructorParameters<typeof Schedule>[0]["sweep"];

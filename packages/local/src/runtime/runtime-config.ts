@@ -1,0 +1,43 @@
+import type { InjectedFailures } from "./injected-failures.js";
+
+/**
+ * Every setting of `fleetline dev`, read once by the CLI (docs/guide/local-runtime.md) and handed
+ * whole to the composition root: each part takes the fields it needs from this one object.
+ */
+export interface RuntimeConfig {
+  /** Listen address for devices and the API; the Kinesis API always stays on 127.0.0.1. */
+  host: string;
+  mqttPort: number;
+  wsPort: number;
+  httpPort: number;
+  kinesisPort: number;
+  /** State directory; undefined keeps everything in memory. */
+  dataDir?: string;
+  /** An external broker (`mqtt://host:port`) instead of the embedded one. */
+  brokerUrl?: string;
+  apiToken?: string;
+  /** A read-only token for the API beside the operator's `apiToken`. */
+  viewerToken?: string;
+  /** Open device connections at most (default 12,000). */
+  maxConnections?: number;
+  /** The mutual-TLS port for devices with certificates (AWS IoT Core's 8883); none when undefined. */
+  mqttsPort?: number;
+  /** Devices on MQTT 5 through mosquitto on `mqttsPort` (docs/guide/firmware.md). */
+  mqtt5?: boolean;
+  version: string;
+  /** Failures to inject (the fault-injection suite); read at each call, so a test may change them. */
+  failures?: InjectedFailures;
+  /** Shards per stream (default 2, as the stacks provision). */
+  shardCount?: number;
+  /** How often the sweep runs (expiring commands, finishing owed effects); every minute by default, as on AWS. */
+  sweepIntervalMs?: number;
+  /** Invocations the console keeps per function (default 200). */
+  invocationsPerFunction?: number;
+  /**
+   * A stream function's timeout (default 60 s, as the stacks give); 0: none, for a developer
+   * stopped at a breakpoint (`fleetline dev --inspect`).
+   */
+  functionTimeoutMs?: number;
+  /** The wait before a failed batch's first retry (default 1 s, doubling up to 10 s). */
+  eventSourceRetryDelayMs?: number;
+}

@@ -1,0 +1,175 @@
+import { readdirSync } from "node:fs";
+import { type Server as HttpServer, type IncomingMessage, ServerResponse } from "node:http";
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from "node:http2";
+import { createRequire } from "node:module";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { dirname, join } from "node:path";
+import type { DiskFailures } from "../../lib/disk-failures.js";
+import {
+  type BrowserGuardOptions,
+  type BrowserRefusal,
+  browserRefusal,
+} from "../../lib/net/browser-guard.js";
+import { routeByHttpVersion } from "../../lib/net/http-versions.js";
+import { adviseKeepAlive, holdIdleConnections } from "../../lib/net/keep-alive.js";
+import { installFastSequences } from "./kinesalite-sequences.js";
+
+const require = createRequire(import.meta.url);
+
+type Callback = (error: unknown, data?: unknown) => void;
+type Action = (store: KinesaliteStore, data: unknown, cb: Callback) => void;
+interface KinesaliteStore {
+  fleetlineDisk?: DiskFailures;
+}
+interface KinesaliteError extends Error {
+  statusCode?: number;
+  body?: { __type: string; message?: string };
+}
+
+/** Actions that write to the stream store. */
+const WRITES = new Set([
+  "putRecord",
+  "putRecords",
+  "createStream",
+  "deleteStream",
+  "splitShard",
+  "mergeShards",
+]);
+
+/**
+ * kinesalite answers a storage error (a full disk, a closed LevelDB) by throwing it from a
+ * callback, which ends the whole process. Each action is wrapped before kinesalite loads them, so
+ * such an error becomes the answer Kinesis gives for its own internal faults — 500 InternalFailure,
+ * which the SDK retries — and a full disk can be injected where LevelDB would report it.
+ */
+function wrapActions(): void {
+  const actionsDir = join(dirname(require.resolve("kinesalite")), "actions");
+  for (const file of readdirSync(actionsDir)) {
+    const path = join(actionsDir, file);
+    const action = require(path) as Action;
+    const name = file.replace(/\.js$/, "");
+    const cached = require.cache[path];
+    if (!cached) continue;
+    cached.exports = (store: KinesaliteStore, data: unknown, cb: Callback) => {
+      const answer: Callback = (error, result) => {
+        const failure = error as KinesaliteError | undefined;
+        if (!failure || failure.statusCode) return cb(error, result);
+        cb(
+          Object.assign(new Error(failure.message), {
+            statusCode: 500,
+            body: { __type: "InternalFailure", message: failure.message },
+          }),
+        );
+      };
+      const disk = store.fleetlineDisk;
+      if (disk?.full && WRITES.has(name)) return answer(disk.noSpace("kinesis/000003.log"));
+      action(store, data, answer);
+    };
+  }
+}
+
+let kinesalite: ((options: Record<string, unknown>) => HttpServer) | undefined;
+/** The store kinesalite created last: the one of the server being created. */
+let lastStore: object | undefined;
+
+function load(): (options: Record<string, unknown>) => HttpServer {
+  if (kinesalite) return kinesalite;
+  wrapActions();
+  const db = require("kinesalite/db") as { create: (options: { fleetlineDisk?: DiskFailures }) => object };
+  installFastSequences(db as unknown as Record<string, unknown>);
+  const create = db.create;
+  // The store is what every action gets: it carries this server's injected full-disk switch.
+  db.create = (options) => {
+    lastStore = Object.assign(create(options), { fleetlineDisk: options.fleetlineDisk });
+    return lastStore;
+  };
+  kinesalite = require("kinesalite") as (options: Record<string, unknown>) => HttpServer;
+  return kinesalite;
+}
+
+export interface KinesaliteServer {
+  /** The port's listener: HTTP/1.1 and HTTP/2 with prior knowledge, as the AWS SDK speaks either. */
+  readonly server: NetServer;
+  /** What kinesalite's actions work on, for calling them in-process. */
+  readonly store: object;
+  /** Stops listening, drops every connection, and closes kinesalite's LevelDB (a restart can reopen it). */
+  close(): Promise<void>;
+}
+
+/** kinesalite's 403 for a request it cannot authorize, in the Kinesis JSON error shape. */
+function refuse(response: ServerResponse | Http2ServerResponse, refusal: BrowserRefusal): void {
+  const body = JSON.stringify({ __type: "AccessDeniedException", message: refusal.message });
+  response.writeHead(403, {
+    "content-type": "application/x-amz-json-1.1",
+    "x-amzn-errortype": "AccessDeniedException",
+    "content-length": Buffer.byteLength(body),
+  });
+  response.end(body);
+}
+
+/**
+ * kinesalite behind the runtime's browser guard, surviving its storage failing and its clients
+ * hanging up: a request whose connection drops mid-body is let go (kinesalite throws on it too).
+ * kinesalite grants CORS to any `Origin`; this port grants none, and refuses every page but the
+ * runtime's dashboard and every host name but this machine's (`net/browser-guard.ts`).
+ */
+export function createKinesaliteServer(
+  options: Record<string, unknown>,
+  guard: BrowserGuardOptions,
+  disk?: DiskFailures,
+): KinesaliteServer {
+  const http1 = load()({ ...options, fleetlineDisk: disk });
+  const store = lastStore as object;
+  const [handler] = http1.listeners("request") as Array<
+    (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void
+  >;
+  if (!handler) throw new Error("kinesalite did not install its request handler");
+  http1.removeAllListeners("request");
+  holdIdleConnections(http1);
+  const http2 = createHttp2Server();
+  const serve = (
+    request: IncomingMessage | Http2ServerRequest,
+    response: ServerResponse | Http2ServerResponse,
+  ) => {
+    if (response instanceof ServerResponse) adviseKeepAlive(response);
+    const refusal = browserRefusal(request.method ?? "", request.headers, guard);
+    if (refusal) return refuse(response, refusal);
+    // Without an Origin kinesalite adds no Access-Control-* header and answers a preflight 403.
+    delete request.headers.origin;
+    handler(request, response);
+    request.removeAllListeners("error");
+    request.on("error", () => response.destroy());
+  };
+  http1.on("request", serve);
+  http2.on("request", serve);
+  http2.on("sessionError", () => undefined);
+  const server = createNetServer((socket) => routeByHttpVersion(socket, http1, http2));
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  return {
+    server,
+    store,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      // kinesalite's close closes its LevelDB, then the HTTP server, which never listened itself.
+      await new Promise<void>((resolve, reject) =>
+        http1.close((error) =>
+          error && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING"
+            ? reject(error)
+            : resolve(),
+        ),
+      );
+      http2.close();
+    },
+  };
+}
