@@ -17,5 +17,6 @@ declare module "vitest" {
 export default function setup(project: TestProject): void {
   mkdirSync(join(process.cwd(), ".tmp"), { recursive: true });
   rmSync(join(process.cwd(), ".tmp", "sst-runs"), { recursive: true, force: true });
+  rmSync(join(process.cwd(), ".tmp", "web-builds"), { recursive: true, force: true });
   project.provide("runId", `${Date.now()}-${process.pid}`);
 }

@@ -112,19 +112,24 @@ describe("fleetline dev on a data dir", () => {
     ]);
   });
 
-  it("reports a port in use by name", async () => {
+  it("names every port in use at once, with the flags that move them", async () => {
     const holder = await start(["--in-memory"]);
-    const port = new URL(holder.http).port;
+    const http = new URL(holder.http).port;
+    const mqtt = new URL(holder.mqtt).port;
     const result = fleetline([
       "dev",
       "--in-memory",
       ...FREE_PORTS,
-      // The last --http-port given wins: the one the first runtime holds.
+      // The last value given wins: the ports the first runtime holds.
       "--http-port",
-      port,
+      http,
+      "--mqtt-port",
+      mqtt,
     ]);
     expect(result.code).toBe(1);
-    expect(result.err.trim()).toBe(`fleetline dev: HTTP port ${port} is in use; pass --http-port`);
+    expect(result.err.trim()).toBe(
+      `fleetline dev: HTTP port ${http}, MQTT port ${mqtt} are in use (another fleetline dev?); pass --http-port, --mqtt-port (0 picks a free port)`,
+    );
     expect(await holder.stop()).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { RESERVED_THING_NAMES, RUNTIME_IDENTITIES } from "@fleetline/core/devices";
-import { settle } from "@fleetline/testing";
+import { settle, waitFor } from "@fleetline/testing";
 import { iot, iotshadow, mqtt5 } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -137,6 +137,14 @@ describe("fleetline dev --mqtt5 (mosquitto with the local CA and an ACL from the
     const device = (await (await fetch(`${dev.http}/api/devices/fs-mqtt5-after`)).json()) as { seq: number };
     expect(device.seq).toBe(3);
   }, 60_000);
+
+  it("says at start that devices use their certificates on mosquitto, and which ports it does not serve", async () => {
+    await waitFor(() => dev.output().includes("fleetline dev: --mqtt5:"), "the --mqtt5 note");
+    expect(dev.output()).toContain(
+      `fleetline dev: --mqtt5: devices connect to mosquitto on ${dev.ready.mqtts} with their certificates; the token and WebSocket ports are not served\n`,
+    );
+    expect(dev.ready.ws).toBeUndefined();
+  });
 
   it("says in one line when mosquitto is missing", () => {
     const result = spawnSync(

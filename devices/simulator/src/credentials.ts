@@ -80,7 +80,15 @@ async function register(
   });
   let response = await api(target, "/api/things", { method: "POST", body });
   if (response.status === 409) {
-    // Tokens are shown once: a simulated device from an earlier run gets a new one.
+    // Tokens are shown once: a simulated device from an earlier run gets a new one — unless the
+    // name is connected now, another fleet's device that this one would lock out.
+    const existing = (await (await api(target, `/api/devices/${device.thing}`)).json()) as {
+      connected?: boolean | null;
+    };
+    if (existing.connected)
+      throw new Error(
+        `${device.thing} is registered and connected now — another simulator, or fleetline dev's own devices? Choose other names with --prefix`,
+      );
     await api(target, `/api/things/${device.thing}`, { method: "DELETE" });
     response = await api(target, "/api/things", { method: "POST", body });
   }

@@ -108,10 +108,11 @@ async function requestOf(c: Context): Promise<Request> {
   };
 }
 
-/** A route's answer: Buffers as they are, anything else as JSON. */
+/** A route's answer: a stream or Buffer as it is, anything else as JSON. */
 export function send(c: Context, response: Response): globalThis.Response {
   const status = response.status as StatusCode;
   for (const [name, value] of Object.entries(response.headers ?? {})) c.header(name, value);
+  if (response.body instanceof ReadableStream) return c.body(response.body, status as ContentfulStatusCode);
   if (Buffer.isBuffer(response.body))
     return c.body(new Uint8Array(response.body), status as ContentfulStatusCode);
   if (response.body === undefined) return c.body(null, status);

@@ -32,6 +32,11 @@ export interface ApiContext {
   };
   /** Device shadows through the IoT Data Plane API (the local runtime's or AWS IoT Core's). */
   shadows: ShadowGateway;
+  /**
+   * Whether a device is connected now, where the broker can tell (the embedded one); undefined
+   * where it cannot, and the API then says nothing of it.
+   */
+  connected?(thing: string): boolean;
   /** True once every component is up. */
   ready(): boolean;
   /** Each component's health (`GET /api/health`); a component `down` turns `/healthz` to 503. */

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline/promises";
 
 /** Everything a command touches outside itself, so commands run in-process in tests. */
 export interface Io {
@@ -8,6 +9,8 @@ export interface Io {
   stderrIsTTY: boolean;
   readStdin(): Promise<Uint8Array>;
   readFile(path: string): Promise<Uint8Array>;
+  /** Asks on the terminal and resolves with the line typed (only when stdin is a terminal). */
+  ask(question: string): Promise<string>;
   now(): number;
 }
 
@@ -18,6 +21,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
 }
 
 export function processIo(): Io {
+  // A reader that went away (`fleetline logs | head`) ends the command quietly, not with a stack.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -25,6 +33,14 @@ export function processIo(): Io {
     stderrIsTTY: process.stderr.isTTY === true,
     readStdin: () => readAll(process.stdin),
     readFile: (path) => readFile(path),
+    ask: async (question) => {
+      const terminal = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await terminal.question(question);
+      } finally {
+        terminal.close();
+      }
+    },
     now: () => Date.now(),
   };
 }

@@ -1,10 +1,8 @@
 import type { Io } from "../src/io.js";
+import { main } from "../src/main.js";
 
-/** Runs a command's function in-process with an Io that keeps what it printed. */
-export async function runCaptured(
-  command: (args: string[], io: Io) => Promise<number>,
-  args: string[],
-): Promise<{ code: number; out: string; err: string }> {
+/** Runs `fleetline <args>` in-process with an Io that keeps what it printed. */
+export async function runCaptured(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = {
@@ -14,8 +12,9 @@ export async function runCaptured(
     stderrIsTTY: false,
     readStdin: async () => new Uint8Array(),
     readFile: async () => new Uint8Array(),
+    ask: async () => "",
     now: () => Date.now(),
   };
-  const code = await command(args, io);
+  const code = await main(args, io);
   return { code, out: out.join(""), err: err.join("") };
 }

@@ -106,20 +106,54 @@ describe("fleetline cost", () => {
   });
 
   it.each([
-    [["cost"], "--devices N is required"],
-    [["cost", "--devices", "0"], "--devices must be a positive number"],
-    [["cost", "--devices", "-5"], "--devices must be a positive number"],
-    [["cost", "--devices", "ten"], "--devices must be a positive number"],
-    [["cost", "--devices", "10.5"], "--devices must be a whole number"],
-    [["cost", "--devices", "10", "--interval", "0s"], "--interval must be a positive duration"],
-    [["cost", "--devices", "10", "--interval", "soon"], "--interval must be a positive duration"],
-    [["cost", "--devices", "10", "--payload-bytes", "-1"], "--payload-bytes must be a positive number"],
-    [["cost", "--devices", "10", "--telemetry", "influx"], "--telemetry must be lake or timestream"],
-    [["cost", "--devices", "10", "--region", "mars-1"], '--region: no prices for "mars-1"'],
-  ])("refuses %j in one line, exit 2", (args, message) => {
+    [["cost"], "--devices is required (e.g. fleetline cost --devices 1000); see fleetline cost --help"],
+    [
+      ["cost", "--devices", "0"],
+      '--devices must be a whole number of at least 1, got "0" (e.g. --devices 1000)',
+    ],
+    [
+      ["cost", "--devices", "-5"],
+      '--devices must be a whole number of at least 1, got "-5" (e.g. --devices 1000)',
+    ],
+    [
+      ["cost", "--devices", "ten"],
+      '--devices must be a whole number of at least 1, got "ten" (e.g. --devices 1000)',
+    ],
+    [
+      ["cost", "--devices", "10.5"],
+      '--devices must be a whole number of at least 1, got "10.5" (e.g. --devices 1000)',
+    ],
+    [
+      ["cost", "--devices", "10", "--interval", "0s"],
+      '--interval must be a duration above 0 with its unit (ms, s, m, h or d), got "0s" (e.g. --interval 60s)',
+    ],
+    [
+      ["cost", "--devices", "10", "--interval", "soon"],
+      '--interval must be a duration above 0 with its unit (ms, s, m, h or d), got "soon" (e.g. --interval 60s)',
+    ],
+    [
+      ["cost", "--devices", "10", "--interval", "60"],
+      '--interval needs a unit (ms, s, m, h or d), got "60" (e.g. --interval 60s)',
+    ],
+    [
+      ["cost", "--devices", "10", "--payload-bytes", "-1"],
+      '--payload-bytes must be a whole number of at least 1, got "-1" (e.g. --payload-bytes 300)',
+    ],
+    [
+      ["cost", "--devices", "10", "--payload-bytes", "200000"],
+      "--payload-bytes is at most 131072 (AWS IoT Core's 128 KB message limit), got 200000 (e.g. --payload-bytes 300)",
+    ],
+    [
+      ["cost", "--devices", "10", "--telemetry", "influx"],
+      '--telemetry must be one of lake, timestream, got "influx" (e.g. --telemetry lake)',
+    ],
+    [
+      ["cost", "--devices", "10", "--region", "mars-1"],
+      '--region: no prices for "mars-1"; prices.json has us-east-1 (e.g. --region us-east-1)',
+    ],
+  ])("refuses %j in one sentence naming the flag and a valid use, exit 2", (args, message) => {
     const result = fleetline(args);
     expect(result.code).toBe(2);
-    expect(result.err.trim().split("\n")).toHaveLength(1);
-    expect(result.err).toContain(message);
+    expect(result.err).toBe(`fleetline cost: ${message}\n`);
   });
 });

@@ -37,7 +37,8 @@ export function startDev(
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...options.env },
   });
   let output = "";
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": by then every line the process wrote has been read.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

@@ -156,8 +156,14 @@ describe("fleetline dev, misused", () => {
       "the viewer token must be at least 16",
     ],
     [["dev", "--max-connections", "0"], "--max-connections"],
-    [["dev", "--broker", "http://x"], "--broker must use mqtt: or mqtts:"],
-    [["devices", "add", "fs-x", "--type", "toaster"], "--type must be freestyle or robot"],
+    [
+      ["dev", "--broker", "http://x"],
+      '--broker must be a URL with mqtt: or mqtts: such as mqtt://127.0.0.1:1883, got "http://x"',
+    ],
+    [
+      ["devices", "add", "fs-x", "--type", "toaster"],
+      '--type must be one of freestyle, robot, got "toaster" (e.g. --type freestyle)',
+    ],
   ])("exits 2 with one line for %j", (args, message) => {
     const result = fleetline(args);
     expect(result.code).toBe(2);

@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, mockedAwsApi, serveApiGateway } from "../../functions/test/mocked-aws-api.js";
-import { devicesCommand } from "../src/subcommands/devices.js";
 import { runCaptured } from "./captured-io.js";
 
 // `fleetline devices` against the deployed query API: the API Lambda behind an HTTP front door,
@@ -23,7 +22,7 @@ afterAll(async () => {
 });
 
 function devices(args: string[], token = API_TOKEN) {
-  return runCaptured(devicesCommand, [...args, "--url", gateway.url, "--api-token", token]);
+  return runCaptured(["devices", ...args, "--url", gateway.url, "--api-token", token]);
 }
 
 describe("fleetline devices against the query API on AWS", () => {

@@ -124,7 +124,7 @@ describe("the invocation console of fleetline dev", () => {
 
   it.each([
     [["replay", "nope"], 1, "no invocation nope"],
-    [["replay"], 2, "replay needs an invocation id"],
+    [["replay"], 2, "the id argument is required (e.g. fleetline replay mh3k2x1c-00002a)"],
     [["logs", "--function", "nope"], 1, 'no function named "nope"'],
     [["logs", "--limit", "none"], 2, "--limit"],
   ])("answers fleetline %j in one line, exit %i", (args, code, message) => {

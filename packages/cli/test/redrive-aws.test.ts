@@ -10,7 +10,6 @@ import {
   mockedAwsApi,
   serveApiGateway,
 } from "../../functions/test/mocked-aws-api.js";
-import { redriveCommand } from "../src/subcommands/redrive.js";
 import { runCaptured } from "./captured-io.js";
 
 // `fleetline redrive --url <the stage's ApiUrl>`: the API Lambda behind an HTTP front door, the AWS
@@ -48,7 +47,7 @@ afterEach(() => {
 });
 
 function redrive(args: string[]) {
-  return runCaptured(redriveCommand, [...args, "--url", gateway.url, "--api-token", API_TOKEN]);
+  return runCaptured(["redrive", ...args, "--url", gateway.url, "--api-token", API_TOKEN]);
 }
 
 /** A dispenser's report as it sends it, stamped now. */

@@ -164,7 +164,10 @@ describe("fleetline simulate against fleetline dev", () => {
       ],
       [["provision", "--things", "2", "--out", ".tmp/certs", "--stage", "Prod"], "--stage must be"],
       [["provision", "--things", "0", "--out", ".tmp/certs"], "--things"],
-      [["provision", "--things", "2"], "--out DIR is required"],
+      [
+        ["provision", "--things", "2"],
+        "--out is required (e.g. fleetline provision --stage dev --things 20 --out certs/)",
+      ],
     ] as const) {
       const result = fleetline([...args]);
       expect(result.code, args.join(" ")).toBe(2);

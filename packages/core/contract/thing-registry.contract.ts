@@ -34,6 +34,21 @@ export function describeThingRegistryContract(
       expect(await current().registry.get(thing)).toBeUndefined();
     });
 
+    it("adds a certificate to a thing that exists, and none to one that does not", async () => {
+      const other = `${prefix}rb-reg-2`;
+      await current().registry.register(other, "robot", 2_000);
+      const added = await current().registry.addCertificate(other, 3_000);
+      expect(added).toMatchObject({ thing: other, type: "robot", createdAt: 2_000 });
+      expect(added.certificateArn).toMatch(/:cert\/[0-9a-f]{64}$/);
+      expect(added.privateKey.length).toBeGreaterThan(30);
+      const again = await current().registry.addCertificate(other);
+      expect(again.certificateArn).not.toBe(added.certificateArn);
+      await expect(current().registry.addCertificate(`${prefix}rb-nobody`)).rejects.toMatchObject({
+        code: "NOT_FOUND",
+      });
+      expect(await current().registry.remove(other)).toBe(true);
+    });
+
     it("refuses a thing name outside [A-Za-z0-9_-]{1,64}", async () => {
       await expect(current().registry.register(`${prefix}bad name`, "robot")).rejects.toMatchObject({
         code: "REQUEST_INVALID",

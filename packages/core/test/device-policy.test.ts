@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { filterCovers, isValidTopicFilter, topicMatches } from "../src/aws/index.js";
-import { mayPublish, maySubscribe } from "../src/devices/index.js";
+import { mayPublish, maySubscribe, whyPublishDenied } from "../src/devices/index.js";
 
 const dispenser = { thing: "fs-policy", type: "freestyle" as const };
 
@@ -82,5 +82,29 @@ describe("the device policy (docs/reference/contract.md §1)", () => {
     ]) {
       expect(maySubscribe(dispenser, filter), filter).toBe(false);
     }
+  });
+});
+
+describe("why a publish is denied, in words a firmware engineer acts on", () => {
+  it.each([
+    [
+      "dt/fleetline/robot/fs-policy/telemetry",
+      "fs-policy is registered as a freestyle but published as a robot on dt/fleetline/robot/fs-policy/telemetry; it may publish only on dt/fleetline/freestyle/fs-policy/telemetry",
+    ],
+    [
+      "dt/fleetline/freestyle/fs-other/telemetry",
+      "fs-policy published on fs-other's telemetry topic dt/fleetline/freestyle/fs-other/telemetry; it may publish only on dt/fleetline/freestyle/fs-policy/telemetry",
+    ],
+    [
+      "$aws/things/fs-other/shadow/update",
+      "fs-policy published to fs-other's shadow ($aws/things/fs-other/shadow/update); a device may use only its own shadow",
+    ],
+    [
+      "cmd/anything",
+      "fs-policy published on cmd/anything, outside its device policy: it may publish on dt/fleetline/freestyle/fs-policy/telemetry and its own shadow topics ($aws/things/fs-policy/shadow/…)",
+    ],
+  ])("%s", (topic, why) => {
+    expect(mayPublish(dispenser, topic)).toBe(false);
+    expect(whyPublishDenied(dispenser, topic)).toBe(why);
   });
 });

@@ -197,6 +197,12 @@ const rejections: Array<[string, unknown, RejectReason, string]> = [
     "TIMESTAMP_TOO_OLD",
     "604800001",
   ],
+  [
+    "ts in seconds, not milliseconds",
+    envelope(freestylePayload({ ts: Math.floor(RECEIVED_AT / 1000) })),
+    "TIMESTAMP_TOO_OLD",
+    "looks like seconds since the epoch; ts is epoch milliseconds, from 7 days before the receive time to 15 minutes after it",
+  ],
   ["a top-level __proto__", envelope('{"v":1,"__proto__":{"admin":true}}'), "FORBIDDEN_KEY", "__proto__"],
   [
     "a nested constructor",

@@ -185,6 +185,9 @@ describe("the query API Lambda (API Gateway event in, mocked AWS services behind
       {
         thing: "test_fs-aws-1",
         type: "freestyle",
+        // Reported, but not among the stage's things; AWS IoT's connectivity is not asked here.
+        registered: false,
+        connected: null,
         lastSeen: 1_764_288_002_050,
         state: "idle",
         openAlerts: 1,

@@ -5,6 +5,7 @@ export { DiskFailures } from "./lib/disk-failures.js";
 export { freePort } from "./lib/net/listen.js";
 export type { FunctionName, HandlerFactories } from "./runtime/function-wiring.js";
 export type { InjectedFailures } from "./runtime/injected-failures.js";
+export { liveRun, resetDataDir } from "./runtime/run-marker.js";
 export { Runtime, type RuntimeUrls } from "./runtime/runtime.js";
 export type { RuntimeConfig } from "./runtime/runtime-config.js";
 export type { RuntimeProbe } from "./runtime/runtime-probe.js";

@@ -64,7 +64,9 @@ describe("the query API answers alike on the local server and behind API Gateway
       token: expect.any(String),
     });
     const [local] = await both({ method: "GET", path: "/api/things" });
-    expect(local?.body).toEqual([{ thing: "rb-parity", type: "robot", createdAt: expect.any(Number) }]);
+    expect(local?.body).toEqual([
+      { thing: "rb-parity", type: "robot", createdAt: expect.any(Number), connected: false },
+    ]);
     const removed = await fetch(new URL("/api/things/rb-parity", runtime.urls.http), { method: "DELETE" });
     expect(removed.status).toBe(204);
     const [, gateway] = await both({ method: "GET", path: "/api/things" });

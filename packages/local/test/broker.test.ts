@@ -64,6 +64,30 @@ describe("the local broker", () => {
     client.end(true);
   });
 
+  it("says why it refused a publish: a dispenser publishing as a robot", async () => {
+    const token = await device("fs-broker-as-robot");
+    const client = await connectDevice(fixture.broker.mqttUrl, "fs-broker-as-robot", token);
+    let listener: (refused: { refusal: string; clientId: string; detail: string }) => void = () => {};
+    const said = new Promise<{ refusal: string; clientId: string; detail: string }>((resolve) => {
+      listener = (refused) => {
+        if (refused.clientId === "fs-broker-as-robot") resolve(refused);
+      };
+      fixture.broker.on("refused", listener);
+    });
+    const gone = closed(client);
+    client.publish("dt/fleetline/robot/fs-broker-as-robot/telemetry", "{}", { qos: 1 });
+    const refused = await said;
+    fixture.broker.off("refused", listener);
+    expect(refused).toEqual({
+      refusal: "publish-denied",
+      clientId: "fs-broker-as-robot",
+      detail:
+        "fs-broker-as-robot is registered as a freestyle but published as a robot on dt/fleetline/robot/fs-broker-as-robot/telemetry; it may publish only on dt/fleetline/freestyle/fs-broker-as-robot/telemetry",
+    });
+    await gone;
+    client.end(true);
+  });
+
   it("answers SUBACK 0x80 to a subscription to another thing's shadow, and grants its own", async () => {
     const token = await device("fs-broker-sub");
     const client = await connectDevice(fixture.broker.mqttUrl, "fs-broker-sub", token);

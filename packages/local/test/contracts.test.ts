@@ -19,6 +19,7 @@ import { IotDataShadowGateway } from "@fleetline/functions";
 import { KinesisStreamReader } from "@fleetline/functions/kinesis";
 import mqtt from "mqtt";
 import { MqttAlertPublisher } from "../src/iot/bus/mqtt-alert-publisher.js";
+import { CertificateAuthority } from "../src/iot/registry/certificate-authority.js";
 import { DeviceRegistry } from "../src/iot/registry/device-registry.js";
 import { LocalShadowGateway } from "../src/iot/shadows/local-shadow-gateway.js";
 import { ShadowService } from "../src/iot/shadows/shadow-service.js";
@@ -54,7 +55,10 @@ describeCountersContract("DuckDbCounters", () =>
   withDb(async (db) => ({ counters: await DuckDbCounters.open(db) })),
 );
 describeThingRegistryContract("DeviceRegistry (DuckDB)", () =>
-  withDb(async (db) => ({ registry: await DeviceRegistry.open(db) })),
+  withDb(async (db) => ({
+    // Certificates signed by a CA of its own, as fleetline dev's registry has.
+    registry: await DeviceRegistry.open(db, await CertificateAuthority.open(undefined)),
+  })),
 );
 describeDeadLetterQueueContract("LocalQueues", () =>
   withDb(async (db) => ({ queue: (await LocalQueues.open(db)).queue("contract-dlq") })),

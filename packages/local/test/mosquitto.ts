@@ -11,6 +11,10 @@ export interface Mosquitto {
   stop(): Promise<void>;
   /** Stops it and starts it again on the same port and files. */
   restart(): Promise<void>;
+  /** Freezes it (SIGSTOP): its connections stay open and nothing on them is answered. */
+  freeze(): void;
+  /** Lets a frozen broker run on (SIGCONT). */
+  thaw(): void;
 }
 
 /**
@@ -62,5 +66,7 @@ export async function startMosquitto(
       await stop();
       await launch();
     },
+    freeze: () => child.kill("SIGSTOP"),
+    thaw: () => child.kill("SIGCONT"),
   };
 }

@@ -3,6 +3,7 @@ import { fleetlineError } from "@fleetline/core/common";
 import {
   checkRegistration,
   type DeviceType,
+  type IssuedCertificate,
   type RegisteredThing,
   type ThingRegistry,
 } from "@fleetline/core/devices";
@@ -25,6 +26,19 @@ export class MemoryThingRegistry implements ThingRegistry {
     if (this.things.has(thing)) throw fleetlineError("CONFLICT", `thing ${thing} already exists`);
     this.things.set(thing, { thing, type, createdAt: now });
     return { thing, type, createdAt: now, token: `flt_${randomBytes(32).toString("base64url")}` };
+  }
+
+  /** A certificate in memory: its PEM and key are random text, not X.509 (this registry signs nothing). */
+  async addCertificate(thing: string): Promise<RegisteredThing & IssuedCertificate> {
+    const found = this.things.get(thing);
+    if (!found) throw fleetlineError("NOT_FOUND", `no thing named ${thing}`);
+    const id = randomBytes(32).toString("hex");
+    return {
+      ...found,
+      certificateArn: `arn:aws:iot:us-east-1:000000000000:cert/${id}`,
+      certificatePem: `memory certificate ${id}`,
+      privateKey: `memory key ${randomBytes(32).toString("base64url")}`,
+    };
   }
 
   async remove(thing: string): Promise<boolean> {

@@ -11,6 +11,9 @@ export class ApiError extends Error {
 
 /** Where the API is: the page's own origin locally; on AWS, the API Gateway URL the build was given. */
 const API_URL = (import.meta.env.VITE_API_URL ?? "").replace(/\/$/, "");
+
+/** The API's base URL ("" for the page's own origin), for what `request` does not cover (a stream). */
+export const apiUrl = API_URL;
 const TOKEN_KEY = "fleetline.apiToken";
 
 /** The API token this browser keeps (`fleetline dev --api-token`, or the stage's API_TOKEN secret on AWS). */
@@ -57,6 +60,10 @@ export const api = {
 export interface Device {
   thing: string;
   type: DeviceType;
+  /** False for a device that reported and was removed since: it stays listed, marked. */
+  registered: boolean;
+  /** Whether it is connected now; null where the broker cannot tell (then: last seen). */
+  connected: boolean | null;
   lastSeen: number | null;
   state: string | null;
   openAlerts: number;

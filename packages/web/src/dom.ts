@@ -21,6 +21,11 @@ export function ago(ms: number | null, now = Date.now()): string {
   return `${Math.round(seconds / 3600)}h ago`;
 }
 
+/** `1 bucket`, `2 buckets`: a count with its noun, singular when it is one. */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count.toLocaleString("en-US")} ${count === 1 ? noun : nouns}`;
+}
+
 export function time(ms: number | undefined): string {
   return ms === undefined ? "" : new Date(ms).toLocaleString();
 }

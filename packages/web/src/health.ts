@@ -23,6 +23,15 @@ function render(report: HealthReport): void {
   );
 }
 
+/** The API is out of reach: the pipeline's health is not known, whatever it was a moment ago. */
+export function markHealthUnknown(): void {
+  if (badge.hidden) return;
+  badge.dataset.status = "unknown";
+  badge.textContent = "pipeline unknown";
+  badge.title = "the API is unreachable: no health to show";
+  detail.hidden = true;
+}
+
 /**
  * The pipeline's health in the header (`GET /api/health`), with a line per component that is not
  * ok. An API without health reports (404) hides it; an unreachable API is the banner's to say.
@@ -34,6 +43,6 @@ export async function refreshHealth(): Promise<void> {
     if (error instanceof ApiError && error.status === 404) {
       badge.hidden = true;
       detail.hidden = true;
-    }
+    } else if (error instanceof ApiError && error.status === 0) markHealthUnknown();
   }
 }

@@ -1,10 +1,11 @@
 import "./styles.css";
 import { ApiError, apiToken } from "./api.js";
-import { refreshHealth } from "./health.js";
+import { markHealthUnknown, refreshHealth } from "./health.js";
 import { alertsView } from "./views/alerts.js";
 import { deviceView } from "./views/device.js";
 import { fleetView } from "./views/fleet.js";
 import { functionsView, invocationView } from "./views/functions.js";
+import { mqttView } from "./views/mqtt.js";
 import { rejectedView } from "./views/rejected.js";
 import type { View } from "./views/view.js";
 
@@ -23,14 +24,30 @@ function route(): View {
   if (hash === "/functions") return functionsView();
   if (hash === "/alerts") return alertsView();
   if (hash === "/rejected") return rejectedView();
+  if (hash === "/mqtt") return mqttView();
   return fleetView();
 }
 
+/** When the figures on screen were last read from the API. */
+let freshAt = Date.now();
+
+/**
+ * Live or down, said honestly: while the API is unreachable the pipeline's health is unknown (not
+ * the last "ok"), and the figures on screen are marked stale with the time they are from.
+ */
 function setConnection(state: "live" | "down", message?: string): void {
   connection.dataset.state = state;
   connection.textContent = state === "live" ? "live" : "API unreachable";
+  document.body.dataset.api = state;
+  if (state === "live") freshAt = Date.now();
+  else markHealthUnknown();
   banner.hidden = message === undefined;
-  banner.textContent = message ?? "";
+  banner.textContent =
+    message === undefined
+      ? ""
+      : state === "down"
+        ? `${message}. What is shown is from ${new Date(freshAt).toLocaleTimeString()} and may have changed since.`
+        : message;
 }
 
 /** The API wants a token (401): ask for it in the banner and keep it in this browser. */
@@ -85,7 +102,9 @@ function show(): void {
       ? "rejected"
       : location.hash.startsWith("#/functions") || location.hash.startsWith("#/invocations")
         ? "functions"
-        : "fleet";
+        : location.hash.startsWith("#/mqtt")
+          ? "mqtt"
+          : "fleet";
   for (const link of document.querySelectorAll<HTMLAnchorElement>("[data-nav]")) {
     link.classList.toggle("active", link.dataset.nav === section);
   }

@@ -2,12 +2,11 @@ import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { build } from "vite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DevProcess, startDev } from "../../cli/test/dev-process.js";
 import { faultyFreestyle, waitFor } from "../../local/test/helpers.js";
+import { builtDashboard } from "./built-dashboard.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const artifacts = fileURLToPath(new URL("../../../.tmp/artifacts/", import.meta.url));
 const thing = "fs-ui-1";
 
@@ -38,7 +37,7 @@ function report(faults: unknown[] = []) {
 
 beforeAll(async () => {
   // Always the dashboard as the sources stand now.
-  await build({ root, logLevel: "warn" });
+  await builtDashboard();
   await mkdir(artifacts, { recursive: true });
   dev = await startDev(["--in-memory", "--devices", "6", "--rate", "1", "--faults", "none"]);
   const registered = await fetch(`${dev.http}/api/things`, {
@@ -115,7 +114,8 @@ describe("the dashboard in Chromium", () => {
       rows.map((row) => row.getAttribute("data-thing")),
     );
     expect(things).toContain(thing);
-    expect(things.filter((t) => t?.startsWith("sim-"))).toHaveLength(6);
+    // fleetline dev's own simulated devices carry its prefix, never fleetline simulate's "sim-".
+    expect(things.filter((t) => t?.startsWith("demo-"))).toHaveLength(6);
     await page.waitForFunction(
       () => Number(document.querySelector('[data-counter="stored"] b')?.textContent) > 0,
     );
@@ -165,7 +165,9 @@ describe("the dashboard in Chromium", () => {
     await page.waitForFunction(() =>
       document.querySelector('[data-chart="cabinetTempC"] small')?.textContent?.endsWith(", 6 readings"),
     );
-    expect(await page.textContent('[data-chart="cabinetTempC"] small')).toMatch(/^\d+ buckets, 6 readings$/);
+    expect(await page.textContent('[data-chart="cabinetTempC"] small')).toMatch(
+      /^(1 bucket|\d+ buckets), 6 readings$/,
+    );
     expect(await page.textContent("[data-extra]")).toContain("cola");
     await page.click('[data-range="15 min"]');
     await page.screenshot({ path: `${artifacts}device.png`, fullPage: true });
@@ -334,6 +336,12 @@ describe("the dashboard in Chromium", () => {
       });
       expect(await page.textContent("#banner")).toContain("unreachable");
       expect(await page.textContent("#connection")).toBe("API unreachable");
+      // Honest about what it no longer knows: the health unknown, what is shown marked as from before.
+      expect(await page.textContent("#health")).toBe("pipeline unknown");
+      expect(await page.getAttribute("body", "data-api")).toBe("down");
+      expect(await page.textContent("#banner")).toMatch(
+        /What is shown is from .* and may have changed since\./,
+      );
     } finally {
       if (doomed.child.exitCode === null) await doomed.stop();
     }

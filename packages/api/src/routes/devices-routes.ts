@@ -31,7 +31,8 @@ export function devicesRoutes(app: ApiApp, api: ApiContext): void {
       );
       for (const alert of active) openAlerts.set(alert.thing, (openAlerts.get(alert.thing) ?? 0) + 1);
     }
-    const things = new Map((await api.registry.list()).map((t) => [t.thing, t.type]));
+    const registered = new Map((await api.registry.list()).map((t) => [t.thing, t.type]));
+    const things = new Map(registered);
     for (const summary of summaries.values())
       if (!things.has(summary.thing)) things.set(summary.thing, summary.type);
     const devices = [...things.entries()]
@@ -41,6 +42,9 @@ export function devicesRoutes(app: ApiApp, api: ApiContext): void {
         return {
           thing,
           type,
+          // A device that reported once and was removed since stays listed, marked so.
+          registered: registered.has(thing),
+          connected: api.connected?.(thing) ?? null,
           lastSeen: summary?.lastSeen ?? null,
           state: summary?.state ?? null,
           openAlerts: openAlerts.get(thing) ?? 0,
@@ -61,6 +65,7 @@ export function devicesRoutes(app: ApiApp, api: ApiContext): void {
         thing,
         type,
         registered: registered !== undefined,
+        connected: api.connected?.(thing) ?? null,
         lastSeen: latest?.receivedAt ?? null,
         seq: latest?.seq ?? null,
         ts: latest?.ts ?? null,

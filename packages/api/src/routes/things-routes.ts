@@ -20,6 +20,12 @@ export function thingsRoutes(app: ApiApp, api: ApiContext): void {
         "credentials",
         `must be "token" or "certificate", got ${JSON.stringify(credentials)}`,
       );
+    if (await api.registry.get(body.thing))
+      throw new HttpError(
+        409,
+        "CONFLICT",
+        `thing ${body.thing} already exists${api.connected?.(body.thing) ? " and is connected" : ""}: remove it first (fleetline devices remove ${body.thing}), choose another name, or add a certificate to it (POST /api/things/${body.thing}/certificates)`,
+      );
     const { createdAt: _, ...created } = await api.registry.register(
       body.thing,
       body.type,
@@ -28,7 +34,20 @@ export function thingsRoutes(app: ApiApp, api: ApiContext): void {
     );
     return { status: 201, body: created };
   });
-  app.add("GET", "/api/things", async () => ({ status: 200, body: await api.registry.list() }));
+  app.add("GET", "/api/things", async () => ({
+    status: 200,
+    body: (await api.registry.list()).map((thing) =>
+      api.connected ? { ...thing, connected: api.connected(thing.thing) } : thing,
+    ),
+  }));
+  // A thing may have several certificates, as on AWS IoT: another one, shown once.
+  app.add("POST", "/api/things/:thing/certificates", async (request) => {
+    const { createdAt: _, ...issued } = await api.registry.addCertificate(
+      request.params.thing as string,
+      api.clock.now(),
+    );
+    return { status: 201, body: issued };
+  });
   app.add("DELETE", "/api/things/:thing", async (request) => {
     const thing = request.params.thing as string;
     if (!(await api.registry.remove(thing))) throw new HttpError(404, "NOT_FOUND", `no thing named ${thing}`);

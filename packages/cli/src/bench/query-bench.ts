@@ -8,6 +8,14 @@ export interface BenchFigure {
   /** value ÷ baseline, measured in the same run on the same machine. */
   ratio: number;
   detail: string;
+  /** What the figure is held to, and whether this run met it (none: a figure to watch, not judge). */
+  targets: BenchTarget[];
+}
+
+export interface BenchTarget {
+  /** e.g. "≥ ×0.5 of a bare broker" */
+  target: string;
+  met: boolean;
 }
 
 const MINUTE = 60_000;
@@ -63,6 +71,7 @@ export async function queryBench(): Promise<BenchFigure> {
       baseline: round(baseline.ms),
       ratio: round(large.ms / baseline.ms),
       detail: `${large.points} buckets; baseline: the same query over 10,000 readings`,
+      targets: [],
     };
   } finally {
     await db.close();

@@ -1,60 +1,73 @@
-import { parseArgs } from "node:util";
+import { Option } from "commander";
+import { BENCHES, type Bench, benchPlan, benchTable, missedTargets } from "../bench/bench-report.js";
 import type { BenchFigure } from "../bench/query-bench.js";
 import type { Io } from "../io.js";
-import { EXIT, UsageError } from "../usage.js";
-import { positiveInt } from "./simulate.js";
+import { duration, jsonOption, oneOf, wholeNumber } from "../options.js";
+import { type Definer, examples, run } from "../program.js";
+import { EXIT } from "../usage.js";
 
-const BENCHES = ["pipeline", "latency", "validate", "bundles", "query", "scale"] as const;
-
-/** `--hold`: how long the scale bench's largest step runs, e.g. 300s or 5m (default 5 minutes). */
-function holdFlag(value: string | undefined): number {
-  if (value === undefined) return 300_000;
-  const match = /^(\d+)(s|m)$/.exec(value);
-  if (!match || Number(match[1]) === 0)
-    throw new UsageError(`--hold must be a positive duration such as 300s or 5m, got "${value}"`);
-  return Number(match[1]) * (match[2] === "m" ? 60_000 : 1_000);
+interface BenchOptions {
+  only?: Bench;
+  maxDevices?: number;
+  hold: number;
+  check?: boolean;
+  json?: boolean;
 }
 
-/** `fleetline bench` (docs/reference/cli.md): every figure beside a baseline measured in the same run. */
-export async function benchCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      json: { type: "boolean" },
-      only: { type: "string" },
-      "max-devices": { type: "string" },
-      hold: { type: "string" },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (values.only !== undefined && !(BENCHES as readonly string[]).includes(values.only)) {
-    throw new UsageError(`--only must be one of ${BENCHES.join(", ")}, got "${values.only}"`);
-  }
-  const maxDevices = positiveInt("max-devices", values["max-devices"], 10_000);
-  const holdMs = holdFlag(values.hold);
+/** `fleetline bench` (docs/guide/benchmarks.md): every figure beside a baseline measured in the same run. */
+async function bench(options: BenchOptions, io: Io): Promise<number> {
+  const chosen = options.only ? [options.only] : [...BENCHES];
+  const requested =
+    options.maxDevices === undefined
+      ? undefined
+      : { maxDevices: options.maxDevices, finalHoldMs: options.hold };
+  io.stderr(`fleetline bench: ${benchPlan(chosen, requested)}\n`);
   const log = (line: string) => io.stderr(`${line}\n`);
   const figures: BenchFigure[] = [];
-  if (!values.only || values.only === "pipeline")
-    figures.push(...(await (await import("../bench/pipeline-bench.js")).pipelineBench(log)));
-  if (!values.only || values.only === "latency")
-    figures.push(...(await (await import("../bench/latency-bench.js")).latencyBench(log)));
-  if (!values.only || values.only === "validate")
-    figures.push((await import("../bench/validate-bench.js")).validateBench());
-  if (!values.only || values.only === "bundles")
-    figures.push(...(await (await import("../bench/bundles-bench.js")).bundlesBench(log)));
-  if (!values.only || values.only === "query")
-    figures.push(await (await import("../bench/query-bench.js")).queryBench());
-  if (!values.only || values.only === "scale")
-    figures.push(await (await import("../bench/scale-bench.js")).scaleBench(maxDevices, holdMs, log));
-  if (values.json) {
-    io.stdout(`${JSON.stringify(figures, null, 2)}\n`);
-  } else {
-    for (const f of figures)
-      io.stdout(
-        `${f.name}\n  ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ×${f.ratio}) — ${f.detail}\n`,
-      );
+  for (const name of chosen) {
+    if (name === "pipeline")
+      figures.push(...(await (await import("../bench/pipeline-bench.js")).pipelineBench(log)));
+    if (name === "latency")
+      figures.push(...(await (await import("../bench/latency-bench.js")).latencyBench(log)));
+    if (name === "validate") figures.push((await import("../bench/validate-bench.js")).validateBench());
+    if (name === "bundles")
+      figures.push(...(await (await import("../bench/bundles-bench.js")).bundlesBench(log)));
+    if (name === "query") figures.push(await (await import("../bench/query-bench.js")).queryBench());
+    if (name === "scale")
+      figures.push(await (await import("../bench/scale-bench.js")).scaleBench(requested, log));
   }
-  return EXIT.ok;
+  io.stdout(options.json ? `${JSON.stringify(figures, null, 2)}\n` : benchTable(figures));
+  const missed = missedTargets(figures);
+  if (missed.length > 0)
+    io.stderr(`fleetline bench: ${missed.length} target(s) NOT MET: ${missed.join("; ")}\n`);
+  return options.check && missed.length > 0 ? EXIT.invalid : EXIT.ok;
+}
+
+export function defineBench({ program, io, outcome }: Definer): void {
+  const command = program
+    .command("bench")
+    .summary("benchmarks, each figure beside a baseline from the same run")
+    .description(
+      "Benchmarks, each figure beside a baseline measured in the same run, and each target MET or NOT MET: the pipeline against a bare broker; publish → queryable latency; validate against JSON.parse; each function's bundle size and init; the 24-hour query over 1,000,000 readings; how many simulated devices stay connected and reporting. Says how long it will take before it starts.",
+    )
+    .addOption(new Option("--only <bench>", "run one bench").argParser(oneOf("--only", BENCHES)))
+    .addOption(
+      new Option(
+        "--max-devices <n>",
+        "the scale bench's last step, held --hold (default: steps up to 5,000, 20 s each)",
+      ).argParser(wholeNumber("--max-devices", 10_000, 101)),
+    )
+    .addOption(
+      new Option("--hold <duration>", "how long --max-devices is held")
+        .default(300_000, "5m")
+        .argParser(duration("--hold", "5m")),
+    )
+    .option("--check", "exit 1 when a target is not met")
+    .addOption(jsonOption());
+  examples(command, [
+    ["fleetline bench --only pipeline", "the pipeline against mosquitto, about 40 s"],
+    ["fleetline bench --check --json", "every bench; exit 1 on a missed target"],
+    ["fleetline bench --only scale --max-devices 10000 --hold 5m", "10,000 devices for 5 minutes"],
+  ]);
+  command.action(run(outcome, (options: BenchOptions) => bench(options, io)));
 }

@@ -1,26 +1,11 @@
-import { parseArgs } from "node:util";
-import { parseDuration } from "@fleetline/core/common";
 import { stageRegion } from "@fleetline/core/devices";
-import { TELEMETRY_TARGETS, type TelemetryTarget } from "@fleetline/core/telemetry";
+import { MAX_PAYLOAD_BYTES, TELEMETRY_TARGETS, type TelemetryTarget } from "@fleetline/core/telemetry";
+import { Option } from "commander";
 import { ASSUMPTIONS, type CostEstimate, estimateCost, PRICES } from "../cost/estimate.js";
 import type { Io } from "../io.js";
+import { duration, jsonOption, oneOf, wholeNumber } from "../options.js";
+import { type Definer, examples, run } from "../program.js";
 import { EXIT, UsageError } from "../usage.js";
-
-function positive(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !(number > 0))
-    throw new UsageError(`--${name} must be a positive number, got "${value}"`);
-  return number;
-}
-
-function intervalSeconds(value: string | undefined): number {
-  if (value === undefined) return 60;
-  const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : parseDuration(value);
-  if (ms === undefined || !(ms > 0))
-    throw new UsageError(`--interval must be a positive duration such as 60s or 5m, got "${value}"`);
-  return ms / 1000;
-}
 
 const usd = (value: number) =>
   `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
@@ -49,62 +34,84 @@ function table(estimate: CostEstimate): string {
   ].join("\n");
 }
 
-/** `--name -5` as `--name=-5`, so parseArgs reads the number as the option's value. */
-function withNegativeValues(args: readonly string[]): string[] {
-  const joined: string[] = [];
-  for (const arg of args) {
-    const previous = joined.at(-1);
-    if (/^-\d/.test(arg) && previous?.startsWith("--") && !previous.includes("="))
-      joined.push(`${joined.pop()}=${arg}`);
-    else joined.push(arg);
-  }
-  return joined;
+interface CostOptions {
+  devices: number;
+  interval: number;
+  payloadBytes: number;
+  region?: string;
+  telemetry: TelemetryTarget;
+  json?: boolean;
 }
 
-/** `fleetline cost` (docs/reference/cli.md): what a fleet would cost a month on AWS, per service. */
-export async function costCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    // `--devices -5` is a negative number to refuse with its reason, not an unknown option.
-    args: withNegativeValues(args),
-    options: {
-      devices: { type: "string" },
-      interval: { type: "string" },
-      "payload-bytes": { type: "string" },
-      region: { type: "string" },
-      telemetry: { type: "string" },
-      json: { type: "boolean" },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (values.devices === undefined) throw new UsageError("--devices N is required");
-  const devices = positive("devices", values.devices, 0);
-  if (!Number.isInteger(devices))
-    throw new UsageError(`--devices must be a whole number, got "${values.devices}"`);
+/** `fleetline cost` (docs/guide/deploy.md, "What it costs"): what a fleet would cost a month on AWS, per service. */
+async function cost(options: CostOptions, io: Io): Promise<number> {
   // The stage's region, as the deploy recipe's other commands read it; prices.json may lack it.
-  const { region: stage, from } = stageRegion(values.region, process.env);
+  const { region: stage, from } = stageRegion(options.region, process.env);
   const priced = Object.keys(PRICES.regions);
   if (!PRICES.regions[stage] && from === "--region")
-    throw new UsageError(`--region: no prices for "${stage}"; prices.json has ${priced.join(", ")}`);
+    throw new UsageError(
+      `--region: no prices for "${stage}"; prices.json has ${priced.join(", ")} (e.g. --region ${priced[0]})`,
+    );
   const region = PRICES.regions[stage] ? stage : (priced[0] as string);
-
-  const telemetry = (values.telemetry ?? "lake") as TelemetryTarget;
-  if (!(TELEMETRY_TARGETS as readonly string[]).includes(telemetry))
-    throw new UsageError(`--telemetry must be ${TELEMETRY_TARGETS.join(" or ")}, got "${telemetry}"`);
-  const interval = intervalSeconds(values.interval);
-  const payloadBytes = positive("payload-bytes", values["payload-bytes"], 300);
   if (region !== stage)
     io.stderr(
       `fleetline cost: the stage's region is ${stage} (${from === "AWS_REGION" ? "from AWS_REGION" : "the default"}), which prices.json has no prices for: estimating with ${region}'s\n`,
     );
   const estimate = estimateCost({
-    devices,
-    intervalSeconds: interval,
-    payloadBytes,
+    devices: options.devices,
+    intervalSeconds: options.interval / 1000,
+    payloadBytes: options.payloadBytes,
     region,
-    telemetry,
+    telemetry: options.telemetry,
   });
-  io.stdout(values.json ? `${JSON.stringify({ ...estimate, assumptions: ASSUMPTIONS })}\n` : table(estimate));
+  io.stdout(
+    options.json ? `${JSON.stringify({ ...estimate, assumptions: ASSUMPTIONS })}\n` : table(estimate),
+  );
   return EXIT.ok;
+}
+
+export function defineCost({ program, io, outcome }: Definer): void {
+  const command = program
+    .command("cost")
+    .summary("what a fleet would cost a month on AWS, per service")
+    .description(
+      "Estimate a month per AWS service from list prices (packages/cli/src/cost/prices.json, each with its source and date) and print the assumptions, for the stage's region (--region, else AWS_REGION, else eu-west-1).",
+    )
+    .addOption(
+      new Option("--devices <n>", "devices in the fleet")
+        .makeOptionMandatory()
+        .argParser(wholeNumber("--devices", 1000)),
+    )
+    .addOption(
+      new Option("--interval <duration>", "one report per device every")
+        .default(60_000, "60s")
+        .argParser(duration("--interval", "60s")),
+    )
+    .addOption(
+      new Option(
+        "--payload-bytes <bytes>",
+        `a report's size (AWS IoT Core takes at most ${MAX_PAYLOAD_BYTES.toLocaleString("en-US")})`,
+      )
+        .default(300)
+        .argParser((value) => {
+          const bytes = wholeNumber("--payload-bytes", 300)(value);
+          if (bytes > MAX_PAYLOAD_BYTES)
+            throw new UsageError(
+              `--payload-bytes is at most ${MAX_PAYLOAD_BYTES} (AWS IoT Core's 128 KB message limit), got ${bytes} (e.g. --payload-bytes 300)`,
+            );
+          return bytes;
+        }),
+    )
+    .option("--region <region>", "the stage's AWS region")
+    .addOption(
+      new Option("--telemetry <target>", "where telemetry is kept")
+        .default("lake")
+        .argParser(oneOf("--telemetry", TELEMETRY_TARGETS)),
+    )
+    .addOption(jsonOption());
+  examples(command, [
+    ["fleetline cost --devices 1000", "1,000 devices reporting 300 bytes a minute, on the lake"],
+    ["fleetline cost --devices 10000 --interval 10s --telemetry timestream --json", "as JSON"],
+  ]);
+  command.action(run(outcome, (options: CostOptions) => cost(options, io)));
 }

@@ -1,10 +1,10 @@
-import { parseArgs } from "node:util";
 import type { InvocationRecord, InvocationSummary } from "@fleetline/core/console";
-import { urlFlag } from "../flags.js";
+import { Option } from "commander";
 import type { Io } from "../io.js";
+import { apiTokenOption, jsonOption, urlOption, wholeNumber } from "../options.js";
+import { type Definer, examples, run } from "../program.js";
 import { ApiError, callApi } from "../runtime-api.js";
-import { EXIT, UsageError } from "../usage.js";
-import { positiveInt } from "./simulate.js";
+import { EXIT } from "../usage.js";
 
 type Invocation = InvocationSummary & Pick<InvocationRecord, "logs">;
 
@@ -22,25 +22,18 @@ export function describeInvocation(i: InvocationSummary): string {
   return `${new Date(i.startedAt).toISOString()} ${i.functionName}${on} ${how}${took} [${i.id}]`;
 }
 
-/** `fleetline logs` (docs/reference/cli.md): the invocation console of a running `fleetline dev`, in the terminal. */
-export async function logsCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      function: { type: "string" },
-      follow: { type: "boolean" },
-      json: { type: "boolean" },
-      limit: { type: "string" },
-      url: { type: "string" },
-      "api-token": { type: "string" },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const url = urlFlag("url", values.url ?? "http://127.0.0.1:8080", ["http:", "https:"]);
-  const token = values["api-token"] ?? process.env.FLEETLINE_API_TOKEN;
-  const limit = positiveInt("limit", values.limit, 20);
+interface LogsOptions {
+  function?: string;
+  follow?: boolean;
+  json?: boolean;
+  limit: number;
+  url: string;
+  apiToken?: string;
+}
+
+/** `fleetline logs` (docs/guide/debugging.md): the invocation console of a running `fleetline dev`, in the terminal. */
+async function logs(values: LogsOptions, io: Io): Promise<number> {
+  const { url, apiToken: token, limit } = values;
   const query = (n: number) =>
     `/api/invocations?limit=${n}${values.function ? `&function=${encodeURIComponent(values.function)}` : ""}`;
   const seen = new Set<string>();
@@ -81,4 +74,26 @@ export async function logsCommand(args: string[], io: Io): Promise<number> {
     }
     throw error;
   }
+}
+
+export function defineLogs({ program, io, outcome }: Definer): void {
+  const command = program
+    .command("logs")
+    .summary("every invocation of the running runtime's functions, with what each logged")
+    .description(
+      "Print the invocation console of a running fleetline dev, oldest first: each invocation (function, shard, batch, result, duration) with the lines it logged.",
+    )
+    .option("--function <name>", "only this function's (validate, store, alerts, confirm, sweep)")
+    .option("--follow", "keep printing invocations as they finish")
+    .addOption(
+      new Option("--limit <n>", "how many to print first").default(20).argParser(wholeNumber("--limit", 20)),
+    )
+    .addOption(urlOption())
+    .addOption(apiTokenOption())
+    .addOption(jsonOption());
+  examples(command, [
+    ["fleetline logs --follow", "every invocation as it finishes"],
+    ["fleetline logs --function store --limit 5", "the store function's last five"],
+  ]);
+  command.action(run(outcome, (options: LogsOptions) => logs(options, io)));
 }

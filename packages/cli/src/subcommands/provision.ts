@@ -1,44 +1,27 @@
 import { mkdir } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import {
-  deviceTypeList,
-  isDeviceType,
-  isStageName,
-  STAGE_NAME_RULE,
-  stageNames,
-} from "@fleetline/core/devices";
+import { DEVICE_TYPES, stageNames } from "@fleetline/core/devices";
 import type { FleetType } from "@fleetline/simulator";
+import { Option } from "commander";
 import { commandRegion } from "../aws-region.js";
 import type { Io } from "../io.js";
-import { EXIT, UsageError } from "../usage.js";
-import { positiveInt } from "./simulate.js";
+import { oneOf, wholeNumber } from "../options.js";
+import { type Definer, examples, run } from "../program.js";
+import { EXIT } from "../usage.js";
+import { stageName, thingPrefix } from "./simulate.js";
+
+interface ProvisionOptions {
+  things: number;
+  out: string;
+  type: FleetType;
+  prefix: string;
+  stage: string;
+  policy?: string;
+  region?: string;
+}
 
 /** `fleetline provision --things N --out DIR` (docs/reference/cli.md): AWS IoT things and certificates for the simulator. */
-export async function provisionCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      things: { type: "string" },
-      out: { type: "string" },
-      type: { type: "string" },
-      prefix: { type: "string" },
-      stage: { type: "string" },
-      policy: { type: "string" },
-      region: { type: "string" },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (values.things === undefined) throw new UsageError("--things N is required");
-  const things = positiveInt("things", values.things, 1);
-  if (!values.out) throw new UsageError("--out DIR is required: where the certificates are written");
-  const type = (values.type ?? "mixed") as FleetType;
-  if (type !== "mixed" && !isDeviceType(type))
-    throw new UsageError(`--type must be ${deviceTypeList("mixed")}, got "${type}"`);
-  const stage = values.stage ?? "prod";
-  if (!isStageName(stage))
-    throw new UsageError(`--stage must be the deployed stage's name (${STAGE_NAME_RULE}), got "${stage}"`);
+async function provision(values: ProvisionOptions, io: Io): Promise<number> {
+  const { things, type, stage } = values;
   const region = commandRegion("provision", values.region, io);
   const [{ IoTClient }, { IotThingRegistry }, { provisionThings }] = await Promise.all([
     import("@aws-sdk/client-iot"),
@@ -59,7 +42,7 @@ export async function provisionCommand(args: string[], io: Io): Promise<number> 
       things,
       type,
       // The stage's things are named with its prefix: prod_sim-fs-0001.
-      prefix: `${names.thingPrefix}${values.prefix ?? "sim"}`,
+      prefix: `${names.thingPrefix}${values.prefix}`,
       out: values.out,
     });
     io.stdout(`provisioned ${provisioned.length} things; certificates in ${values.out}\n`);
@@ -72,4 +55,39 @@ export async function provisionCommand(args: string[], io: Io): Promise<number> 
   } finally {
     iot.destroy();
   }
+}
+
+export function defineProvision({ program, io, outcome }: Definer): void {
+  const command = program
+    .command("provision")
+    .summary("AWS: create the simulator's things and certificates on a stage")
+    .description(
+      "Create the simulator's things in a deployed stage's fleet in AWS IoT, each with an active certificate and the stage's device policy, and write the files fleetline simulate --target aws --certs DIR reads. Uses your AWS credentials, in the stage's region (--region, else AWS_REGION, else eu-west-1).",
+    )
+    .addOption(
+      new Option("--things <n>", "how many things")
+        .makeOptionMandatory()
+        .argParser(wholeNumber("--things", 20)),
+    )
+    .requiredOption("--out <dir>", "where the certificates are written")
+    .addOption(
+      new Option("--type <type>", "which devices")
+        .default("mixed")
+        .argParser(oneOf("--type", ["mixed", ...DEVICE_TYPES])),
+    )
+    .addOption(
+      new Option("--prefix <prefix>", "thing names, after the stage's prefix: dev_sim-fs-0001")
+        .default("sim")
+        .argParser(thingPrefix),
+    )
+    .addOption(new Option("--stage <stage>", "the deployed stage").default("prod").argParser(stageName))
+    .option("--policy <name>", "another IoT policy than the stage's device policy")
+    .option("--region <region>", "the stage's AWS region");
+  examples(command, [
+    [
+      "fleetline provision --stage dev --things 20 --out certs/",
+      "20 things dev_sim-fs-0001, … with certificates",
+    ],
+  ]);
+  command.action(run(outcome, (options: ProvisionOptions) => provision(options, io)));
 }

@@ -1,9 +1,10 @@
-import { parseArgs } from "node:util";
-import { urlFlag } from "../flags.js";
+import { REJECT_REASONS } from "@fleetline/core/telemetry";
+import { Option } from "commander";
 import type { Io } from "../io.js";
+import { apiTokenOption, instant, jsonOption, oneOf, urlOption, wholeNumber } from "../options.js";
+import { type Definer, examples, run } from "../program.js";
 import { ApiError, callApi } from "../runtime-api.js";
 import { EXIT, UsageError } from "../usage.js";
-import { positiveInt } from "./simulate.js";
 
 interface Round {
   examined: number;
@@ -19,43 +20,39 @@ const SOURCES = {
   "rule-errors": { path: "/api/redrive/rule-errors", what: "the rule-errors queue" },
 } as const;
 
+interface RedriveOptions {
+  deadLetter?: boolean;
+  quarantine?: boolean;
+  ruleErrors?: boolean;
+  reason?: string;
+  since?: number;
+  thing?: string;
+  limit: number;
+  url: string;
+  apiToken?: string;
+  json?: boolean;
+}
+
 /**
- * `fleetline redrive` (docs/reference/cli.md): takes what the pipeline set aside through it again, a
- * round at a time, with progress on stderr and a summary on stdout. Exit 0 when everything went
+ * `fleetline redrive` (docs/guide/debugging.md): takes what the pipeline set aside through it again,
+ * a round at a time, with progress on stderr and a summary on stdout. Exit 0 when everything went
  * through (or there was nothing), 1 when some stayed (each with why) or the runtime cannot be
  * reached, 2 on a usage error.
  */
-export async function redriveCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      "dead-letter": { type: "boolean" },
-      quarantine: { type: "boolean" },
-      "rule-errors": { type: "boolean" },
-      reason: { type: "string" },
-      since: { type: "string" },
-      thing: { type: "string" },
-      limit: { type: "string" },
-      url: { type: "string" },
-      "api-token": { type: "string" },
-      json: { type: "boolean" },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const chosen = (Object.keys(SOURCES) as Array<keyof typeof SOURCES>).filter((name) => values[name]);
+async function redrive(values: RedriveOptions, io: Io): Promise<number> {
+  const chosen = (["deadLetter", "quarantine", "ruleErrors"] as const).filter((name) => values[name]);
   if (chosen.length !== 1)
-    throw new UsageError("redrive needs exactly one of --dead-letter, --quarantine, --rule-errors");
-  const source = chosen[0] as keyof typeof SOURCES;
+    throw new UsageError(
+      "redrive needs exactly one of --dead-letter, --quarantine, --rule-errors (e.g. fleetline redrive --dead-letter)",
+    );
+  const names = { deadLetter: "dead-letter", quarantine: "quarantine", ruleErrors: "rule-errors" } as const;
+  const source: keyof typeof SOURCES = names[chosen[0] as keyof typeof names];
   const filters = { reason: values.reason, since: values.since, thing: values.thing };
   if (source !== "quarantine" && Object.values(filters).some((v) => v !== undefined))
     throw new UsageError(
       "--reason, --since and --thing choose quarantined messages: use them with --quarantine",
     );
-  const url = urlFlag("url", values.url ?? "http://127.0.0.1:8080", ["http:", "https:"]);
-  const token = values["api-token"] ?? process.env.FLEETLINE_API_TOKEN;
-  const limit = positiveInt("limit", values.limit, 100);
+  const { url, apiToken: token, limit } = values;
   const { path, what } = SOURCES[source];
   const kept: Round["kept"] = [];
   let redriven = 0;
@@ -85,4 +82,45 @@ export async function redriveCommand(args: string[], io: Io): Promise<number> {
     for (const { id, why } of kept) io.stdout(`kept ${id}: ${why}\n`);
   }
   return kept.length === 0 ? EXIT.ok : EXIT.invalid;
+}
+
+export function defineRedrive({ program, io, outcome }: Definer): void {
+  const command = program
+    .command("redrive")
+    .summary("take what the pipeline set aside through it again")
+    .description(
+      "Take what the pipeline set aside through it again, on fleetline dev or a stage (--url its ApiUrl, with the operator's token): dead-lettered batches re-read from their stream, quarantined messages the contract now accepts, the rules' failed messages. A run takes what waited when it began and always ends; an item that fails the same way is kept, once, with why. Exit 0 when everything went through, 1 when some stayed.",
+    )
+    .option(
+      "--dead-letter",
+      "batches the event sources gave up on, poison records, failed asynchronous invocations",
+    )
+    .option("--quarantine", "quarantined messages, judged again by the contract as it is now")
+    .option("--rule-errors", "messages the rules could not deliver")
+    .addOption(
+      new Option("--reason <reason>", "with --quarantine: only this reject reason").argParser(
+        oneOf("--reason", REJECT_REASONS),
+      ),
+    )
+    .addOption(
+      new Option("--since <instant>", "with --quarantine: only what was quarantined since").argParser(
+        instant("--since"),
+      ),
+    )
+    .option("--thing <thing>", "with --quarantine: only this thing's")
+    .addOption(
+      new Option("--limit <n>", "items a round (1–1000)").default(100).argParser(wholeNumber("--limit", 100)),
+    )
+    .addOption(urlOption())
+    .addOption(apiTokenOption())
+    .addOption(jsonOption());
+  examples(command, [
+    ["fleetline redrive --dead-letter", "the batches the event sources gave up on"],
+    [
+      "fleetline redrive --quarantine --reason UNKNOWN_FIELD --since 2026-12-01T00:00:00Z",
+      "after a contract change",
+    ],
+    ['fleetline redrive --rule-errors --url "$API_URL"', "on a stage (FLEETLINE_API_TOKEN set)"],
+  ]);
+  command.action(run(outcome, (options: RedriveOptions) => redrive(options, io)));
 }

@@ -1,33 +1,28 @@
-import { parseArgs } from "node:util";
 import type { InvocationSummary } from "@fleetline/core/console";
-import { urlFlag } from "../flags.js";
 import type { Io } from "../io.js";
+import { apiTokenOption, jsonOption, urlOption } from "../options.js";
+import { type Definer, examples, run } from "../program.js";
 import { ApiError, callApi } from "../runtime-api.js";
-import { EXIT, UsageError } from "../usage.js";
+import { EXIT } from "../usage.js";
 import { describeInvocation } from "./logs.js";
 
+interface ReplayOptions {
+  url: string;
+  apiToken?: string;
+  json?: boolean;
+}
+
 /**
- * `fleetline replay <id>` (docs/reference/cli.md): runs a recorded invocation's event again on the
+ * `fleetline replay <id>` (docs/guide/debugging.md): runs a recorded invocation's event again on the
  * function's current code. Exit 0 when the replay succeeded, 1 when it failed or the id is unknown.
  */
-export async function replayCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { url: { type: "string" }, "api-token": { type: "string" }, json: { type: "boolean" } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [id, extra] = positionals;
-  if (!id) throw new UsageError("replay needs an invocation id (see fleetline logs)");
-  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
-  const url = urlFlag("url", values.url ?? "http://127.0.0.1:8080", ["http:", "https:"]);
-  const token = values["api-token"] ?? process.env.FLEETLINE_API_TOKEN;
+async function replay(id: string, values: ReplayOptions, io: Io): Promise<number> {
   try {
     const response = await callApi(
-      url,
+      values.url,
       `/api/invocations/${encodeURIComponent(id)}/replay`,
       { method: "POST" },
-      token,
+      values.apiToken,
     );
     const replayed = (await response.json()) as InvocationSummary;
     io.stdout(values.json ? `${JSON.stringify(replayed)}\n` : `${describeInvocation(replayed)}\n`);
@@ -39,4 +34,21 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     }
     throw error;
   }
+}
+
+export function defineReplay({ program, io, outcome }: Definer): void {
+  const command = program
+    .command("replay")
+    .summary("run a recorded invocation's event again on the current code")
+    .description(
+      "Run a recorded invocation's event again on the function's current code, with a fresh context; the new invocation is recorded beside the old one. Exit 0 when it succeeded, 1 when it failed or the id is unknown.",
+    )
+    .argument("<id>", "the invocation's id, as fleetline logs shows it")
+    .addOption(urlOption())
+    .addOption(apiTokenOption())
+    .addOption(jsonOption());
+  examples(command, [
+    ["fleetline replay mh3k2x1c-00002a", "that invocation again, on the code as it is now"],
+  ]);
+  command.action(run(outcome, (id: string, options: ReplayOptions) => replay(id, options, io)));
 }

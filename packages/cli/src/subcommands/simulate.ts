@@ -1,85 +1,65 @@
 import { writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { parseDuration } from "@fleetline/core/common";
-import {
-  deviceTypeList,
-  isDeviceType,
-  isStageName,
-  STAGE_NAME_RULE,
-  stageNames,
-} from "@fleetline/core/devices";
-import {
-  FAULT_PROFILES,
-  type FaultProfile,
-  type FleetOptions,
-  type FleetSummary,
-  type FleetType,
-  type Target,
-} from "@fleetline/simulator";
-import { urlFlag } from "../flags.js";
+import { DEVICE_TYPES, isStageName, STAGE_NAME_RULE, stageNames } from "@fleetline/core/devices";
+import type { FleetOptions, FleetSummary, FleetType, Target } from "@fleetline/simulator";
+import { FAULT_PROFILES, type FaultProfile } from "@fleetline/simulator/chaos";
+import { Option } from "commander";
 import type { Io } from "../io.js";
+import {
+  apiTokenOption,
+  duration,
+  instant,
+  jsonOption,
+  oneOf,
+  positiveNumber,
+  urlOption,
+  wholeNumber,
+} from "../options.js";
+import { type Definer, examples, run } from "../program.js";
+import { signalExitCode, stopSignals } from "../stop-signals.js";
 import { EXIT, UsageError } from "../usage.js";
 
-export function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1)
-    throw new UsageError(`--${name} must be a whole number ≥ 1, got "${value}"`);
-  return Number(value);
+interface SimulateOptions {
+  devices: number;
+  type: FleetType;
+  rate: number;
+  duration: number;
+  seed: string;
+  faults: FaultProfile;
+  url: string;
+  apiToken?: string;
+  mtls?: boolean;
+  target: "local" | "aws";
+  endpoint?: string;
+  certs?: string;
+  stage: string;
+  prefix: string;
+  dryRun?: boolean;
+  out?: string;
+  start?: number;
+  json?: boolean;
 }
 
-export function rateFlag(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const rate = Number(value);
-  if (!/^\d*\.?\d+$/.test(value) || !(rate > 0) || rate > 100)
-    throw new UsageError(`--rate must be a number of reports per second in (0, 100], got "${value}"`);
-  return rate;
-}
-
-export function faultsFlag(value: string | undefined, fallback: FaultProfile): FaultProfile {
-  if (value === undefined) return fallback;
-  if (!(FAULT_PROFILES as readonly string[]).includes(value))
-    throw new UsageError(`--faults must be one of ${FAULT_PROFILES.join(", ")}, got "${value}"`);
-  return value as FaultProfile;
-}
-
-function typeFlag(value: string | undefined): FleetType {
-  if (value === undefined) return "mixed";
-  if (value !== "mixed" && !isDeviceType(value))
-    throw new UsageError(`--type must be ${deviceTypeList("mixed")}, got "${value}"`);
-  return value;
-}
-
-function target(values: Record<string, string | boolean | undefined>): Target {
-  const kind = (values.target as string | undefined) ?? "local";
-  if (kind === "local") {
-    const url = urlFlag("url", (values.url as string | undefined) ?? "http://127.0.0.1:8080", [
-      "http:",
-      "https:",
-    ]);
-    return {
-      kind: "local",
-      url,
-      ...(values["api-token"] ? { apiToken: values["api-token"] as string } : {}),
-      ...(values.mtls ? { mtls: true } : {}),
-    };
-  }
-  if (values.mtls) throw new UsageError("--mtls is for --target local: AWS IoT Core is always mutual TLS");
-  if (kind !== "aws") throw new UsageError(`--target must be local or aws, got "${kind}"`);
-  const given = values.endpoint as string | undefined;
+/** Where the fleet connects: fleetline dev (registering its devices), or AWS IoT Core with certificates. */
+function target(options: SimulateOptions): Target {
+  if (options.target === "local")
+    return { kind: "local", url: options.url, apiToken: options.apiToken, mtls: options.mtls };
+  if (options.mtls) throw new UsageError("--mtls is for --target local: AWS IoT Core is always mutual TLS");
+  const given = options.endpoint;
   // host[:port]: AWS IoT's data endpoint, or fleetline dev's mutual-TLS port (127.0.0.1:8883).
   const match = /^((?:[a-z0-9-]+(?:\.[a-z0-9-]+)+)|localhost)(?::(\d{1,5}))?$/i.exec(given ?? "");
-  if (!match || Number(match[2] ?? 8883) > 65535) {
+  if (!match || Number(match[2] ?? 8883) > 65535)
     throw new UsageError(
-      `--target aws needs --endpoint with your AWS IoT data endpoint (e.g. abc123-ats.iot.eu-west-1.amazonaws.com, or 127.0.0.1:8883 for fleetline dev), got "${given ?? ""}"`,
+      `--target aws needs --endpoint with your AWS IoT data endpoint, got "${given ?? ""}" (e.g. --endpoint abc123-ats.iot.eu-west-1.amazonaws.com, or 127.0.0.1:8883 for fleetline dev)`,
     );
-  }
-  const certsDir = values.certs as string | undefined;
-  if (!certsDir) throw new UsageError("--target aws needs --certs DIR, as written by fleetline provision");
+  if (!options.certs)
+    throw new UsageError(
+      "--target aws needs --certs DIR, as fleetline provision writes it (e.g. --certs certs/)",
+    );
   return {
     kind: "aws",
     endpoint: match[1] as string,
-    ...(match[2] ? { port: Number(match[2]) } : {}),
-    certsDir,
+    port: match[2] ? Number(match[2]) : undefined,
+    certsDir: options.certs,
   };
 }
 
@@ -96,11 +76,22 @@ function endpointRegion(endpoint: string): string | undefined {
   return `fleetline simulate: AWS region ${region} (from --endpoint)\n`;
 }
 
-function stageFlag(value: string | undefined): string {
-  const stage = value ?? "prod";
-  if (!isStageName(stage))
-    throw new UsageError(`--stage must be the deployed stage's name (${STAGE_NAME_RULE}), got "${stage}"`);
-  return stage;
+/** A stage name as the stacks take it. */
+export function stageName(value: string): string {
+  if (!isStageName(value))
+    throw new UsageError(
+      `--stage must be the deployed stage's name (${STAGE_NAME_RULE}), got "${value}" (e.g. --stage dev)`,
+    );
+  return value;
+}
+
+/** A prefix for thing names. */
+export function thingPrefix(value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(value))
+    throw new UsageError(
+      `--prefix must be 1–40 of letters, digits, _ and -, got "${value}" (e.g. --prefix sim)`,
+    );
+  return value;
 }
 
 function summaryLine(summary: FleetSummary): string {
@@ -108,64 +99,32 @@ function summaryLine(summary: FleetSummary): string {
 }
 
 /** `fleetline simulate` (docs/reference/cli.md): a seeded fleet against the local runtime or AWS IoT Core, or a dry run to a file. */
-export async function simulateCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      devices: { type: "string" },
-      type: { type: "string" },
-      rate: { type: "string" },
-      duration: { type: "string" },
-      seed: { type: "string" },
-      url: { type: "string" },
-      target: { type: "string" },
-      endpoint: { type: "string" },
-      certs: { type: "string" },
-      faults: { type: "string" },
-      out: { type: "string" },
-      "dry-run": { type: "boolean" },
-      prefix: { type: "string" },
-      start: { type: "string" },
-      json: { type: "boolean" },
-      mtls: { type: "boolean" },
-      "api-token": { type: "string" },
-      stage: { type: "string" },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+async function simulate(options: SimulateOptions, io: Io): Promise<number> {
   const fleet: FleetOptions = {
-    devices: positiveInt("devices", values.devices, 10),
-    type: typeFlag(values.type),
-    rateHz: rateFlag(values.rate, 1),
-    seed: values.seed ?? "fleetline",
-    faults: faultsFlag(values.faults, "default"),
+    devices: options.devices,
+    type: options.type,
+    rateHz: options.rate,
+    seed: options.seed,
+    faults: options.faults,
     // On AWS the stage's things carry its prefix, as fleetline provision named them: prod_sim-fs-0001.
-    prefix: `${values.target === "aws" ? stageNames(stageFlag(values.stage)).thingPrefix : ""}${values.prefix ?? "sim"}`,
+    prefix: `${options.target === "aws" ? stageNames(options.stage).thingPrefix : ""}${options.prefix}`,
   };
-  if (!/^[A-Za-z0-9_-]{1,40}$/.test(fleet.prefix))
-    throw new UsageError(`--prefix must match [A-Za-z0-9_-]{1,40}, got "${fleet.prefix}"`);
-  const durationMs = parseDuration(values.duration ?? "30s");
-  if (durationMs === undefined)
-    throw new UsageError(`--duration must be a duration such as 30s, 5m or 1h, got "${values.duration}"`);
+  const durationMs = options.duration;
   const { dryRun, LiveFleet, missingCertificate, planFleet } = await import("@fleetline/simulator");
 
-  if (values["dry-run"]) {
-    const start = values.start === undefined ? Date.parse("2026-01-01T00:00:00Z") : Date.parse(values.start);
-    if (Number.isNaN(start))
-      throw new UsageError(`--start must be an ISO-8601 instant, got "${values.start}"`);
+  if (options.dryRun) {
+    const start = options.start ?? Date.parse("2026-01-01T00:00:00Z");
     const { lines, counts } = dryRun({ ...fleet, durationMs, start });
     const text = lines.length > 0 ? `${lines.join("\n")}\n` : "";
-    if (values.out) await writeFile(values.out, text);
+    if (options.out) await writeFile(options.out, text);
     else io.stdout(text);
     io.stderr(
-      `simulate: dry run, ${counts.messages} messages (${counts.invalid} invalid on purpose, ${counts.duplicates} duplicates)${values.out ? ` written to ${values.out}` : ""}\n`,
+      `simulate: dry run, ${counts.messages} messages (${counts.invalid} invalid on purpose, ${counts.duplicates} duplicates)${options.out ? ` written to ${options.out}` : ""}\n`,
     );
     return EXIT.ok;
   }
 
-  const chosen = target(values);
+  const chosen = target(options);
   if (chosen.kind === "aws") {
     const say = endpointRegion(chosen.endpoint);
     const missing = missingCertificate(
@@ -178,10 +137,15 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
       );
     if (say) io.stderr(say);
   }
+  const signals = stopSignals((signal) => {
+    io.stderr("fleetline simulate: second signal: stopping now\n");
+    process.exit(signalExitCode(signal));
+  });
   let live: Awaited<ReturnType<typeof LiveFleet.start>>;
   try {
     live = await LiveFleet.start({ ...fleet, target: chosen });
   } catch (error) {
+    signals.dispose();
     io.stderr(`fleetline simulate: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.invalid;
   }
@@ -197,19 +161,92 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
     },
     io.stderrIsTTY ? 1000 : 5000,
   );
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, durationMs);
-    const stop = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, durationMs))), signals.first]);
+  clearTimeout(timer);
   clearInterval(progress);
   const summary = await live.stop();
+  signals.dispose();
   if (io.stderrIsTTY) io.stderr("\n");
   io.stderr(`${summaryLine(summary)} in ${Math.round((Date.now() - startedAt) / 1000)} s\n`);
-  if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
+  if (options.json) io.stdout(`${JSON.stringify(summary)}\n`);
   return summary.failed === 0 ? EXIT.ok : EXIT.invalid;
+}
+
+export function defineSimulate({ program, io, outcome }: Definer): void {
+  const command = program
+    .command("simulate")
+    .summary("run a seeded fleet of simulated dispensers and robots")
+    .description(
+      "Run a seeded fleet of simulated dispensers and robots against fleetline dev (registering its devices) or AWS IoT Core, with progress on stderr and a summary at the end; exit 1 if a message was never acknowledged. --dry-run writes the messages it would send, byte-identical for the same seed.",
+    )
+    .addOption(
+      new Option("--devices <n>", "how many devices").default(10).argParser(wholeNumber("--devices", 10)),
+    )
+    .addOption(
+      new Option("--type <type>", "which devices")
+        .default("mixed")
+        .argParser(oneOf("--type", ["mixed", ...DEVICE_TYPES])),
+    )
+    .addOption(
+      new Option("--rate <hz>", "reports per second of each device")
+        .default(1)
+        .argParser(positiveNumber("--rate", "1", 100)),
+    )
+    .addOption(
+      new Option("--duration <duration>", "how long it runs")
+        .default(30_000, "30s")
+        .argParser(duration("--duration", "30s")),
+    )
+    .option("--seed <seed>", "fixes the fleet, its models and every random choice", "fleetline")
+    .addOption(
+      new Option(
+        "--faults <profile>",
+        "none: healthy; default: machine faults; chaos: also network and firmware misbehaviour",
+      )
+        .default("default")
+        .argParser(oneOf("--faults", FAULT_PROFILES)),
+    )
+    .addOption(
+      new Option("--prefix <prefix>", "thing names start with it: sim-fs-0001, …")
+        .default("sim")
+        .argParser(thingPrefix),
+    )
+    .addOption(urlOption())
+    .addOption(apiTokenOption())
+    .option("--mtls", "give each device a certificate and connect to fleetline dev's mutual-TLS port")
+    .addOption(
+      new Option("--target <target>", "local: fleetline dev; aws: AWS IoT Core")
+        .default("local")
+        .argParser(oneOf("--target", ["local", "aws"] as const)),
+    )
+    .option("--endpoint <host[:port]>", "with --target aws: your AWS IoT data endpoint")
+    .option("--certs <dir>", "with --target aws: the certificates fleetline provision wrote")
+    .addOption(
+      new Option("--stage <stage>", "with --target aws: the deployed stage, whose prefix the things carry")
+        .default("prod")
+        .argParser(stageName),
+    )
+    .option("--dry-run", "write the messages it would send instead, on a simulated clock")
+    .option("--out <file>", "with --dry-run: the file to write (default stdout)")
+    .addOption(
+      new Option(
+        "--start <instant>",
+        "with --dry-run: the simulated clock's start (default 2026-01-01T00:00:00Z)",
+      ).argParser(instant("--start")),
+    )
+    .addOption(jsonOption());
+  examples(command, [
+    ["fleetline simulate --devices 200 --duration 20s", "200 devices against fleetline dev for 20 s"],
+    [
+      "fleetline simulate --faults chaos --seed demo",
+      "duplicates, reordering, clock skew, malformed payloads, outages",
+    ],
+    ["fleetline simulate --dry-run --out fleet.jsonl", "what the fleet would send, to a file"],
+    [
+      "fleetline simulate --target aws --stage dev --endpoint <endpoint> --certs certs/",
+      "the same fleet on AWS IoT Core",
+    ],
+  ]);
+  command.action(run(outcome, (options: SimulateOptions) => simulate(options, io)));
 }

@@ -54,3 +54,22 @@ export function mayPublish(identity: DeviceIdentity, topic: string): boolean {
 export function maySubscribe(identity: DeviceIdentity, filter: string): boolean {
   return DEVICE_POLICY.subscribe.some((template) => filterCovers(bind(template, identity), filter));
 }
+
+/**
+ * Why `mayPublish` refused `topic` to this device, in words an operator can act on: another
+ * thing's topic, its own thing under another type, or a topic outside the policy altogether.
+ */
+export function whyPublishDenied(identity: DeviceIdentity, topic: string): string {
+  const own = `dt/fleetline/${identity.type}/${identity.thing}/telemetry`;
+  const [prefix, app, type, thing, suffix] = topic.split("/");
+  if (prefix === "dt" && app === "fleetline" && suffix === "telemetry" && topic.split("/").length === 5) {
+    if (thing !== identity.thing)
+      return `${identity.thing} published on ${thing}'s telemetry topic ${topic}; it may publish only on ${own}`;
+    if (type !== identity.type)
+      return `${identity.thing} is registered as a ${identity.type} but published as a ${type} on ${topic}; it may publish only on ${own}`;
+  }
+  const shadow = /^\$aws\/things\/([^/]+)\/shadow\//.exec(topic);
+  if (shadow && shadow[1] !== identity.thing)
+    return `${identity.thing} published to ${shadow[1]}'s shadow (${topic}); a device may use only its own shadow`;
+  return `${identity.thing} published on ${topic}, outside its device policy: it may publish on ${own} and its own shadow topics ($aws/things/${identity.thing}/shadow/…)`;
+}

@@ -5,6 +5,7 @@ export {
   devicePolicyFor,
   mayPublish,
   maySubscribe,
+  whyPublishDenied,
 } from "./device-policy.js";
 export {
   DEVICE_TYPES,
@@ -20,6 +21,7 @@ export {
   type CredentialKind,
   checkRegistration,
   type DeviceCredential,
+  type IssuedCertificate,
   type RegisteredThing,
   type ThingRegistry,
 } from "./thing-registry.js";

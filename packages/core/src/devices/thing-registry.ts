@@ -27,6 +27,9 @@ export type DeviceCredential =
       caPem?: string;
     };
 
+/** An X.509 certificate issued for a thing, with its private key (shown once). */
+export type IssuedCertificate = Extract<DeviceCredential, { certificateArn: string }>;
+
 /** What a device should connect with: a token (`fleetline dev` only) or an X.509 certificate. */
 export type CredentialKind = "token" | "certificate";
 
@@ -39,6 +42,11 @@ export interface ThingRegistry {
     now?: number,
     credential?: CredentialKind,
   ): Promise<RegisteredThing & DeviceCredential>;
+  /**
+   * Issues another certificate for a thing that exists, beside the credentials it has — AWS IoT
+   * attaches several certificates to one thing. NOT_FOUND if there is no such thing.
+   */
+  addCertificate(thing: string, now?: number): Promise<RegisteredThing & IssuedCertificate>;
   /** Deletes a thing and revokes its credentials; false if there was none. */
   remove(thing: string): Promise<boolean>;
   get(thing: string): Promise<RegisteredThing | undefined>;

@@ -8,6 +8,8 @@ import { RuleEnvelope } from "./schema/rule-envelope.js";
 import { TELEMETRY_SCHEMAS, type TelemetryRecord } from "./schema/telemetry.js";
 import { parseTelemetryTopic } from "./telemetry-topic.js";
 
+const DAY_MS = 86_400_000;
+
 export interface Accepted {
   ok: true;
   record: TelemetryRecord;
@@ -99,11 +101,23 @@ function judge(input: unknown): Verdict {
   }
   const { seq, ts, metrics, faults = [] } = parsed.data;
 
+  // The window a ts must fall in, said with every refusal of one.
+  const window = `ts is epoch milliseconds, from ${MAX_MESSAGE_AGE_MS / DAY_MS} days before the receive time to ${MAX_FUTURE_SKEW_MS / 60_000} minutes after it`;
   if (ts > envelope.receivedAt + MAX_FUTURE_SKEW_MS) {
-    return reject("TIMESTAMP_IN_FUTURE", `ts is ${ts - envelope.receivedAt} ms ahead of the receive time`);
+    return reject(
+      "TIMESTAMP_IN_FUTURE",
+      `ts is ${ts - envelope.receivedAt} ms ahead of the receive time; ${window}`,
+    );
   }
   if (ts < envelope.receivedAt - MAX_MESSAGE_AGE_MS) {
-    return reject("TIMESTAMP_TOO_OLD", `ts is ${envelope.receivedAt - ts} ms older than the receive time`);
+    // The commonest firmware slip: seconds since the epoch where milliseconds belong.
+    const seconds = Math.abs(ts * 1000 - envelope.receivedAt) <= MAX_MESSAGE_AGE_MS;
+    return reject(
+      "TIMESTAMP_TOO_OLD",
+      seconds
+        ? `ts ${ts} looks like seconds since the epoch; ${window} (${ts * 1000} here)`
+        : `ts is ${envelope.receivedAt - ts} ms older than the receive time; ${window}`,
+    );
   }
 
   // TELEMETRY_SCHEMAS is keyed by type, so metrics and faults are of topic.type's kind.

@@ -84,6 +84,13 @@ export class IotThingRegistry implements ThingRegistry {
     return { thing, type, createdAt: now, ...(await this.issueCertificate(thing)) };
   }
 
+  /** Another certificate for a thing of this stage, beside its others (AWS IoT allows several). */
+  async addCertificate(thing: string): Promise<RegisteredThing & Certificate> {
+    const found = this.named(thing) ? await this.get(thing) : undefined;
+    if (!found) throw fleetlineError("NOT_FOUND", `no thing named ${thing}`);
+    return { ...found, ...(await this.issueCertificate(thing)) };
+  }
+
   /** A new active certificate with the device policy, attached to the thing; the key is shown once. */
   async issueCertificate(thing: string): Promise<Certificate> {
     const created = await this.iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));

@@ -41,6 +41,7 @@ import {
 import { HttpServer } from "./http/http-server.js";
 import { failingPublisher, throttlingStore, timingOutShadows } from "./injected-failures.js";
 import { invocationRoutes } from "./invocation-routes.js";
+import { mqttClientRoutes } from "./mqtt-client-routes.js";
 import type { RuntimeConfig } from "./runtime-config.js";
 import { type EffectFailures, recordEffectFailure } from "./runtime-health.js";
 import { Schedule } from "./schedule.js";
@@ -63,6 +64,8 @@ export interface Composition {
   effectFailures: EffectFailures;
   /** The functions' code now: the runtime's own, or what `fleetline dev --watch` last rebuilt. */
   factories: { current: HandlerFactories };
+  /** Ends every stream of `GET /api/mqtt/subscribe`. */
+  endTaps: () => Promise<void>;
 }
 
 /** What the API routes need of the runtime that only the runtime knows. */
@@ -146,6 +149,7 @@ export async function compose(
   );
   await attachShadowMqtt(source, shadowService);
   dataPlaneRoutes(app, shadowService, source);
+  const endTaps = mqttClientRoutes(app, source);
   // The shadow service in-process, through the port the alerts function uses on AWS too.
   const shadows = new LocalShadowGateway(shadowService);
   const alarms: AlarmPorts = {
@@ -243,6 +247,8 @@ export async function compose(
       ready: state.ready,
       health: state.health,
       shadows,
+      // The embedded broker knows who is connected; mosquitto and an external broker do not say.
+      connected: brokers.broker ? (thing) => brokers.broker?.isConnected(thing) ?? false : undefined,
     },
     app,
   );
@@ -257,6 +263,7 @@ export async function compose(
     storeWrites,
     effectFailures,
     factories,
+    endTaps,
   };
 }
 

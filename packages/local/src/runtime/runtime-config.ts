@@ -1,3 +1,4 @@
+import type { ListenTarget } from "../lib/net/listen.js";
 import type { InjectedFailures } from "./injected-failures.js";
 
 /**
@@ -40,4 +41,24 @@ export interface RuntimeConfig {
   functionTimeoutMs?: number;
   /** The wait before a failed batch's first retry (default 1 s, doubling up to 10 s). */
   eventSourceRetryDelayMs?: number;
+}
+
+/** Every port the config has the runtime listen on, with the flag that moves it. */
+export function listenTargets(config: RuntimeConfig): ListenTarget[] {
+  const { host } = config;
+  const embedded = config.brokerUrl === undefined && !config.mqtt5;
+  return [
+    { label: "HTTP", flag: "--http-port", host, port: config.httpPort },
+    ...(embedded
+      ? [
+          { label: "MQTT", flag: "--mqtt-port", host, port: config.mqttPort },
+          { label: "MQTT over WebSocket", flag: "--ws-port", host, port: config.wsPort },
+        ]
+      : []),
+    ...(config.mqttsPort !== undefined && config.brokerUrl === undefined
+      ? [{ label: "MQTT over mutual TLS", flag: "--mqtts-port", host, port: config.mqttsPort }]
+      : []),
+    // The Kinesis API has no authentication: whatever --host says, it stays on this machine.
+    { label: "Kinesis", flag: "--kinesis-port", host: "127.0.0.1", port: config.kinesisPort },
+  ];
 }

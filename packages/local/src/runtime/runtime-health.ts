@@ -56,14 +56,19 @@ export function recordEffectFailure(failures: EffectFailures, failure: EffectFai
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 const messages = (n: number) => `${n} message${n === 1 ? "" : "s"}`;
 
-function brokerHealth({ broker, source }: HealthSources): ComponentHealth {
+function brokerHealth({ broker, source, now }: HealthSources): ComponentHealth {
   if (broker) {
     const refused = Object.values(broker.refusals).reduce((sum, n) => sum + n, 0);
+    const often = broker.refusedOften(now);
+    const worst = often[0];
     return {
       name: "broker",
-      status: "ok",
-      detail: `embedded MQTT broker: ${broker.connectedClients} clients connected`,
+      status: worst ? "degraded" : "ok",
+      detail: worst
+        ? `${worst.clientId} was refused ${worst.count} times in the last minute (${worst.refusal}: ${worst.detail})${often.length > 1 ? `, and ${often.length - 1} other client(s) often too` : ""}`
+        : `embedded MQTT broker: ${broker.connectedClients} client${broker.connectedClients === 1 ? "" : "s"} connected`,
       metrics: {
+        refusedOften: often.length,
         connected: broker.connectedClients,
         connectionsOpened: broker.connections.opened,
         connectionsClosed: broker.connections.closed,

@@ -3,12 +3,13 @@ import type { SweepOutcome } from "@fleetline/core/alarms";
 import { type Clock, systemClock } from "@fleetline/core/common";
 import type { HealthReport } from "@fleetline/core/pipeline";
 import type { DeviceRegistry } from "../iot/registry/device-registry.js";
+import { busyPorts, portsInUse } from "../lib/net/listen.js";
 import type { LocalFunctions } from "../streams/lambda/local-functions.js";
 import { type Composition, compose } from "./compose.js";
 import { prepareDataDir } from "./data-dir.js";
 import { createHandlers, FUNCTION_NAMES, type HandlerFactories } from "./function-wiring.js";
 import { markRunning, markStopped, type RunMark } from "./run-marker.js";
-import type { RuntimeConfig } from "./runtime-config.js";
+import { listenTargets, type RuntimeConfig } from "./runtime-config.js";
 import { runtimeHealth } from "./runtime-health.js";
 import { RuntimeProbe } from "./runtime-probe.js";
 
@@ -43,6 +44,9 @@ export class Runtime {
 
   static async start(config: RuntimeConfig, clock: Clock = systemClock): Promise<Runtime> {
     if (config.dataDir !== undefined) await prepareDataDir(config.dataDir);
+    // Every busy port named at once, before anything starts: not one a try.
+    const busy = await busyPorts(listenTargets(config));
+    if (busy.length > 0) throw portsInUse(busy);
     const runtime = new Runtime(config, clock);
     runtime.parts = await compose(config, clock, new Logger({ serviceName: "fleetline" }), {
       ready: () => runtime.ready,
@@ -152,6 +156,7 @@ export class Runtime {
     this.ready = false;
     // No sweep starts while the rest shuts down; one in progress finishes first.
     await this.parts.schedule.stop();
+    await this.parts.endTaps();
     await this.parts.standIns.close();
     await this.parts.http.close();
     if (this.config.dataDir !== undefined) await markStopped(this.config.dataDir);

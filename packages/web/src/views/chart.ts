@@ -1,7 +1,7 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { Point } from "../api.js";
-import { h } from "../dom.js";
+import { h, plural } from "../dom.js";
 import { timeTicks } from "./time-ticks.js";
 
 /** One metric over time: the bucket average as a line, min–max as a band around it. */
@@ -23,7 +23,8 @@ export class MetricChart {
     );
     this.plot = new uPlot(
       {
-        width: 400,
+        // A phone has less than 400 px for it: the chart takes what the screen has.
+        width: Math.min(400, window.innerWidth - 56),
         height: 180,
         legend: { show: false },
         scales: { x: { time: true, range: (_u, min, max) => this.range ?? [min, max] } },
@@ -61,7 +62,9 @@ export class MetricChart {
     const readings = points.reduce((n, p) => n + p.count, 0);
     this.caption.dataset.points = String(points.length);
     this.caption.textContent =
-      points.length === 0 ? "no data in this range" : `${points.length} buckets, ${readings} readings`;
+      points.length === 0
+        ? "no data in this range"
+        : `${plural(points.length, "bucket")}, ${plural(readings, "reading")}`;
   }
 
   destroy(): void {

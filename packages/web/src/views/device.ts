@@ -1,6 +1,6 @@
 import { type Alert, ApiError, api, type Point } from "../api.js";
 import { CHARTED_METRICS, type DeviceType } from "../device-types.js";
-import { ago, h, time } from "../dom.js";
+import { ago, h, plural, time } from "../dom.js";
 import { MetricChart } from "./chart.js";
 import type { View } from "./view.js";
 
@@ -34,6 +34,8 @@ interface Command {
 /** One device: charts per metric, cartridges or position, its shadow with an editor, its commands. */
 export function deviceView(thing: string): View {
   let range = RANGES["1 h"] as number;
+  /** The range is the user's once they pick one; until then the smallest that shows the last report. */
+  let chosen = false;
   let charts: MetricChart[] | undefined;
   let editorFilled = false;
   let shadowVersion: number | undefined;
@@ -77,6 +79,7 @@ export function deviceView(thing: string): View {
     const button = h("button", { "data-range": label, class: ms === range ? "active" : undefined }, label);
     button.addEventListener("click", () => {
       range = ms;
+      chosen = true;
       for (const b of ranges.querySelectorAll("button")) b.classList.toggle("active", b === button);
       void view.refresh();
     });
@@ -123,6 +126,21 @@ export function deviceView(thing: string): View {
     }
     const xs = position?.x ?? [];
     const ys = position?.y ?? [];
+    if (xs.length < 2) {
+      // Docked, or not moving in this range: say so rather than draw an empty box.
+      const state = String(detail.metrics?.state ?? "");
+      extra.replaceChildren(
+        h("h3", {}, `Battery ${detail.metrics?.batteryPct ?? "—"}%`),
+        h(
+          "p",
+          { "data-trail": "none" },
+          state === "docked" || state === "charging"
+            ? `At its dock (${state}): no trail to draw in this range.`
+            : "No movement reported in this range.",
+        ),
+      );
+      return;
+    }
     const points = xs.map((p, i) => `${10 + p.avg * 25},${190 - (ys[i]?.avg ?? 0) * 25}`).join(" ");
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     svg.setAttribute("viewBox", "0 0 260 200");
@@ -136,6 +154,13 @@ export function deviceView(thing: string): View {
     title: thing,
     async refresh() {
       const detail = await api.get<DeviceDetail>(`/api/devices/${encodeURIComponent(thing)}`);
+      if (!chosen) {
+        // Open on the smallest range that holds the last report, so the data is not squeezed at an edge.
+        const age = detail.lastSeen === null ? 0 : Date.now() - detail.lastSeen;
+        range = Object.values(RANGES).find((ms) => ms >= age * 4) ?? (RANGES["7 d"] as number);
+        for (const b of ranges.querySelectorAll("button"))
+          b.classList.toggle("active", RANGES[b.textContent ?? ""] === range);
+      }
       if (!charts) {
         charts = CHARTED_METRICS[detail.type].map((metric) => new MetricChart(metric));
         chartGrid.replaceChildren(...charts.map((chart) => chart.element));
@@ -151,7 +176,7 @@ export function deviceView(thing: string): View {
       });
       const position =
         detail.type === "robot" ? { x: (await query("x")).points, y: (await query("y")).points } : undefined;
-      summary.textContent = `${detail.type} · state ${String(detail.metrics?.state ?? "—")} · last seen ${ago(detail.lastSeen)} · ${detail.openAlerts.length} open alerts · faults: ${detail.faults.map((f) => f.code).join(", ") || "none"}`;
+      summary.textContent = `${detail.type} · state ${String(detail.metrics?.state ?? "—")} · last seen ${ago(detail.lastSeen)} · ${plural(detail.openAlerts.length, "open alert")} · faults: ${detail.faults.map((f) => f.code).join(", ") || "none"}`;
       renderExtra(detail, position);
       shadowVersion = detail.shadow?.version;
       shadowState.textContent = detail.shadow

@@ -1,6 +1,7 @@
 import { api, type Device, type Stats } from "../api.js";
 import { DEVICE_TYPE_NAMES } from "../device-types.js";
 import { ago, h } from "../dom.js";
+import { registerForm } from "./register.js";
 import type { View } from "./view.js";
 
 const ROW_HEIGHT = 32;
@@ -15,6 +16,23 @@ const COUNTERS: Array<[keyof Stats, string]> = [
   ["alertsRaised", "alerts"],
   ["deadLettered", "dead-lettered"],
 ];
+
+/**
+ * Whether a device is connected now: from the broker where it can tell (the embedded one), else —
+ * until presence comes from lifecycle events — from when it last reported.
+ */
+function connection(d: Device): HTMLElement {
+  if (d.connected === null)
+    return h("span", { "data-connection": "unknown", title: "the broker does not say; see last seen" }, "—");
+  return h(
+    "span",
+    {
+      "data-connection": d.connected ? "connected" : "disconnected",
+      class: `presence ${d.connected ? "on" : "off"}`,
+    },
+    d.connected ? "connected" : "disconnected",
+  );
+}
 
 /** Every device, filterable by type and state; a virtualised list, so 1,000 devices stay smooth. */
 export function fleetView(): View {
@@ -48,7 +66,7 @@ export function fleetView(): View {
     h(
       "div",
       { class: "row head" },
-      ...["thing", "type", "state", "last seen", "alerts"].map((c) => h("span", {}, c)),
+      ...["thing", "type", "connection", "state", "last seen", "alerts"].map((c) => h("span", {}, c)),
     ),
     viewport,
   );
@@ -57,6 +75,7 @@ export function fleetView(): View {
     { "data-view": "fleet" },
     counters,
     h("div", { class: "filters" }, type, state),
+    registerForm(() => void view.refresh()),
     empty,
     table,
   );
@@ -78,11 +97,26 @@ export function fleetView(): View {
     rows.replaceChildren(
       ...list.slice(first, first + count).map((d) => {
         const stale = d.lastSeen === null || now - d.lastSeen > STALE_AFTER_MS;
+        const classes = ["row", stale ? "stale" : "", d.registered ? "" : "removed"]
+          .filter(Boolean)
+          .join(" ");
         return h(
           "div",
-          { class: `row${stale ? " stale" : ""}`, "data-thing": d.thing },
-          h("a", { href: `#/devices/${encodeURIComponent(d.thing)}` }, d.thing),
+          { class: classes, "data-thing": d.thing },
+          h(
+            "span",
+            { class: "thing" },
+            h("a", { href: `#/devices/${encodeURIComponent(d.thing)}` }, d.thing),
+            d.registered
+              ? null
+              : h(
+                  "span",
+                  { class: "tag", title: "reported once, then removed from the registry" },
+                  "removed",
+                ),
+          ),
           h("span", {}, d.type),
+          connection(d),
           h("span", { "data-state": d.state ?? "" }, d.state ?? "—"),
           h("span", {}, ago(d.lastSeen, now)),
           h(
@@ -103,7 +137,7 @@ export function fleetView(): View {
   type.addEventListener("change", paint);
   state.addEventListener("change", paint);
 
-  return {
+  const view: View = {
     element,
     title: "Fleet",
     async refresh() {
@@ -132,4 +166,5 @@ export function fleetView(): View {
       paint();
     },
   };
+  return view;
 }

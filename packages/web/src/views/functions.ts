@@ -1,6 +1,6 @@
 import type { FunctionFigures, InvocationRecord, InvocationSummary } from "@fleetline/core/console";
 import { ApiError, api } from "../api.js";
-import { h, time } from "../dom.js";
+import { h, plural, time } from "../dom.js";
 import type { View } from "./view.js";
 
 const ms = (value: number | null | undefined) =>
@@ -91,10 +91,75 @@ export function functionsView(): View {
   return view;
 }
 
+/** A Kinesis record's data as what it carries: JSON, laid out; text as it is; bytes as base64. */
+function decoded(base64: string): string {
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(
+      Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
+    );
+    try {
+      return JSON.stringify(JSON.parse(text), null, 2);
+    } catch {
+      return text;
+    }
+  } catch {
+    return `(not text) ${base64}`;
+  }
+}
+
+/**
+ * What an invocation received: a Kinesis batch as its records, each with its data decoded; any
+ * other event as JSON; none (the schedule's sweep) said so.
+ */
+function eventParts(event: unknown): Node[] {
+  if (event === undefined || event === null)
+    return [
+      h(
+        "p",
+        { "data-part": "no-event" },
+        "No event: the schedule invokes the sweep without one, as EventBridge does.",
+      ),
+    ];
+  const records = (
+    event as {
+      Records?: Array<{ kinesis?: { sequenceNumber?: string; partitionKey?: string; data?: string } }>;
+    }
+  ).Records;
+  if (!Array.isArray(records) || !records.every((r) => typeof r.kinesis?.data === "string"))
+    return [h("pre", { "data-part": "event" }, JSON.stringify(event, null, 2))];
+  return [
+    h(
+      "p",
+      {},
+      records.length === 1
+        ? "1 Kinesis record, its data decoded (the raw event below)."
+        : `${records.length} Kinesis records, their data decoded (the raw event below).`,
+    ),
+    ...records.map((r) =>
+      h(
+        "div",
+        { class: "record", "data-part": "record" },
+        h(
+          "div",
+          { class: "meta" },
+          `${r.kinesis?.sequenceNumber ?? ""} · key ${r.kinesis?.partitionKey ?? ""}`,
+        ),
+        h("pre", {}, decoded(r.kinesis?.data as string)),
+      ),
+    ),
+    h(
+      "details",
+      {},
+      h("summary", {}, "the raw event"),
+      h("pre", { "data-part": "event" }, JSON.stringify(event, null, 2)),
+    ),
+  ];
+}
+
 /** One invocation: what it received, how it ended, what it logged; and a button to replay it. */
 export function invocationView(id: string): View {
   const summary = h("dl", { class: "invocation" });
-  const event = h("pre", { "data-part": "event" });
+  const event = h("div", { class: "event" });
   const logs = h("pre", { "data-part": "logs" });
   const replayed = h("p", { "data-part": "replayed" });
   const replay = h("button", { "data-replay": id }, "Replay on the current code");
@@ -128,14 +193,26 @@ export function invocationView(id: string): View {
     async refresh() {
       // A finished invocation does not change: fetched until it has finished.
       if (loaded) return;
-      const detail = await api.get<InvocationRecord>(`/api/invocations/${encodeURIComponent(id)}`);
+      let detail: InvocationRecord;
+      try {
+        detail = await api.get<InvocationRecord>(`/api/invocations/${encodeURIComponent(id)}`);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 404)) throw error;
+        // Nothing to replay: say why instead of offering it.
+        element.replaceChildren(
+          h("h2", {}, `Invocation ${id}`),
+          h("p", { class: "error", "data-part": "unknown" }, error.message),
+        );
+        loaded = true;
+        return;
+      }
       const rows: Array<[string, string | Node]> = [
         ["function", detail.functionName],
         ["trigger", detail.replayOf ? "replay of " : detail.trigger],
         [
           "batch",
           detail.shardId
-            ? `${detail.shardId}, ${detail.batchSize} records, ${detail.firstSequenceNumber} … ${detail.lastSequenceNumber}`
+            ? `${detail.shardId}, ${plural(detail.batchSize ?? 0, "record")}, ${detail.firstSequenceNumber} … ${detail.lastSequenceNumber}`
             : "–",
         ],
         ["started", time(detail.startedAt)],
@@ -147,7 +224,7 @@ export function invocationView(id: string): View {
       const lines = detail.logs.map((log) => `${new Date(log.at).toISOString()} ${log.stream} ${log.line}`);
       if (detail.error?.stack) lines.push(detail.error.stack);
       logs.textContent = lines.join("\n") || "(nothing logged)";
-      event.textContent = JSON.stringify(detail.event, null, 2);
+      event.replaceChildren(...eventParts(detail.event));
       loaded = detail.status !== "running";
     },
   };

@@ -4,7 +4,13 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Server } from "node:tls";
-import { type DeviceIdentity, mayPublish, maySubscribe, RUNTIME_IDENTITIES } from "@fleetline/core/devices";
+import {
+  type DeviceIdentity,
+  mayPublish,
+  maySubscribe,
+  RUNTIME_IDENTITIES,
+  whyPublishDenied,
+} from "@fleetline/core/devices";
 import { MAX_PAYLOAD_BYTES } from "@fleetline/core/telemetry";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
@@ -14,7 +20,7 @@ import type { DeviceRegistry } from "../registry/device-registry.js";
 import { EmbeddedSource } from "./embedded-source.js";
 import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
 import { guardPacketSize } from "./packet-size-guard.js";
-import { emptyRefusalCounts, type Refusal, type RefusalCounts } from "./refusals.js";
+import { emptyRefusalCounts, RecentRefusals, type Refusal, type RefusalCounts } from "./refusals.js";
 
 /** MQTT 3.1.1 CONNACK return codes. */
 const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
@@ -97,6 +103,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     },
   });
   private open = 0;
+  private readonly recent = new RecentRefusals();
   /** Connected clients by client id, from aedes' public `client`/`clientDisconnect` events. */
   private readonly clients = new Map<string, Client>();
   /** Every accepted connection, connected or still in its CONNECT. */
@@ -247,7 +254,13 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   private refuse(refusal: Refusal, clientId: string, detail: string): void {
     this.refusals[refusal] += 1;
+    this.recent.note(clientId, refusal, detail, Date.now());
     this.emit("refused", { refusal, clientId, detail });
+  }
+
+  /** The clients refused again and again in the last minute, most refused first (`/api/health`). */
+  refusedOften(now = Date.now()) {
+    return this.recent.often(now);
   }
 
   private authenticate(
@@ -354,7 +367,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       return new Error("QoS 2 is not supported");
     }
     if (!mayPublish(principal, topic)) {
-      this.refuse("publish-denied", client.id, `may not publish to ${topic}`);
+      this.refuse("publish-denied", client.id, whyPublishDenied(principal, topic));
       return new Error("not authorized");
     }
     return null;
@@ -388,6 +401,11 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   private disconnect(thing: string): void {
     this.clients.get(thing)?.close();
+  }
+
+  /** Whether a thing has a connection open now (its client id is its name). */
+  isConnected(thing: string): boolean {
+    return this.clients.has(thing);
   }
 
   get connectedClients(): number {

@@ -23,6 +23,11 @@ export class EmbeddedSource implements MessageSource {
     this.subscriptions.push({ filter, handler });
   }
 
+  async unsubscribe(filter: string, handler: Handler): Promise<void> {
+    const at = this.subscriptions.findIndex((s) => s.filter === filter && s.handler === handler);
+    if (at >= 0) this.subscriptions.splice(at, 1);
+  }
+
   open(): void {
     this.markOpen();
   }

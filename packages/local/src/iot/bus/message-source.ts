@@ -15,6 +15,8 @@ export interface InboundMessage {
  */
 export interface MessageSource {
   subscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void>;
+  /** Takes back one subscription `subscribe` made, with the same filter and handler. */
+  unsubscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void>;
   /** Every subscriber is in place: messages flow. */
   open(): void;
   publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void>;

@@ -122,6 +122,14 @@ export class MqttSource implements MessageSource {
     });
   }
 
+  /** Takes back one subscription; the broker's is dropped once no handler reads its filter. */
+  async unsubscribe(filter: string, handler: (message: InboundMessage) => Promise<void>): Promise<void> {
+    const at = this.handlers.findIndex((h) => h.filter === filter && h.handler === handler);
+    if (at >= 0) this.handlers.splice(at, 1);
+    if (!this.handlers.some((h) => h.filter === filter))
+      await this.client.unsubscribeAsync(filter).catch(() => undefined);
+  }
+
   /**
    * Hands the message to the client without waiting for the broker's PUBACK: mqtt.js reads one
    * incoming packet at a time, so a handler (a shadow reply, a republish) that waited for its own

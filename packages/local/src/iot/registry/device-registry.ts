@@ -7,6 +7,7 @@ import {
   type DeviceCredential,
   type DeviceIdentity,
   type DeviceType,
+  type IssuedCertificate,
   isDeviceType,
   type RegisteredThing,
   type ThingRegistry,
@@ -125,15 +126,7 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
     credential: CredentialKind,
   ): Promise<RegisteredThing & DeviceCredential> {
     if (credential === "certificate") {
-      if (!this.ca) throw fleetlineError("REQUEST_INVALID", "this registry issues no certificates");
-      const issued = await this.ca.issueDevice(thing, now);
-      await this.db.run("INSERT INTO certificates VALUES ($fingerprint, $thing, $createdAt, $notAfter)", {
-        fingerprint: issued.fingerprint,
-        thing,
-        createdAt: BigInt(now),
-        notAfter: BigInt(issued.notAfter),
-      });
-      this.certificates.set(issued.fingerprint, { thing, notAfter: issued.notAfter });
+      const issued = await this.issueCertificate(thing, now);
       try {
         await this.add(thing, type, now);
       } catch (error) {
@@ -144,20 +137,41 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
         throw error;
       }
       await this.changed();
-      return {
-        thing,
-        type,
-        createdAt: now,
-        // As AWS IoT names a certificate: its id is the SHA-256 of its DER.
-        certificateArn: `arn:aws:iot:us-east-1:000000000000:cert/${issued.fingerprint}`,
-        certificatePem: issued.certificatePem,
-        privateKey: issued.privateKeyPem,
-        caPem: this.ca.pem,
-      };
+      return { thing, type, createdAt: now, ...issued.credential };
     }
     const token = await this.add(thing, type, now);
     await this.changed();
     return { thing, type, createdAt: now, token };
+  }
+
+  /** A certificate signed by the local CA for `thing`, recorded by its fingerprint. */
+  private async issueCertificate(thing: string, now: number) {
+    if (!this.ca) throw fleetlineError("REQUEST_INVALID", "this registry issues no certificates");
+    const issued = await this.ca.issueDevice(thing, now);
+    await this.db.run("INSERT INTO certificates VALUES ($fingerprint, $thing, $createdAt, $notAfter)", {
+      fingerprint: issued.fingerprint,
+      thing,
+      createdAt: BigInt(now),
+      notAfter: BigInt(issued.notAfter),
+    });
+    this.certificates.set(issued.fingerprint, { thing, notAfter: issued.notAfter });
+    const credential: IssuedCertificate = {
+      // As AWS IoT names a certificate: its id is the SHA-256 of its DER.
+      certificateArn: `arn:aws:iot:us-east-1:000000000000:cert/${issued.fingerprint}`,
+      certificatePem: issued.certificatePem,
+      privateKey: issued.privateKeyPem,
+      caPem: this.ca.pem,
+    };
+    return { fingerprint: issued.fingerprint, credential };
+  }
+
+  /** Another certificate for a thing that exists, beside its token and its other certificates. */
+  async addCertificate(thing: string, now = Date.now()): Promise<RegisteredThing & IssuedCertificate> {
+    const entry = this.things.get(thing);
+    if (!entry) throw fleetlineError("NOT_FOUND", `no thing named ${thing}`);
+    const { credential } = await this.issueCertificate(thing, now);
+    await this.changed();
+    return { thing, type: entry.type, createdAt: entry.createdAt, ...credential };
   }
 
   /** Adds the thing with a new token (never shown for a thing that connects with a certificate). */

@@ -77,3 +77,28 @@ export function acceptsConnections(host: string, port: number): Promise<boolean>
     socket.once("error", () => resolve(false));
   });
 }
+
+/** Which of `targets` cannot be bound now (in use, or needing privileges); port 0 is always free. */
+export async function busyPorts(targets: readonly ListenTarget[]): Promise<ListenTarget[]> {
+  const busy: ListenTarget[] = [];
+  for (const target of targets.filter((t) => t.port !== 0)) {
+    const probe = createServer();
+    try {
+      await listen(probe, target);
+    } catch (error) {
+      if (error instanceof PortInUseError) busy.push(target);
+    } finally {
+      await closeServer(probe);
+    }
+  }
+  return busy;
+}
+
+/** One line for every port that is busy, and the flags that move them. */
+export function portsInUse(busy: readonly ListenTarget[]): PortInUseError {
+  const ports = busy.map((t) => `${t.label} port ${t.port}`).join(", ");
+  const flags = busy.map((t) => t.flag).join(", ");
+  return new PortInUseError(
+    `${ports} ${busy.length === 1 ? "is" : "are"} in use (another fleetline dev?); pass ${flags} (0 picks a free port)`,
+  );
+}
