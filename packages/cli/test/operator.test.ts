@@ -189,7 +189,7 @@ describe("no collisions with fleetline dev's own devices", () => {
       ]);
       expect(again.code).toBe(0);
       expect(again.out).toMatch(
-        /^registered fs-both \(freestyle\)\ncertificate arn:aws:iot:[^\n]+:cert\/[0-9a-f]{64}\n/,
+        /^fs-both \(freestyle\) was registered: added a certificate, its other credentials still work\ncertificate arn:aws:iot:[^\n]+:cert\/[0-9a-f]{64}\n/,
       );
       expect(await readFile(join(dir.path, "fs-both.cert.pem"), "utf8")).toContain("BEGIN CERTIFICATE");
       const twice = await runCaptured([

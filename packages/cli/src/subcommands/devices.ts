@@ -75,11 +75,13 @@ async function add(
       apiToken,
     );
   let response: Response;
+  let existed = false;
   try {
     response = await register();
   } catch (error) {
     // A thing may have several certificates, as on AWS: --certs on one that exists adds one.
     if (!(error instanceof ApiError && error.status === 409 && options.certs)) throw error;
+    existed = true;
     response = await callApi(
       url,
       `/api/things/${encodeURIComponent(thing)}/certificates`,
@@ -93,7 +95,7 @@ async function add(
   io.stdout(
     options.json
       ? `${JSON.stringify(created)}\n`
-      : `registered ${created.thing} (${created.type})\n${credential}`,
+      : `${existed ? `${created.thing} (${created.type}) was registered: added a certificate, its other credentials still work` : `registered ${created.thing} (${created.type})`}\n${credential}`,
   );
   return EXIT.ok;
 }
