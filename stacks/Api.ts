@@ -76,9 +76,15 @@ export function Api({ stack, app }: StackContext) {
     new PolicyStatement({ actions: ["sqs:GetQueueAttributes"], resources: [storage.deadLetters.queueArn] }),
     // None of these has a resource to scope to (docs/guide/security.md, "Rights no policy can narrow to a stage").
     new PolicyStatement({
-      actions: ["cloudwatch:GetMetricData", "iot:ListThings", "iot:CreateKeysAndCertificate"],
+      actions: ["cloudwatch:GetMetricData", "iot:ListThings", "iot:CreateKeysAndCertificate", "iot:ListJobs"],
       resources: ["*"],
     }),
+    // The dashboard's Jobs view: the stage's jobs (named with its prefix) and its things' executions.
+    new PolicyStatement({
+      actions: ["iot:DescribeJob", "iot:GetJobDocument", "iot:ListJobExecutionsForJob"],
+      resources: [iot(`job/${stageNames(app.stage).thingPrefix}*`)],
+    }),
+    new PolicyStatement({ actions: ["iot:ListJobExecutionsForThing"], resources: [iot(things)] }),
     new PolicyStatement({
       actions: [
         "iot:CreateThing",

@@ -83,6 +83,89 @@ describe("fleetline dev on a data dir", () => {
     expect(await second.stop()).toBe(0);
   }, 180_000);
 
+  it("keeps jobs, executions and a rollout's progress across SIGKILL, and rolls on from there", async () => {
+    const dataDir = join(dir, "jobs");
+    const first = await start(["--data-dir", dataDir]);
+    const tokens: Record<string, string> = {};
+    for (const thing of ["rb-ota-1", "rb-ota-2", "rb-ota-3"]) {
+      const added = fleetline(["devices", "add", thing, "--type", "robot", "--url", first.http, "--json"]);
+      tokens[thing] = JSON.parse(added.out).token;
+    }
+    // One a minute: the first at once, the second a minute later — long after the restart.
+    const created = fleetline([
+      "jobs",
+      "create",
+      "fw-ota",
+      "--things",
+      "rb-ota-1",
+      "rb-ota-2",
+      "rb-ota-3",
+      "--document-json",
+      '{"operation":"firmware","version":"3.0.0"}',
+      "--rate",
+      "1",
+      "--url",
+      first.http,
+    ]);
+    expect(created).toMatchObject({ code: 0, out: expect.stringMatching(/^created fw-ota for 3 things/) });
+    const device = await mqtt.connectAsync(first.mqtt, {
+      clientId: "rb-ota-1",
+      username: "rb-ota-1",
+      password: tokens["rb-ota-1"],
+      reconnectPeriod: 0,
+    });
+    device.on("error", () => undefined);
+    const replies: Array<{ topic: string; document: Record<string, unknown> }> = [];
+    device.on("message", (topic, payload) =>
+      replies.push({ topic, document: JSON.parse(payload.toString()) }),
+    );
+    const topic = "$aws/things/rb-ota-1/jobs/start-next";
+    await waitFor(async () => {
+      await device.publishAsync(topic, JSON.stringify({ statusDetails: { step: "installing" } }), { qos: 1 });
+      return replies.some((r) => r.topic === `${topic}/accepted` && r.document.execution);
+    }, "rb-ota-1's execution started");
+    // Acknowledged means saved: nothing is waited for before the kill.
+    expect(await first.stop("SIGKILL")).not.toBe(0);
+    device.end(true);
+
+    const second = await start(["--data-dir", dataDir]);
+    const described = fleetline(["jobs", "describe", "fw-ota", "--url", second.http, "--json"]);
+    expect(described.code).toBe(0);
+    const { job, executions } = JSON.parse(described.out);
+    expect(job).toMatchObject({
+      status: "IN_PROGRESS",
+      jobProcessDetails: { numberOfInProgressThings: 1, numberOfQueuedThings: 0 },
+    });
+    expect(executions).toHaveLength(1);
+    expect(executions[0]).toMatchObject({
+      thingArn: expect.stringMatching(/thing\/rb-ota-1$/),
+      jobExecutionSummary: { status: "IN_PROGRESS", executionNumber: 1 },
+    });
+    // The device is back and finds its execution where it left it.
+    const back = await mqtt.connectAsync(second.mqtt, {
+      clientId: "rb-ota-1",
+      username: "rb-ota-1",
+      password: tokens["rb-ota-1"],
+      reconnectPeriod: 0,
+    });
+    back.on("error", () => undefined);
+    const resumed = new Promise<Record<string, unknown>>((resolve) =>
+      back.on("message", (t, payload) => {
+        if (t === `${topic}/accepted`) resolve(JSON.parse(payload.toString()));
+      }),
+    );
+    await back.publishAsync(topic, "{}", { qos: 1 });
+    expect(await resumed).toMatchObject({
+      execution: { jobId: "fw-ota", status: "IN_PROGRESS", statusDetails: { step: "installing" } },
+    });
+    await back.endAsync();
+    const listed = fleetline(["jobs", "list", "--url", second.http]);
+    expect(listed.out).toMatch(/^fw-ota\tIN_PROGRESS\t/);
+    const canceled = fleetline(["jobs", "cancel", "fw-ota", "--url", second.http, "--comment", "test over"]);
+    expect(canceled).toMatchObject({ code: 0, out: "canceled fw-ota\n" });
+    expect(await second.stop()).toBe(0);
+  }, 120_000);
+
   it("reports in one line that the data dir is locked by another running instance", async () => {
     const dataDir = join(dir, "locked");
     const holder = await start(["--data-dir", dataDir]);

@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type iotshadow, mqtt } from "aws-iot-device-sdk-v2";
+import { CreateJobCommand, DescribeJobCommand, DescribeThingCommand, IoTClient } from "@aws-sdk/client-iot";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { type iotjobs, type iotshadow, mqtt } from "aws-iot-device-sdk-v2";
 import { type DevProcess, fleetlineAsync, startDev } from "../../packages/cli/test/dev-process.js";
 
 export interface FirmwareRuntime {
@@ -70,4 +72,88 @@ export async function reportThroughShadow(
       .catch(reject);
   });
   return accepted;
+}
+
+/** `@aws-sdk/client-iot` against the runtime's IoT control plane, at the endpoint `GET /api/info` names. */
+export async function iotControlPlane(http: string): Promise<IoTClient> {
+  const { iotEndpoint } = (await (await fetch(`${http}/api/info`)).json()) as { iotEndpoint: string };
+  return new IoTClient({
+    endpoint: iotEndpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    requestHandler: new NodeHttpHandler(),
+  });
+}
+
+/**
+ * A backend creates a job for a thing with `@aws-sdk/client-iot`; the device takes it with the SDK
+ * v2's jobs client as firmware does — notify-next, start-next, update to SUCCEEDED — and the job
+ * completes. Resolves with the job as DescribeJob then shows it.
+ */
+export async function runJobThroughSdk(
+  http: string,
+  jobs: iotjobs.IotJobsClient,
+  thingName: string,
+  jobId: string,
+) {
+  const iot = await iotControlPlane(http);
+  try {
+    const QoS = mqtt.QoS.AtLeastOnce;
+    let heard: (event: iotjobs.model.NextJobExecutionChangedEvent) => void = () => undefined;
+    let failed: (error: unknown) => void = () => undefined;
+    const notified = new Promise<iotjobs.model.NextJobExecutionChangedEvent>((resolve, reject) => {
+      heard = resolve;
+      failed = reject;
+    });
+    // Subscribed (SUBACK) before the job exists, as firmware does at boot.
+    await jobs.subscribeToNextJobExecutionChangedEvents({ thingName }, QoS, (error, event) =>
+      error ? failed(error) : event?.execution ? heard(event) : undefined,
+    );
+    const { thingArn } = await iot.send(new DescribeThingCommand({ thingName }));
+    await iot.send(
+      new CreateJobCommand({
+        jobId,
+        targets: [thingArn as string],
+        document: JSON.stringify({ operation: "firmware", version: "2.0.0" }),
+      }),
+    );
+    const next = await notified;
+    const started = await new Promise<iotjobs.model.StartNextJobExecutionResponse>((resolve, reject) => {
+      void jobs
+        .subscribeToStartNextPendingJobExecutionAccepted({ thingName }, QoS, (error, response) =>
+          error || !response ? reject(error) : resolve(response),
+        )
+        .then(() =>
+          jobs.publishStartNextPendingJobExecution(
+            { thingName, clientToken: "sdk-1", stepTimeoutInMinutes: 5 },
+            QoS,
+          ),
+        )
+        .catch(reject);
+    });
+    const updated = await new Promise<iotjobs.model.UpdateJobExecutionResponse>((resolve, reject) => {
+      void jobs
+        .subscribeToUpdateJobExecutionAccepted({ thingName, jobId }, QoS, (error, response) =>
+          error || !response ? reject(error) : resolve(response),
+        )
+        .then(() =>
+          jobs.publishUpdateJobExecution(
+            {
+              thingName,
+              jobId,
+              status: "SUCCEEDED" as iotjobs.model.JobStatus,
+              statusDetails: { firmware: "2.0.0" },
+              expectedVersion: started.execution?.versionNumber,
+              includeJobExecutionState: true,
+            },
+            QoS,
+          ),
+        )
+        .catch(reject);
+    });
+    const { job } = await iot.send(new DescribeJobCommand({ jobId }));
+    return { next, started, updated, job };
+  } finally {
+    iot.destroy();
+  }
 }

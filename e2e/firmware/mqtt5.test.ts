@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { RESERVED_THING_NAMES, RUNTIME_IDENTITIES } from "@fleetline/core/devices";
 import { settle, waitFor } from "@fleetline/testing";
-import { iot, iotshadow, mqtt5 } from "aws-iot-device-sdk-v2";
+import { iot, iotjobs, iotshadow, mqtt5 } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type DevProcess,
@@ -12,7 +12,12 @@ import {
   freestyleTelemetry,
   provisionCertificate,
 } from "../../packages/cli/test/dev-process.js";
-import { reportThroughShadow, startFirmwareRuntime, stopFirmwareRuntime } from "./firmware.js";
+import {
+  reportThroughShadow,
+  runJobThroughSdk,
+  startFirmwareRuntime,
+  stopFirmwareRuntime,
+} from "./firmware.js";
 
 let dev: DevProcess;
 let dir: string;
@@ -136,6 +141,24 @@ describe("fleetline dev --mqtt5 (mosquitto with the local CA and an ACL from the
     await settle(dev.http);
     const device = (await (await fetch(`${dev.http}/api/devices/fs-mqtt5-after`)).json()) as { seq: number };
     expect(device.seq).toBe(3);
+  }, 60_000);
+
+  it("runs a job created with @aws-sdk/client-iot through the SDK v2's IotJobsClient over MQTT 5", async () => {
+    const files = await provisionCertificate(dev.http, "rb-jobs-5", dir, "robot");
+    const client = await connect(files, "rb-jobs-5");
+    try {
+      const run = await runJobThroughSdk(
+        dev.http,
+        iotjobs.IotJobsClient.newFromMqtt5Client(client),
+        "rb-jobs-5",
+        "fw-sdk-5",
+      );
+      expect(run.started.execution).toMatchObject({ jobId: "fw-sdk-5", status: "IN_PROGRESS" });
+      expect(run.updated.executionState).toMatchObject({ status: "SUCCEEDED" });
+      expect(run.job).toMatchObject({ status: "COMPLETED" });
+    } finally {
+      await close(client);
+    }
   }, 60_000);
 
   it("says at start that devices use their certificates on mosquitto, and which ports it does not serve", async () => {

@@ -4,7 +4,7 @@ import { connect as tlsConnect } from "node:tls";
 import { CertificateAuthority } from "@fleetline/local";
 import { planFleet } from "@fleetline/simulator";
 import { settle, waitFor } from "@fleetline/testing";
-import { mqtt as crtMqtt, iot, iotshadow } from "aws-iot-device-sdk-v2";
+import { mqtt as crtMqtt, iot, iotjobs, iotshadow } from "aws-iot-device-sdk-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type DevProcess,
@@ -15,6 +15,7 @@ import {
 import {
   brokerMetric,
   reportThroughShadow,
+  runJobThroughSdk,
   simulateBriefly,
   startFirmwareRuntime,
   stopFirmwareRuntime,
@@ -71,6 +72,39 @@ describe("firmware's own mTLS code against fleetline dev", () => {
     await settle(dev.http);
     const device = (await (await fetch(`${dev.http}/api/devices/fs-mtls`)).json()) as { seq: number };
     expect(device.seq).toBe(1);
+  }, 60_000);
+
+  it("runs a job created with @aws-sdk/client-iot through the SDK v2's IotJobsClient (MQTT 3.1.1)", async () => {
+    const files = await provisionCertificate(dev.http, "rb-jobs-sdk", join(dir, "certs"), "robot");
+    const connection = sdkConnection(files, "rb-jobs-sdk");
+    await connection.connect();
+    try {
+      const run = await runJobThroughSdk(
+        dev.http,
+        new iotjobs.IotJobsClient(connection),
+        "rb-jobs-sdk",
+        "fw-sdk-311",
+      );
+      expect(run.next.execution).toMatchObject({
+        jobId: "fw-sdk-311",
+        status: "QUEUED",
+        jobDocument: { operation: "firmware", version: "2.0.0" },
+      });
+      expect(run.started).toMatchObject({
+        clientToken: "sdk-1",
+        execution: { status: "IN_PROGRESS", versionNumber: 2 },
+      });
+      expect(run.updated.executionState).toMatchObject({
+        status: "SUCCEEDED",
+        statusDetails: { firmware: "2.0.0" },
+      });
+      expect(run.job).toMatchObject({
+        status: "COMPLETED",
+        jobProcessDetails: { numberOfSucceededThings: 1 },
+      });
+    } finally {
+      await connection.disconnect();
+    }
   }, 60_000);
 
   it("refuses thing A's certificate under client id B with CONNACK not authorized, counted, and keeps serving", async () => {

@@ -90,7 +90,9 @@ describe("a lake stage (the default)", () => {
         id,
       ).toBe(true);
     }
-    const policies = all("AWS::S3::BucketPolicy").map((p) => JSON.stringify(p.PolicyDocument));
+    const policies = Object.values(
+      templates.Storage?.findResources("AWS::S3::BucketPolicy") as Resources,
+    ).map((p) => JSON.stringify(p.Properties.PolicyDocument));
     expect(policies.filter((p) => p.includes('"aws:SecureTransport":"false"'))).toHaveLength(2);
   });
 

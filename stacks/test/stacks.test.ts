@@ -88,6 +88,43 @@ describe("the AWS stacks, synthesized", () => {
     ]);
   });
 
+  it("let devices take their own jobs, and give AWS IoT Jobs a private updates bucket and a role to presign its objects", () => {
+    const [policy] = all("AWS::IoT::Policy");
+    const text = JSON.stringify(policy?.PolicyDocument);
+    expect(text).toContain("topic/$aws/things/${iot:Connection.Thing.ThingName}/jobs/start-next");
+    expect(text).toContain("topic/$aws/things/${iot:Connection.Thing.ThingName}/jobs/*/update");
+    expect(text).toContain("topicfilter/$aws/things/${iot:Connection.Thing.ThingName}/jobs/notify-next");
+    const buckets = Object.entries(templates.Devices?.findResources("AWS::S3::Bucket") as Resources);
+    expect(buckets).toHaveLength(1);
+    const [bucketId, bucket] = buckets[0] as [string, { Properties: Props }];
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: "Enabled" },
+    });
+    const roles = Object.entries(templates.Devices?.findResources("AWS::IAM::Role") as Resources).filter(
+      ([id]) => id.startsWith("JobsPresignRole"),
+    );
+    expect(roles).toHaveLength(1);
+    const [roleId, role] = roles[0] as [string, { Properties: Props }];
+    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain(
+      '"Service":"iot.amazonaws.com"',
+    );
+    const statements = Object.values(templates.Devices?.findResources("AWS::IAM::Policy") as Resources)
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    expect(statements.map((s) => [actionsOf(s), JSON.stringify(s.Resource)])).toEqual([
+      [["s3:GetObject"], expect.stringContaining(bucketId)],
+    ]);
+    expect(Object.keys(templates.Devices?.toJSON().Outputs ?? {})).toEqual(
+      expect.arrayContaining(["DevicePolicy", "UpdatesBucket", "JobsPresignRole"]),
+    );
+  });
+
   it("grant no IAM action by wildcard", () => {
     const actions = all("AWS::IAM::Policy").flatMap((p) =>
       p.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) =>

@@ -55,6 +55,8 @@ export interface DeviceClientEvents {
   /** Messages dropped because the buffer was full: counted, never silent. */
   dropped: [messages: BufferedMessage[]];
   acked: [message: BufferedMessage];
+  /** Every message the device receives, whatever its topic (the jobs module listens here). */
+  message: [topic: string, payload: Uint8Array];
 }
 
 /**
@@ -65,7 +67,7 @@ export interface DeviceClientEvents {
 export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   readonly stats: DeviceClientStats = { sent: 0, acked: 0, dropped: 0, queued: 0, reconnects: 0 };
   private readonly buffer: MessageBuffer;
-  private readonly seqs: SeqStore;
+  private seqs: SeqStore;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly inFlight = new Set<number>();
@@ -193,8 +195,23 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     await this.publishJson(shadowTopic(thing, "get"), { clientToken: this.clientToken() });
   }
 
-  private publishJson(topic: string, document: unknown): Promise<void> {
+  /** Publishes a JSON document at QoS 1; resolves once the broker has it (PUBACK). */
+  publishJson(topic: string, document: unknown): Promise<void> {
     return this.options.transport.publish(topic, new TextEncoder().encode(JSON.stringify(document)), 1);
+  }
+
+  /** Subscribes to more topics; a module that needs them subscribes again on each `connected`. */
+  subscribe(filters: string[]): Promise<void> {
+    return this.options.transport.subscribe(filters);
+  }
+
+  /**
+   * Reboots the device: it drops off the network for `ms` and, with `resetSeq`, counts telemetry
+   * from 0 again, as firmware that keeps its seq in memory does after a restart.
+   */
+  async reboot(ms: number, options: { resetSeq?: boolean } = {}): Promise<void> {
+    if (options.resetSeq) this.seqs = new MemorySeqStore();
+    await this.goOffline(ms);
   }
 
   /**
@@ -219,6 +236,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   }
 
   private onMessage(topic: string, payload: Uint8Array): void {
+    this.emit("message", topic, payload);
     let document: { state?: Record<string, unknown>; version?: number };
     try {
       document = JSON.parse(new TextDecoder().decode(payload));

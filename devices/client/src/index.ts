@@ -13,6 +13,13 @@ export {
   encodeTelemetry,
   type Report,
 } from "./device-client.js";
+export {
+  DeviceJobs,
+  type DeviceJobsOptions,
+  type JobExecution,
+  JobInterrupted,
+  type JobRunner,
+} from "./device-jobs.js";
 export { type BufferedMessage, FileBuffer, MemoryBuffer, type MessageBuffer } from "./message-buffer.js";
 export { MqttTransport, type MqttTransportOptions } from "./mqtt-transport.js";
 export { FileSeqStore, MemorySeqStore, type SeqStore } from "./seq-store.js";

@@ -73,6 +73,8 @@ describe("DeviceClient against the local runtime", () => {
       for (let n = 0; n < 25; n++) client.send(report(n));
       await waitFor(async () => (await storedSeqs(runtime, thing)).length === 25, "25 stored");
       expect(await storedSeqs(runtime, thing)).toEqual(Array.from({ length: 25 }, (_, n) => n));
+      // A record can be stored before its PUBACK has crossed back to the device.
+      await waitFor(() => client.stats.acked === 25, "25 acknowledged");
       expect(client.stats).toMatchObject({ sent: 25, acked: 25, dropped: 0, queued: 0 });
 
       // The backend's desired update, through the IoT Data Plane (UpdateThingShadow).

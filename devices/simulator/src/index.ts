@@ -9,6 +9,13 @@ export {
 } from "./credentials.js";
 export { type DryRunOptions, dryRun } from "./dry-run.js";
 export { type FleetType, planFleet, type SimulatedDevice } from "./fleet.js";
+export {
+  DEFAULT_TIMING,
+  FAILURE_RATES,
+  type UpdateOptions,
+  type UpdateTiming,
+  updateRunner,
+} from "./jobs/update-runner.js";
 export { type FleetOptions, type FleetSummary, LiveFleet, type LiveOptions } from "./live-fleet.js";
 export {
   type CertificateRegistry,

@@ -1,7 +1,8 @@
-import { DeviceClient, type Transport } from "@fleetline/device-client";
+import { DeviceClient, DeviceJobs, type Transport } from "@fleetline/device-client";
 import type { FaultProfile } from "./chaos.js";
 import { type Target, transportsFor } from "./credentials.js";
 import { type FleetType, planFleet, type SimulatedDevice } from "./fleet.js";
+import { type UpdateTiming, updateRunner } from "./jobs/update-runner.js";
 import { type Emission, Simulation } from "./simulation.js";
 
 /** What makes a fleet: its size, kinds, report rate, seed, fault profile and thing-name prefix. */
@@ -18,6 +19,11 @@ export interface LiveOptions extends FleetOptions {
   target: Target;
   /** Told of every message the broker acknowledged (PUBACK), with the bytes the device sent. */
   onAcked?: (thing: string, payload: Uint8Array) => void;
+  /**
+   * The devices take their jobs (AWS IoT Jobs): robots install firmware, dispensers take flavor
+   * catalogues, failing at `failureRate` (default per type). `false`: they ignore jobs.
+   */
+  jobs?: false | { failureRate?: number; timing?: Partial<UpdateTiming> };
 }
 
 export interface FleetSummary {
@@ -34,6 +40,8 @@ export interface FleetSummary {
   /** Sent on purpose to be rejected (chaos). */
   invalid: number;
   duplicates: number;
+  /** Job executions the devices ended, by outcome (interrupted: a reboot mid-job, resumed after). */
+  jobs: { succeeded: number; failed: number; rejected: number; interrupted: number };
 }
 
 /**
@@ -47,12 +55,14 @@ export class LiveFleet {
     private readonly fleet: SimulatedDevice[],
     private readonly clients: Map<string, DeviceClient>,
     private readonly simulation: Simulation,
+    private readonly jobs: DeviceJobs[],
   ) {}
 
   static async start(options: LiveOptions): Promise<LiveFleet> {
     const fleet = planFleet(options);
     const transports = await transportsFor(options.target, fleet);
     const clients = new Map<string, DeviceClient>();
+    const jobs: DeviceJobs[] = [];
     fleet.forEach((device, i) => {
       const client = new DeviceClient({
         thing: device.thing,
@@ -67,6 +77,16 @@ export class LiveFleet {
         if (Object.keys(reported).length > 0) void client.reportState(reported).catch(() => undefined);
       });
       clients.set(device.thing, client);
+      if (options.jobs !== false) {
+        const runner = updateRunner(device, client, {
+          chaos: options.faults === "chaos",
+          failureRate: options.jobs?.failureRate,
+          timing: options.jobs?.timing,
+        });
+        const deviceJobs = new DeviceJobs(client, device.thing, runner);
+        deviceJobs.start();
+        jobs.push(deviceJobs);
+      }
     });
     const all = [...clients.values()];
     for (let i = 0; i < all.length; i += 100)
@@ -74,7 +94,7 @@ export class LiveFleet {
     // The clock starts once the fleet is connected: registering and connecting takes a while.
     const { rateHz, faults } = options;
     const simulation = new Simulation(fleet, { rateHz, start: Date.now(), faults, live: true });
-    const live = new LiveFleet(fleet, clients, simulation);
+    const live = new LiveFleet(fleet, clients, simulation, jobs);
     live.timer = setInterval(() => live.tick(), 100);
     return live;
   }
@@ -108,6 +128,9 @@ export class LiveFleet {
       if (client.isConnected) connected += 1;
     }
     const sent = this.simulation.counts.messages;
+    const jobs = { succeeded: 0, failed: 0, rejected: 0, interrupted: 0 };
+    for (const device of this.jobs)
+      for (const key of Object.keys(jobs) as Array<keyof typeof jobs>) jobs[key] += device.stats[key];
     return {
       devices: this.fleet.length,
       connected,
@@ -117,6 +140,7 @@ export class LiveFleet {
       dropped,
       invalid: this.simulation.counts.invalid,
       duplicates: this.simulation.counts.duplicates,
+      jobs,
     };
   }
 

@@ -1,5 +1,5 @@
 import type { AlarmPorts } from "@fleetline/core/alarms";
-import type { ShadowGateway } from "@fleetline/core/commands";
+import type { JobsReader, ShadowGateway } from "@fleetline/core/commands";
 import type { Clock } from "@fleetline/core/common";
 import type { ThingRegistry } from "@fleetline/core/devices";
 import type { Counters, HealthReport } from "@fleetline/core/pipeline";
@@ -29,7 +29,11 @@ export interface ApiContext {
     wsUrl: string;
     kinesisEndpoint: string;
     dataPlaneEndpoint: string;
+    /** The AWS IoT control plane (Jobs, things) for `@aws-sdk/client-iot`, where one is served. */
+    iotEndpoint?: string;
   };
+  /** AWS IoT Jobs, read for the dashboard (the local Jobs service, or a stage's AWS IoT). */
+  jobs?: JobsReader;
   /** Device shadows through the IoT Data Plane API (the local runtime's or AWS IoT Core's). */
   shadows: ShadowGateway;
   /**

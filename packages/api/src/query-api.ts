@@ -2,6 +2,7 @@ import { ApiApp, type ApiAppOptions } from "./api-app.js";
 import type { ApiContext } from "./api-context.js";
 import { alertsRoutes } from "./routes/alerts-routes.js";
 import { devicesRoutes } from "./routes/devices-routes.js";
+import { jobsRoutes } from "./routes/jobs-routes.js";
 import { pipelineRoutes } from "./routes/pipeline-routes.js";
 import { redriveRoutes } from "./routes/redrive-routes.js";
 import { thingsRoutes } from "./routes/things-routes.js";
@@ -13,6 +14,7 @@ export function queryApiRoutes(api: ApiContext, app: ApiApp | ApiAppOptions = {}
   thingsRoutes(routes, api);
   devicesRoutes(routes, api);
   alertsRoutes(routes, api);
+  jobsRoutes(routes, api);
   if (api.redrive) redriveRoutes(routes, api.redrive);
   return routes;
 }

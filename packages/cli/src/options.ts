@@ -42,11 +42,11 @@ export function urlValue(flag: string, protocols: string[], example: string) {
 }
 
 /** A whole number from `min` (1 unless said), e.g. `--devices 10`. */
-export function wholeNumber(flag: string, example: number, min = 1) {
+export function wholeNumber(flag: string, example: number, min = 1, max = Number.POSITIVE_INFINITY) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min)
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
       throw new UsageError(
-        `${flag} must be a whole number of at least ${min}, got "${value}" (e.g. ${flag} ${example})`,
+        `${flag} must be a whole number ${Number.isFinite(max) ? `from ${min} to ${max}` : `of at least ${min}`}, got "${value}" (e.g. ${flag} ${example})`,
       );
     return Number(value);
   };
@@ -69,6 +69,16 @@ export function positiveNumber(flag: string, example: string, max = Number.POSIT
       throw new UsageError(
         `${flag} must be a number above 0${Number.isFinite(max) ? ` and at most ${max}` : ""}, got "${value}" (e.g. ${flag} ${example})`,
       );
+    return number;
+  };
+}
+
+/** A share from 0 to 1, e.g. a failure rate of `0.02`. */
+export function share(flag: string, example: string) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!/^\d*\.?\d+$/.test(value) || number > 1)
+      throw new UsageError(`${flag} must be a share from 0 to 1, got "${value}" (e.g. ${flag} ${example})`);
     return number;
   };
 }

@@ -5,6 +5,7 @@ import { defineCompletion } from "./subcommands/completion.js";
 import { defineCost } from "./subcommands/cost.js";
 import { defineDev } from "./subcommands/dev.js";
 import { defineDevices } from "./subcommands/devices.js";
+import { defineJobs } from "./subcommands/jobs.js";
 import { defineLogs } from "./subcommands/logs.js";
 import { defineProvision } from "./subcommands/provision.js";
 import { defineRedrive } from "./subcommands/redrive.js";
@@ -76,6 +77,7 @@ export function buildProgram(io: Io, outcome: Outcome): Command {
     defineStatus,
     defineDevices,
     defineSimulate,
+    defineJobs,
     defineTail,
     defineLogs,
     defineReplay,

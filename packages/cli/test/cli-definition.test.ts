@@ -13,6 +13,7 @@ const COMMANDS = [
   "status",
   "devices",
   "simulate",
+  "jobs",
   "tail",
   "logs",
   "replay",
@@ -45,8 +46,11 @@ describe("the fleetline command's one definition", () => {
       expect(help.code, command).toBe(0);
       expect(help.out, command).toMatch(new RegExp(`^Usage: fleetline ${command} `));
       expect(help.out).not.toBe(global);
-      if (!["devices"].includes(command)) expect(help.out, command).toContain("Examples:");
+      if (!["devices", "jobs"].includes(command)) expect(help.out, command).toContain("Examples:");
     }
+    // A command of subcommands: each of its own has examples.
+    for (const sub of ["create", "list", "describe", "cancel"])
+      expect((await runCaptured(["jobs", sub, "--help"])).out, `jobs ${sub}`).toContain("Examples:");
     // Help wraps at the terminal's width: compared with the lines joined.
     const simulate = (await runCaptured(["simulate", "--help"])).out.replace(/\s+/g, " ");
     for (const said of [

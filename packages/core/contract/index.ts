@@ -4,6 +4,11 @@ export { describeCommandLedgerContract } from "./command-ledger.contract.js";
 export { describeCountersContract } from "./counters.contract.js";
 export { describeDeadLetterQueueContract } from "./dead-letter-queue.contract.js";
 export { CONTRACT_FUNCTIONS, describeFunctionInvokerContract } from "./function-invoker.contract.js";
+export {
+  describeJobsReaderContract,
+  type JobsReaderFixture,
+  type SeededJob,
+} from "./jobs-reader.contract.js";
 export { describeQuarantineContract } from "./quarantine.contract.js";
 export { describeRedrivePoisonContract, type RedriveSource } from "./redrive-poison.contract.js";
 export { describeRuleErrorRedriveContract, type PipelineOutcome } from "./rule-error-redrive.contract.js";

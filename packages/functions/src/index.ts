@@ -10,6 +10,7 @@ export {
 } from "./adapters/dynamodb-tables.js";
 export { IotDataAlertPublisher } from "./adapters/iot-alert-publisher.js";
 export { IotDataShadowGateway } from "./adapters/iot-data-shadow-gateway.js";
+export { IotJobsReader, type IotJobsReaderOptions } from "./adapters/iot-jobs-reader.js";
 export { IotThingRegistry, type IotThingRegistryOptions } from "./adapters/iot-thing-registry.js";
 export { SnsAlertPublisher } from "./adapters/sns-alert-publisher.js";
 export { SqsDeadLetterQueue } from "./adapters/sqs-dead-letter-queue.js";

@@ -8,6 +8,7 @@ import {
   describeCountersContract,
   describeDeadLetterQueueContract,
   describeFunctionInvokerContract,
+  describeJobsReaderContract,
   describeQuarantineContract,
   describeShadowGatewayContract,
   describeStreamReaderContract,
@@ -19,6 +20,8 @@ import { IotDataShadowGateway } from "@fleetline/functions";
 import { KinesisStreamReader } from "@fleetline/functions/kinesis";
 import mqtt from "mqtt";
 import { MqttAlertPublisher } from "../src/iot/bus/mqtt-alert-publisher.js";
+import { JobStore } from "../src/iot/jobs/job-store.js";
+import { LocalJobsReader } from "../src/iot/jobs/local-jobs-reader.js";
 import { CertificateAuthority } from "../src/iot/registry/certificate-authority.js";
 import { DeviceRegistry } from "../src/iot/registry/device-registry.js";
 import { LocalShadowGateway } from "../src/iot/shadows/local-shadow-gateway.js";
@@ -59,6 +62,39 @@ describeThingRegistryContract("DeviceRegistry (DuckDB)", () =>
     // Certificates signed by a CA of its own, as fleetline dev's registry has.
     registry: await DeviceRegistry.open(db, await CertificateAuthority.open(undefined)),
   })),
+);
+describeJobsReaderContract("LocalJobsReader (DuckDB)", () =>
+  withDb(async (db) => {
+    const store = await JobStore.open(db);
+    return {
+      reader: new LocalJobsReader(store),
+      seed: async (jobs) => {
+        for (const { executions, ...job } of jobs)
+          await store.save(
+            [
+              {
+                ...job,
+                jobArn: `arn:aws:iot:us-east-1:000000000000:job/${job.jobId}`,
+                targets: executions.map((e) => `arn:aws:iot:us-east-1:000000000000:thing/${e.thing}`),
+                things: executions.map((e) => e.thing),
+                targetSelection: "SNAPSHOT",
+                rolledOut: executions.length,
+                ratePerMinute: Number.POSITIVE_INFINITY,
+                notifiedAtRateChange: 0,
+                succeededAtRateChange: 0,
+              },
+            ],
+            executions.map(({ thing, ...e }) => ({
+              ...e,
+              jobId: job.jobId,
+              thingName: thing,
+              statusDetails: {},
+              versionNumber: 1,
+            })),
+          );
+      },
+    };
+  }),
 );
 describeDeadLetterQueueContract("LocalQueues", () =>
   withDb(async (db) => ({ queue: (await LocalQueues.open(db)).queue("contract-dlq") })),

@@ -53,6 +53,7 @@ describe("GET /api/health", () => {
       ["store", "ok"],
       ["queues", "ok"],
       ["alarms", "ok"],
+      ["jobs", "ok"],
       ["runtime", "ok"],
     ]);
     expect((await component("eventSource:store")).metrics).toMatchObject({

@@ -5,6 +5,7 @@ import { alertsView } from "./views/alerts.js";
 import { deviceView } from "./views/device.js";
 import { fleetView } from "./views/fleet.js";
 import { functionsView, invocationView } from "./views/functions.js";
+import { jobsView, jobView } from "./views/jobs.js";
 import { mqttView } from "./views/mqtt.js";
 import { rejectedView } from "./views/rejected.js";
 import type { View } from "./views/view.js";
@@ -21,6 +22,9 @@ function route(): View {
   if (device?.[1]) return deviceView(decodeURIComponent(device[1]));
   const invocation = /^\/invocations\/(.+)$/.exec(hash);
   if (invocation?.[1]) return invocationView(decodeURIComponent(invocation[1]));
+  const job = /^\/jobs\/(.+)$/.exec(hash);
+  if (job?.[1]) return jobView(decodeURIComponent(job[1]));
+  if (hash === "/jobs") return jobsView();
   if (hash === "/functions") return functionsView();
   if (hash === "/alerts") return alertsView();
   if (hash === "/rejected") return rejectedView();
@@ -104,7 +108,9 @@ function show(): void {
         ? "functions"
         : location.hash.startsWith("#/mqtt")
           ? "mqtt"
-          : "fleet";
+          : location.hash.startsWith("#/jobs")
+            ? "jobs"
+            : "fleet";
   for (const link of document.querySelectorAll<HTMLAnchorElement>("[data-nav]")) {
     link.classList.toggle("active", link.dataset.nav === section);
   }

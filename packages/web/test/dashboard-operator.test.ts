@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type DevProcess, startDev } from "../../cli/test/dev-process.js";
+import { type DevProcess, fleetlineAsync, startDev } from "../../cli/test/dev-process.js";
 import { waitFor } from "../../local/test/helpers.js";
 import { builtDashboard } from "./built-dashboard.js";
 
@@ -263,5 +263,104 @@ describe("a device's page", () => {
       ),
     );
     await page.screenshot({ path: `${artifacts}device-docked.png` });
+  });
+});
+
+/**
+ * A robot that takes its jobs as the Jobs MQTT API has it: on each `notify-next` it calls
+ * `start-next`, then ends the execution as `outcome` says — or leaves it in progress.
+ */
+async function jobRunner(thing: string, outcome: (jobId: string) => "SUCCEEDED" | "FAILED" | "HOLD") {
+  const client = await connect(thing, await register(thing, "robot"));
+  const jobs = `$aws/things/${thing}/jobs`;
+  client.on("message", (topic, payload) => {
+    const document = JSON.parse(payload.toString()) as { execution?: { jobId: string } };
+    if (topic === `${jobs}/notify-next` && document.execution)
+      void client.publishAsync(`${jobs}/start-next`, "{}", { qos: 1 });
+    if (topic === `${jobs}/start-next/accepted` && document.execution) {
+      const status = outcome(document.execution.jobId);
+      if (status !== "HOLD")
+        void client.publishAsync(`${jobs}/${document.execution.jobId}/update`, JSON.stringify({ status }), {
+          qos: 1,
+        });
+    }
+  });
+  await client.subscribeAsync(`${jobs}/notify-next`, { qos: 1 });
+  return client;
+}
+
+async function job(jobId: string): Promise<{ status: string; counts: Record<string, number> }> {
+  return (await (await fetch(`${dev.http}/api/jobs/${jobId}`)).json()) as {
+    status: string;
+    counts: Record<string, number>;
+  };
+}
+
+describe("the Jobs view", () => {
+  it("draws each job's rollout, says why one was aborted, and lists a device's job history", async () => {
+    await jobRunner("rb-ota-a", (id) => (id === "fw-op-good" ? "SUCCEEDED" : "FAILED"));
+    await jobRunner("rb-ota-b", (id) => (id === "fw-op-good" ? "SUCCEEDED" : "FAILED"));
+    await jobRunner("rb-ota-c", () => "HOLD");
+    const create = (id: string, ...flags: string[]) =>
+      fleetlineAsync([
+        "jobs",
+        "create",
+        id,
+        "--things",
+        "rb-ota-a",
+        "rb-ota-b",
+        "rb-ota-c",
+        "--document-json",
+        '{"operation":"firmware","version":"2.1.0"}',
+        "--url",
+        dev.http,
+        ...flags,
+      ]);
+    expect((await create("fw-op-good", "--description", "robot firmware 2.1.0")).code).toBe(0);
+    await waitFor(async () => (await job("fw-op-good")).counts.SUCCEEDED === 2, "fw-op-good: 2 succeeded");
+    // rb-ota-c holds fw-op-good in progress, so its fw-op-bad stays queued until the abort cancels it.
+    expect((await create("fw-op-bad", "--abort-after", "2", "--abort-threshold", "50")).code).toBe(0);
+    await waitFor(async () => (await job("fw-op-bad")).status === "CANCELED", "fw-op-bad aborted");
+
+    await page.goto(`${dev.http}/#/jobs`);
+    await page.waitForSelector('[data-job="fw-op-bad"] [data-job-status="CANCELED"]');
+    expect(await page.textContent('[data-job="fw-op-good"] [data-job-status]')).toBe("in progress");
+    expect(await page.getAttribute('nav a[data-nav="jobs"]', "class")).toBe("active");
+
+    await page.click('a[href="#/jobs/fw-op-bad"]');
+    await page.waitForFunction(() =>
+      document.querySelector("[data-job-reason]")?.textContent?.includes("ABORT_CRITERIA_MET"),
+    );
+    expect(await page.textContent("[data-job-reason]")).toContain("2 of 2 ended executions are FAILED");
+    expect(await page.textContent("[data-job-counts]")).toBe("3 targets: 2 failed, 1 canceled");
+    expect(await page.getAttribute('[data-execution="rb-ota-c"]', "data-status")).toBe("CANCELED");
+    // The rollout chart: uPlot's canvas, with a legend entry per status.
+    expect(await page.locator(".rollout canvas").count()).toBe(1);
+    expect(await page.locator(".rollout .u-legend .u-series").count()).toBeGreaterThanOrEqual(8);
+    await page.screenshot({ path: `${artifacts}job-aborted.png`, fullPage: true });
+
+    await page.goto(`${dev.http}/#/jobs/fw-op-good`);
+    await page.waitForFunction(
+      () =>
+        document.querySelector("[data-job-counts]")?.textContent === "3 targets: 1 in progress, 2 succeeded",
+    );
+    expect(await page.textContent("[data-job-description]")).toBe("robot firmware 2.1.0");
+    expect(await page.textContent("[data-job-document]")).toContain('"version": "2.1.0"');
+    await page.screenshot({ path: `${artifacts}job-rollout.png`, fullPage: true });
+
+    await page.goto(`${dev.http}/#/devices/rb-ota-c`);
+    await page.waitForSelector('[data-device-job="fw-op-bad"]');
+    expect(
+      await page.$$eval("[data-device-job]", (rows) =>
+        rows.map((row) => [
+          row.getAttribute("data-device-job"),
+          row.querySelector("[data-job-status]")?.getAttribute("data-job-status"),
+        ]),
+      ),
+    ).toEqual([
+      ["fw-op-bad", "CANCELED"],
+      ["fw-op-good", "IN_PROGRESS"],
+    ]);
+    await page.screenshot({ path: `${artifacts}device-jobs.png`, fullPage: true });
   });
 });

@@ -30,6 +30,8 @@ export class FreestyleModel implements DeviceModel {
   private mode: "normal" | "maintenance" = "normal";
   private locked = new Set<string>();
   private readonly active = new Map<string, { until: number; detail?: string }>();
+  /** The flavor catalogue it serves; a catalogue job replaces it. */
+  catalogue = "factory";
 
   constructor(
     private readonly random: Random,
@@ -141,6 +143,25 @@ export class FreestyleModel implements DeviceModel {
         this.active.set(code, { until: now + this.random.between(0.2, 2) * HOUR });
       }
     }
+  }
+
+  /**
+   * Serves `flavors` from now on: a new flavor gets a full cartridge, one no longer listed is
+   * taken out (and unlocked).
+   */
+  applyCatalogue(version: string, flavors: readonly string[]): void {
+    for (const flavor of Object.keys(this.cartridges))
+      if (!flavors.includes(flavor)) {
+        delete this.cartridges[flavor];
+        this.locked.delete(flavor);
+      }
+    for (const flavor of flavors) this.cartridges[flavor] ??= 100;
+    this.catalogue = version;
+  }
+
+  /** The flavors it serves now. */
+  get flavors(): string[] {
+    return Object.keys(this.cartridges);
   }
 
   applyDesired(desired: Record<string, unknown>): Record<string, unknown> {

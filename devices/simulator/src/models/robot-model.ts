@@ -28,6 +28,8 @@ export class RobotModel implements DeviceModel {
   private fault: Fault | undefined;
   private faultUntil = 0;
   private pendingDock = false;
+  /** The firmware it runs; a firmware job installs another (devices/simulator/src/jobs). */
+  firmware = "1.0.0";
 
   constructor(
     private readonly random: Random,

@@ -51,6 +51,8 @@ export async function scaleStep(devices: number, holdMs: number): Promise<Step> 
       faults: "none",
       prefix: "bench",
       target: { kind: "local", url },
+      // Telemetry at scale, as the figures have always measured it: no jobs subscriptions.
+      jobs: false,
     });
     const connectMs = performance.now() - started;
     const rss: number[] = [];

@@ -11,6 +11,7 @@ import {
   jsonOption,
   oneOf,
   positiveNumber,
+  share,
   urlOption,
   wholeNumber,
 } from "../options.js";
@@ -37,6 +38,9 @@ interface SimulateOptions {
   out?: string;
   start?: number;
   json?: boolean;
+  /** False with --no-jobs. */
+  jobs: boolean;
+  jobFailureRate?: number;
 }
 
 /** Where the fleet connects: fleetline dev (registering its devices), or AWS IoT Core with certificates. */
@@ -95,7 +99,12 @@ export function thingPrefix(value: string): string {
 }
 
 function summaryLine(summary: FleetSummary): string {
-  return `simulate: ${summary.devices} devices, sent ${summary.sent}, acknowledged ${summary.acked}, failed ${summary.failed}, dropped ${summary.dropped}, invalid on purpose ${summary.invalid}, duplicates ${summary.duplicates}`;
+  const { succeeded, failed, rejected } = summary.jobs;
+  const jobs =
+    succeeded + failed + rejected > 0
+      ? `, jobs ${succeeded} succeeded, ${failed} failed, ${rejected} rejected`
+      : "";
+  return `simulate: ${summary.devices} devices, sent ${summary.sent}, acknowledged ${summary.acked}, failed ${summary.failed}, dropped ${summary.dropped}, invalid on purpose ${summary.invalid}, duplicates ${summary.duplicates}${jobs}`;
 }
 
 /** `fleetline simulate` (docs/reference/cli.md): a seeded fleet against the local runtime or AWS IoT Core, or a dry run to a file. */
@@ -143,7 +152,11 @@ async function simulate(options: SimulateOptions, io: Io): Promise<number> {
   });
   let live: Awaited<ReturnType<typeof LiveFleet.start>>;
   try {
-    live = await LiveFleet.start({ ...fleet, target: chosen });
+    live = await LiveFleet.start({
+      ...fleet,
+      target: chosen,
+      jobs: options.jobs ? { failureRate: options.jobFailureRate } : false,
+    });
   } catch (error) {
     signals.dispose();
     io.stderr(`fleetline simulate: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -226,6 +239,13 @@ export function defineSimulate({ program, io, outcome }: Definer): void {
       new Option("--stage <stage>", "with --target aws: the deployed stage, whose prefix the things carry")
         .default("prod")
         .argParser(stageName),
+    )
+    .option("--no-jobs", "the devices ignore their jobs (AWS IoT Jobs): no firmware or catalogue updates")
+    .addOption(
+      new Option(
+        "--job-failure-rate <share>",
+        "the share of job executions that fail (default: 0.02 for robots, 0.005 for dispensers)",
+      ).argParser(share("--job-failure-rate", "0.02")),
     )
     .option("--dry-run", "write the messages it would send instead, on a simulated clock")
     .option("--out <file>", "with --dry-run: the file to write (default stdout)")

@@ -9,6 +9,7 @@ export interface DeviceIdentity {
 
 const SHADOW = "$aws/things/${thing}/shadow";
 const NAMED_SHADOW = `${SHADOW}/name/+`;
+const JOBS = "$aws/things/${thing}/jobs";
 
 /**
  * What a device may do (docs/reference/contract.md §1), as MQTT topic filters with `${thing}` and `${type}` placeholders.
@@ -16,12 +17,16 @@ const NAMED_SHADOW = `${SHADOW}/name/+`;
  * `${thing}` becoming `${iot:Connection.Thing.ThingName}`.
  */
 export const DEVICE_POLICY = {
-  /** Topics a device may publish to: its telemetry and its shadow requests. */
+  /** Topics a device may publish to: its telemetry, its shadow requests and its jobs requests. */
   publish: [
     "dt/fleetline/${type}/${thing}/telemetry",
     ...["get", "update", "delete"].flatMap((op) => [`${SHADOW}/${op}`, `${NAMED_SHADOW}/${op}`]),
+    `${JOBS}/get`,
+    `${JOBS}/start-next`,
+    `${JOBS}/+/get`,
+    `${JOBS}/+/update`,
   ],
-  /** Filters a device may subscribe within: its shadow replies and its alerts. */
+  /** Filters a device may subscribe within: its shadow and jobs replies, its jobs notifications, its alerts. */
   subscribe: [
     ...[SHADOW, NAMED_SHADOW].flatMap((prefix) => [
       `${prefix}/+/accepted`,
@@ -29,6 +34,12 @@ export const DEVICE_POLICY = {
       `${prefix}/update/delta`,
       `${prefix}/update/documents`,
     ]),
+    `${JOBS}/notify`,
+    `${JOBS}/notify-next`,
+    `${JOBS}/+/accepted`,
+    `${JOBS}/+/rejected`,
+    `${JOBS}/+/+/accepted`,
+    `${JOBS}/+/+/rejected`,
     "alerts/fleetline/${type}/${thing}",
   ],
 } as const;
@@ -71,5 +82,8 @@ export function whyPublishDenied(identity: DeviceIdentity, topic: string): strin
   const shadow = /^\$aws\/things\/([^/]+)\/shadow\//.exec(topic);
   if (shadow && shadow[1] !== identity.thing)
     return `${identity.thing} published to ${shadow[1]}'s shadow (${topic}); a device may use only its own shadow`;
+  const jobs = /^\$aws\/things\/([^/]+)\/jobs\//.exec(topic);
+  if (jobs && jobs[1] !== identity.thing)
+    return `${identity.thing} asked for ${jobs[1]}'s jobs (${topic}); a device may use only its own jobs`;
   return `${identity.thing} published on ${topic}, outside its device policy: it may publish on ${own} and its own shadow topics ($aws/things/${identity.thing}/shadow/…)`;
 }

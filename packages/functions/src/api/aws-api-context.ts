@@ -11,6 +11,7 @@ import type { TelemetryQuery } from "@fleetline/core/telemetry";
 import { CloudWatchCounters } from "../adapters/cloudwatch-counters.js";
 import { DynamoDbQuarantine } from "../adapters/dynamodb-quarantine.js";
 import { IotDataShadowGateway } from "../adapters/iot-data-shadow-gateway.js";
+import { IotJobsReader } from "../adapters/iot-jobs-reader.js";
 import { IotThingRegistry } from "../adapters/iot-thing-registry.js";
 import { SqsDeadLetterQueue } from "../adapters/sqs-dead-letter-queue.js";
 import { awsAlarmPorts } from "./aws-alarm-ports.js";
@@ -74,6 +75,8 @@ export function awsApiContext(
       dataPlaneEndpoint: `https://${endpoint}`,
     },
     shadows: new IotDataShadowGateway(clients.dataPlane),
+    // The stage's jobs: `fleetline jobs create --stage` names them with its prefix, as its things.
+    jobs: new IotJobsReader(clients.iot, { prefix: stageNames(settings.FLEETLINE_STAGE).thingPrefix }),
     ready: () => true,
   };
 }

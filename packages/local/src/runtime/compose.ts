@@ -16,6 +16,12 @@ import {
 import { Redrive } from "@fleetline/core/redrive";
 import { KinesisStreamProducer, KinesisStreamReader } from "@fleetline/functions/kinesis";
 import { MqttAlertPublisher } from "../iot/bus/mqtt-alert-publisher.js";
+import { controlPlaneRoutes } from "../iot/jobs/control-plane-routes.js";
+import { JobStore } from "../iot/jobs/job-store.js";
+import { JobsControlPlane } from "../iot/jobs/jobs-control-plane.js";
+import { attachJobsMqtt } from "../iot/jobs/jobs-mqtt.js";
+import { JobsService } from "../iot/jobs/jobs-service.js";
+import { LocalJobsReader } from "../iot/jobs/local-jobs-reader.js";
 import { dataPlaneRoutes } from "../iot/shadows/data-plane-routes.js";
 import { LocalShadowGateway } from "../iot/shadows/local-shadow-gateway.js";
 import { attachShadowMqtt } from "../iot/shadows/shadow-mqtt.js";
@@ -28,7 +34,7 @@ import { DuckDbCounters } from "../stores/duckdb-counters.js";
 import { DuckDbQuarantine } from "../stores/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../stores/duckdb-telemetry-store.js";
 import type { KinesisHandler } from "../streams/event-sources/invoker.js";
-import { LOCAL_REGION } from "../streams/kinesis/kinesis-client.js";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "../streams/kinesis/kinesis-client.js";
 import { InvocationLog } from "../streams/lambda/invocation-log.js";
 import { LocalFunctions } from "../streams/lambda/local-functions.js";
 import { describeLockError } from "./data-dir.js";
@@ -66,6 +72,8 @@ export interface Composition {
   factories: { current: HandlerFactories };
   /** Ends every stream of `GET /api/mqtt/subscribe`. */
   endTaps: () => Promise<void>;
+  /** AWS IoT Jobs: its device API over MQTT, its control plane over HTTP, its rollouts. */
+  jobs: JobsService;
 }
 
 /** What the API routes need of the runtime that only the runtime knows. */
@@ -149,6 +157,28 @@ export async function compose(
   );
   await attachShadowMqtt(source, shadowService);
   dataPlaneRoutes(app, shadowService, source);
+  // Jobs on a DuckDB connection of their own: their writes never wait behind telemetry's.
+  const jobs = new JobsService({
+    store: await JobStore.open(await db.connect()),
+    publish: (topic, document) =>
+      source.publish(topic, new TextEncoder().encode(JSON.stringify(document)), 1),
+    clock,
+    onTickError: (error) =>
+      logger.error("a jobs rollout step failed; it is tried again in a second", { error: error as Error }),
+  });
+  await attachJobsMqtt(source, jobs);
+  const iotArn = (kind: string, name: string) =>
+    `arn:aws:iot:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${kind}/${name}`;
+  controlPlaneRoutes(
+    app,
+    new JobsControlPlane(
+      jobs,
+      { exists: async (thing) => (await standIns.registry.get(thing)) !== undefined },
+      { job: (id) => iotArn("job", id), thing: (name) => iotArn("thing", name) },
+    ),
+    standIns.registry,
+  );
+  jobs.start();
   const endTaps = mqttClientRoutes(app, source);
   // The shadow service in-process, through the port the alerts function uses on AWS too.
   const shadows = new LocalShadowGateway(shadowService);
@@ -243,10 +273,12 @@ export async function compose(
         wsUrl: brokers.broker?.wsUrl ?? "",
         kinesisEndpoint: kinesis.endpoint,
         dataPlaneEndpoint: http.url,
+        iotEndpoint: http.url,
       },
       ready: state.ready,
       health: state.health,
       shadows,
+      jobs: new LocalJobsReader(jobs.store),
       // The embedded broker knows who is connected; mosquitto and an external broker do not say.
       connected: brokers.broker ? (thing) => brokers.broker?.isConnected(thing) ?? false : undefined,
     },
@@ -264,6 +296,7 @@ export async function compose(
     effectFailures,
     factories,
     endTaps,
+    jobs,
   };
 }
 

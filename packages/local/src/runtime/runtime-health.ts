@@ -3,6 +3,7 @@ import { type ComponentHealth, type HealthReport, healthReport, QUEUES } from "@
 import type { LocalBroker } from "../iot/broker/broker.js";
 import type { MessageSource } from "../iot/bus/message-source.js";
 import { MqttSource } from "../iot/bus/mqtt-source.js";
+import type { JobsService } from "../iot/jobs/jobs-service.js";
 import type { RulesEngine } from "../iot/rules/rules-engine.js";
 import { type OutcomeTracker, RECENT_MS } from "../lib/outcome-tracker.js";
 import type { EventSourceEmulator } from "../streams/event-sources/event-source-emulator.js";
@@ -26,6 +27,7 @@ export interface HealthSources {
   previousRun: RunMark | undefined;
   /** The alarm states that owe effects (longest-owing first), and the schedule's last sweep. */
   alarms: { owing: () => Promise<AlarmState[]>; lastSweep: Schedule["lastRun"]; failures: EffectFailures };
+  jobs: JobsService;
   now: number;
 }
 
@@ -195,6 +197,42 @@ function functionsHealth({ functions }: HealthSources): ComponentHealth {
   };
 }
 
+/** IoT Jobs: the jobs in progress and their executions; degraded for a minute after a rollout step failed. */
+function jobsHealth({ jobs, now }: HealthSources): ComponentHealth {
+  const active = jobs.store.allJobs().filter((job) => job.status === "IN_PROGRESS");
+  let queued = 0;
+  let inProgress = 0;
+  let waiting = 0;
+  for (const job of active) {
+    waiting += job.things.length - job.rolledOut;
+    for (const execution of jobs.store.latestOfJob(job.jobId)) {
+      if (execution.status === "QUEUED") queued += 1;
+      if (execution.status === "IN_PROGRESS") inProgress += 1;
+    }
+  }
+  const metrics = {
+    jobsInProgress: active.length,
+    executionsQueued: queued,
+    executionsInProgress: inProgress,
+    thingsNotYetNotified: waiting,
+    requests: jobs.stats.requests,
+    rejected: jobs.stats.rejected,
+  };
+  const failed = jobs.stats.lastTickError;
+  if (failed && now - failed.at < RECENT_MS)
+    return { name: "jobs", status: "degraded", detail: `a rollout step failed: ${failed.message}`, metrics };
+  const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+  return {
+    name: "jobs",
+    status: "ok",
+    detail:
+      active.length === 0
+        ? "no job in progress"
+        : `${plural(active.length, "job")} in progress: ${queued} queued, ${inProgress} in progress, ${waiting} still to notify`,
+    metrics,
+  };
+}
+
 function runtimeComponent({ startedAt, previousRun }: HealthSources): ComponentHealth {
   return {
     name: "runtime",
@@ -220,6 +258,7 @@ export async function runtimeHealth(sources: HealthSources): Promise<HealthRepor
     trackedHealth("store", sources.store, sources.storeLabel),
     await queuesHealth(sources),
     await alarmsHealth(sources),
+    jobsHealth(sources),
     runtimeComponent(sources),
   ];
   return healthReport(components, sources.now);

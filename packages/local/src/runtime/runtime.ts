@@ -112,6 +112,7 @@ export class Runtime {
       startedAt: this.startedAt,
       previousRun: this.previousRun,
       alarms: { owing: () => alerts.owing(100), lastSweep: schedule.lastRun, failures: effectFailures },
+      jobs: this.parts.jobs,
       now: this.clock.now(),
     });
   }
@@ -156,6 +157,7 @@ export class Runtime {
     this.ready = false;
     // No sweep starts while the rest shuts down; one in progress finishes first.
     await this.parts.schedule.stop();
+    await this.parts.jobs.stop();
     await this.parts.endTaps();
     await this.parts.standIns.close();
     await this.parts.http.close();

@@ -2,6 +2,7 @@ import { type Alert, ApiError, api, type Point } from "../api.js";
 import { CHARTED_METRICS, type DeviceType } from "../device-types.js";
 import { ago, h, plural, time } from "../dom.js";
 import { MetricChart } from "./chart.js";
+import { deviceJobsCard } from "./jobs.js";
 import type { View } from "./view.js";
 
 const RANGES: Record<string, number> = {
@@ -50,6 +51,7 @@ export function deviceView(thing: string): View {
   const useVersion = h("input", { type: "checkbox", "data-use-version": "" });
   const shadowMessage = h("p", { "data-shadow-message": "" });
   const commands = h("tbody", {});
+  const jobs = deviceJobsCard(thing);
   const element = h(
     "section",
     { "data-view": "device", "data-thing": thing },
@@ -72,6 +74,7 @@ export function deviceView(thing: string): View {
         shadowMessage,
       ),
       h("div", { class: "card" }, h("h3", {}, "Commands"), h("table", { class: "list" }, commands)),
+      jobs.element,
     ),
   );
 
@@ -199,6 +202,7 @@ export function deviceView(thing: string): View {
         ),
       );
       if (list.length === 0) commands.replaceChildren(h("tr", {}, h("td", {}, "No commands sent.")));
+      await jobs.refresh();
     },
     dispose() {
       for (const chart of charts ?? []) chart.destroy();

@@ -164,7 +164,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       authorizeSubscribe: (client, subscription, done) =>
         done(null, this.authorizeSubscribe(client, subscription)),
     });
-    this.embedded = new EmbeddedSource(this.aedes);
+    this.embedded = new EmbeddedSource(this.aedes, (clientId) => this.clients.get(clientId));
     this.tcp.on("connection", (socket) => this.accept(socket));
     this.ws.on("connection", (socket, request) => this.accept(createWebSocketStream(socket), request));
     // The port speaks MQTT over WebSocket only: anything else is told so.

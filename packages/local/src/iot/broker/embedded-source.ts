@@ -1,5 +1,5 @@
 import { topicMatches } from "@fleetline/core/aws";
-import type { Aedes } from "aedes";
+import type { Aedes, Client } from "aedes";
 import type { InboundMessage, MessageSource } from "../bus/message-source.js";
 
 type Handler = (message: InboundMessage) => Promise<void>;
@@ -17,7 +17,11 @@ export class EmbeddedSource implements MessageSource {
     this.markOpen = resolve;
   });
 
-  constructor(private readonly aedes: Aedes) {}
+  constructor(
+    private readonly aedes: Aedes,
+    /** A connected client by its id, for replies to it alone. */
+    private readonly client: (clientId: string) => Client | undefined = () => undefined,
+  ) {}
 
   async subscribe(filter: string, handler: Handler): Promise<void> {
     this.subscriptions.push({ filter, handler });
@@ -51,6 +55,18 @@ export class EmbeddedSource implements MessageSource {
     this.aedes.publish(
       { cmd: "publish", topic, payload: bytes, qos, retain: false, dup: false },
       () => undefined,
+    );
+  }
+
+  /** Straight to the client, past the broker's subscriptions: nobody else sees it (AWS's Jobs replies). */
+  async reply(clientId: string, topic: string, payload: Uint8Array): Promise<void> {
+    const client = this.client(clientId);
+    if (!client) return;
+    await new Promise<void>((resolve) =>
+      client.publish(
+        { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+        () => resolve(),
+      ),
     );
   }
 

@@ -20,5 +20,12 @@ export interface MessageSource {
   /** Every subscriber is in place: messages flow. */
   open(): void;
   publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void>;
+  /**
+   * Answers one client, as AWS IoT answers a Jobs request: the reply reaches the client that asked
+   * whether or not it subscribed, and no other client or rule sees it. A source that cannot reach
+   * one client (an MQTT connection to another broker) publishes on the topic, which the device then
+   * has to subscribe to.
+   */
+  reply(clientId: string, topic: string, payload: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }

@@ -142,6 +142,11 @@ export class MqttSource implements MessageSource {
     });
   }
 
+  /** Another broker routes by subscription only: the reply is a publish on its topic. */
+  async reply(_clientId: string, topic: string, payload: Uint8Array): Promise<void> {
+    await this.publish(topic, payload, 1);
+  }
+
   async close(): Promise<void> {
     await this.client.endAsync();
   }

@@ -11,8 +11,8 @@ import { staticFile } from "./static-files.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Paths the API answers; every other GET is the dashboard's. */
-const API_PREFIXES = ["/api/", "/things/", "/topics/"];
+/** Paths the API answers (the query API, the IoT Data Plane's, the IoT control plane's); every other GET is the dashboard's. */
+const API_PATHS = [/^\/api\//, /^\/things(\/|$)/, /^\/topics\//, /^\/jobs(\/|$)/];
 
 export interface HttpServerOptions {
   host: string;
@@ -79,8 +79,7 @@ export class HttpServer {
     const { staticDir } = options;
     if (staticDir)
       site.get("*", async (c, next) => {
-        if (c.req.path === "/healthz" || API_PREFIXES.some((prefix) => c.req.path.startsWith(prefix)))
-          return next();
+        if (c.req.path === "/healthz" || API_PATHS.some((path) => path.test(c.req.path))) return next();
         try {
           return send(c, await staticFile(staticDir, new URL(c.req.url).pathname));
         } catch (error) {
