@@ -85,6 +85,11 @@ export function Api({ stack, app }: StackContext) {
       resources: [iot(`job/${stageNames(app.stage).thingPrefix}*`)],
     }),
     new PolicyStatement({ actions: ["iot:ListJobExecutionsForThing"], resources: [iot(things)] }),
+    // How many things a job for a thing group targets (`fleetline jobs create --type`'s groups).
+    new PolicyStatement({
+      actions: ["iot:ListThingsInThingGroup"],
+      resources: [iot(`thinggroup/${stageNames(app.stage).thingPrefix}*`)],
+    }),
     new PolicyStatement({
       actions: [
         "iot:CreateThing",

@@ -189,6 +189,20 @@ describe("the AWS stacks, synthesized", () => {
     expect(actions.filter((a) => a.startsWith("sqs:"))).toEqual(["sqs:GetQueueAttributes"]);
   });
 
+  it("let the query API read the stage's jobs and their thing groups only, and list the account's jobs (which it filters)", () => {
+    const statements = statementsOf("Api", "ApiFunction");
+    const scopeOf = (action: string) =>
+      JSON.stringify(statements.filter((s) => actionsOf(s).includes(action)).map((s) => s.Resource));
+    for (const action of ["iot:DescribeJob", "iot:GetJobDocument", "iot:ListJobExecutionsForJob"])
+      expect(scopeOf(action), action).toMatch(/:job\/test_\*/);
+    expect(scopeOf("iot:ListThingsInThingGroup")).toMatch(/:thinggroup\/test_\*/);
+    expect(scopeOf("iot:ListJobExecutionsForThing")).toMatch(/:thing\/test_\*/);
+    expect(scopeOf("iot:ListJobs")).toBe('["*"]');
+    const actions = statements.flatMap(actionsOf);
+    for (const write of ["iot:CreateJob", "iot:CancelJob", "iot:DeleteJob", "iot:AddThingToThingGroup"])
+      expect(actions).not.toContain(write);
+  });
+
   it("route the redrive to a function of its own, the only one that may invoke the stage's functions and write its raw stream", () => {
     expect(
       all("AWS::ApiGatewayV2::Route")

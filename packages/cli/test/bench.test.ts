@@ -83,7 +83,7 @@ describe("fleetline bench", () => {
 
   it("says what it will run and how long that takes, the 10,000-device step only when asked", () => {
     expect(benchPlan([...BENCHES], undefined)).toBe(
-      "pipeline, latency, validate, bundles, query, scale — about 6 min on a 2-core machine; the scale steps stop at 5,000 devices (--max-devices 10000 --hold 5m for the long one)",
+      "pipeline, latency, validate, bundles, query, scale, jobs — about 11.5 min on a 2-core machine; the scale steps stop at 5,000 devices (--max-devices 10000 --hold 5m for the long one)",
     );
     expect(benchPlan(["scale"], { maxDevices: 10_000, finalHoldMs: 300_000 })).toBe(
       "scale — about 9 min on a 2-core machine",
@@ -94,7 +94,7 @@ describe("fleetline bench", () => {
   it.each([
     [
       ["bench", "--only", "speed"],
-      '--only must be one of pipeline, latency, validate, bundles, query, scale, got "speed" (e.g. --only pipeline)',
+      '--only must be one of pipeline, latency, validate, bundles, query, scale, jobs, got "speed" (e.g. --only pipeline)',
     ],
     [
       ["bench", "--max-devices", "lots"],

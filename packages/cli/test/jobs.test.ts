@@ -13,7 +13,11 @@ describe("fleetline jobs, refusing bad arguments", () => {
     ],
     [
       ["jobs", "create", "fw-1", ...DOC],
-      "give the targets with --things NAME… or --type robot|freestyle (e.g. --type robot)",
+      "give the targets with --things NAME…, --type robot|freestyle or --group NAME (e.g. --type robot)",
+    ],
+    [
+      ["jobs", "create", "fw-1", "--things", ...Array.from({ length: 101 }, (_, n) => `rb-${n}`), ...DOC],
+      "--things names 101 things; a job has at most 100 targets (AWS IoT's limit): target more with --type or --group",
     ],
     [
       ["jobs", "create", "fw-1", "--things", "rb 1", ...DOC],

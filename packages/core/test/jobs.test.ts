@@ -230,8 +230,7 @@ describe("creating a job", () => {
   it.each([
     ["bad id!", {}, "jobId must be 1 to 64 of [a-zA-Z0-9_-]"],
     ["fw", { targets: [] }, "targets must list at least one thing ARN"],
-    ["fw", { targets: ["rb-1"] }, "target rb-1 is not a thing ARN"],
-    ["fw", { targets: ["arn:aws:iot:us-east-1:000000000000:thinggroup/robots"] }, "is a thing group"],
+    ["fw", { targets: ["rb-1"] }, "target rb-1 is not a thing or thing group ARN"],
     ["fw", { document: "{" }, "document is not valid JSON"],
     ["fw", { document: undefined }, "document is required"],
     [
@@ -272,6 +271,31 @@ describe("creating a job", () => {
       expect(checked.error.type).toBe("InvalidRequestException");
       expect(checked.error.message).toContain(message);
     }
+  });
+
+  it("targets the things of a thing group in the group's order, each thing once, and at most 100 targets", () => {
+    const groupArn = "arn:aws:iot:us-east-1:000000000000:thinggroup/robots";
+    const members = (group: string) => (group === "robots" ? ["rb-3", "rb-1", "rb-2"] : undefined);
+    const checked = checkCreateJob(
+      "fw",
+      { targets: [thingArn("rb-1"), groupArn], document: "{}" },
+      T0,
+      arnOf,
+      members,
+    );
+    expect(checked.ok && checked.value.things).toEqual(["rb-1", "rb-3", "rb-2"]);
+    expect(checked.ok && checked.value.targets).toEqual([thingArn("rb-1"), groupArn]);
+    const unknown = checkCreateJob("fw", { targets: [`${groupArn}-2`], document: "{}" }, T0, arnOf, members);
+    expect(unknown).toEqual({
+      ok: false,
+      error: { type: "ResourceNotFoundException", message: "Thing group robots-2 cannot be found." },
+    });
+    const many = Array.from({ length: 101 }, (_, n) => thingArn(`rb-${n}`));
+    const tooMany = checkCreateJob("fw", { targets: many, document: "{}" }, T0, arnOf, members);
+    expect(tooMany.ok === false && tooMany.error.type).toBe("LimitExceededException");
+    expect(checkCreateJob("fw", { targets: many.slice(1), document: "{}" }, T0, arnOf, members).ok).toBe(
+      true,
+    );
   });
 
   it("starts an exponential rollout at its base rate and raises it by the factor as things are notified", () => {

@@ -1,14 +1,20 @@
 import {
+  AddThingToThingGroupCommand,
   CancelJobCommand,
   CreateJobCommand,
+  CreateThingGroupCommand,
   DeleteJobCommand,
   DescribeJobCommand,
   DescribeJobExecutionCommand,
   DescribeThingCommand,
+  DescribeThingGroupCommand,
   IoTClient,
   ListJobExecutionsForJobCommand,
   ListJobExecutionsForThingCommand,
   ListJobsCommand,
+  ListThingGroupsForThingCommand,
+  ListThingsInThingGroupCommand,
+  RemoveThingFromThingGroupCommand,
 } from "@aws-sdk/client-iot";
 import { manualClock } from "@fleetline/core/common";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -243,6 +249,100 @@ describe("AWS IoT Jobs, device side over MQTT", () => {
 });
 
 describe("AWS IoT Jobs, control plane through @aws-sdk/client-iot", () => {
+  it("targets thing groups: their things in order, more than 100 through a group, new members of a CONTINUOUS job's group", async () => {
+    const robots = Array.from({ length: 120 }, (_, n) => `rb-grp-${String(n).padStart(3, "0")}`);
+    for (const thing of robots) await runtime.registry.register(thing, "robot");
+    const { thingGroupArn } = await iot.send(
+      new CreateThingGroupCommand({
+        thingGroupName: "grp-robots",
+        thingGroupProperties: { thingGroupDescription: "every robot" },
+      }),
+    );
+    expect(thingGroupArn).toBe("arn:aws:iot:us-east-1:000000000000:thinggroup/grp-robots");
+    // Created again alike: the same group; with other properties: refused.
+    await iot.send(
+      new CreateThingGroupCommand({
+        thingGroupName: "grp-robots",
+        thingGroupProperties: { thingGroupDescription: "every robot" },
+      }),
+    );
+    await expect(
+      iot.send(new CreateThingGroupCommand({ thingGroupName: "grp-robots" })),
+    ).rejects.toMatchObject({ name: "ResourceAlreadyExistsException" });
+    for (const thingName of robots.slice(0, 110))
+      await iot.send(new AddThingToThingGroupCommand({ thingGroupName: "grp-robots", thingName }));
+    await iot.send(new AddThingToThingGroupCommand({ thingGroupArn, thingName: robots[0] }));
+    expect(
+      (await iot.send(new DescribeThingGroupCommand({ thingGroupName: "grp-robots" }))).thingGroupProperties,
+    ).toEqual({ thingGroupDescription: "every robot" });
+    const firstPage = await iot.send(
+      new ListThingsInThingGroupCommand({ thingGroupName: "grp-robots", maxResults: 100 }),
+    );
+    expect(firstPage.things).toEqual(robots.slice(0, 100));
+    const secondPage = await iot.send(
+      new ListThingsInThingGroupCommand({ thingGroupName: "grp-robots", nextToken: firstPage.nextToken }),
+    );
+    expect(secondPage.things).toEqual(robots.slice(100, 110));
+
+    // 101 things by ARN is over AWS's 100 targets; the group is one target.
+    const arns = robots.slice(0, 101).map((thing) => `arn:aws:iot:us-east-1:000000000000:thing/${thing}`);
+    await expect(
+      iot.send(new CreateJobCommand({ jobId: "grp-many", targets: arns, document: "{}" })),
+    ).rejects.toMatchObject({ name: "LimitExceededException" });
+    await iot.send(
+      new CreateJobCommand({
+        jobId: "grp-snap",
+        targets: [thingGroupArn as string, `arn:aws:iot:us-east-1:000000000000:thing/${robots[114]}`],
+        document: "{}",
+      }),
+    );
+    await iot.send(
+      new CreateJobCommand({
+        jobId: "grp-cont",
+        targets: [thingGroupArn as string],
+        targetSelection: "CONTINUOUS",
+        document: "{}",
+      }),
+    );
+    const executions = async (jobId: string) => {
+      const things: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await iot.send(
+          new ListJobExecutionsForJobCommand({ jobId, maxResults: 250, nextToken }),
+        );
+        things.push(...(page.executionSummaries ?? []).map((e) => e.thingArn?.split("/").at(-1) as string));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return things.sort();
+    };
+    expect(await executions("grp-snap")).toEqual([...robots.slice(0, 110), robots[114]].sort());
+    expect(await executions("grp-cont")).toHaveLength(110);
+
+    // A thing joins the group: the CONTINUOUS job takes it on, the SNAPSHOT job does not.
+    await iot.send(new AddThingToThingGroupCommand({ thingGroupName: "grp-robots", thingName: robots[119] }));
+    await waitFor(async () => (await executions("grp-cont")).length === 111, "grp-cont on the new member");
+    expect(await executions("grp-snap")).toHaveLength(111);
+    expect((await executions("grp-snap")).includes(robots[119] as string)).toBe(false);
+
+    // A thing leaves its groups when it is removed or taken out.
+    await iot.send(
+      new RemoveThingFromThingGroupCommand({ thingGroupName: "grp-robots", thingName: robots[1] }),
+    );
+    await runtime.registry.remove(robots[2] as string);
+    const members = await iot.send(
+      new ListThingsInThingGroupCommand({ thingGroupName: "grp-robots", maxResults: 250 }),
+    );
+    expect(members.things).toHaveLength(109);
+    expect(members.things).not.toContain(robots[1]);
+    expect(members.things).not.toContain(robots[2]);
+    expect(
+      (await iot.send(new ListThingGroupsForThingCommand({ thingName: robots[0] }))).thingGroups,
+    ).toEqual([{ groupName: "grp-robots", groupArn: thingGroupArn }]);
+    await iot.send(new CancelJobCommand({ jobId: "grp-snap" }));
+    await iot.send(new CancelJobCommand({ jobId: "grp-cont" }));
+  });
+
   it("refuses as AWS does: an unknown job, a second job of one id, a document over 32 KB, deleting a job in progress", async () => {
     await runtime.registry.register("rb-jobs-ctl", "robot");
     const target = await arnOf("rb-jobs-ctl");

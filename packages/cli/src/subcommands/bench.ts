@@ -35,6 +35,7 @@ async function bench(options: BenchOptions, io: Io): Promise<number> {
     if (name === "query") figures.push(await (await import("../bench/query-bench.js")).queryBench());
     if (name === "scale")
       figures.push(await (await import("../bench/scale-bench.js")).scaleBench(requested, log));
+    if (name === "jobs") figures.push(...(await (await import("../bench/jobs-bench.js")).jobsBench(log)));
   }
   io.stdout(options.json ? `${JSON.stringify(figures, null, 2)}\n` : benchTable(figures));
   const missed = missedTargets(figures);
@@ -48,7 +49,7 @@ export function defineBench({ program, io, outcome }: Definer): void {
     .command("bench")
     .summary("benchmarks, each figure beside a baseline from the same run")
     .description(
-      "Benchmarks, each figure beside a baseline measured in the same run, and each target MET or NOT MET: the pipeline against a bare broker; publish → queryable latency; validate against JSON.parse; each function's bundle size and init; the 24-hour query over 1,000,000 readings; how many simulated devices stay connected and reporting. Says how long it will take before it starts.",
+      "Benchmarks, each figure beside a baseline measured in the same run, and each target MET or NOT MET: the pipeline against a bare broker; publish → queryable latency; validate against JSON.parse; each function's bundle size and init; the 24-hour query over 1,000,000 readings; how many simulated devices stay connected and reporting; a Jobs rollout to 1,000 robots against its rate, and 10,000 queued executions' memory. Says how long it will take before it starts.",
     )
     .addOption(new Option("--only <bench>", "run one bench").argParser(oneOf("--only", BENCHES)))
     .addOption(

@@ -1,14 +1,19 @@
 import {
+  AddThingToThingGroupCommand,
   CancelJobCommand,
   CreateJobCommand,
   type CreateJobCommandInput,
+  CreateThingGroupCommand,
   DescribeJobCommand,
   DescribeThingCommand,
+  DescribeThingGroupCommand,
   type Job,
   ListJobExecutionsForJobCommand,
   ListJobsCommand,
   ListThingsCommand,
+  ListThingsInThingGroupCommand,
 } from "@aws-sdk/client-iot";
+import { MAX_JOB_TARGETS } from "@fleetline/core/aws";
 import { DEVICE_TYPES, isThingName } from "@fleetline/core/devices";
 import { type Command, Option } from "commander";
 import type { Io } from "../io.js";
@@ -35,6 +40,7 @@ interface CreateOptions extends JobsOptions {
   documentJson?: string;
   things?: string[];
   type?: string;
+  group?: string;
   description?: string;
   rate?: number;
   baseRate?: number;
@@ -93,39 +99,108 @@ async function documentOf(options: CreateOptions, io: Io): Promise<string> {
 
 /** Thing ARNs for the targets: the things named, or every registered thing of a type. */
 function checkTargets(options: CreateOptions): void {
-  if (!options.things?.length && !options.type)
+  if (!options.things?.length && !options.type && !options.group)
     throw new UsageError(
-      "give the targets with --things NAME… or --type robot|freestyle (e.g. --type robot)",
+      "give the targets with --things NAME…, --type robot|freestyle or --group NAME (e.g. --type robot)",
     );
   for (const name of options.things ?? [])
     if (!isThingName(name))
       throw new UsageError(`--things: "${name}" is not a thing name (e.g. --things rb-1 rb-2)`);
+  if ((options.things?.length ?? 0) > MAX_JOB_TARGETS)
+    throw new UsageError(
+      `--things names ${options.things?.length} things; a job has at most ${MAX_JOB_TARGETS} targets (AWS IoT's limit): target more with --type or --group`,
+    );
 }
 
-async function targetsOf(plane: ControlPlane, options: CreateOptions): Promise<string[]> {
-  const arns: string[] = [];
+/** Every name a paged listing hands out. */
+async function allPages(
+  read: (nextToken: string | undefined) => Promise<{ names: string[]; nextToken?: string }>,
+) {
+  const names: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await read(nextToken);
+    names.push(...page.names);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return names;
+}
+
+/**
+ * The thing group `fleetline-{type}` (on a stage, with its prefix), created if need be and brought
+ * up to date with every registered thing of the type: a job for more things than the 100 targets
+ * AWS IoT allows targets the group.
+ */
+async function typeGroup(
+  plane: ControlPlane,
+  type: string,
+  io: Io,
+): Promise<{ arn: string; things: number }> {
+  const ofType = await allPages(async (nextToken) => {
+    const page = await plane.iot.send(
+      new ListThingsCommand({ attributeName: "type", attributeValue: type, maxResults: 250, nextToken }),
+    );
+    return {
+      names: (page.things ?? []).map((t) => t.thingName ?? "").filter((name) => plane.owns(name)),
+      nextToken: page.nextToken,
+    };
+  });
+  if (ofType.length === 0) throw new Error(`no ${type} thing to target`);
+  const thingGroupName = plane.thingName(`fleetline-${type}`);
+  const { thingGroupArn } = await plane.iot.send(
+    new CreateThingGroupCommand({
+      thingGroupName,
+      thingGroupProperties: {
+        thingGroupDescription: `every ${type} of the fleet, kept up to date by fleetline jobs create --type ${type}`,
+      },
+    }),
+  );
+  const members = new Set(
+    await allPages(async (nextToken) => {
+      const page = await plane.iot.send(
+        new ListThingsInThingGroupCommand({ thingGroupName, maxResults: 250, nextToken }),
+      );
+      return { names: page.things ?? [], nextToken: page.nextToken };
+    }),
+  );
+  const missing = ofType.filter((thing) => !members.has(thing));
+  if (missing.length > 0)
+    io.stderr(
+      `adding ${missing.length} ${type} thing(s) to the thing group ${plane.shown(thingGroupName)}\n`,
+    );
+  for (const thingName of missing)
+    await plane.iot.send(new AddThingToThingGroupCommand({ thingGroupName, thingName }));
+  return { arn: thingGroupArn as string, things: members.size + missing.length };
+}
+
+/** The job's targets (thing and thing group ARNs) and how many things they hold. */
+async function targetsOf(plane: ControlPlane, options: CreateOptions, io: Io) {
+  const targets: string[] = [];
+  let things = 0;
   for (const name of options.things ?? []) {
     const { thingArn } = await plane.iot.send(new DescribeThingCommand({ thingName: plane.thingName(name) }));
-    arns.push(thingArn as string);
+    targets.push(thingArn as string);
+    things += 1;
+  }
+  if (options.group) {
+    const thingGroupName = plane.thingName(options.group);
+    const { thingGroupArn } = await plane.iot.send(new DescribeThingGroupCommand({ thingGroupName }));
+    targets.push(thingGroupArn as string);
+    things += (
+      await allPages(async (nextToken) => {
+        const page = await plane.iot.send(
+          new ListThingsInThingGroupCommand({ thingGroupName, maxResults: 250, nextToken }),
+        );
+        return { names: page.things ?? [], nextToken: page.nextToken };
+      })
+    ).length;
   }
   if (options.type) {
-    let nextToken: string | undefined;
-    do {
-      const page = await plane.iot.send(
-        new ListThingsCommand({
-          attributeName: "type",
-          attributeValue: options.type,
-          maxResults: 250,
-          nextToken,
-        }),
-      );
-      for (const thing of page.things ?? [])
-        if (thing.thingArn && plane.owns(thing.thingName ?? "")) arns.push(thing.thingArn);
-      nextToken = page.nextToken;
-    } while (nextToken);
+    const group = await typeGroup(plane, options.type, io);
+    targets.push(group.arn);
+    things += group.things;
   }
-  if (arns.length === 0) throw new Error(`no ${options.type ?? ""} thing to target`);
-  return [...new Set(arns)];
+  return { targets: [...new Set(targets)], things };
 }
 
 function configOf(options: CreateOptions): Partial<CreateJobCommandInput> {
@@ -248,7 +323,7 @@ async function create(id: string, options: CreateOptions, io: Io): Promise<numbe
   const document = await documentOf(options, io);
   const config = configOf(options);
   return withPlane("create", options, io, async (plane) => {
-    const targets = await targetsOf(plane, options);
+    const { targets, things } = await targetsOf(plane, options, io);
     const created = await plane.iot.send(
       new CreateJobCommand({
         jobId: plane.thingName(id),
@@ -261,7 +336,7 @@ async function create(id: string, options: CreateOptions, io: Io): Promise<numbe
     io.stdout(
       options.json
         ? `${JSON.stringify(created)}\n`
-        : `created ${plane.shown(created.jobId ?? id)} for ${targets.length} thing${targets.length === 1 ? "" : "s"} (${created.jobArn})\n`,
+        : `created ${plane.shown(created.jobId ?? id)} for ${things} thing${things === 1 ? "" : "s"} (${created.jobArn})\n`,
     );
     if (!options.watch) return EXIT.ok;
     const job = await watch(plane, plane.thingName(id), io);
@@ -365,12 +440,14 @@ export function defineJobs({ program, io, outcome }: Definer): void {
       .argument("<job-id>", "the job's id: 1–64 of letters, digits, _ and -", jobId)
       .option("--document <file>", "the job document, a JSON file (- for stdin)")
       .option("--document-json <json>", "the job document inline")
-      .option("--things <names...>", "target these things")
+      .option("--things <names...>", "target these things (at most 100)")
       .addOption(
-        new Option("--type <type>", "target every registered thing of this type").argParser(
-          oneOf("--type", DEVICE_TYPES),
-        ),
+        new Option(
+          "--type <type>",
+          "target every registered thing of this type, through the thing group fleetline-<type> (created and brought up to date)",
+        ).argParser(oneOf("--type", DEVICE_TYPES)),
       )
+      .option("--group <name>", "target the things of this thing group")
       .option("--description <text>", "what the job does")
       .addOption(
         new Option("--rate <n>", "things notified per minute at most (1–1000)").argParser(

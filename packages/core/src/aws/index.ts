@@ -4,7 +4,9 @@ export {
   type ControlPlaneError,
   checkCreateJob,
   controlPlaneStatus,
-  thingOfTarget,
+  type JobTarget,
+  MAX_JOB_TARGETS,
+  parseTarget,
 } from "./jobs/create-job.js";
 export {
   documentObject,

@@ -7,6 +7,7 @@ import {
   ListJobExecutionsForJobCommand,
   ListJobExecutionsForThingCommand,
   ListJobsCommand,
+  ListThingsInThingGroupCommand,
   ResourceNotFoundException,
 } from "@aws-sdk/client-iot";
 import { JOB_EXECUTION_STATUSES, type JobExecutionStatus, type JobStatus } from "@fleetline/core/aws";
@@ -106,12 +107,33 @@ export class IotJobsReader implements JobsReader {
       lastUpdatedAt: ms(job.lastUpdatedAt) ?? 0,
       ...(job.completedAt ? { completedAt: job.completedAt.getTime() } : {}),
       document: document ?? "{}",
-      targets: job.targets?.length ?? executions.length,
+      targets: await this.thingsTargeted(job.targets ?? []),
       ...(job.reasonCode ? { reasonCode: job.reasonCode } : {}),
       ...(job.comment ? { comment: job.comment } : {}),
       counts,
       executions: executions.sort((a, b) => a.thing.localeCompare(b.thing)),
     };
+  }
+
+  /** How many things a job's targets hold: each thing named, and the things in each group now. */
+  private async thingsTargeted(targets: readonly string[]): Promise<number> {
+    let count = 0;
+    for (const target of targets) {
+      const group = /:thinggroup\/(.+)$/.exec(target)?.[1];
+      if (group === undefined) {
+        count += 1;
+        continue;
+      }
+      let nextToken: string | undefined;
+      do {
+        const page = await this.iot.send(
+          new ListThingsInThingGroupCommand({ thingGroupName: group, maxResults: 250, nextToken }),
+        );
+        count += page.things?.length ?? 0;
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+    return count;
   }
 
   async ofThing(thing: string): Promise<JobExecutionView[]> {

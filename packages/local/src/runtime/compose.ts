@@ -22,6 +22,8 @@ import { JobsControlPlane } from "../iot/jobs/jobs-control-plane.js";
 import { attachJobsMqtt } from "../iot/jobs/jobs-mqtt.js";
 import { JobsService } from "../iot/jobs/jobs-service.js";
 import { LocalJobsReader } from "../iot/jobs/local-jobs-reader.js";
+import { ThingGroupsControlPlane } from "../iot/jobs/thing-groups-control-plane.js";
+import { ThingGroups } from "../iot/registry/thing-groups.js";
 import { dataPlaneRoutes } from "../iot/shadows/data-plane-routes.js";
 import { LocalShadowGateway } from "../iot/shadows/local-shadow-gateway.js";
 import { attachShadowMqtt } from "../iot/shadows/shadow-mqtt.js";
@@ -169,12 +171,37 @@ export async function compose(
   await attachJobsMqtt(source, jobs);
   const iotArn = (kind: string, name: string) =>
     `arn:aws:iot:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${kind}/${name}`;
+  const thingExists = { exists: async (thing: string) => (await standIns.registry.get(thing)) !== undefined };
+  const thingGroups = await ThingGroups.open(db);
+  for (const thing of thingGroups.allMembers())
+    if ((await standIns.registry.get(thing)) === undefined) await thingGroups.forget(thing);
+  // A thing deleted from the registry leaves its groups, as on AWS.
+  standIns.registry.on("removed", (thing) => {
+    thingGroups
+      .forget(thing)
+      .catch((error: unknown) =>
+        logger.error("a removed thing could not leave its thing groups", { error: error as Error, thing }),
+      );
+  });
+  const jobsControlPlane = new JobsControlPlane(
+    jobs,
+    thingExists,
+    {
+      job: (id) => iotArn("job", id),
+      thing: (name) => iotArn("thing", name),
+      group: (name) => iotArn("thinggroup", name),
+    },
+    thingGroups,
+  );
   controlPlaneRoutes(
     app,
-    new JobsControlPlane(
-      jobs,
-      { exists: async (thing) => (await standIns.registry.get(thing)) !== undefined },
-      { job: (id) => iotArn("job", id), thing: (name) => iotArn("thing", name) },
+    jobsControlPlane,
+    new ThingGroupsControlPlane(
+      thingGroups,
+      thingExists,
+      (name) => iotArn("thinggroup", name),
+      () => clock.now(),
+      (group, thing) => jobsControlPlane.thingAddedToGroup(group, thing),
     ),
     standIns.registry,
   );

@@ -35,14 +35,23 @@ const invalid = (message: string): { ok: false; error: ControlPlaneError } => ({
   error: { type: "InvalidRequestException", message },
 });
 
-/** The thing a target ARN names (`arn:aws:iot:{region}:{account}:thing/{name}`), or why it names none. */
-export function thingOfTarget(arn: string): Checked<string> {
+/** A job's target: a thing, or a thing group (every thing in it). */
+export interface JobTarget {
+  kind: "thing" | "group";
+  name: string;
+}
+
+/** AWS IoT's quota: a job names at most 100 targets, things and thing groups together. */
+export const MAX_JOB_TARGETS = 100;
+
+/** What a target ARN names (`…:thing/{name}` or `…:thinggroup/{name}`), or why it names neither. */
+export function parseTarget(arn: string): Checked<JobTarget> {
   const match = /^arn:aws[\w-]*:iot:[\w-]+:\d{12}:(thing|thinggroup)\/([a-zA-Z0-9:_-]{1,128})$/.exec(arn);
   if (!match)
-    return invalid(`target ${arn} is not a thing ARN (arn:aws:iot:<region>:<account>:thing/<name>)`);
-  if (match[1] === "thinggroup")
-    return invalid(`target ${arn} is a thing group; Fleetline's local runtime targets things by ARN`);
-  return { ok: true, value: match[2] as string };
+    return invalid(
+      `target ${arn} is not a thing or thing group ARN (arn:aws:iot:<region>:<account>:thing/<name>)`,
+    );
+  return { ok: true, value: { kind: match[1] === "thing" ? "thing" : "group", name: match[2] as string } };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -126,6 +135,8 @@ export function checkCreateJob(
   body: Record<string, unknown>,
   now: number,
   arnOf: (jobId: string) => string,
+  /** A thing group's things, in order; undefined for no such group. */
+  membersOf: (group: string) => readonly string[] | undefined = () => undefined,
 ): Checked<JobRecord> {
   if (!JOB_ID_PATTERN.test(jobId)) return invalid("jobId must be 1 to 64 of [a-zA-Z0-9_-]");
   const { targets, document, description, targetSelection, timeoutConfig } = body;
@@ -148,11 +159,32 @@ export function checkCreateJob(
     return invalid("description must be text of at most 2028 characters");
   if (targetSelection !== undefined && targetSelection !== "SNAPSHOT" && targetSelection !== "CONTINUOUS")
     return invalid("targetSelection must be SNAPSHOT or CONTINUOUS");
-  const things: string[] = [];
-  for (const target of targets as string[]) {
-    const thing = thingOfTarget(target);
-    if (!thing.ok) return thing;
-    if (!things.includes(thing.value)) things.push(thing.value);
+  if (targets.length > MAX_JOB_TARGETS)
+    return {
+      ok: false,
+      error: {
+        type: "LimitExceededException",
+        message: `a job has at most ${MAX_JOB_TARGETS} targets, things and thing groups together (got ${targets.length}): target a thing group for more things`,
+      },
+    };
+  const things = new Set<string>();
+  for (const arn of targets as string[]) {
+    const target = parseTarget(arn);
+    if (!target.ok) return target;
+    if (target.value.kind === "thing") {
+      things.add(target.value.name);
+      continue;
+    }
+    const members = membersOf(target.value.name);
+    if (members === undefined)
+      return {
+        ok: false,
+        error: {
+          type: "ResourceNotFoundException",
+          message: `Thing group ${target.value.name} cannot be found.`,
+        },
+      };
+    for (const thing of members) things.add(thing);
   }
   const rollout = rolloutOf(body.jobExecutionsRolloutConfig);
   if (!rollout.ok) return rollout;
@@ -172,7 +204,7 @@ export function checkCreateJob(
     jobArn: arnOf(jobId),
     document,
     targets: targets as string[],
-    things,
+    things: [...things],
     targetSelection: (targetSelection as JobRecord["targetSelection"] | undefined) ?? "SNAPSHOT",
     status: "IN_PROGRESS",
     createdAt: now,

@@ -1,7 +1,9 @@
 import type { ApiApp, Request, Response, RouteHandler } from "@fleetline/api";
 import { controlPlaneStatus, type JsonObject } from "@fleetline/core/aws";
 import type { ThingRegistry } from "@fleetline/core/devices";
-import { ControlPlaneFailure, type JobsControlPlane } from "./jobs-control-plane.js";
+import { ControlPlaneFailure } from "./control-plane-errors.js";
+import type { JobsControlPlane } from "./jobs-control-plane.js";
+import type { ThingGroupsControlPlane } from "./thing-groups-control-plane.js";
 
 /** A control-plane answer, or its refusal as the AWS SDK reads one (`x-amzn-ErrorType`). */
 function serve(
@@ -35,7 +37,12 @@ const optional = (value: string | null): string | undefined => value ?? undefine
  * `@aws-sdk/client-iot` works with `endpoint` set to the runtime's HTTP address (`iotEndpoint` in
  * `GET /api/info`): docs/guide/jobs.md.
  */
-export function controlPlaneRoutes(app: ApiApp, jobs: JobsControlPlane, registry: ThingRegistry): void {
+export function controlPlaneRoutes(
+  app: ApiApp,
+  jobs: JobsControlPlane,
+  groups: ThingGroupsControlPlane,
+  registry: ThingRegistry,
+): void {
   app.add(
     "PUT",
     "/jobs/:jobId",
@@ -122,6 +129,55 @@ export function controlPlaneRoutes(app: ApiApp, jobs: JobsControlPlane, registry
       );
       return undefined;
     }),
+  );
+
+  // Static thing groups: what a job for more than 100 things targets.
+  const paging = (r: Request) => ({
+    maxResults: whole(r.query.get("maxResults")),
+    nextToken: optional(r.query.get("nextToken")),
+  });
+  app.add(
+    "PUT",
+    "/thing-groups/addThingToThingGroup",
+    serve((r) => groups.add(bodyOf(r))),
+  );
+  app.add(
+    "PUT",
+    "/thing-groups/removeThingFromThingGroup",
+    serve((r) => groups.remove(bodyOf(r))),
+  );
+  app.add(
+    "GET",
+    "/thing-groups",
+    serve((r) => groups.list({ namePrefixFilter: optional(r.query.get("namePrefixFilter")), ...paging(r) })),
+  );
+  app.add(
+    "POST",
+    "/thing-groups/:thingGroupName",
+    serve((r) => groups.create(r.params.thingGroupName as string, bodyOf(r))),
+  );
+  app.add(
+    "GET",
+    "/thing-groups/:thingGroupName",
+    serve((r) => groups.describe(r.params.thingGroupName as string)),
+  );
+  app.add(
+    "DELETE",
+    "/thing-groups/:thingGroupName",
+    serve(async (r) => {
+      await groups.delete(r.params.thingGroupName as string);
+      return undefined;
+    }),
+  );
+  app.add(
+    "GET",
+    "/thing-groups/:thingGroupName/things",
+    serve((r) => groups.thingsIn(r.params.thingGroupName as string, paging(r))),
+  );
+  app.add(
+    "GET",
+    "/things/:thing/thing-groups",
+    serve((r) => groups.groupsOf(r.params.thing as string, paging(r))),
   );
 
   // The thing reads a Jobs backend makes: DescribeThing (its ARN for a target) and ListThings.

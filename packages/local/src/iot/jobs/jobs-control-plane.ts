@@ -1,5 +1,4 @@
 import {
-  type ControlPlaneError,
   checkCreateJob,
   executionCounts,
   JOB_EXECUTION_STATUSES,
@@ -8,33 +7,8 @@ import {
   type JsonObject,
   TERMINAL_STATUSES,
 } from "@fleetline/core/aws";
+import { at, ControlPlaneFailure, fail, page } from "./control-plane-errors.js";
 import type { JobsService } from "./jobs-service.js";
-
-/** A refusal of the control plane: its AWS error type and message. */
-export class ControlPlaneFailure extends Error {
-  constructor(readonly error: ControlPlaneError) {
-    super(error.message);
-  }
-}
-
-const fail = (type: ControlPlaneError["type"], message: string): never => {
-  throw new ControlPlaneFailure({ type, message });
-};
-
-/** The control plane's times are seconds since the epoch, fractions allowed. */
-const at = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
-
-/** A page of `items` from `nextToken` (an offset this API handed out). */
-function page<T>(items: T[], maxResults: number | undefined, nextToken: string | undefined) {
-  const size = maxResults ?? 100;
-  if (!Number.isInteger(size) || size < 1 || size > 250)
-    fail("InvalidRequestException", "maxResults must be 1 to 250");
-  const start = nextToken === undefined ? 0 : Number(nextToken);
-  if (!Number.isInteger(start) || start < 0)
-    fail("InvalidRequestException", "nextToken is not one this API handed out");
-  const slice = items.slice(start, start + size);
-  return { items: slice, nextToken: start + size < items.length ? String(start + size) : undefined };
-}
 
 function statusFilter(status: string | undefined): string | undefined {
   if (status !== undefined && !(JOB_EXECUTION_STATUSES as readonly string[]).includes(status))
@@ -47,7 +21,11 @@ export class JobsControlPlane {
   constructor(
     private readonly service: JobsService,
     private readonly things: { exists(thing: string): Promise<boolean> },
-    readonly arn: { job(jobId: string): string; thing(thing: string): string },
+    readonly arn: { job(jobId: string): string; thing(thing: string): string; group(name: string): string },
+    /** The thing groups a job may target: their things, in order. */
+    private readonly groups: { membersOf(group: string): readonly string[] | undefined } = {
+      membersOf: () => undefined,
+    },
   ) {}
 
   private job(jobId: string): JobRecord {
@@ -57,7 +35,13 @@ export class JobsControlPlane {
   }
 
   async createJob(jobId: string, body: Record<string, unknown>): Promise<JsonObject> {
-    const checked = checkCreateJob(jobId, body, this.service.clock.now(), (id) => this.arn.job(id));
+    const checked = checkCreateJob(
+      jobId,
+      body,
+      this.service.clock.now(),
+      (id) => this.arn.job(id),
+      (group) => this.groups.membersOf(group),
+    );
     if (!checked.ok) throw new ControlPlaneFailure(checked.error);
     const job = checked.value;
     for (const thing of job.things)
@@ -71,6 +55,30 @@ export class JobsControlPlane {
       if (!Number.isFinite(job.ratePerMinute)) await this.service.rollOut(job, this.service.clock.now());
     });
     return { jobArn: job.jobArn, jobId, ...(job.description ? { description: job.description } : {}) };
+  }
+
+  /**
+   * A thing added to a group: each CONTINUOUS job in progress that targets the group takes it on,
+   * and rolls out to it at the job's rate (a SNAPSHOT job keeps the things it was created with).
+   */
+  async thingAddedToGroup(group: string, thing: string): Promise<void> {
+    const groupArn = this.arn.group(group);
+    await this.service.serial(() =>
+      this.service.change((changes) => {
+        for (const job of this.service.store.allJobs())
+          if (
+            job.status === "IN_PROGRESS" &&
+            job.targetSelection === "CONTINUOUS" &&
+            job.targets.includes(groupArn) &&
+            !job.things.includes(thing)
+          )
+            changes.putJob({
+              ...job,
+              things: [...job.things, thing],
+              lastUpdatedAt: this.service.clock.now(),
+            });
+      }),
+    );
   }
 
   describeJob(jobId: string): JsonObject {
