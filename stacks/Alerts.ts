@@ -2,8 +2,10 @@ import { stageNames } from "@fleetline/core/devices";
 import {
   CONFIRMATION_RULE_NAME,
   FUNCTION_TIMEOUT_S,
+  PRESENCE_RULE_NAME,
   SWEEP_SCHEDULE,
   stageConfirmationRule,
+  stagePresenceRule,
 } from "@fleetline/core/pipeline";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnTopicRule } from "aws-cdk-lib/aws-iot";
@@ -120,6 +122,34 @@ export function Alerts({ stack, app }: StackContext) {
     sourceAccount: stack.account,
   });
 
+  // Each connect and disconnect of this stage's things → the presence function (docs/guide/operate.md,
+  // "Presence"), asynchronously, as the confirm function; a lost event is overtaken by the next.
+  const presence = new LambdaFunction(stack, "PresenceFunction", {
+    handler: "packages/functions/src/entry-points/presence.handler",
+    timeout: FUNCTION_TIMEOUT_S.presence,
+    environment: { PRESENCE_TABLE: storage.presence.tableName },
+    onFailure: new SqsDestination(storage.deadLetters),
+    retryAttempts: 2,
+  });
+  storage.presence.grantReadWriteData(presence);
+  const presenceRule = new CfnTopicRule(stack, "PresenceRule", {
+    ruleName: `${app.stage.replace(/[^A-Za-z0-9]/g, "_")}_fleetline_${PRESENCE_RULE_NAME}`,
+    topicRulePayload: {
+      sql: stagePresenceRule(thingPrefix).sql,
+      awsIotSqlVersion: "2016-03-23",
+      ruleDisabled: false,
+      actions: [{ lambda: { functionArn: presence.functionArn } }],
+      errorAction: {
+        sqs: { queueUrl: storage.ruleErrors.queueUrl, roleArn: errorRole.roleArn, useBase64: false },
+      },
+    },
+  });
+  presence.addPermission("InvokedByPresenceRule", {
+    principal: new ServicePrincipal("iot.amazonaws.com"),
+    sourceArn: presenceRule.attrArn,
+    sourceAccount: stack.account,
+  });
+
   stack.addOutputs({ AlertsTopic: topic.topicArn });
-  return { topic, dataEndpoint, alerts, confirm };
+  return { topic, dataEndpoint, alerts, confirm, presence };
 }

@@ -49,6 +49,7 @@ export function Api({ stack, app }: StackContext) {
       ALARMS_TABLE: storage.alarms.tableName,
       COMMANDS_TABLE: storage.commands.tableName,
       QUARANTINE_TABLE: storage.quarantine.tableName,
+      PRESENCE_TABLE: storage.presence.tableName,
       DEAD_LETTER_QUEUE_URL: storage.deadLetters.queueUrl,
       ALERTS_TOPIC_ARN: topic.topicArn,
       IOT_DATA_ENDPOINT: dataEndpoint,
@@ -59,6 +60,7 @@ export function Api({ stack, app }: StackContext) {
   storage.alarms.grantReadWriteData(fn);
   storage.commands.grantReadWriteData(fn);
   storage.quarantine.grantReadData(fn);
+  storage.presence.grantReadData(fn);
   topic.grantPublish(fn);
   const iot = (resource: string) => `arn:${stack.partition}:iot:${stack.region}:${stack.account}:${resource}`;
   if (telemetry.target === "lake") {

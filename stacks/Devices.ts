@@ -29,6 +29,11 @@ export function devicePolicyDocument(partition: string, region: string, account:
       },
       {
         Effect: "Allow",
+        Action: ["iot:RetainPublish"],
+        Resource: DEVICE_POLICY.retain.map((t) => arn("topic", bind(t))),
+      },
+      {
+        Effect: "Allow",
         Action: ["iot:Subscribe"],
         Resource: DEVICE_POLICY.subscribe.map((t) => arn("topicfilter", bind(t))),
       },

@@ -76,6 +76,7 @@ export function Storage({ stack, app }: StackContext) {
   const alarms = table("Alarms", DYNAMODB_TABLES.alarms);
   const commands = table("Commands", DYNAMODB_TABLES.commands);
   const quarantine = table("Quarantine", DYNAMODB_TABLES.quarantine);
+  const presence = table("Presence", DYNAMODB_TABLES.presence);
   const telemetry: StoredTelemetry =
     target === "lake"
       ? {
@@ -90,5 +91,5 @@ export function Storage({ stack, app }: StackContext) {
   const deadLetters = queue("DeadLetters");
   const ruleErrors = queue("RuleErrors");
 
-  return { telemetry, alarms, commands, quarantine, deadLetters, ruleErrors };
+  return { telemetry, alarms, commands, quarantine, presence, deadLetters, ruleErrors };
 }

@@ -213,7 +213,7 @@ describe("every probe is refused and the runtime keeps serving", () => {
     expect((await publish("dt/fleetline/freestyle/fs-sec-a/telemetry")).status).toBe(200);
   });
 
-  it("disconnects a device that publishes with retain, and keeps nothing retained", async () => {
+  it("disconnects a device that publishes with retain on a reserved topic, and keeps nothing retained", async () => {
     const a = await device(dev.mqtt, "fs-sec-a", tokenA);
     const gone = closed(a);
     a.publish("$aws/things/fs-sec-a/shadow/update", JSON.stringify({ state: { reported: { x: 1 } } }), {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { sst } from "./sst-run.js";
 import { type Props, resourcesOf, templatesOf } from "./synth.js";
 
-const FUNCTIONS = ["validate", "store", "alerts", "sweep", "confirm", "api", "redrive"];
+const FUNCTIONS = ["validate", "store", "alerts", "sweep", "confirm", "presence", "api", "redrive"];
 
 /** What a failed `sst build` printed, blank lines aside. */
 const printed = (output: string) => output.split("\n").filter((line) => line.trim() !== "");
@@ -63,11 +63,14 @@ describe("sst build, as SST loads the app", () => {
     );
     expect(functions).toHaveLength(FUNCTIONS.length);
     for (const fn of functions) expect(fn.Handler).toBe("live-lambda.handler");
-    // SST sets no retries under sst dev; the confirm function keeps its dead-letter destination.
+    // SST sets no retries under sst dev; the confirm and presence functions keep their dead-letter destination.
     const confirm = resourcesOf("AWS::Lambda::EventInvokeConfig", dev).filter(
       (c: Props) => c.DestinationConfig?.OnFailure,
     );
-    expect(confirm).toEqual([expect.objectContaining({ MaximumRetryAttempts: 0 })]);
+    expect(confirm).toEqual([
+      expect.objectContaining({ MaximumRetryAttempts: 0 }),
+      expect.objectContaining({ MaximumRetryAttempts: 0 }),
+    ]);
     // SST's live-debugging bridge: iot:* on * for every stub (docs/guide/security.md, "Rights no policy can narrow to a stage").
     const statements = resourcesOf("AWS::IAM::Policy", dev).flatMap(
       (p: Props) => p.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>,

@@ -4,10 +4,12 @@ import {
   CONFIRMATION_RULE_NAME,
   CONFIRMATION_RULE_SQL,
   EVENT_SOURCE,
+  PRESENCE_RULE_SQL,
   REDRIVE_ROUND_BUDGET_MS,
   REDRIVE_ROUTES,
   SWEEP_SCHEDULE,
   stageConfirmationRule,
+  stagePresenceRule,
   stageTelemetryRule,
   TELEMETRY_PARTITION_KEY,
   TELEMETRY_RULE_SQL,
@@ -83,9 +85,18 @@ describe("the AWS stacks, synthesized", () => {
     expect(policy?.PolicyDocument.Statement.map((s: { Action: string[] }) => s.Action[0])).toEqual([
       "iot:Connect",
       "iot:Publish",
+      "iot:RetainPublish",
       "iot:Subscribe",
       "iot:Receive",
     ]);
+    // Retained only on its own telemetry topic.
+    const retain = policy?.PolicyDocument.Statement.find(
+      (s: { Action: string[] }) => s.Action[0] === "iot:RetainPublish",
+    );
+    expect(JSON.stringify(retain?.Resource)).toContain(
+      "topic/dt/fleetline/${iot:Connection.Thing.Attributes[type]}/${iot:Connection.Thing.ThingName}/telemetry",
+    );
+    expect(retain?.Resource).toHaveLength(1);
   });
 
   it("let devices take their own jobs, and give AWS IoT Jobs a private updates bucket and a role to presign its objects", () => {
@@ -142,7 +153,7 @@ describe("the AWS stacks, synthesized", () => {
     const ours = functions.filter((f) =>
       JSON.stringify(f.Environment ?? {}).includes("POWERTOOLS_SERVICE_NAME"),
     );
-    expect(ours).toHaveLength(7);
+    expect(ours).toHaveLength(8);
     for (const fn of ours) expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
   });
 
@@ -309,11 +320,33 @@ describe("the AWS stacks, synthesized", () => {
     expect(permission).toMatchObject({ Action: "lambda:InvokeFunction" });
     expect(JSON.stringify(permission?.SourceArn)).toMatch(/ConfirmationRule/);
     // Lambda's asynchronous retries, then the dead-letter queue.
-    const [invokeConfig] = all("AWS::Lambda::EventInvokeConfig");
-    expect(invokeConfig).toMatchObject({
-      MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
-    });
+    const invokeConfigs = all("AWS::Lambda::EventInvokeConfig");
+    expect(invokeConfigs).toHaveLength(2);
+    for (const invokeConfig of invokeConfigs)
+      expect(invokeConfig).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+      });
+  });
+
+  it("keep each device's presence: this stage's lifecycle events → the presence function → its table", () => {
+    const rule = all("AWS::IoT::TopicRule").find((r) =>
+      r.TopicRulePayload.Sql.includes("$aws/events/presence"),
+    );
+    expect(rule?.TopicRulePayload.Sql).toBe(stagePresenceRule("test_").sql);
+    expect(rule?.TopicRulePayload.Sql).toBe(`${PRESENCE_RULE_SQL} WHERE startswith(clientId, 'test_')`);
+    expect(rule?.RuleName).toBe("test_fleetline_presence");
+    expect(JSON.stringify(rule?.TopicRulePayload.Actions[0].Lambda.FunctionArn)).toMatch(/PresenceFunction/);
+    expect(rule?.TopicRulePayload.ErrorAction.Sqs).toBeDefined();
+    const permission = all("AWS::Lambda::Permission").find(
+      (p) =>
+        p.Principal === "iot.amazonaws.com" && JSON.stringify(p.FunctionName).includes("PresenceFunction"),
+    );
+    expect(JSON.stringify(permission?.SourceArn)).toMatch(/PresenceRule/);
+    const statements = statementsOf("Alerts", "PresenceFunction");
+    expect(JSON.stringify(statements)).toMatch(/Presence/);
+    expect(statements.flatMap(actionsOf)).toContain("dynamodb:PutItem");
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("iot:"))).toEqual([]);
   });
 
   it("run the sweep on an EventBridge schedule, every minute", () => {
@@ -325,11 +358,12 @@ describe("the AWS stacks, synthesized", () => {
 
   it("create the tables with the keys, indexes and TTL the adapters query, and nothing to scan", () => {
     const tables = Object.entries(templates.Storage?.findResources("AWS::DynamoDB::Table") as Resources);
-    expect(tables).toHaveLength(4);
+    expect(tables).toHaveLength(5);
     for (const [id, schema] of [
       ["Alarms", DYNAMODB_TABLES.alarms],
       ["Commands", DYNAMODB_TABLES.commands],
       ["Quarantine", DYNAMODB_TABLES.quarantine],
+      ["Presence", DYNAMODB_TABLES.presence],
       ["Latest", DYNAMODB_TABLES.latest],
     ] as const) {
       const table = tables.find(([logicalId]) => logicalId.startsWith(id))?.[1].Properties;

@@ -1,7 +1,7 @@
 import type { AlarmPorts } from "@fleetline/core/alarms";
 import type { JobsReader, ShadowGateway } from "@fleetline/core/commands";
 import type { Clock } from "@fleetline/core/common";
-import type { ThingRegistry } from "@fleetline/core/devices";
+import type { PresenceStore, ThingRegistry } from "@fleetline/core/devices";
 import type { Counters, HealthReport } from "@fleetline/core/pipeline";
 import type { DeadLetterQueue, Redrive } from "@fleetline/core/redrive";
 import type { Quarantine, TelemetryQuery } from "@fleetline/core/telemetry";
@@ -41,6 +41,11 @@ export interface ApiContext {
    * where it cannot, and the API then says nothing of it.
    */
   connected?(thing: string): boolean;
+  /**
+   * Each device's presence from AWS IoT Core's lifecycle events (docs/guide/operate.md,
+   * "Presence"): since when it is connected or not, and why its last connection ended.
+   */
+  presence?: Pick<PresenceStore, "get" | "all">;
   /** True once every component is up. */
   ready(): boolean;
   /** Each component's health (`GET /api/health`); a component `down` turns `/healthz` to 503. */

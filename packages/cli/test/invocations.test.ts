@@ -82,7 +82,14 @@ describe("the invocation console of fleetline dev", () => {
     expect(one.event.Records.length).toBe(logged?.batchSize);
     expect(one.logs.some((log) => log.line.includes("MALFORMED_JSON"))).toBe(true);
     const { body: functions } = await get<Array<{ name: string; invocations: number }>>("/api/functions");
-    expect(functions.map((f) => f.name)).toEqual(["validate", "store", "alerts", "confirm", "sweep"]);
+    expect(functions.map((f) => f.name)).toEqual([
+      "validate",
+      "store",
+      "alerts",
+      "confirm",
+      "presence",
+      "sweep",
+    ]);
     expect(functions.find((f) => f.name === "store")?.invocations).toBe(stored.length);
   });
 

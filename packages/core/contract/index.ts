@@ -9,6 +9,7 @@ export {
   type JobsReaderFixture,
   type SeededJob,
 } from "./jobs-reader.contract.js";
+export { describePresenceStoreContract } from "./presence-store.contract.js";
 export { describeQuarantineContract } from "./quarantine.contract.js";
 export { describeRedrivePoisonContract, type RedriveSource } from "./redrive-poison.contract.js";
 export { describeRuleErrorRedriveContract, type PipelineOutcome } from "./rule-error-redrive.contract.js";

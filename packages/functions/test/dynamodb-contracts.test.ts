@@ -1,11 +1,13 @@
 import {
   describeAlertStoreContract,
   describeCommandLedgerContract,
+  describePresenceStoreContract,
   describeQuarantineContract,
 } from "@fleetline/core/contract";
 import { afterAll, expect } from "vitest";
 import { DynamoDbAlertStore } from "../src/adapters/dynamodb-alert-store.js";
 import { DynamoDbCommandLedger } from "../src/adapters/dynamodb-command-ledger.js";
+import { DynamoDbPresenceStore } from "../src/adapters/dynamodb-presence-store.js";
 import { DynamoDbQuarantine } from "../src/adapters/dynamodb-quarantine.js";
 import { fakeDynamoDb } from "./fake-dynamodb.js";
 
@@ -31,6 +33,9 @@ describeQuarantineContract("DynamoDbQuarantine (mocked DynamoDB)", () =>
 );
 describeAlertStoreContract("DynamoDbAlertStore (mocked DynamoDB)", () =>
   fixture({ alerts: new DynamoDbAlertStore(dynamo.documents, "alarms") }),
+);
+describePresenceStoreContract("DynamoDbPresenceStore (mocked DynamoDB)", () =>
+  fixture({ store: new DynamoDbPresenceStore(dynamo.documents, "presence") }),
 );
 describeCommandLedgerContract("DynamoDbCommandLedger (mocked DynamoDB)", () =>
   fixture({ ledger: new DynamoDbCommandLedger(dynamo.documents, "commands") }),

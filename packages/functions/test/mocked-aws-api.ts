@@ -32,6 +32,7 @@ export const API_ENVIRONMENT = {
   ALARMS_TABLE: "alarms",
   COMMANDS_TABLE: "commands",
   QUARANTINE_TABLE: "quarantine",
+  PRESENCE_TABLE: "presence",
   DEAD_LETTER_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/test-DeadLetters",
   RULE_ERRORS_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/test-RuleErrors",
   RAW_STREAM: "test-fleetline-raw",

@@ -9,6 +9,7 @@ import {
   describeDeadLetterQueueContract,
   describeFunctionInvokerContract,
   describeJobsReaderContract,
+  describePresenceStoreContract,
   describeQuarantineContract,
   describeShadowGatewayContract,
   describeStreamReaderContract,
@@ -31,6 +32,7 @@ import { Database } from "../src/stores/database.js";
 import { DuckDbAlertStore } from "../src/stores/duckdb-alert-store.js";
 import { DuckDbCommandLedger } from "../src/stores/duckdb-command-ledger.js";
 import { DuckDbCounters } from "../src/stores/duckdb-counters.js";
+import { DuckDbPresenceStore } from "../src/stores/duckdb-presence-store.js";
 import { DuckDbQuarantine } from "../src/stores/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../src/stores/duckdb-telemetry-store.js";
 import { streamArn } from "../src/streams/kinesis/kinesis-client.js";
@@ -95,6 +97,9 @@ describeJobsReaderContract("LocalJobsReader (DuckDB)", () =>
       },
     };
   }),
+);
+describePresenceStoreContract("DuckDbPresenceStore", () =>
+  withDb(async (db) => ({ store: await DuckDbPresenceStore.open(db) })),
 );
 describeDeadLetterQueueContract("LocalQueues", () =>
   withDb(async (db) => ({ queue: (await LocalQueues.open(db)).queue("contract-dlq") })),

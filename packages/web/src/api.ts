@@ -64,6 +64,10 @@ export interface Device {
   registered: boolean;
   /** Whether it is connected now; null where the broker cannot tell (then: last seen). */
   connected: boolean | null;
+  /** From its lifecycle events: since when it is connected, or not, and why its last connection ended. */
+  connectedSince?: number;
+  disconnectedSince?: number;
+  disconnectReason?: string;
   lastSeen: number | null;
   state: string | null;
   openAlerts: number;

@@ -76,7 +76,7 @@ afterAll(async () => {
 });
 
 describe("the fleet view, as an operator reads it", () => {
-  it("shows each device's connection, and marks one that reported and was removed", async () => {
+  it("shows each device's connection from its lifecycle events, and marks one that reported and was removed", async () => {
     const online = await connect("fs-op-online", await register("fs-op-online"));
     await online.publishAsync("dt/fleetline/freestyle/fs-op-online/telemetry", dispenser(1), { qos: 1 });
     const gone = await connect("fs-op-gone", await register("fs-op-gone"));
@@ -88,6 +88,16 @@ describe("the fleet view, as an operator reads it", () => {
     expect(await page.textContent('.row[data-thing="fs-op-online"] [data-connection]')).toBe("connected");
     expect(await page.textContent('.row[data-thing="fs-op-gone"] [data-connection]')).toBe("disconnected");
     expect(await page.textContent('.row[data-thing="fs-op-gone"] .tag')).toBe("removed");
+    // Presence from the lifecycle events: why it left, and since when.
+    await page.waitForSelector(
+      '.row[data-thing="fs-op-gone"] [data-connection][data-disconnect-reason="CLIENT_INITIATED_DISCONNECT"]',
+    );
+    expect(await page.getAttribute('.row[data-thing="fs-op-gone"] [data-connection]', "title")).toMatch(
+      /^disconnected since .+; last disconnect: CLIENT_INITIATED_DISCONNECT$/,
+    );
+    expect(await page.getAttribute('.row[data-thing="fs-op-online"] [data-connection]', "title")).toMatch(
+      /^connected since /,
+    );
     await page.screenshot({ path: `${artifacts}fleet-connections.png` });
   });
 

@@ -1,4 +1,5 @@
 import { alertPosition } from "@fleetline/core/alarms";
+import type { Presence } from "@fleetline/core/aws";
 import { allPages, byPosition, PAGE_LIMITS } from "@fleetline/core/common";
 import type { DeviceType } from "@fleetline/core/devices";
 import { isQueryableMetric } from "@fleetline/core/telemetry";
@@ -19,6 +20,20 @@ async function typeOf(api: ApiContext, thing: string): Promise<DeviceType> {
   throw new HttpError(404, "NOT_FOUND", `no device named ${thing}`);
 }
 
+/**
+ * Whether a device is connected — as the embedded broker sees it this instant where it can tell,
+ * else as its lifecycle events last said — since when, and why its last connection ended.
+ */
+function presenceFields(api: ApiContext, thing: string, presence: Presence | undefined) {
+  const connected = api.connected?.(thing) ?? presence?.connected ?? null;
+  const sinceMatches = presence !== undefined && presence.connected === connected;
+  return {
+    connected,
+    ...(sinceMatches ? { [connected ? "connectedSince" : "disconnectedSince"]: presence.since } : {}),
+    ...(presence?.disconnectReason ? { disconnectReason: presence.disconnectReason } : {}),
+  };
+}
+
 /** The fleet and per-device views (docs/reference/api.md), and desired state for a device's shadow. */
 export function devicesRoutes(app: ApiApp, api: ApiContext): void {
   app.add("GET", "/api/devices", async () => {
@@ -32,6 +47,7 @@ export function devicesRoutes(app: ApiApp, api: ApiContext): void {
       for (const alert of active) openAlerts.set(alert.thing, (openAlerts.get(alert.thing) ?? 0) + 1);
     }
     const registered = new Map((await api.registry.list()).map((t) => [t.thing, t.type]));
+    const presences = (await api.presence?.all()) ?? new Map<string, Presence>();
     const things = new Map(registered);
     for (const summary of summaries.values())
       if (!things.has(summary.thing)) things.set(summary.thing, summary.type);
@@ -44,7 +60,7 @@ export function devicesRoutes(app: ApiApp, api: ApiContext): void {
           type,
           // A device that reported once and was removed since stays listed, marked so.
           registered: registered.has(thing),
-          connected: api.connected?.(thing) ?? null,
+          ...presenceFields(api, thing, presences.get(thing)),
           lastSeen: summary?.lastSeen ?? null,
           state: summary?.state ?? null,
           openAlerts: openAlerts.get(thing) ?? 0,
@@ -65,7 +81,7 @@ export function devicesRoutes(app: ApiApp, api: ApiContext): void {
         thing,
         type,
         registered: registered !== undefined,
-        connected: api.connected?.(thing) ?? null,
+        ...presenceFields(api, thing, await api.presence?.get(thing)),
         lastSeen: latest?.receivedAt ?? null,
         seq: latest?.seq ?? null,
         ts: latest?.ts ?? null,

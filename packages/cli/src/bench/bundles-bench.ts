@@ -8,7 +8,16 @@ import { build, type Metafile } from "esbuild";
 import { type BenchFigure, round } from "./query-bench.js";
 
 const LAMBDA_DIR = fileURLToPath(new URL("../../../functions/src/entry-points/", import.meta.url));
-export const FUNCTIONS = ["validate", "store", "alerts", "confirm", "sweep", "api", "redrive"] as const;
+export const FUNCTIONS = [
+  "validate",
+  "store",
+  "alerts",
+  "confirm",
+  "presence",
+  "sweep",
+  "api",
+  "redrive",
+] as const;
 
 /** Every setting a function reads at init, as the stacks give them (values do not matter offline). */
 export const ENVIRONMENT: Record<string, string> = {
@@ -28,6 +37,7 @@ export const ENVIRONMENT: Record<string, string> = {
   ALARMS_TABLE: "alarms",
   COMMANDS_TABLE: "commands",
   LATEST_TABLE: "latest",
+  PRESENCE_TABLE: "presence",
   DELIVERY_STREAM: "bench-telemetry",
   ATHENA_WORKGROUP: "bench",
   LAKE_DATABASE: "bench",

@@ -60,6 +60,19 @@ export {
   TERMINAL_STATUSES,
 } from "./jobs/job-types.js";
 export { type EventOrigin, isRedriveEvent, kinesisEvent, type RedriveResponse } from "./kinesis-event.js";
+export {
+  type ConnectedEvent,
+  type DisconnectedEvent,
+  type DisconnectReason,
+  hasLifecycleEvents,
+  type LifecycleEvent,
+  type LifecycleSession,
+  lifecycleTopic,
+  nextPresence,
+  type Presence,
+  readPresenceEvent,
+  type SubscriptionEvent,
+} from "./lifecycle-events.js";
 export { shadowFound, shadowRefusal } from "./shadow/shadow-errors.js";
 export { deleteShadow, getShadow, updateShadow } from "./shadow/shadow-operations.js";
 export type {

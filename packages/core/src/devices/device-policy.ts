@@ -42,6 +42,11 @@ export const DEVICE_POLICY = {
     `${JOBS}/+/+/rejected`,
     "alerts/fleetline/${type}/${thing}",
   ],
+  /**
+   * Topics a device may publish to with RETAIN (AWS's `iot:RetainPublish`): its telemetry, so its
+   * last report waits for whoever subscribes next. A retained publish elsewhere disconnects it.
+   */
+  retain: ["dt/fleetline/${type}/${thing}/telemetry"],
 } as const;
 
 function bind(template: string, identity: DeviceIdentity): string {
@@ -59,6 +64,11 @@ export function devicePolicyFor(identity: DeviceIdentity): { publish: string[]; 
 /** May this device publish on `topic`? Anything else disconnects it, as AWS IoT Core does. */
 export function mayPublish(identity: DeviceIdentity, topic: string): boolean {
   return DEVICE_POLICY.publish.some((template) => topicMatches(bind(template, identity), topic));
+}
+
+/** May this device publish on `topic` with RETAIN? */
+export function mayRetain(identity: DeviceIdentity, topic: string): boolean {
+  return DEVICE_POLICY.retain.some((template) => topicMatches(bind(template, identity), topic));
 }
 
 /** May this device subscribe to `filter`? Only if every topic it could match is granted. */

@@ -115,6 +115,29 @@ export function stageConfirmationRule(thingPrefix: string): TopicRule {
   };
 }
 
+/** The function that keeps each device's presence (docs/guide/operate.md, "Presence"). */
+export const PRESENCE_FUNCTION = "presence";
+
+export const PRESENCE_RULE_NAME = "presence";
+
+/** AWS IoT Core's connect and disconnect lifecycle events, of every client. */
+export const PRESENCE_TOPIC_FILTER = "$aws/events/presence/+/+";
+
+export const PRESENCE_RULE_SQL = `SELECT clientId, eventType, timestamp, versionNumber, disconnectReason FROM '${PRESENCE_TOPIC_FILTER}'`;
+
+/** The presence rule, deployed to AWS IoT Core and loaded by the local rules engine alike. */
+export const PRESENCE_RULE: TopicRule = {
+  name: PRESENCE_RULE_NAME,
+  sql: PRESENCE_RULE_SQL,
+  actions: [{ lambda: { functionName: PRESENCE_FUNCTION } }],
+  errorAction: { sqs: { queueName: QUEUES.ruleErrors } },
+};
+
+/** The presence rule of one AWS stage: only its things' connections. */
+export function stagePresenceRule(thingPrefix: string): TopicRule {
+  return { ...PRESENCE_RULE, sql: `${PRESENCE_RULE_SQL} WHERE startswith(clientId, '${thingPrefix}')` };
+}
+
 /**
  * The schedule that expires commands past their deadline and finishes effects still owed
  * (docs/guide/operate.md, "Commands"): EventBridge on AWS, a timer locally, every minute on both.
@@ -127,7 +150,14 @@ export const SWEEP_SCHEDULE = { rate: "rate(1 minute)", intervalMs: 60_000 } as 
  * and the confirm function synchronously: those must be able to finish inside its round, so
  * they are given well under it (a batch of 100 records takes a second or two).
  */
-export const FUNCTION_TIMEOUT_S = { stream: 20, confirm: 10, sweep: 60, api: 29, redrive: 29 } as const;
+export const FUNCTION_TIMEOUT_S = {
+  stream: 20,
+  confirm: 10,
+  presence: 10,
+  sweep: 60,
+  api: 29,
+  redrive: 29,
+} as const;
 
 /** Time the redrive function keeps for answering after the last invocation it waited for. */
 const REDRIVE_ANSWER_S = 2;

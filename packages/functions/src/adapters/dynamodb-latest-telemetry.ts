@@ -5,7 +5,8 @@ import type { DeviceSummary, TelemetryRecord } from "@fleetline/core/telemetry";
 /** How many index partitions the things are spread over (`shard` = s0 … s15). */
 export const LATEST_SHARDS = 16;
 
-function shardOf(thing: string): string {
+/** The index partition of a thing (the `latest` and `presence` tables list things by it). */
+export function shardOf(thing: string): string {
   let hash = 0;
   for (let i = 0; i < thing.length; i++) hash = (hash * 31 + thing.charCodeAt(i)) >>> 0;
   return `s${hash % LATEST_SHARDS}`;

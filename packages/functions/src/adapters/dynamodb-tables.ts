@@ -55,6 +55,12 @@ export const DYNAMODB_TABLES = {
     indexes: { byShard: { partition: "shard", sort: "thing" } },
     ttl: "ttl",
   },
+  /** Each device's presence from lifecycle events, listed by index shard as `latest` is. */
+  presence: {
+    key: { partition: "thing" },
+    indexes: { byShard: { partition: "shard", sort: "thing" } },
+    ttl: "ttl",
+  },
   /** Quarantined messages, newest first (`sk` = zero-padded receivedAt # messageId). */
   quarantine: {
     key: { partition: "pk", sort: "sk" },

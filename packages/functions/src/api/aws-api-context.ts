@@ -9,6 +9,7 @@ import { type Clock, systemClock } from "@fleetline/core/common";
 import { stageNames } from "@fleetline/core/devices";
 import type { TelemetryQuery } from "@fleetline/core/telemetry";
 import { CloudWatchCounters } from "../adapters/cloudwatch-counters.js";
+import { DynamoDbPresenceStore } from "../adapters/dynamodb-presence-store.js";
 import { DynamoDbQuarantine } from "../adapters/dynamodb-quarantine.js";
 import { IotDataShadowGateway } from "../adapters/iot-data-shadow-gateway.js";
 import { IotJobsReader } from "../adapters/iot-jobs-reader.js";
@@ -24,6 +25,7 @@ export const API_SETTINGS = [
   "ALARMS_TABLE",
   "COMMANDS_TABLE",
   "QUARANTINE_TABLE",
+  "PRESENCE_TABLE",
   "DEAD_LETTER_QUEUE_URL",
   "ALERTS_TOPIC_ARN",
   "IOT_DATA_ENDPOINT",
@@ -75,6 +77,7 @@ export function awsApiContext(
       dataPlaneEndpoint: `https://${endpoint}`,
     },
     shadows: new IotDataShadowGateway(clients.dataPlane),
+    presence: new DynamoDbPresenceStore(clients.documents, settings.PRESENCE_TABLE),
     // The stage's jobs: `fleetline jobs create --stage` names them with its prefix, as its things.
     jobs: new IotJobsReader(clients.iot, { prefix: stageNames(settings.FLEETLINE_STAGE).thingPrefix }),
     ready: () => true,

@@ -8,6 +8,8 @@ import {
   CONFIRM_FUNCTION,
   CONFIRMATION_RULE,
   type HealthReport,
+  PRESENCE_FUNCTION,
+  PRESENCE_RULE,
   QUEUES,
   STREAMS,
   SWEEP_SCHEDULE,
@@ -15,6 +17,7 @@ import {
 } from "@fleetline/core/pipeline";
 import { Redrive } from "@fleetline/core/redrive";
 import { KinesisStreamProducer, KinesisStreamReader } from "@fleetline/functions/kinesis";
+import { connectionRoutes } from "../iot/broker/connection-routes.js";
 import { MqttAlertPublisher } from "../iot/bus/mqtt-alert-publisher.js";
 import { controlPlaneRoutes } from "../iot/jobs/control-plane-routes.js";
 import { JobStore } from "../iot/jobs/job-store.js";
@@ -33,6 +36,7 @@ import { OutcomeTracker } from "../lib/outcome-tracker.js";
 import { DuckDbAlertStore } from "../stores/duckdb-alert-store.js";
 import { DuckDbCommandLedger } from "../stores/duckdb-command-ledger.js";
 import { DuckDbCounters } from "../stores/duckdb-counters.js";
+import { DuckDbPresenceStore } from "../stores/duckdb-presence-store.js";
 import { DuckDbQuarantine } from "../stores/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../stores/duckdb-telemetry-store.js";
 import type { KinesisHandler } from "../streams/event-sources/invoker.js";
@@ -115,7 +119,7 @@ export async function compose(
   try {
     standIns = await StandIns.start({
       ...config,
-      rules: [TELEMETRY_RULE, CONFIRMATION_RULE],
+      rules: [TELEMETRY_RULE, CONFIRMATION_RULE, PRESENCE_RULE],
       dashboardPort: () => http.port,
       // The shadow service subscribes too: nothing flows until it has.
       deferOpen: true,
@@ -146,6 +150,7 @@ export async function compose(
   const quarantine = await DuckDbQuarantine.open(db);
   const alerts = await DuckDbAlertStore.open(db);
   const ledger = await DuckDbCommandLedger.open(db);
+  const presence = await DuckDbPresenceStore.open(db);
   const producer = new KinesisStreamProducer(standIns.kinesisClient);
   const deadLetters = standIns.queues.queue(QUEUES.deadLetter);
   const storeWrites = new OutcomeTracker();
@@ -158,7 +163,8 @@ export async function compose(
     clock,
   );
   await attachShadowMqtt(source, shadowService);
-  dataPlaneRoutes(app, shadowService, source);
+  dataPlaneRoutes(app, shadowService, source, brokers.broker?.retained);
+  connectionRoutes(app, brokers.broker);
   // Jobs on a DuckDB connection of their own: their writes never wait behind telemetry's.
   const jobs = new JobsService({
     store: await JobStore.open(await db.connect()),
@@ -224,6 +230,7 @@ export async function compose(
     store: { store: trackedTelemetryStore(throttlingStore(telemetry, failures), storeWrites), counters },
     alarms,
     confirm: { ledger, counters, clock },
+    presence,
     deadLetters,
     failures,
   };
@@ -253,6 +260,12 @@ export async function compose(
     region: LOCAL_REGION,
   });
   standIns.asyncInvoker.register(CONFIRM_FUNCTION, (event) => confirm(event as never));
+  // Invoked by the presence rule with each connect and disconnect, as on AWS.
+  const recordPresence = functions.define(PRESENCE_FUNCTION, handlers.presence, {
+    trigger: "async",
+    region: LOCAL_REGION,
+  });
+  standIns.asyncInvoker.register(PRESENCE_FUNCTION, (event) => recordPresence(event as never));
   const sweep = functions.define("sweep", handlers.sweep, { trigger: "schedule", region: LOCAL_REGION });
   const schedule = new Schedule({
     intervalMs: config.sweepIntervalMs ?? SWEEP_SCHEDULE.intervalMs,
@@ -308,6 +321,7 @@ export async function compose(
       jobs: new LocalJobsReader(jobs.store),
       // The embedded broker knows who is connected; mosquitto and an external broker do not say.
       connected: brokers.broker ? (thing) => brokers.broker?.isConnected(thing) ?? false : undefined,
+      presence,
     },
     app,
   );

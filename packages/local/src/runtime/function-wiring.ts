@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { AlarmPorts } from "@fleetline/core/alarms";
 import type { Clock } from "@fleetline/core/common";
+import type { PresenceStore } from "@fleetline/core/devices";
 import type { DeadLetterQueue } from "@fleetline/core/redrive";
 import * as builtIn from "@fleetline/functions/handlers";
 import type { DuckDbCommandLedger } from "../stores/duckdb-command-ledger.js";
@@ -18,6 +19,7 @@ export type HandlerFactories = Pick<
   | "createStoreHandler"
   | "createAlertsHandler"
   | "createConfirmHandler"
+  | "createPresenceHandler"
   | "createSweepHandler"
   | "validate"
 >;
@@ -30,11 +32,12 @@ export interface FunctionPorts {
   store: Parameters<typeof builtIn.createStoreHandler>[0];
   alarms: AlarmPorts;
   confirm: { ledger: DuckDbCommandLedger; counters: DuckDbCounters; clock: Clock };
+  presence: PresenceStore;
   deadLetters: DeadLetterQueue;
   failures: InjectedFailures;
 }
 
-export const FUNCTION_NAMES = ["validate", "store", "alerts", "confirm", "sweep"] as const;
+export const FUNCTION_NAMES = ["validate", "store", "alerts", "confirm", "presence", "sweep"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Every function's handler, built from `factories` on the runtime's ports. */
@@ -52,6 +55,7 @@ export function createHandlers(
     ),
     alerts: factories.createAlertsHandler(ports.alarms, logger("alerts"), ports.deadLetters),
     confirm: factories.createConfirmHandler(ports.confirm, logger("confirm")) as FunctionHandler,
+    presence: factories.createPresenceHandler(ports.presence, logger("presence")) as FunctionHandler,
     sweep: () => sweep(),
   } as Record<FunctionName, FunctionHandler>;
 }

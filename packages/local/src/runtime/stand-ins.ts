@@ -6,6 +6,7 @@ import { RUNTIME_IDENTITIES } from "@fleetline/core/devices";
 import { QUEUES, STREAMS, type TopicRule } from "@fleetline/core/pipeline";
 import { LocalBroker } from "../iot/broker/broker.js";
 import { type MosquittoBroker, startMosquitto } from "../iot/broker/mosquitto-broker.js";
+import { RetainedStore } from "../iot/broker/retained-store.js";
 import type { MessageSource } from "../iot/bus/message-source.js";
 import { MqttSource } from "../iot/bus/mqtt-source.js";
 import { CertificateAuthority } from "../iot/registry/certificate-authority.js";
@@ -118,7 +119,7 @@ export class StandIns {
       const kinesisClient = config.failures
         ? interceptedKinesis(kinesis.inProcess, config.failures)
         : kinesis.inProcess;
-      const brokers = await startBrokers(config, registry, ca, stops);
+      const brokers = await startBrokers(config, registry, ca, stops, await RetainedStore.open(db));
       const asyncInvoker = new AsyncInvoker({
         onFailure: queues.queue(QUEUES.deadLetter),
         region: LOCAL_REGION,
@@ -187,6 +188,7 @@ async function startBrokers(
   registry: DeviceRegistry,
   ca: CertificateAuthority,
   stops: Stops,
+  retained: RetainedStore,
 ): Promise<Brokers> {
   if (config.mqtt5) {
     const dir = config.dataDir
@@ -223,6 +225,7 @@ async function startBrokers(
       mqttPort: config.mqttPort,
       wsPort: config.wsPort,
       registry,
+      retained,
       dashboardPort: config.dashboardPort,
       maxConnections: config.maxConnections,
       mtls:

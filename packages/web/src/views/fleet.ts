@@ -18,17 +18,28 @@ const COUNTERS: Array<[keyof Stats, string]> = [
 ];
 
 /**
- * Whether a device is connected now: from the broker where it can tell (the embedded one), else —
- * until presence comes from lifecycle events — from when it last reported.
+ * Whether a device is connected now (the broker, or its lifecycle events: docs/guide/operate.md,
+ * "Presence"), since when, and why its last connection ended; "—" where neither can tell.
  */
 function connection(d: Device): HTMLElement {
   if (d.connected === null)
     return h("span", { "data-connection": "unknown", title: "the broker does not say; see last seen" }, "—");
+  const since = d.connected ? d.connectedSince : d.disconnectedSince;
+  const title = [
+    since === undefined
+      ? undefined
+      : `${d.connected ? "connected" : "disconnected"} since ${new Date(since).toLocaleString()}`,
+    d.disconnectReason === undefined ? undefined : `last disconnect: ${d.disconnectReason}`,
+  ]
+    .filter(Boolean)
+    .join("; ");
   return h(
     "span",
     {
       "data-connection": d.connected ? "connected" : "disconnected",
       class: `presence ${d.connected ? "on" : "off"}`,
+      ...(title ? { title } : {}),
+      ...(d.disconnectReason ? { "data-disconnect-reason": d.disconnectReason } : {}),
     },
     d.connected ? "connected" : "disconnected",
   );

@@ -4,9 +4,11 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Server } from "node:tls";
+import { type LifecycleEvent, lifecycleTopic } from "@fleetline/core/aws";
 import {
   type DeviceIdentity,
   mayPublish,
+  mayRetain,
   maySubscribe,
   RUNTIME_IDENTITIES,
   whyPublishDenied,
@@ -17,10 +19,16 @@ import { createWebSocketStream, WebSocketServer } from "ws";
 import { browserRefusal, isLoopbackName } from "../../lib/net/browser-guard.js";
 import { closeServer, listen } from "../../lib/net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
+import { ConnectionTracker, type SocketAddress } from "./connection-tracker.js";
+import { DeliveryConfirmations } from "./delivery-confirmations.js";
 import { EmbeddedSource } from "./embedded-source.js";
 import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
 import { guardPacketSize } from "./packet-size-guard.js";
 import { emptyRefusalCounts, RecentRefusals, type Refusal, type RefusalCounts } from "./refusals.js";
+import type { RetainedStore } from "./retained-store.js";
+
+/** The MQTT control packet type of DISCONNECT, which the broker watches for on the wire. */
+const DISCONNECT_PACKET = 14;
 
 /** MQTT 3.1.1 CONNACK return codes. */
 const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
@@ -33,6 +41,8 @@ export interface BrokerOptions {
   mqttPort: number;
   wsPort: number;
   registry: DeviceRegistry;
+  /** Where retained messages are kept; without it a retained publish is refused. */
+  retained?: RetainedStore;
   /** Open connections at most (TCP, TLS and WebSocket together); more are closed at once. */
   maxConnections?: number;
   /** The mutual-TLS listener (AWS IoT Core's 8883): its port, and the broker's certificate and CA. */
@@ -58,6 +68,11 @@ export interface BrokerEvents {
 }
 
 type Principal = DeviceIdentity | "service";
+
+/** What of aedes' persistence the broker uses (aedes does not type it). */
+interface AedesPersistence {
+  cleanSubscriptions(client: Client, done: () => void): void;
+}
 
 function authError(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -110,6 +125,12 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   private readonly streams = new Set<Duplex>();
   private aedes!: Aedes;
   private embedded!: EmbeddedSource;
+  /** Direct messages awaiting their PUBACK (SendDirectMessage with confirmation). */
+  private readonly confirmations = new DeliveryConfirmations();
+  /** Each connection's addresses, by the stream aedes reads it from. */
+  private readonly addresses = new WeakMap<Duplex, SocketAddress>();
+  /** AWS IoT Core's lifecycle events and each client id's latest connection (GetConnection). */
+  readonly connectionsByClient = new ConnectionTracker((event) => this.publishLifecycle(event));
   mqttPort = 0;
   wsPort = 0;
   mqttsPort = 0;
@@ -156,10 +177,12 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
         // are done, so a PUBACK means the message is durable. A message the engine cannot make
         // durable (it is stopping) gets no PUBACK and the connection is closed; the device resends.
         const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
-        this.embedded.ingest({ topic: packet.topic, payload, clientId: client.id }).then(
-          () => done(null),
-          (error: Error) => done(error),
-        );
+        this.keepRetained(packet, payload)
+          .then(() => this.embedded.ingest({ topic: packet.topic, payload, clientId: client.id }))
+          .then(
+            () => done(null),
+            (error: Error) => done(error),
+          );
       },
       authorizeSubscribe: (client, subscription, done) =>
         done(null, this.authorizeSubscribe(client, subscription)),
@@ -177,12 +200,28 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     this.aedes.on("client", (client) => {
       this.connections.opened += 1;
       this.clients.set(client.id, client);
+      this.tracked(client);
     });
     this.aedes.on("clientDisconnect", (client) => {
       this.connections.closed += 1;
       // A client taken over by a new connection with its id is already replaced.
       if (this.clients.get(client.id) === client) this.clients.delete(client.id);
+      this.connectionsByClient.disconnected(client.conn);
     });
+    this.aedes.on("keepaliveTimeout", (client) =>
+      this.connectionsByClient.noteReason(client.conn, "MQTT_KEEP_ALIVE_TIMEOUT"),
+    );
+    this.aedes.on("subscribe", (subscriptions, client) => {
+      this.connectionsByClient.subscriptions(
+        client.conn,
+        "subscribed",
+        subscriptions.filter((s) => s.qos <= 1).map((s) => s.topic),
+      );
+      this.deliverRetained(client, subscriptions);
+    });
+    this.aedes.on("unsubscribe", (topics, client) =>
+      this.connectionsByClient.subscriptions(client.conn, "unsubscribed", topics),
+    );
     this.aedes.on("connectionError", () => undefined);
     this.options.registry.on("removed", (thing) => this.disconnect(thing));
     const { host } = this.options;
@@ -225,6 +264,9 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
    * announces a packet over MAX_PACKET_BYTES.
    */
   private accept(stream: Duplex, request?: Parameters<Aedes["handle"]>[1], peer?: PeerCertificate): void {
+    const socket = (request?.socket ?? stream) as Partial<
+      Record<"remoteAddress" | "localAddress", string> & Record<"remotePort" | "localPort", number>
+    >;
     const max = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     if (this.open >= max) {
       this.refuse(
@@ -241,15 +283,61 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       this.open -= 1;
       this.streams.delete(stream);
     });
-    const guarded = guardPacketSize(stream, MAX_PACKET_BYTES, (announced) =>
-      this.refuse(
-        "packet-too-large",
-        "",
-        `a packet announced ${announced} bytes; the limit is ${MAX_PACKET_BYTES}`,
-      ),
+    const guarded: Duplex = guardPacketSize(
+      stream,
+      MAX_PACKET_BYTES,
+      (announced) => {
+        this.connectionsByClient.noteReason(guarded, "CLIENT_ERROR");
+        this.refuse(
+          "packet-too-large",
+          "",
+          `a packet announced ${announced} bytes; the limit is ${MAX_PACKET_BYTES}`,
+        );
+      },
+      {
+        received: (packet) => {
+          if (packet.type === DISCONNECT_PACKET)
+            this.connectionsByClient.noteReason(guarded, "CLIENT_INITIATED_DISCONNECT");
+          this.confirmations.received(guarded, packet);
+        },
+        sent: (packet) => this.confirmations.sent(guarded, packet),
+      },
     );
+    this.addresses.set(guarded, {
+      sourceIp: socket.remoteAddress ?? "",
+      sourcePort: socket.remotePort ?? 0,
+      targetIp: socket.localAddress ?? "",
+      targetPort: socket.localPort ?? 0,
+    });
     if (peer) this.peers.set(guarded, peer);
     this.aedes.handle(guarded, request);
+  }
+
+  /** A client is connected: its connection is tracked and its `connected` event published. */
+  private tracked(client: Client): void {
+    const principal = this.principals.get(client);
+    // The runtime's own clients are not AWS IoT clients: no lifecycle events of theirs.
+    if (!principal || principal === "service") return;
+    const conn = client.conn as unknown as Duplex;
+    const peer = this.peers.get(conn);
+    // aedes keeps the CONNECT's clean flag, and its keep-alive as the timer's 1.5 × interval.
+    const internals = client as unknown as { clean?: boolean; _keepaliveInterval?: number };
+    const interval = internals._keepaliveInterval ?? -1;
+    this.connectionsByClient.connected(conn, {
+      clientId: client.id,
+      thingName: principal.thing,
+      principalIdentifier: peer ? peer.fingerprint : principal.thing,
+      cleanSession: internals.clean ?? true,
+      keepAliveDuration: interval > 0 ? Math.round((interval - 1) / 1500) : 0,
+      ...(this.addresses.get(conn) ?? { sourceIp: "", sourcePort: 0, targetIp: "", targetPort: 0 }),
+    });
+  }
+
+  /** Publishes a lifecycle event as AWS IoT Core does: to subscribers and rules, from no client. */
+  private publishLifecycle(event: LifecycleEvent): void {
+    this.embedded
+      .publish(lifecycleTopic(event), new TextEncoder().encode(JSON.stringify(event)), 1)
+      .catch(() => undefined);
   }
 
   private refuse(refusal: Refusal, clientId: string, detail: string): void {
@@ -305,8 +393,15 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       return;
     }
     this.principals.set(client, verdict);
+    this.displacing(client);
     this.emit("authenticated", { clientId: client.id, username: rawUsername ?? "" });
     done(null, true);
+  }
+
+  /** A new connection with a connected client's id takes its place: the old one ends as AWS says. */
+  private displacing(client: Client): void {
+    const old = this.clients.get(client.id);
+    if (old && old !== client) this.connectionsByClient.noteReason(old.conn, "DUPLICATE_CLIENTID");
   }
 
   /**
@@ -330,6 +425,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       return;
     }
     this.principals.set(client, verdict);
+    this.displacing(client);
     this.emit("authenticated", { clientId: client.id, username: `certificate:${verdict.thing}` });
     done(null, true);
   }
@@ -344,14 +440,23 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     const principal = client && this.principals.get(client);
     if (principal === "service") return null;
     if (!client || !principal) return new Error("not authenticated");
-    if (packet.retain) {
-      // AWS IoT needs iot:RetainPublish for it, which the device policy does not grant.
+    const refused = (reason: "AUTH_ERROR" | "CLIENT_ERROR", message: string) => {
+      this.connectionsByClient.noteReason(client.conn, reason);
+      return new Error(message);
+    };
+    if (packet.retain && topic.startsWith("$")) {
+      // AWS IoT Core keeps no retained message on a reserved topic.
+      this.refuse("retain-denied", client.id, `retained publish on the reserved topic ${topic}`);
+      return refused("CLIENT_ERROR", "no retained messages on reserved topics");
+    }
+    if (packet.retain && (!this.options.retained || !mayRetain(principal, topic))) {
+      // AWS IoT needs iot:RetainPublish for it, which the device policy grants on its telemetry only.
       this.refuse(
         "retain-denied",
         client.id,
-        `retained publish on ${topic}; the device policy grants no retain`,
+        `retained publish on ${topic}; the device policy grants retain on its own telemetry topic only`,
       );
-      return new Error("retain is not allowed");
+      return refused("AUTH_ERROR", "retain is not allowed");
     }
     const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
     if (size > MAX_PAYLOAD_BYTES) {
@@ -360,17 +465,57 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
         client.id,
         `${size} bytes on ${topic}; the limit is ${MAX_PAYLOAD_BYTES}`,
       );
-      return new Error("payload too large");
+      return refused("CLIENT_ERROR", "payload too large");
     }
     if (qos === 2) {
       this.refuse("qos2-publish", client.id, `QoS 2 publish on ${topic}; AWS IoT Core supports QoS 0 and 1`);
-      return new Error("QoS 2 is not supported");
+      return refused("CLIENT_ERROR", "QoS 2 is not supported");
     }
     if (!mayPublish(principal, topic)) {
       this.refuse("publish-denied", client.id, whyPublishDenied(principal, topic));
-      return new Error("not authorized");
+      return refused("AUTH_ERROR", "not authorized");
     }
     return null;
+  }
+
+  /**
+   * A retained publish is kept (an empty one deletes what was kept) before it is acknowledged, and
+   * goes on to today's subscribers as an ordinary message, as MQTT has it.
+   */
+  private async keepRetained(packet: { topic: string; qos: number; retain?: boolean }, payload: Buffer) {
+    if (!packet.retain || !this.options.retained) return;
+    await this.options.retained.put(packet.topic, payload, packet.qos === 1 ? 1 : 0, Date.now());
+    packet.retain = false;
+  }
+
+  /**
+   * AWS IoT Core hands a new subscriber the retained message of a topic it subscribes to exactly —
+   * not through a wildcard, nor a shared subscription.
+   */
+  private deliverRetained(client: Client, subscriptions: Array<{ topic: string; qos: number }>): void {
+    const retained = this.options.retained;
+    if (!retained) return;
+    for (const { topic, qos } of subscriptions) {
+      if (qos > 1 || /[+#]/.test(topic) || topic.startsWith("$share/")) continue;
+      const message = retained.get(topic);
+      if (!message) continue;
+      client.publish(
+        {
+          cmd: "publish",
+          topic,
+          payload: message.payload,
+          qos: Math.min(qos, message.qos) as 0 | 1,
+          retain: true,
+          dup: false,
+        },
+        () => undefined,
+      );
+    }
+  }
+
+  /** The retained messages this broker keeps (the Data Plane reads them). */
+  get retained(): RetainedStore | undefined {
+    return this.options.retained;
   }
 
   /** In-process message source for the rules engine, which knows each message's publisher. */
@@ -399,8 +544,77 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     return subscription;
   }
 
+  /** A thing removed from the registry: its connection is closed by the server. */
   private disconnect(thing: string): void {
-    this.clients.get(thing)?.close();
+    const client = this.clients.get(thing);
+    if (!client) return;
+    this.connectionsByClient.noteReason(client.conn, "SERVER_INITIATED_DISCONNECT");
+    client.close();
+  }
+
+  /** A client's subscriptions now, as the Data Plane's ListSubscriptions lists them; undefined if not connected. */
+  subscriptionsOf(clientId: string): Array<{ topicFilter: string; qos: number }> | undefined {
+    const client = this.clients.get(clientId) as
+      | (Client & { subscriptions?: Record<string, { qos: number }> })
+      | undefined;
+    if (!client) return undefined;
+    return Object.entries(client.subscriptions ?? {}).map(([topicFilter, { qos }]) => ({ topicFilter, qos }));
+  }
+
+  /**
+   * The Data Plane's DeleteConnection: the client is disconnected (API_INITIATED_DISCONNECT), its
+   * persistent session dropped with `cleanSession`, its will not sent with `preventWillMessage`.
+   * False if it is not connected.
+   */
+  async deleteConnection(
+    clientId: string,
+    options: { cleanSession: boolean; preventWillMessage: boolean },
+  ): Promise<boolean> {
+    const client = this.clients.get(clientId);
+    if (!client) return false;
+    this.connectionsByClient.noteReason(client.conn, "API_INITIATED_DISCONNECT");
+    if (options.preventWillMessage) (client as unknown as { will: unknown }).will = null;
+    await new Promise<void>((resolve) => client.close(() => resolve()));
+    if (options.cleanSession)
+      await new Promise<void>((resolve) =>
+        (this.aedes as unknown as { persistence: AedesPersistence }).persistence.cleanSubscriptions(
+          client,
+          () => resolve(),
+        ),
+      );
+    return true;
+  }
+
+  /**
+   * The Data Plane's SendDirectMessage: a message to one connected client, on a topic it need not
+   * have subscribed to but may receive, past the rules. With `confirmation` it goes at QoS 1 and
+   * this resolves once the client acknowledged it, or says it did not within `timeoutMs`.
+   */
+  async sendDirect(
+    clientId: string,
+    topic: string,
+    payload: Uint8Array,
+    options: { confirmation: boolean; timeoutMs: number },
+  ): Promise<"sent" | "acknowledged" | "not-connected" | "not-allowed" | "timed-out"> {
+    const client = this.clients.get(clientId);
+    const principal = client && this.principals.get(client);
+    if (!client || !principal) return "not-connected";
+    if (principal !== "service" && !maySubscribe(principal, topic)) return "not-allowed";
+    const bytes = Buffer.from(payload);
+    const qos = options.confirmation ? 1 : 0;
+    if (!options.confirmation) {
+      client.publish(
+        { cmd: "publish", topic, payload: bytes, qos, retain: false, dup: false },
+        () => undefined,
+      );
+      return "sent";
+    }
+    const send = () =>
+      client.publish(
+        { cmd: "publish", topic, payload: bytes, qos, retain: false, dup: false },
+        () => undefined,
+      );
+    return this.confirmations.confirm(client.conn, topic, send, options.timeoutMs);
   }
 
   /** Whether a thing has a connection open now (its client id is its name). */

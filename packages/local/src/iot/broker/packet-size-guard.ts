@@ -1,17 +1,42 @@
 import { Duplex } from "node:stream";
 
+/** A packet seen on the wire: its type and flags (the first byte's nibbles) and its body's first bytes. */
+export interface WirePacket {
+  type: number;
+  flags: number;
+  /** Up to PREFIX_BYTES of the body: enough for a PUBLISH's topic and packet id, or a PUBACK's id. */
+  prefix: Buffer;
+}
+
+/** A topic of AWS's 256 bytes, its length and a packet id fit. */
+const PREFIX_BYTES = 512;
+
 /**
- * Reads MQTT fixed headers as bytes stream by, without parsing packets: each packet's remaining
- * length is known from its first 2–5 bytes, long before its body arrives.
+ * Reads MQTT packets as bytes stream by, without parsing them: each packet's remaining length is
+ * known from its first 2–5 bytes, long before its body arrives; the start of each body is kept for
+ * those who watch the packets.
  */
-class FixedHeaderScanner {
+export class FixedHeaderScanner {
   private state: "type" | "length" | "body" = "type";
+  private first = 0;
   private length = 0;
   private multiplier = 1;
   private lengthBytes = 0;
   private bodyLeft = 0;
+  private prefix: Buffer[] = [];
+  private prefixLength = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    /** Told of each packet once its body's start has passed (its whole body, when shorter). */
+    private readonly onPacket: (packet: WirePacket) => void = () => undefined,
+  ) {}
+
+  private emit(): void {
+    this.onPacket({ type: this.first >> 4, flags: this.first & 0x0f, prefix: Buffer.concat(this.prefix) });
+    this.prefix = [];
+    this.prefixLength = 0;
+  }
 
   /** Feeds bytes; returns the announced remaining length of the first packet over the limit, if any. */
   feed(chunk: Uint8Array): number | undefined {
@@ -19,6 +44,12 @@ class FixedHeaderScanner {
     while (i < chunk.length) {
       if (this.state === "body") {
         const take = Math.min(this.bodyLeft, chunk.length - i);
+        const keep = Math.min(take, PREFIX_BYTES - this.prefixLength);
+        if (keep > 0) {
+          this.prefix.push(Buffer.from(chunk.subarray(i, i + keep)));
+          this.prefixLength += keep;
+          if (this.prefixLength === PREFIX_BYTES || keep === this.bodyLeft) this.emit();
+        }
         this.bodyLeft -= take;
         i += take;
         if (this.bodyLeft === 0) this.state = "type";
@@ -26,6 +57,7 @@ class FixedHeaderScanner {
       }
       const byte = chunk[i++] as number;
       if (this.state === "type") {
+        this.first = byte;
         this.state = "length";
         this.length = 0;
         this.multiplier = 1;
@@ -39,7 +71,10 @@ class FixedHeaderScanner {
       if (this.length > this.limit || (byte & 0x80 && this.lengthBytes === 4)) return this.length;
       if (byte & 0x80) continue;
       this.bodyLeft = this.length;
-      this.state = this.length === 0 ? "type" : "body";
+      if (this.length === 0) {
+        this.emit();
+        this.state = "type";
+      } else this.state = "body";
     }
     return undefined;
   }
@@ -54,13 +89,18 @@ export function guardPacketSize(
   inner: Duplex,
   limit: number,
   onOversize: (announced: number) => void,
+  /** Each packet the client sends, and each the broker sends it. */
+  watch: { received?: (packet: WirePacket) => void; sent?: (packet: WirePacket) => void } = {},
 ): Duplex {
-  const scanner = new FixedHeaderScanner(limit);
+  const scanner = new FixedHeaderScanner(limit, watch.received);
+  // What the broker writes is its own: no limit to enforce, only packets to watch.
+  const sent = watch.sent && new FixedHeaderScanner(Number.MAX_SAFE_INTEGER, watch.sent);
   const outer = new Duplex({
     read() {
       inner.resume();
     },
     write(chunk, encoding, callback) {
+      sent?.feed(chunk);
       inner.write(chunk, encoding, callback);
     },
     final(callback) {

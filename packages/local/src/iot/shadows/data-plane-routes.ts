@@ -36,7 +36,13 @@ function document(value: JsonObject): Response {
  * The IoT Data Plane REST API on the local runtime, path for path, so that
  * `@aws-sdk/client-iot-data-plane` works with `endpoint: "http://127.0.0.1:<http-port>"`.
  */
-export function dataPlaneRoutes(app: ApiApp, shadows: ShadowService, source: MessageSource): void {
+export function dataPlaneRoutes(
+  app: ApiApp,
+  shadows: ShadowService,
+  source: MessageSource,
+  /** Where a retained publish is kept: the embedded broker's store (none under --mqtt5 or --broker). */
+  retained?: { put(topic: string, payload: Uint8Array, qos: 0 | 1, now: number): Promise<void> },
+): void {
   const shadowRoute = (operation: "get" | "update" | "delete") => async (request: Request) => {
     const name = request.query.get("name") ?? undefined;
     if (name !== undefined && !SHADOW_NAME_PATTERN.test(name))
@@ -77,6 +83,14 @@ export function dataPlaneRoutes(app: ApiApp, shadows: ShadowService, source: Mes
         code: 413,
         message: `the payload is ${request.rawBody.length} bytes; AWS IoT allows ${MAX_PAYLOAD_BYTES}`,
       });
+    }
+    if (request.query.get("retain") === "true") {
+      if (!retained)
+        return awsError({
+          code: 400,
+          message: "retained messages need the embedded broker (not --mqtt5 or --broker)",
+        });
+      await retained.put(topic, request.rawBody, qos, Date.now());
     }
     await source.publish(topic, request.rawBody, qos);
     return { status: 200, body: {} };

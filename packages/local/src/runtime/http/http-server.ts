@@ -12,7 +12,15 @@ import { staticFile } from "./static-files.js";
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Paths the API answers (the query API, the IoT Data Plane's, the IoT control plane's); every other GET is the dashboard's. */
-const API_PATHS = [/^\/api\//, /^\/things(\/|$)/, /^\/thing-groups(\/|$)/, /^\/topics\//, /^\/jobs(\/|$)/];
+const API_PATHS = [
+  /^\/api\//,
+  /^\/things(\/|$)/,
+  /^\/thing-groups(\/|$)/,
+  /^\/topics\//,
+  /^\/jobs(\/|$)/,
+  /^\/connections\//,
+  /^\/retainedMessage(\/|$)/,
+];
 
 export interface HttpServerOptions {
   host: string;
