@@ -83,6 +83,9 @@ export function Alerts({ stack, app }: StackContext) {
       timeout: FUNCTION_TIMEOUT_S.sweep,
     }),
   );
+  // The OFFLINE alarm reads every device's presence.
+  sweep.addEnvironment("PRESENCE_TABLE", storage.presence.tableName);
+  storage.presence.grantReadData(sweep);
   new Cron(stack, "Sweep", { schedule: SWEEP_SCHEDULE.rate, job: { function: sweep } });
 
   // Each shadow document of this stage's things → the confirm function, asynchronously; an event
@@ -132,6 +135,10 @@ export function Alerts({ stack, app }: StackContext) {
     retryAttempts: 2,
   });
   storage.presence.grantReadWriteData(presence);
+  // A thing's type (its attributes), once, when its presence is first kept.
+  presence.attachPermissions([
+    new PolicyStatement({ actions: ["iot:DescribeThing"], resources: [arn(`thing/${thingPrefix}*`)] }),
+  ]);
   const presenceRule = new CfnTopicRule(stack, "PresenceRule", {
     ruleName: `${app.stage.replace(/[^A-Za-z0-9]/g, "_")}_fleetline_${PRESENCE_RULE_NAME}`,
     topicRulePayload: {

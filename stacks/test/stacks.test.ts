@@ -346,7 +346,12 @@ describe("the AWS stacks, synthesized", () => {
     const statements = statementsOf("Alerts", "PresenceFunction");
     expect(JSON.stringify(statements)).toMatch(/Presence/);
     expect(statements.flatMap(actionsOf)).toContain("dynamodb:PutItem");
-    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("iot:"))).toEqual([]);
+    // A thing's type, for the OFFLINE alarm: this stage's things only.
+    const iotStatements = statements.filter((st) => actionsOf(st).some((a) => a.startsWith("iot:")));
+    expect(iotStatements.flatMap(actionsOf)).toEqual(["iot:DescribeThing"]);
+    expect(JSON.stringify(iotStatements.map((st) => st.Resource))).toMatch(/thing\/test_\*/);
+    // The sweep reads the presences for the OFFLINE alarm.
+    expect(JSON.stringify(statementsOf("Alerts", "SweepFunction"))).toMatch(/Presence/);
   });
 
   it("run the sweep on an EventBridge schedule, every minute", () => {

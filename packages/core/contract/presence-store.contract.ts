@@ -58,6 +58,20 @@ export function describePresenceStoreContract(
       expect(await recordPresence({ eventType: "subscribed", clientId: "rb-p1" }, store)).toBe("rejected");
     });
 
+    it("keeps a device's type, looked up once, when its presence is first kept", async () => {
+      const { store } = current();
+      const asked: string[] = [];
+      const typeOf = async (thing: string) => {
+        asked.push(thing);
+        return "robot" as const;
+      };
+      await recordPresence(connected("rb-p4", 1, T0), store, typeOf);
+      await recordPresence(disconnected("rb-p4", 1, T0 + 1, "CONNECTION_LOST"), store, typeOf);
+      expect(asked).toEqual(["rb-p4"]);
+      expect(await store.get("rb-p4")).toMatchObject({ type: "robot", connected: false });
+      expect((await store.all()).get("rb-p4")).toMatchObject({ type: "robot" });
+    });
+
     it("refuses a save whose expected presence moved on, and reads them all at once", async () => {
       const { store } = current();
       const first: Presence = { clientId: "rb-p2", connected: true, since: T0, versionNumber: 1 };

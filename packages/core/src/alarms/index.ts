@@ -8,5 +8,12 @@ export type { AlertPublisher } from "./alert-publisher.js";
 export type { AlarmWrite, AlertQuery, AlertStore } from "./alert-store.js";
 export type { Effect } from "./effects.js";
 export { evaluateAlarms } from "./evaluate-alarms.js";
+export {
+  OFFLINE,
+  OFFLINE_AFTER_MS,
+  type OfflineOutcome,
+  type OfflinePorts,
+  watchOffline,
+} from "./offline.js";
 export { OUTBOX_CLAIM_MS } from "./outbox.js";
 export { type SweepOutcome, sweep } from "./sweep.js";

@@ -3,6 +3,7 @@ import { isDeliveredBy } from "../commands/confirm-deliveries.js";
 import { errorKind } from "../common/errors.js";
 import { count } from "../pipeline/counters.js";
 import type { AlarmPorts } from "./alarm-ports.js";
+import { type OfflinePorts, watchOffline } from "./offline.js";
 import { settleOutbox } from "./outbox.js";
 
 export interface SweepOutcome {
@@ -15,6 +16,8 @@ export interface SweepOutcome {
   stillOwing: number;
   /** Commands left for the next sweep (the shadow could not be read). */
   skipped: number;
+  /** OFFLINE alarms opened and cleared from the devices' presence. */
+  offline: { raised: number; cleared: number };
 }
 
 /** At most this many commands and states per page; the sweep reads pages until done or `maxPages`. */
@@ -46,11 +49,19 @@ async function finish(
 /**
  * The schedule's work (docs/guide/operate.md, "Commands"), every minute: commands whose deadline has passed are
  * finished, so an idle fleet's commands expire too; alarm states that still owe effects (a
- * publish or a shadow update that failed) have them carried out. Pages are read by key, the due
+ * publish or a shadow update that failed) have them carried out; devices away too long are
+ * alarmed (OFFLINE). Pages are read by key, the due
  * commands and the owing states only, never the whole ledger.
  */
-export async function sweep(ports: AlarmPorts, maxPages = 10): Promise<SweepOutcome> {
-  const outcome: SweepOutcome = { delivered: 0, expired: 0, settled: 0, stillOwing: 0, skipped: 0 };
+export async function sweep(ports: AlarmPorts & Partial<OfflinePorts>, maxPages = 10): Promise<SweepOutcome> {
+  const outcome: SweepOutcome = {
+    delivered: 0,
+    expired: 0,
+    settled: 0,
+    stillOwing: 0,
+    skipped: 0,
+    offline: { raised: 0, cleared: 0 },
+  };
   for (let page = 0; page < maxPages; page++) {
     const due = await ports.ledger.due(ports.clock.now(), PAGE);
     for (const command of due) {
@@ -77,5 +88,8 @@ export async function sweep(ports: AlarmPorts, maxPages = 10): Promise<SweepOutc
     }
     if (owing.length === 0) break;
   }
+  // Where devices' presence is kept: those away too long get an OFFLINE alarm, those back have it cleared.
+  const { presence } = ports;
+  if (presence) outcome.offline = await watchOffline({ ...ports, presence });
   return outcome;
 }

@@ -17,7 +17,7 @@ export {
   RESERVED_THING_NAMES,
   RUNTIME_IDENTITIES,
 } from "./device-types.js";
-export { type PresenceOutcome, type PresenceStore, recordPresence } from "./presence.js";
+export { type DevicePresence, type PresenceOutcome, type PresenceStore, recordPresence } from "./presence.js";
 export { isAwsRegion, isStageName, STAGE_NAME_RULE, stageNames, stageRegion } from "./stage.js";
 export {
   type CredentialKind,

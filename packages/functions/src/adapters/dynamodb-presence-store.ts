@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Presence } from "@fleetline/core/aws";
-import type { PresenceStore } from "@fleetline/core/devices";
+import type { DevicePresence, PresenceStore } from "@fleetline/core/devices";
 import { LATEST_SHARDS, shardOf } from "./dynamodb-latest-telemetry.js";
 
 /**
@@ -15,13 +15,13 @@ export class DynamoDbPresenceStore implements PresenceStore {
     private readonly table: string,
   ) {}
 
-  async get(thing: string): Promise<Presence | undefined> {
+  async get(thing: string): Promise<DevicePresence | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { thing } }));
-    return Item?.presence as Presence | undefined;
+    return Item?.presence as DevicePresence | undefined;
   }
 
-  async all(): Promise<Map<string, Presence>> {
-    const found = new Map<string, Presence>();
+  async all(): Promise<Map<string, DevicePresence>> {
+    const found = new Map<string, DevicePresence>();
     for (let shard = 0; shard < LATEST_SHARDS; shard++) {
       let start: Record<string, unknown> | undefined;
       do {
@@ -35,14 +35,14 @@ export class DynamoDbPresenceStore implements PresenceStore {
             ExclusiveStartKey: start,
           }),
         );
-        for (const item of page.Items ?? []) found.set(item.thing as string, item.presence as Presence);
+        for (const item of page.Items ?? []) found.set(item.thing as string, item.presence as DevicePresence);
         start = page.LastEvaluatedKey;
       } while (start);
     }
     return found;
   }
 
-  async save(next: Presence, expected: Presence | undefined): Promise<boolean> {
+  async save(next: DevicePresence, expected: Presence | undefined): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({

@@ -1,5 +1,10 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { type PresenceOutcome, type PresenceStore, recordPresence } from "@fleetline/core/devices";
+import {
+  type DeviceType,
+  type PresenceOutcome,
+  type PresenceStore,
+  recordPresence,
+} from "@fleetline/core/devices";
 
 /**
  * The `presence` Lambda, invoked by the presence IoT rule with each connected or disconnected
@@ -7,9 +12,12 @@ import { type PresenceOutcome, type PresenceStore, recordPresence } from "@fleet
  * it cannot read is logged, never thrown (a retry cannot fix it); a store outage is thrown, for
  * Lambda's asynchronous retries.
  */
-export function createPresenceHandler(store: PresenceStore, logger: Logger) {
+export function createPresenceHandler(
+  ports: { store: PresenceStore; typeOf(thing: string): Promise<DeviceType | undefined> },
+  logger: Logger,
+) {
   return async (event: unknown): Promise<{ outcome: PresenceOutcome }> => {
-    const outcome = await recordPresence(event, store);
+    const outcome = await recordPresence(event, ports.store, ports.typeOf);
     if (outcome === "rejected")
       logger.warn("not a presence event; ignored", { event: JSON.stringify(event).slice(0, 500) });
     return { outcome };

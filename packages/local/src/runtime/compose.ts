@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { ApiApp, queryApiRoutes } from "@fleetline/api";
-import type { AlarmPorts } from "@fleetline/core/alarms";
+import type { AlarmPorts, OfflinePorts } from "@fleetline/core/alarms";
 import type { Clock } from "@fleetline/core/common";
 import {
   CONFIRM_FUNCTION,
@@ -215,7 +215,9 @@ export async function compose(
   const endTaps = mqttClientRoutes(app, source);
   // The shadow service in-process, through the port the alerts function uses on AWS too.
   const shadows = new LocalShadowGateway(shadowService);
-  const alarms: AlarmPorts = {
+  const alarms: AlarmPorts & OfflinePorts = {
+    // The sweep's OFFLINE alarm reads each device's presence.
+    presence,
     alerts,
     ledger,
     shadows: timingOutShadows(shadows, failures),
@@ -230,7 +232,7 @@ export async function compose(
     store: { store: trackedTelemetryStore(throttlingStore(telemetry, failures), storeWrites), counters },
     alarms,
     confirm: { ledger, counters, clock },
-    presence,
+    presence: { store: presence, typeOf: async (thing) => (await standIns.registry.get(thing))?.type },
     deadLetters,
     failures,
   };

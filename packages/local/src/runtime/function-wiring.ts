@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { AlarmPorts } from "@fleetline/core/alarms";
+import type { AlarmPorts, OfflinePorts } from "@fleetline/core/alarms";
 import type { Clock } from "@fleetline/core/common";
-import type { PresenceStore } from "@fleetline/core/devices";
+import type { DeviceType, PresenceStore } from "@fleetline/core/devices";
 import type { DeadLetterQueue } from "@fleetline/core/redrive";
 import * as builtIn from "@fleetline/functions/handlers";
 import type { DuckDbCommandLedger } from "../stores/duckdb-command-ledger.js";
@@ -30,9 +30,9 @@ export const BUILT_IN_HANDLERS: HandlerFactories = builtIn;
 export interface FunctionPorts {
   validate: Parameters<typeof builtIn.createValidateHandler>[0];
   store: Parameters<typeof builtIn.createStoreHandler>[0];
-  alarms: AlarmPorts;
+  alarms: AlarmPorts & Partial<OfflinePorts>;
   confirm: { ledger: DuckDbCommandLedger; counters: DuckDbCounters; clock: Clock };
-  presence: PresenceStore;
+  presence: { store: PresenceStore; typeOf(thing: string): Promise<DeviceType | undefined> };
   deadLetters: DeadLetterQueue;
   failures: InjectedFailures;
 }
