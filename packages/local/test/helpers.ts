@@ -1,7 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { IoTClient } from "@aws-sdk/client-iot";
+import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import type { Clock } from "@fleetline/core/common";
 import { settle, waitFor } from "@fleetline/testing";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { LocalBroker } from "../src/iot/broker/broker.js";
 import { DeviceRegistry } from "../src/iot/registry/device-registry.js";
@@ -194,4 +197,24 @@ export function interceptKinesis(
 export async function healthMetric(runtime: Runtime, component: string, metric: string): Promise<unknown> {
   const report = await runtime.health();
   return report.components.find((c) => c.name === component)?.metrics[metric];
+}
+
+/** `@aws-sdk/client-iot-data-plane` as a backend points it at a runtime's HTTP port. */
+export function localDataPlane(url: string): IoTDataPlaneClient {
+  return new IoTDataPlaneClient({
+    endpoint: url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    requestHandler: new NodeHttpHandler(),
+  });
+}
+
+/** `@aws-sdk/client-iot` (the control plane: Jobs, things) pointed at a runtime's HTTP port. */
+export function localIotClient(url: string): IoTClient {
+  return new IoTClient({
+    endpoint: url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    requestHandler: new NodeHttpHandler(),
+  });
 }

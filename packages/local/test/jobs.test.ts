@@ -8,7 +8,7 @@ import {
   DescribeJobExecutionCommand,
   DescribeThingCommand,
   DescribeThingGroupCommand,
-  IoTClient,
+  type IoTClient,
   ListJobExecutionsForJobCommand,
   ListJobExecutionsForThingCommand,
   ListJobsCommand,
@@ -17,11 +17,10 @@ import {
   RemoveThingFromThingGroupCommand,
 } from "@aws-sdk/client-iot";
 import { manualClock } from "@fleetline/core/common";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime/runtime.js";
-import { closed, connectDevice, startRuntime, waitFor } from "./helpers.js";
+import { closed, connectDevice, localIotClient, startRuntime, waitFor } from "./helpers.js";
 
 let runtime: Runtime;
 let iot: IoTClient;
@@ -29,12 +28,7 @@ const clock = manualClock(Date.parse("2026-12-07T08:00:00Z"));
 
 beforeAll(async () => {
   runtime = await startRuntime({}, clock);
-  iot = new IoTClient({
-    endpoint: runtime.urls.http,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    requestHandler: new NodeHttpHandler(),
-  });
+  iot = localIotClient(runtime.urls.http);
 });
 
 afterAll(async () => {

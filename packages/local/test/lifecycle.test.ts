@@ -3,17 +3,16 @@ import {
   DeleteConnectionCommand,
   ForbiddenException,
   GetConnectionCommand,
-  IoTDataPlaneClient,
+  type IoTDataPlaneClient,
   ListSubscriptionsCommand,
   ResourceNotFoundException,
   SendDirectMessageCommand,
 } from "@aws-sdk/client-iot-data-plane";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import mqtt, { type MqttClient } from "mqtt";
 import { generate } from "mqtt-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime/runtime.js";
-import { closed, connectDevice, startRuntime, waitFor } from "./helpers.js";
+import { closed, connectDevice, localDataPlane, startRuntime, waitFor } from "./helpers.js";
 
 let runtime: Runtime;
 let events: MqttClient;
@@ -32,12 +31,7 @@ beforeAll(async () => {
   });
   events.on("message", (topic, payload) => seen.push({ topic, event: JSON.parse(payload.toString()) }));
   await events.subscribeAsync("$aws/events/#", { qos: 1 });
-  dataPlane = new IoTDataPlaneClient({
-    endpoint: runtime.urls.http,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    requestHandler: new NodeHttpHandler(),
-  });
+  dataPlane = localDataPlane(runtime.urls.http);
 });
 
 afterAll(async () => {

@@ -1,15 +1,14 @@
 import {
   GetRetainedMessageCommand,
-  IoTDataPlaneClient,
+  type IoTDataPlaneClient,
   ListRetainedMessagesCommand,
   PublishCommand,
   ResourceNotFoundException,
 } from "@aws-sdk/client-iot-data-plane";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime/runtime.js";
-import { closed, connectDevice, startRuntime, tempDir, waitFor } from "./helpers.js";
+import { closed, connectDevice, localDataPlane, startRuntime, tempDir, waitFor } from "./helpers.js";
 
 let dir: { path: string; remove(): Promise<void> };
 let runtime: Runtime;
@@ -18,12 +17,7 @@ let dataPlane: IoTDataPlaneClient;
 beforeAll(async () => {
   dir = await tempDir("retained");
   runtime = await startRuntime({ dataDir: dir.path });
-  dataPlane = new IoTDataPlaneClient({
-    endpoint: runtime.urls.http,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    requestHandler: new NodeHttpHandler(),
-  });
+  dataPlane = localDataPlane(runtime.urls.http);
 });
 
 afterAll(async () => {
@@ -108,12 +102,7 @@ describe("retained messages, as AWS IoT Core keeps them", () => {
     await runtime.stop();
     runtime = await startRuntime({ dataDir: dir.path });
     dataPlane.destroy();
-    dataPlane = new IoTDataPlaneClient({
-      endpoint: runtime.urls.http,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      requestHandler: new NodeHttpHandler(),
-    });
+    dataPlane = localDataPlane(runtime.urls.http);
     // A device subscribing to its alerts topic gets it, as a retained message.
     const { token } = await runtime.registry.register("rb-ret-2", "robot");
     const device = await connectDevice(runtime.urls.mqtt, "rb-ret-2", token);

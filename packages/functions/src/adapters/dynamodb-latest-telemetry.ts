@@ -1,9 +1,29 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { DeviceSummary, TelemetryRecord } from "@fleetline/core/telemetry";
+import { type Item, queryAll } from "./dynamodb-pages.js";
 
 /** How many index partitions the things are spread over (`shard` = s0 … s15). */
 export const LATEST_SHARDS = 16;
+
+/**
+ * Every item of a table listed by the `byShard` index (`latest`, `presence`): a Query per index
+ * shard, each paged to its end.
+ */
+export async function everyShard(client: DynamoDBDocumentClient, table: string): Promise<Item[]> {
+  const items: Item[] = [];
+  for (let shard = 0; shard < LATEST_SHARDS; shard++)
+    items.push(
+      ...(await queryAll(client, {
+        TableName: table,
+        IndexName: "byShard",
+        KeyConditionExpression: "#shard = :shard",
+        ExpressionAttributeNames: { "#shard": "shard" },
+        ExpressionAttributeValues: { ":shard": `s${shard}` },
+      })),
+    );
+  return items;
+}
 
 /** The index partition of a thing (the `latest` and `presence` tables list things by it). */
 export function shardOf(thing: string): string {
@@ -69,31 +89,12 @@ export class DynamoDbLatestTelemetry {
 
   /** One summary per thing, by name: a Query per index shard, each paged to its end. */
   async summaries(): Promise<DeviceSummary[]> {
-    const summaries: DeviceSummary[] = [];
-    for (let shard = 0; shard < LATEST_SHARDS; shard++) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: "byShard",
-            KeyConditionExpression: "#shard = :shard",
-            ExpressionAttributeNames: { "#shard": "shard" },
-            ExpressionAttributeValues: { ":shard": `s${shard}` },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          summaries.push({
-            thing: item.thing as string,
-            type: item.type as DeviceSummary["type"],
-            lastSeen: item.receivedAt as number,
-            state: item.state as string,
-          });
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
-    }
+    const summaries = (await everyShard(this.client, this.table)).map((item) => ({
+      thing: item.thing as string,
+      type: item.type as DeviceSummary["type"],
+      lastSeen: item.receivedAt as number,
+      state: item.state as string,
+    }));
     return summaries.sort((a, b) => (a.thing < b.thing ? -1 : a.thing > b.thing ? 1 : 0));
   }
 }

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Presence } from "@fleetline/core/aws";
 import type { DevicePresence, PresenceStore } from "@fleetline/core/devices";
-import { LATEST_SHARDS, shardOf } from "./dynamodb-latest-telemetry.js";
+import { everyShard, shardOf } from "./dynamodb-latest-telemetry.js";
 
 /**
  * Each device's presence in DynamoDB (`DYNAMODB_TABLES.presence`): `thing` = key, listed through
@@ -21,25 +21,8 @@ export class DynamoDbPresenceStore implements PresenceStore {
   }
 
   async all(): Promise<Map<string, DevicePresence>> {
-    const found = new Map<string, DevicePresence>();
-    for (let shard = 0; shard < LATEST_SHARDS; shard++) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: "byShard",
-            KeyConditionExpression: "#shard = :shard",
-            ExpressionAttributeNames: { "#shard": "shard" },
-            ExpressionAttributeValues: { ":shard": `s${shard}` },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) found.set(item.thing as string, item.presence as DevicePresence);
-        start = page.LastEvaluatedKey;
-      } while (start);
-    }
-    return found;
+    const items = await everyShard(this.client, this.table);
+    return new Map(items.map((item) => [item.thing as string, item.presence as DevicePresence]));
   }
 
   async save(next: DevicePresence, expected: Presence | undefined): Promise<boolean> {
