@@ -104,6 +104,28 @@ describe("the local broker", () => {
     await client.endAsync();
   });
 
+  it("holds at most 50 subscriptions a connection, as IoT Core: the 51st gets SUBACK 0x80, a renewal does not count", async () => {
+    const token = await device("fs-broker-subs");
+    const client = await connectDevice(fixture.broker.mqttUrl, "fs-broker-subs", token);
+    const filter = (n: number) => `$aws/things/fs-broker-subs/shadow/name/s${n}/update/delta`;
+    for (let n = 0; n < 50; n += 5)
+      await client.subscribeAsync(
+        [0, 1, 2, 3, 4].map((i) => filter(n + i)),
+        { qos: 1 },
+      );
+    const before = fixture.broker.refusals["subscription-limit"];
+    await expect(client.subscribeAsync(filter(50), { qos: 1 })).rejects.toMatchObject({
+      packet: { granted: [128] },
+    });
+    expect(fixture.broker.refusals["subscription-limit"]).toBe(before + 1);
+    // Subscribing again to one it holds is no new subscription; after an unsubscribe there is room.
+    expect((await client.subscribeAsync(filter(7), { qos: 0 }))[0]?.qos).toBe(0);
+    await client.unsubscribeAsync(filter(3));
+    expect((await client.subscribeAsync(filter(50), { qos: 1 }))[0]?.qos).toBe(1);
+    expect(client.connected).toBe(true);
+    await client.endAsync();
+  });
+
   it("does not grant QoS 2: SUBACK 0x80 to a QoS 2 subscription, disconnect on a QoS 2 publish", async () => {
     const token = await device("fs-broker-qos");
     const client = await connectDevice(fixture.broker.mqttUrl, "fs-broker-qos", token);

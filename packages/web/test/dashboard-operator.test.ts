@@ -267,6 +267,10 @@ describe("a device's page", () => {
     await page.waitForFunction(() =>
       /1 open alert ·/.test(document.querySelector("section[data-view=device] p")?.textContent ?? ""),
     );
+    // Its presence, from its lifecycle events.
+    await page.waitForFunction(() =>
+      / · connected since \d/.test(document.querySelector("section[data-view=device] p")?.textContent ?? ""),
+    );
     await page.waitForFunction(() =>
       [...document.querySelectorAll("[data-chart] small")].some(
         (e) => e.textContent === "1 bucket, 1 reading",

@@ -15,11 +15,25 @@ const RANGES: Record<string, number> = {
 interface DeviceDetail {
   thing: string;
   type: DeviceType;
+  /** As the broker or the device's lifecycle events tell it (docs/guide/operate.md, "Presence"). */
+  connected: boolean | null;
+  connectedSince?: number;
+  disconnectedSince?: number;
+  disconnectReason?: string;
   lastSeen: number | null;
   metrics: Record<string, unknown> | null;
   faults: Array<{ code: string; severity: string }>;
   shadow: { state: Record<string, unknown>; version: number } | null;
   openAlerts: Alert[];
+}
+
+/** " · connected since 09:14", " · disconnected since 09:02 (MQTT_KEEP_ALIVE_TIMEOUT)", or nothing. */
+function presenceText(detail: DeviceDetail): string {
+  if (detail.connected === null) return "";
+  const since = detail.connected ? detail.connectedSince : detail.disconnectedSince;
+  const when = since === undefined ? "" : ` since ${new Date(since).toLocaleTimeString()}`;
+  const why = !detail.connected && detail.disconnectReason ? ` (${detail.disconnectReason})` : "";
+  return ` · ${detail.connected ? "connected" : "disconnected"}${when}${why}`;
 }
 
 interface Command {
@@ -179,7 +193,7 @@ export function deviceView(thing: string): View {
       });
       const position =
         detail.type === "robot" ? { x: (await query("x")).points, y: (await query("y")).points } : undefined;
-      summary.textContent = `${detail.type} · state ${String(detail.metrics?.state ?? "—")} · last seen ${ago(detail.lastSeen)} · ${plural(detail.openAlerts.length, "open alert")} · faults: ${detail.faults.map((f) => f.code).join(", ") || "none"}`;
+      summary.textContent = `${detail.type} · state ${String(detail.metrics?.state ?? "—")} · last seen ${ago(detail.lastSeen)} · ${plural(detail.openAlerts.length, "open alert")} · faults: ${detail.faults.map((f) => f.code).join(", ") || "none"}${presenceText(detail)}`;
       renderExtra(detail, position);
       shadowVersion = detail.shadow?.version;
       shadowState.textContent = detail.shadow

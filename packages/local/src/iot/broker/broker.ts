@@ -51,6 +51,9 @@ export interface BrokerOptions {
   dashboardPort?: () => number;
 }
 
+/** AWS IoT Core's quota: subscriptions one connection may hold. */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
+
 /** Room for 10,000 devices and the reconnects of a fleet coming back together. */
 export const DEFAULT_MAX_CONNECTIONS = 12_000;
 
@@ -539,6 +542,16 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     }
     if (subscription.qos > 1) {
       this.refuse("qos2-subscribe", client.id, `QoS 2 subscription to ${subscription.topic}; use QoS 0 or 1`);
+      return null;
+    }
+    // As IoT Core: a connection holds at most 50 subscriptions; one more is refused (SUBACK 0x80).
+    const held = (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {};
+    if (!(subscription.topic in held) && Object.keys(held).length >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+      this.refuse(
+        "subscription-limit",
+        client.id,
+        `a subscription to ${subscription.topic} beyond the ${MAX_SUBSCRIPTIONS_PER_CONNECTION} a connection may hold`,
+      );
       return null;
     }
     return subscription;

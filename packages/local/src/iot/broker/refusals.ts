@@ -10,6 +10,7 @@ export const REFUSALS = [
   "payload-too-large",
   "qos2-publish",
   "qos2-subscribe",
+  "subscription-limit",
   "retain-denied",
   "packet-too-large",
   "connection-limit",
