@@ -20,6 +20,7 @@ import { browserRefusal, isLoopbackName } from "../../lib/net/browser-guard.js";
 import { closeServer, listen } from "../../lib/net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import { ConnectionTracker, type SocketAddress } from "./connection-tracker.js";
+import { type AedesPersistence, DataPlaneConnections } from "./data-plane-connections.js";
 import { DeliveryConfirmations } from "./delivery-confirmations.js";
 import { EmbeddedSource } from "./embedded-source.js";
 import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
@@ -71,11 +72,6 @@ export interface BrokerEvents {
 }
 
 type Principal = DeviceIdentity | "service";
-
-/** What of aedes' persistence the broker uses (aedes does not type it). */
-interface AedesPersistence {
-  cleanSubscriptions(client: Client, done: () => void): void;
-}
 
 function authError(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -138,8 +134,18 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   wsPort = 0;
   mqttsPort = 0;
 
+  /** The IoT Data Plane's connection operations on this broker's clients. */
+  readonly dataPlane: DataPlaneConnections;
+
   private constructor(private readonly options: BrokerOptions) {
     super();
+    this.dataPlane = new DataPlaneConnections({
+      client: (clientId) => this.clients.get(clientId),
+      principal: (client) => this.principals.get(client),
+      tracker: this.connectionsByClient,
+      confirmations: this.confirmations,
+      persistence: () => (this.aedes as unknown as { persistence: AedesPersistence }).persistence,
+    });
   }
 
   static async start(options: BrokerOptions): Promise<LocalBroker> {
@@ -563,71 +569,6 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     if (!client) return;
     this.connectionsByClient.noteReason(client.conn, "SERVER_INITIATED_DISCONNECT");
     client.close();
-  }
-
-  /** A client's subscriptions now, as the Data Plane's ListSubscriptions lists them; undefined if not connected. */
-  subscriptionsOf(clientId: string): Array<{ topicFilter: string; qos: number }> | undefined {
-    const client = this.clients.get(clientId) as
-      | (Client & { subscriptions?: Record<string, { qos: number }> })
-      | undefined;
-    if (!client) return undefined;
-    return Object.entries(client.subscriptions ?? {}).map(([topicFilter, { qos }]) => ({ topicFilter, qos }));
-  }
-
-  /**
-   * The Data Plane's DeleteConnection: the client is disconnected (API_INITIATED_DISCONNECT), its
-   * persistent session dropped with `cleanSession`, its will not sent with `preventWillMessage`.
-   * False if it is not connected.
-   */
-  async deleteConnection(
-    clientId: string,
-    options: { cleanSession: boolean; preventWillMessage: boolean },
-  ): Promise<boolean> {
-    const client = this.clients.get(clientId);
-    if (!client) return false;
-    this.connectionsByClient.noteReason(client.conn, "API_INITIATED_DISCONNECT");
-    if (options.preventWillMessage) (client as unknown as { will: unknown }).will = null;
-    await new Promise<void>((resolve) => client.close(() => resolve()));
-    if (options.cleanSession)
-      await new Promise<void>((resolve) =>
-        (this.aedes as unknown as { persistence: AedesPersistence }).persistence.cleanSubscriptions(
-          client,
-          () => resolve(),
-        ),
-      );
-    return true;
-  }
-
-  /**
-   * The Data Plane's SendDirectMessage: a message to one connected client, on a topic it need not
-   * have subscribed to but may receive, past the rules. With `confirmation` it goes at QoS 1 and
-   * this resolves once the client acknowledged it, or says it did not within `timeoutMs`.
-   */
-  async sendDirect(
-    clientId: string,
-    topic: string,
-    payload: Uint8Array,
-    options: { confirmation: boolean; timeoutMs: number },
-  ): Promise<"sent" | "acknowledged" | "not-connected" | "not-allowed" | "timed-out"> {
-    const client = this.clients.get(clientId);
-    const principal = client && this.principals.get(client);
-    if (!client || !principal) return "not-connected";
-    if (principal !== "service" && !maySubscribe(principal, topic)) return "not-allowed";
-    const bytes = Buffer.from(payload);
-    const qos = options.confirmation ? 1 : 0;
-    if (!options.confirmation) {
-      client.publish(
-        { cmd: "publish", topic, payload: bytes, qos, retain: false, dup: false },
-        () => undefined,
-      );
-      return "sent";
-    }
-    const send = () =>
-      client.publish(
-        { cmd: "publish", topic, payload: bytes, qos, retain: false, dup: false },
-        () => undefined,
-      );
-    return this.confirmations.confirm(client.conn, topic, send, options.timeoutMs);
   }
 
   /** Whether a thing has a connection open now (its client id is its name). */

@@ -93,7 +93,7 @@ export function connectionRoutes(app: ApiApp, broker: LocalBroker | undefined): 
   app.add("GET", "/connections/:clientId/subscriptions", (request) => {
     if (!broker) return unserved();
     const clientId = request.params.clientId as string;
-    const subscriptions = broker.subscriptionsOf(clientId);
+    const subscriptions = broker.dataPlane.subscriptionsOf(clientId);
     if (!subscriptions) return notFound(clientId);
     const size = Math.min(Math.max(Number(request.query.get("maxResults") ?? 100) || 100, 1), 100);
     const start = Number(request.query.get("nextToken") ?? 0) || 0;
@@ -110,7 +110,7 @@ export function connectionRoutes(app: ApiApp, broker: LocalBroker | undefined): 
   app.add("DELETE", "/connections/:clientId", async (request) => {
     if (!broker) return unserved();
     const clientId = request.params.clientId as string;
-    const deleted = await broker.deleteConnection(clientId, {
+    const deleted = await broker.dataPlane.deleteConnection(clientId, {
       cleanSession: flag(request.query.get("cleanSession")),
       preventWillMessage: flag(request.query.get("preventWillMessage")),
     });
@@ -133,7 +133,7 @@ export function connectionRoutes(app: ApiApp, broker: LocalBroker | undefined): 
     if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 60)
       return awsError(400, "InvalidRequestException", "timeout must be 1 to 60 seconds");
     const confirmation = flag(request.query.get("confirmation"));
-    const outcome = await broker.sendDirect(clientId, topic, request.rawBody, {
+    const outcome = await broker.dataPlane.sendDirect(clientId, topic, request.rawBody, {
       confirmation,
       timeoutMs: timeoutS * 1000,
     });
