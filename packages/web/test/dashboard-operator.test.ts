@@ -225,6 +225,9 @@ describe("the invocation view", () => {
 
 describe("a phone's width", () => {
   it("lays out every view within 400 px", async () => {
+    // A device of its own: the test runs in any order, before or after those that connect others.
+    const phone = await connect("fs-op-phone", await register("fs-op-phone"));
+    await phone.publishAsync("dt/fleetline/freestyle/fs-op-phone/telemetry", dispenser(1), { qos: 1 });
     await page.setViewportSize({ width: 400, height: 800 });
     for (const [view, ready] of [
       ["/", ".row[data-thing]"],
@@ -232,7 +235,7 @@ describe("a phone's width", () => {
       ["/#/rejected", "tr"],
       ["/#/functions", "section[data-view]"],
       ["/#/mqtt", "form.mqtt-subscribe"],
-      ["/#/devices/fs-op-online", "[data-editor]"],
+      ["/#/devices/fs-op-phone", "[data-editor]"],
     ] as const) {
       await page.goto(`${dev.http}${view}`);
       await page.waitForSelector(ready);
