@@ -64,6 +64,12 @@ export class AwsIotTransport implements Transport {
     this.connection = connection;
   }
 
+  /** Connects and hands over the SDK's connection, for the SDK's service clients (the identity client). */
+  async open(): Promise<mqtt.MqttClientConnection> {
+    await this.connect();
+    return this.connection as mqtt.MqttClientConnection;
+  }
+
   async publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
     if (!this.connection) throw new Error("not connected");
     await this.connection.publish(topic, payload, qos === 1 ? mqtt.QoS.AtLeastOnce : mqtt.QoS.AtMostOnce);

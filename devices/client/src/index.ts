@@ -22,5 +22,11 @@ export {
 } from "./device-jobs.js";
 export { type BufferedMessage, FileBuffer, MemoryBuffer, type MessageBuffer } from "./message-buffer.js";
 export { MqttTransport, type MqttTransportOptions } from "./mqtt-transport.js";
+export {
+  type ProvisionByClaimOptions,
+  type ProvisionedDevice,
+  ProvisioningRejected,
+  provisionByClaim,
+} from "./provision-by-claim.js";
 export { FileSeqStore, MemorySeqStore, type SeqStore } from "./seq-store.js";
 export type { Transport } from "./transport.js";

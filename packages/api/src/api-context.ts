@@ -31,6 +31,8 @@ export interface ApiContext {
     dataPlaneEndpoint: string;
     /** The AWS IoT control plane (Jobs, things) for `@aws-sdk/client-iot`, where one is served. */
     iotEndpoint?: string;
+    /** The CA a device must trust to reach the mutual-TLS port (fleetline dev's own), PEM. */
+    caPem?: string;
   };
   /** AWS IoT Jobs, read for the dashboard (the local Jobs service, or a stage's AWS IoT). */
   jobs?: JobsReader;

@@ -73,6 +73,26 @@ export {
   readPresenceEvent,
   type SubscriptionEvent,
 } from "./lifecycle-events.js";
+export {
+  type CertificateCreated,
+  OWNERSHIP_TOKEN_TTL_MS,
+  PROVISIONING_TOPICS,
+  type PreProvisioningHookEvent,
+  type PreProvisioningHookResponse,
+  type ProvisioningRejection,
+  type ProvisioningRequest,
+  parseProvisioningTopic,
+  rejection,
+  type ThingRegistered,
+} from "./provisioning/provisioning-mqtt-api.js";
+export {
+  CERTIFICATE_ID_PARAMETER,
+  MAX_TEMPLATE_BYTES,
+  type ProvisioningPlan,
+  type ProvisioningTemplate,
+  parseProvisioningTemplate,
+  planProvisioning,
+} from "./provisioning/provisioning-template.js";
 export { shadowFound, shadowRefusal } from "./shadow/shadow-errors.js";
 export { deleteShadow, getShadow, updateShadow } from "./shadow/shadow-operations.js";
 export type {

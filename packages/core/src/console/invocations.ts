@@ -7,7 +7,7 @@
 export type InvocationStatus = "running" | "ok" | "partial" | "error";
 
 /** What started an invocation: a stream's event source, an asynchronous invoke, the schedule, a replay, a redrive. */
-export type InvocationTrigger = "kinesis" | "async" | "schedule" | "replay" | "redrive";
+export type InvocationTrigger = "kinesis" | "async" | "schedule" | "provisioning" | "replay" | "redrive";
 
 export interface LogLine {
   at: number;

@@ -17,6 +17,16 @@ export {
   RESERVED_THING_NAMES,
   RUNTIME_IDENTITIES,
 } from "./device-types.js";
+export {
+  CLAIM_POLICY,
+  type ClaimIdentity,
+  fleetTemplateBody,
+  isStageThing,
+  LOCAL_FLEET_NAMES,
+  mayClaimPublish,
+  mayClaimSubscribe,
+  whyRefuseProvisioning,
+} from "./fleet-provisioning.js";
 export { type DevicePresence, type PresenceOutcome, type PresenceStore, recordPresence } from "./presence.js";
 export { isAwsRegion, isStageName, STAGE_NAME_RULE, stageNames, stageRegion } from "./stage.js";
 export {

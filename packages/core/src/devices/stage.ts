@@ -44,6 +44,10 @@ export function stageNames(stage: string) {
     fleet: `${stage}-fleetline`,
     /** The IoT policy attached to every device certificate. */
     devicePolicy: `${stage}-fleetline-devices`,
+    /** The fleet provisioning template devices register with, holding a claim. */
+    provisioningTemplate: `${stage}-fleetline-fleet`,
+    /** The IoT policy of a claim certificate: it may provision with the stage's template, nothing else. */
+    claimPolicy: `${stage}-fleetline-claim`,
     /** The Glue database of the telemetry lake, and the Athena workgroup (Glue: no hyphens). */
     lakeDatabase: `${stage.replace(/-/g, "_")}_fleetline`,
     workGroup: `${stage}-fleetline`,

@@ -11,6 +11,7 @@ export { createAlertsHandler, effectFailureLogger } from "./alerts-handler.js";
 export { inputsOf, partialResponse, poisonRecord, streamHandler } from "./batch-response.js";
 export { createConfirmHandler } from "./confirm-handler.js";
 export { createPresenceHandler } from "./presence-handler.js";
+export { createProvisioningHookHandler } from "./provisioning-hook-handler.js";
 export { createStoreHandler } from "./store-handler.js";
 export { createSweepHandler } from "./sweep-handler.js";
 export { createValidateHandler } from "./validate-handler.js";

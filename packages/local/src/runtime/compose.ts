@@ -26,6 +26,8 @@ import { attachJobsMqtt } from "../iot/jobs/jobs-mqtt.js";
 import { JobsService } from "../iot/jobs/jobs-service.js";
 import { LocalJobsReader } from "../iot/jobs/local-jobs-reader.js";
 import { ThingGroupsControlPlane } from "../iot/jobs/thing-groups-control-plane.js";
+import { PROVISIONING_HOOK_FUNCTION, startProvisioning } from "../iot/provisioning/local-provisioning.js";
+import type { ProvisioningService } from "../iot/provisioning/provisioning-service.js";
 import { ThingGroups } from "../iot/registry/thing-groups.js";
 import { dataPlaneRoutes } from "../iot/shadows/data-plane-routes.js";
 import { LocalShadowGateway } from "../iot/shadows/local-shadow-gateway.js";
@@ -80,6 +82,8 @@ export interface Composition {
   endTaps: () => Promise<void>;
   /** AWS IoT Jobs: its device API over MQTT, its control plane over HTTP, its rollouts. */
   jobs: JobsService;
+  /** Fleet provisioning by claim: its counts are in `/api/health`. */
+  provisioning: ProvisioningService;
 }
 
 /** What the API routes need of the runtime that only the runtime knows. */
@@ -199,18 +203,14 @@ export async function compose(
     },
     thingGroups,
   );
-  controlPlaneRoutes(
-    app,
-    jobsControlPlane,
-    new ThingGroupsControlPlane(
-      thingGroups,
-      thingExists,
-      (name) => iotArn("thinggroup", name),
-      () => clock.now(),
-      (group, thing) => jobsControlPlane.thingAddedToGroup(group, thing),
-    ),
-    standIns.registry,
+  const groupsControlPlane = new ThingGroupsControlPlane(
+    thingGroups,
+    thingExists,
+    (name) => iotArn("thinggroup", name),
+    () => clock.now(),
+    (group, thing) => jobsControlPlane.thingAddedToGroup(group, thing),
   );
+  controlPlaneRoutes(app, jobsControlPlane, groupsControlPlane, standIns.registry);
   jobs.start();
   const endTaps = mqttClientRoutes(app, source);
   // The shadow service in-process, through the port the alerts function uses on AWS too.
@@ -233,6 +233,7 @@ export async function compose(
     alarms,
     confirm: { ledger, counters, clock },
     presence: { store: presence, typeOf: async (thing) => (await standIns.registry.get(thing))?.type },
+    provisioningHook: { thingPrefix: "" },
     deadLetters,
     failures,
   };
@@ -268,6 +269,28 @@ export async function compose(
     region: LOCAL_REGION,
   });
   standIns.asyncInvoker.register(PRESENCE_FUNCTION, (event) => recordPresence(event as never));
+  // Invoked by fleet provisioning before a device from a claim is registered, as on AWS.
+  functions.define(PROVISIONING_HOOK_FUNCTION, handlers.provisioningHook, {
+    trigger: "provisioning",
+    region: LOCAL_REGION,
+  });
+  const provisioning = await startProvisioning({
+    app,
+    db,
+    ca: standIns.ca,
+    registry: standIns.registry,
+    broker: brokers.broker,
+    source,
+    functions,
+    groups: {
+      exists: (name) => thingGroups.get(name) !== undefined,
+      add: async (name, thing) => {
+        await groupsControlPlane.add({ thingGroupName: name, thingName: thing });
+      },
+    },
+    arn: iotArn,
+    now: () => clock.now(),
+  });
   const sweep = functions.define("sweep", handlers.sweep, { trigger: "schedule", region: LOCAL_REGION });
   const schedule = new Schedule({
     intervalMs: config.sweepIntervalMs ?? SWEEP_SCHEDULE.intervalMs,
@@ -277,6 +300,8 @@ export async function compose(
       await alerts.forgetExpired(now);
       await ledger.forgetExpired(now);
       await quarantine.forgetExpired(now);
+      // Certificates whose ownership token ran out unregistered, and expired claims.
+      await provisioning.deleteExpired();
     },
     onError: (error) =>
       logger.error("the scheduled sweep failed; it runs again on schedule", { error: error as Error }),
@@ -316,6 +341,7 @@ export async function compose(
         kinesisEndpoint: kinesis.endpoint,
         dataPlaneEndpoint: http.url,
         iotEndpoint: http.url,
+        caPem: standIns.ca.pem,
       },
       ready: state.ready,
       health: state.health,
@@ -340,6 +366,7 @@ export async function compose(
     factories,
     endTaps,
     jobs,
+    provisioning,
   };
 }
 

@@ -20,6 +20,7 @@ export type HandlerFactories = Pick<
   | "createAlertsHandler"
   | "createConfirmHandler"
   | "createPresenceHandler"
+  | "createProvisioningHookHandler"
   | "createSweepHandler"
   | "validate"
 >;
@@ -33,11 +34,20 @@ export interface FunctionPorts {
   alarms: AlarmPorts & Partial<OfflinePorts>;
   confirm: { ledger: DuckDbCommandLedger; counters: DuckDbCounters; clock: Clock };
   presence: { store: PresenceStore; typeOf(thing: string): Promise<DeviceType | undefined> };
+  provisioningHook: { thingPrefix: string };
   deadLetters: DeadLetterQueue;
   failures: InjectedFailures;
 }
 
-export const FUNCTION_NAMES = ["validate", "store", "alerts", "confirm", "presence", "sweep"] as const;
+export const FUNCTION_NAMES = [
+  "validate",
+  "store",
+  "alerts",
+  "confirm",
+  "presence",
+  "provisioningHook",
+  "sweep",
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Every function's handler, built from `factories` on the runtime's ports. */
@@ -56,6 +66,10 @@ export function createHandlers(
     alerts: factories.createAlertsHandler(ports.alarms, logger("alerts"), ports.deadLetters),
     confirm: factories.createConfirmHandler(ports.confirm, logger("confirm")) as FunctionHandler,
     presence: factories.createPresenceHandler(ports.presence, logger("presence")) as FunctionHandler,
+    provisioningHook: factories.createProvisioningHookHandler(
+      ports.provisioningHook,
+      logger("provisioningHook"),
+    ) as FunctionHandler,
     sweep: () => sweep(),
   } as Record<FunctionName, FunctionHandler>;
 }

@@ -4,6 +4,7 @@ import type { LocalBroker } from "../iot/broker/broker.js";
 import type { MessageSource } from "../iot/bus/message-source.js";
 import { MqttSource } from "../iot/bus/mqtt-source.js";
 import type { JobsService } from "../iot/jobs/jobs-service.js";
+import type { ProvisioningService } from "../iot/provisioning/provisioning-service.js";
 import type { RulesEngine } from "../iot/rules/rules-engine.js";
 import { type OutcomeTracker, RECENT_MS } from "../lib/outcome-tracker.js";
 import type { EventSourceEmulator } from "../streams/event-sources/event-source-emulator.js";
@@ -28,6 +29,7 @@ export interface HealthSources {
   /** The alarm states that owe effects (longest-owing first), and the schedule's last sweep. */
   alarms: { owing: () => Promise<AlarmState[]>; lastSweep: Schedule["lastRun"]; failures: EffectFailures };
   jobs: JobsService;
+  provisioning: ProvisioningService;
   now: number;
 }
 
@@ -233,6 +235,25 @@ function jobsHealth({ jobs, now }: HealthSources): ComponentHealth {
   };
 }
 
+/** Fleet provisioning by claim: certificates made, things registered, requests refused by reason. */
+function provisioningHealth({ provisioning }: HealthSources): ComponentHealth {
+  const { certificatesCreated, thingsProvisioned, expiredCertificatesDeleted, refused } = provisioning.counts;
+  const total = Object.values(refused).reduce((sum, n) => sum + n, 0);
+  const reasons = Object.entries(refused).filter(([, n]) => n > 0);
+  return {
+    name: "provisioning",
+    status: "ok",
+    detail: `${thingsProvisioned} thing(s) provisioned from claims, ${total} request(s) refused${reasons.length > 0 ? ` (${reasons.map(([r, n]) => `${r} ${n}`).join(", ")})` : ""}`,
+    metrics: {
+      certificatesCreated,
+      thingsProvisioned,
+      expiredCertificatesDeleted,
+      refused: total,
+      ...Object.fromEntries(Object.entries(refused).map(([reason, n]) => [`refused.${reason}`, n])),
+    },
+  };
+}
+
 function runtimeComponent({ startedAt, previousRun }: HealthSources): ComponentHealth {
   return {
     name: "runtime",
@@ -259,6 +280,7 @@ export async function runtimeHealth(sources: HealthSources): Promise<HealthRepor
     await queuesHealth(sources),
     await alarmsHealth(sources),
     jobsHealth(sources),
+    provisioningHealth(sources),
     runtimeComponent(sources),
   ];
   return healthReport(components, sources.now);

@@ -113,6 +113,7 @@ export class Runtime {
       previousRun: this.previousRun,
       alarms: { owing: () => alerts.owing(100), lastSweep: schedule.lastRun, failures: effectFailures },
       jobs: this.parts.jobs,
+      provisioning: this.parts.provisioning,
       now: this.clock.now(),
     });
   }

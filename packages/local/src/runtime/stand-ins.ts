@@ -75,6 +75,8 @@ export class StandIns {
     /** A second connection to `db` for checkpoints and counters (`Database.connect`). */
     readonly bookkeeping: Database,
     readonly registry: DeviceRegistry,
+    /** The local CA: device certificates, claims, the broker's own. */
+    readonly ca: CertificateAuthority,
     readonly brokers: Brokers,
     readonly kinesis: KinesisStandIn,
     /** The Kinesis API in this process, for the runtime's own producers and readers. */
@@ -142,6 +144,7 @@ export class StandIns {
         db,
         bookkeeping,
         registry,
+        ca,
         brokers,
         kinesis,
         kinesisClient,

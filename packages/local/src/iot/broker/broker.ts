@@ -6,7 +6,10 @@ import type { Duplex } from "node:stream";
 import type { Server } from "node:tls";
 import { type LifecycleEvent, lifecycleTopic } from "@fleetline/core/aws";
 import {
+  type ClaimIdentity,
   type DeviceIdentity,
+  mayClaimPublish,
+  mayClaimSubscribe,
   mayPublish,
   mayRetain,
   maySubscribe,
@@ -71,7 +74,10 @@ export interface BrokerEvents {
   serverError: [event: { server: string; error: Error }];
 }
 
-type Principal = DeviceIdentity | "service";
+type Principal = DeviceIdentity | ClaimIdentity | "service";
+
+const isClaim = (principal: Principal | undefined): principal is ClaimIdentity =>
+  typeof principal === "object" && "claim" in principal;
 
 function authError(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -136,12 +142,18 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   /** The IoT Data Plane's connection operations on this broker's clients. */
   readonly dataPlane: DataPlaneConnections;
+  /** The claim behind a certificate (fleet provisioning); none until the runtime says. */
+  private claims: (fingerprint: string) => ClaimIdentity | undefined = () => undefined;
 
   private constructor(private readonly options: BrokerOptions) {
     super();
     this.dataPlane = new DataPlaneConnections({
       client: (clientId) => this.clients.get(clientId),
-      principal: (client) => this.principals.get(client),
+      // A connection holding a provisioning claim is not a device: the Data Plane does not reach it.
+      principal: (client) => {
+        const principal = this.principals.get(client);
+        return isClaim(principal) ? undefined : principal;
+      },
       tracker: this.connectionsByClient,
       confirmations: this.confirmations,
       persistence: () => (this.aedes as unknown as { persistence: AedesPersistence }).persistence,
@@ -326,7 +338,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   private tracked(client: Client): void {
     const principal = this.principals.get(client);
     // The runtime's own clients are not AWS IoT clients: no lifecycle events of theirs.
-    if (!principal || principal === "service") return;
+    if (!principal || principal === "service" || isClaim(principal)) return;
     const conn = client.conn as unknown as Duplex;
     const peer = this.peers.get(conn);
     // aedes keeps the CONNECT's clean flag, and its keep-alive as the timer's 1.5 × interval.
@@ -423,6 +435,11 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
     const verdict = this.options.registry.verifyCertificate(peer.fingerprint);
+    const claim = verdict === "unknown-certificate" ? this.claims(peer.fingerprint) : undefined;
+    if (claim) {
+      this.authenticateClaim(client, claim, done);
+      return;
+    }
     if (verdict === "unknown-certificate") {
       this.refuse("bad-certificate", client.id, `certificate of ${peer.commonName} is revoked or unknown`);
       done(authError(CONNACK.notAuthorized, "not authorized"), false);
@@ -436,6 +453,25 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     this.principals.set(client, verdict);
     this.displacing(client);
     this.emit("authenticated", { clientId: client.id, username: `certificate:${verdict.thing}` });
+    done(null, true);
+  }
+
+  /**
+   * A claim certificate (fleet provisioning) may connect with any client id but a thing's: a claim
+   * shared by a factory's devices must not take a registered device's connection.
+   */
+  private authenticateClaim(
+    client: Client,
+    claim: ClaimIdentity,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    if (this.options.registry.isRegistered(client.id)) {
+      this.refuse("client-id-mismatch", client.id, "a provisioning claim may not use a thing's client id");
+      done(authError(CONNACK.notAuthorized, "not authorized"), false);
+      return;
+    }
+    this.principals.set(client, claim);
+    this.emit("authenticated", { clientId: client.id, username: `claim:${claim.templateName}` });
     done(null, true);
   }
 
@@ -453,6 +489,16 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       this.connectionsByClient.noteReason(client.conn, reason);
       return new Error(message);
     };
+    if (isClaim(principal)) {
+      // The claim policy: provisioning requests with its own template, nothing else, never retained.
+      if (!packet.retain && qos <= 1 && mayClaimPublish(principal.templateName, topic)) return null;
+      this.refuse(
+        "publish-denied",
+        client.id,
+        `a provisioning claim published on ${topic}; it may only provision with ${principal.templateName}`,
+      );
+      return refused("AUTH_ERROR", "not authorized");
+    }
     if (packet.retain && topic.startsWith("$")) {
       // AWS IoT Core keeps no retained message on a reserved topic.
       this.refuse("retain-denied", client.id, `retained publish on the reserved topic ${topic}`);
@@ -522,6 +568,18 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     }
   }
 
+  /** Certificates this recognises as provisioning claims, besides the registry's device certificates. */
+  acceptClaims(claims: (fingerprint: string) => ClaimIdentity | undefined): void {
+    this.claims = claims;
+  }
+
+  /** The claim a connected client holds, if it connected with one. */
+  claimOf(clientId: string): ClaimIdentity | undefined {
+    const client = this.clients.get(clientId);
+    const principal = client && this.principals.get(client);
+    return isClaim(principal) ? principal : undefined;
+  }
+
   /** The retained messages this broker keeps (the Data Plane reads them). */
   get retained(): RetainedStore | undefined {
     return this.options.retained;
@@ -542,7 +600,10 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   ): S | null {
     const principal = this.principals.get(client);
     if (principal === "service") return subscription;
-    if (!principal || !maySubscribe(principal, subscription.topic)) {
+    const allowed = isClaim(principal)
+      ? mayClaimSubscribe(principal.templateName, subscription.topic)
+      : principal !== undefined && maySubscribe(principal, subscription.topic);
+    if (!allowed) {
       this.refuse("subscribe-denied", client.id, `may not subscribe to ${subscription.topic}`);
       return null;
     }

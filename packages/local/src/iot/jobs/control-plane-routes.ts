@@ -6,7 +6,7 @@ import type { JobsControlPlane } from "./jobs-control-plane.js";
 import type { ThingGroupsControlPlane } from "./thing-groups-control-plane.js";
 
 /** A control-plane answer, or its refusal as the AWS SDK reads one (`x-amzn-ErrorType`). */
-function serve(
+export function serve(
   handler: (request: Request) => Promise<JsonObject | undefined> | JsonObject | undefined,
 ): RouteHandler {
   return async (request) => {
@@ -24,7 +24,7 @@ function serve(
   };
 }
 
-const bodyOf = (request: Request): Record<string, unknown> =>
+export const bodyOf = (request: Request): Record<string, unknown> =>
   typeof request.body === "object" && request.body !== null && !Array.isArray(request.body)
     ? (request.body as Record<string, unknown>)
     : {};

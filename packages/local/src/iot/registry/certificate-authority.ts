@@ -15,6 +15,8 @@ const DAY_MS = 86_400_000;
 export interface IssuedCertificate {
   certificatePem: string;
   privateKeyPem: string;
+  /** The certificate's public key, PEM. */
+  publicKeyPem: string;
   /** SHA-256 of the certificate's DER, hex: what the registry keeps to recognise and revoke it. */
   fingerprint: string;
   notAfter: number;
@@ -95,15 +97,19 @@ export class CertificateAuthority {
     subject: string,
     usage: x509.ExtendedKeyUsage,
     names: x509.JsonGeneralName[],
-    validDays: number,
+    notAfter: number,
     now: number,
+    /** A key the holder already has (a CSR's); without it a key pair is made and handed over. */
+    publicKey?: x509.PublicKey,
   ): Promise<IssuedCertificate> {
-    const keys = (await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
-    const notAfter = now + validDays * DAY_MS;
+    const keys = publicKey
+      ? undefined
+      : ((await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair);
+    const subjectKey = publicKey ?? (keys as CryptoKeyPair).publicKey;
     const certificate = await x509.X509CertificateGenerator.create({
       subject,
       issuer: this.certificate.subject,
-      publicKey: keys.publicKey,
+      publicKey: subjectKey,
       signingKey: this.key,
       notBefore: new Date(now - 60_000),
       notAfter: new Date(notAfter),
@@ -118,7 +124,8 @@ export class CertificateAuthority {
     });
     return {
       certificatePem: certificate.toString("pem"),
-      privateKeyPem: await pemOfPrivateKey(keys.privateKey),
+      privateKeyPem: keys ? await pemOfPrivateKey(keys.privateKey) : "",
+      publicKeyPem: certificate.publicKey.toString("pem"),
       fingerprint: fingerprintOf(certificate.rawData),
       notAfter,
     };
@@ -126,7 +133,37 @@ export class CertificateAuthority {
 
   /** A device certificate for `thing` (its client id on the mTLS port), valid a year. */
   issueDevice(thing: string, now = Date.now(), validDays = 365): Promise<IssuedCertificate> {
-    return this.issue(`CN=${thing}`, x509.ExtendedKeyUsage.clientAuth, [], validDays, now);
+    return this.issue(`CN=${thing}`, x509.ExtendedKeyUsage.clientAuth, [], now + validDays * DAY_MS, now);
+  }
+
+  /**
+   * A client certificate for no thing yet, as AWS IoT's CreateKeysAndCertificate makes one (fleet
+   * provisioning, a claim): `validMs` long, with a new key pair.
+   */
+  issueClient(commonName: string, now: number, validMs: number): Promise<IssuedCertificate> {
+    return this.issue(`CN=${commonName}`, x509.ExtendedKeyUsage.clientAuth, [], now + validMs, now);
+  }
+
+  /**
+   * A client certificate for the key of a certificate signing request (CreateCertificateFromCsr):
+   * the device keeps its private key. Throws when the CSR is not one or its signature is wrong.
+   */
+  async signRequest(csrPem: string, now: number, validMs: number): Promise<IssuedCertificate> {
+    let request: x509.Pkcs10CertificateRequest;
+    try {
+      request = new x509.Pkcs10CertificateRequest(csrPem);
+    } catch {
+      throw new Error("certificateSigningRequest is not a PEM certificate signing request");
+    }
+    if (!(await request.verify())) throw new Error("the certificate signing request's signature is wrong");
+    return this.issue(
+      "CN=AWS IoT Certificate",
+      x509.ExtendedKeyUsage.clientAuth,
+      [],
+      now + validMs,
+      now,
+      request.publicKey,
+    );
   }
 
   /** The broker's certificate, valid for localhost, 127.0.0.1 and `host`. */
@@ -137,6 +174,6 @@ export class CertificateAuthority {
     ];
     if (host !== "localhost" && host !== "127.0.0.1" && host !== "0.0.0.0")
       names.push({ type: /^[\d.]+$|:/.test(host) ? "ip" : "dns", value: host });
-    return this.issue("CN=fleetline dev", x509.ExtendedKeyUsage.serverAuth, names, 825, now);
+    return this.issue("CN=fleetline dev", x509.ExtendedKeyUsage.serverAuth, names, now + 825 * DAY_MS, now);
   }
 }

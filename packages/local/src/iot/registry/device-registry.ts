@@ -174,6 +174,48 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
     return { thing, type: entry.type, createdAt: entry.createdAt, ...credential };
   }
 
+  /**
+   * Fleet provisioning's registration: the certificate the device already holds (signed by the
+   * local CA) becomes the thing's, the thing created if it does not exist — an existing thing of
+   * the same type takes it beside its others, as AWS re-provisions a device. A thing of another
+   * type is a CONFLICT; either everything is registered or nothing.
+   */
+  async provision(
+    thing: string,
+    type: DeviceType,
+    certificate: { fingerprint: string; notAfter: number },
+    now = Date.now(),
+  ): Promise<{ created: boolean }> {
+    checkRegistration(thing, type);
+    if (this.registering.has(thing)) throw fleetlineError("CONFLICT", `thing ${thing} is being registered`);
+    const existing = this.things.get(thing);
+    if (existing && existing.type !== type)
+      throw fleetlineError("CONFLICT", `thing ${thing} exists as a ${existing.type}`);
+    this.registering.add(thing);
+    try {
+      if (!existing) await this.add(thing, type, now);
+      try {
+        await this.db.run("INSERT INTO certificates VALUES ($fingerprint, $thing, $createdAt, $notAfter)", {
+          fingerprint: certificate.fingerprint,
+          thing,
+          createdAt: BigInt(now),
+          notAfter: BigInt(certificate.notAfter),
+        });
+      } catch (error) {
+        if (!existing) {
+          this.things.delete(thing);
+          await this.db.run("DELETE FROM things WHERE thing = $thing", { thing });
+        }
+        throw error;
+      }
+      this.certificates.set(certificate.fingerprint, { thing, notAfter: certificate.notAfter });
+    } finally {
+      this.registering.delete(thing);
+    }
+    await this.changed();
+    return { created: !existing };
+  }
+
   /** Adds the thing with a new token (never shown for a thing that connects with a certificate). */
   private async add(thing: string, type: DeviceType, now: number): Promise<string> {
     const token = `flt_${randomBytes(32).toString("base64url")}`;
@@ -205,6 +247,11 @@ export class DeviceRegistry extends EventEmitter<{ removed: [thing: string] }> i
     this.emit("removed", thing);
     await this.changed();
     return true;
+  }
+
+  /** Whether a thing of this name exists now. */
+  isRegistered(thing: string): boolean {
+    return this.things.has(thing);
   }
 
   async get(thing: string): Promise<RegisteredThing | undefined> {

@@ -20,6 +20,7 @@ const API_PATHS = [
   /^\/jobs(\/|$)/,
   /^\/connections\//,
   /^\/retainedMessage(\/|$)/,
+  /^\/provisioning-templates(\/|$)/,
 ];
 
 export interface HttpServerOptions {

@@ -22,6 +22,20 @@ export interface RequestGuardOptions {
 }
 
 /**
+ * An AWS SDK call with no body (CreateProvisioningClaim) sends no content type, but it is signed:
+ * a page cannot set `Authorization` cross-site without a preflight, which the guard refuses.
+ */
+function signedWithoutBody(headers: IncomingHttpHeaders): boolean {
+  const length = header(headers, "content-length");
+  return (
+    header(headers, "content-type") === "" &&
+    (length === "" || length === "0") &&
+    header(headers, "transfer-encoding") === "" &&
+    header(headers, "authorization") !== ""
+  );
+}
+
+/**
  * The HTTP port's guard: the browser guard of every port (`net/browser-guard.ts`: no rebound host
  * name without a token, no page but the dashboard), and for writes a body type no page can send
  * cross-site unasked (JSON or octet-stream), so even a browser that sends no `Origin` cannot forge one.
@@ -39,7 +53,11 @@ export function guardRequest(
     dashboardPort: options.port,
   });
   if (refusal) return new HttpError(403, refusal.code, refusal.message);
-  if (STATE_CHANGING.has(method) && !ACCEPTED_TYPES.test(header(headers, "content-type"))) {
+  if (
+    STATE_CHANGING.has(method) &&
+    !ACCEPTED_TYPES.test(header(headers, "content-type")) &&
+    !signedWithoutBody(headers)
+  ) {
     return new HttpError(
       415,
       "UNSUPPORTED_MEDIA_TYPE",

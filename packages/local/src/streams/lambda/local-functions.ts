@@ -95,13 +95,17 @@ export class LocalFunctions implements FunctionInvoker {
   }
 
   /**
-   * FunctionInvoker: runs `functionName` with `event` on its current code, outside its trigger (a
-   * redrive), recorded as such; a failure's message starts with the invocation's id, to look up.
+   * FunctionInvoker: runs `functionName` with `event` on its current code, synchronously (a redrive,
+   * a provisioning hook), recorded as such; a failure's message starts with the invocation's id, to look up.
    */
-  async invoke(functionName: string, event: unknown): Promise<unknown> {
+  async invoke(
+    functionName: string,
+    event: unknown,
+    trigger: Exclude<InvocationTrigger, "replay"> = "redrive",
+  ): Promise<unknown> {
     if (!this.defined.has(functionName))
       throw fleetlineError("NOT_FOUND", `no function named ${functionName}`);
-    const { record, result } = this.start(functionName, event, this.context(functionName), "redrive");
+    const { record, result } = this.start(functionName, event, this.context(functionName), trigger);
     try {
       return await result;
     } catch (error) {
