@@ -1,6 +1,14 @@
 import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AwsIotTransport, MqttTransport, type Transport } from "@fleetline/device-client";
+import {
+  AwsIotTransport,
+  type CertificateFiles,
+  type CertificatePems,
+  MqttTransport,
+  provisionByClaim,
+  type Transport,
+} from "@fleetline/device-client";
 import type { SimulatedDevice } from "./fleet.js";
 
 export interface LocalTarget {
@@ -10,6 +18,8 @@ export interface LocalTarget {
   apiToken?: string;
   /** Connect over mutual TLS with a certificate per device (fleetline dev's mqtts port), as firmware does on AWS. */
   mtls?: boolean;
+  /** Each device provisions itself from one claim (fleet provisioning), then connects with its own certificate. */
+  provisionByClaim?: boolean;
 }
 
 export interface AwsTarget {
@@ -22,6 +32,11 @@ export interface AwsTarget {
    * `AmazonRootCA1.pem` beside them is used when present, else the system's trust store.
    */
   certsDir: string;
+  /**
+   * Provision each device from the claim in `certsDir` (`claim.cert.pem`, `claim.private.key`)
+   * with this template, writing its certificate there, instead of reading one.
+   */
+  provisionByClaim?: { templateName: string };
 }
 
 export type Target = LocalTarget | AwsTarget;
@@ -124,8 +139,101 @@ async function mtlsTransports(target: LocalTarget, devices: SimulatedDevice[]): 
   return transports;
 }
 
+/** A claim for fleetline dev's fleet template (CreateProvisioningClaim), and where its mTLS port is. */
+async function localClaim(target: LocalTarget) {
+  const info = (await (await api(target, "/api/info")).json()) as { mqttsUrl?: string; caPem?: string };
+  if (!info.mqttsUrl) throw new Error(`fleetline at ${target.url} has no mutual-TLS port (--mqtts-port)`);
+  const response = await api(target, "/provisioning-templates/fleetline-fleet/provisioning-claim", {
+    method: "POST",
+    body: "{}",
+  });
+  if (response.status !== 200)
+    throw new Error(`CreateProvisioningClaim failed: ${response.status} ${await response.text()}`);
+  const claim = (await response.json()) as { certificatePem: string; keyPair: { PrivateKey: string } };
+  const { hostname, port } = new URL(info.mqttsUrl);
+  return {
+    endpoint: hostname,
+    port: Number(port),
+    claim: { certPem: claim.certificatePem, keyPem: claim.keyPair.PrivateKey, caPem: info.caPem },
+    templateName: "fleetline-fleet",
+  };
+}
+
+/**
+ * Each device provisions itself with the claim (its client id `claim-<thing>`: a claim may not use a
+ * thing's), then connects as its thing with the certificate it was given, 20 at a time.
+ */
+async function claimTransports(
+  devices: SimulatedDevice[],
+  from: { endpoint: string; port?: number; claim: CertificatePems | CertificateFiles; templateName: string },
+  keep?: (thing: string, certificatePem: string, privateKey: string) => Promise<void>,
+): Promise<Transport[]> {
+  const transports: Transport[] = [];
+  const ca =
+    "caPem" in from.claim && from.claim.caPem
+      ? { caPem: from.claim.caPem }
+      : "caPath" in from.claim && from.claim.caPath
+        ? { caPem: await readFile(from.claim.caPath, "utf8") }
+        : {};
+  for (let i = 0; i < devices.length; i += 20) {
+    const batch = devices.slice(i, i + 20);
+    const provisioned = await Promise.all(
+      batch.map((device) =>
+        provisionByClaim({
+          endpoint: from.endpoint,
+          ...(from.port ? { port: from.port } : {}),
+          claim: from.claim,
+          clientId: `claim-${device.thing}`,
+          templateName: from.templateName,
+          parameters: { ThingName: device.thing, DeviceType: device.type },
+        }),
+      ),
+    );
+    for (const [j, device] of batch.entries()) {
+      const { certificatePem, privateKey } = provisioned[j] as (typeof provisioned)[number];
+      await keep?.(device.thing, certificatePem, privateKey);
+      transports.push(
+        new AwsIotTransport({
+          endpoint: from.endpoint,
+          ...(from.port ? { port: from.port } : {}),
+          clientId: device.thing,
+          certPem: certificatePem,
+          keyPem: privateKey,
+          ...ca,
+        }),
+      );
+    }
+  }
+  return transports;
+}
+
 /** One transport per device, for the target: registered with the local runtime, or with its AWS certificate. */
 export async function transportsFor(target: Target, devices: SimulatedDevice[]): Promise<Transport[]> {
+  if (target.kind === "aws" && target.provisionByClaim) {
+    const dir = target.certsDir;
+    const localCa = join(dir, "fleetline-ca.pem");
+    const rootCa = join(dir, "AmazonRootCA1.pem");
+    const caPath = existsSync(localCa) ? localCa : existsSync(rootCa) ? rootCa : undefined;
+    return claimTransports(
+      devices,
+      {
+        endpoint: target.endpoint,
+        ...(target.port ? { port: target.port } : {}),
+        claim: {
+          certPath: join(dir, "claim.cert.pem"),
+          keyPath: join(dir, "claim.private.key"),
+          ...(caPath ? { caPath } : {}),
+        },
+        templateName: target.provisionByClaim.templateName,
+      },
+      // Kept as fleetline provision writes them: the next run connects with them, no claim needed.
+      async (thing, certificatePem, privateKey) => {
+        const files = certFiles(dir, thing);
+        await writeFile(files.certPath, certificatePem);
+        await writeFile(files.keyPath, privateKey, { mode: 0o600 });
+      },
+    );
+  }
   if (target.kind === "aws") {
     return devices.map((device) => {
       const { certPath, keyPath, caPath, localCaPath } = certFiles(target.certsDir, device.thing);
@@ -141,6 +249,7 @@ export async function transportsFor(target: Target, devices: SimulatedDevice[]):
       });
     });
   }
+  if (target.provisionByClaim) return claimTransports(devices, await localClaim(target));
   if (target.mtls) return mtlsTransports(target, devices);
   const info = (await (await api(target, "/api/info")).json()) as { mqttUrl: string };
   const transports: Transport[] = [];

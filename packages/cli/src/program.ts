@@ -8,6 +8,7 @@ import { defineDevices } from "./subcommands/devices.js";
 import { defineJobs } from "./subcommands/jobs.js";
 import { defineLogs } from "./subcommands/logs.js";
 import { defineProvision } from "./subcommands/provision.js";
+import { defineProvisioning } from "./subcommands/provisioning.js";
 import { defineRedrive } from "./subcommands/redrive.js";
 import { defineReplay } from "./subcommands/replay.js";
 import { defineReset } from "./subcommands/reset.js";
@@ -78,6 +79,7 @@ export function buildProgram(io: Io, outcome: Outcome): Command {
     defineDevices,
     defineSimulate,
     defineJobs,
+    defineProvisioning,
     defineTail,
     defineLogs,
     defineReplay,

@@ -1,9 +1,13 @@
 import type { IoTClient, ServiceInputTypes, ServiceOutputTypes } from "@aws-sdk/client-iot";
 import { stageNames } from "@fleetline/core/devices";
 import type { FinalizeHandler, FinalizeHandlerArguments, FinalizeRequestMiddleware } from "@smithy/types";
+import { type Command, Option } from "commander";
 import { commandRegion } from "../aws-region.js";
 import type { Io } from "../io.js";
+import { apiTokenOption, jsonOption, urlOption } from "../options.js";
 import { callApi } from "../runtime-api.js";
+import { stageName } from "../subcommands/simulate.js";
+import { EXIT, UsageError } from "../usage.js";
 
 /** Where `fleetline jobs` works: a running fleetline dev, or a stage's AWS IoT. */
 export interface JobsTarget {
@@ -70,4 +74,43 @@ export async function controlPlane(command: string, target: JobsTarget, io: Io):
       { relation: "after", toMiddleware: "httpSigningMiddleware", name: "fleetlineBearer" },
     );
   return { iot, thingName: (name) => name, shown: (name) => name, owns: () => true };
+}
+
+/** The target flags of every command on the IoT control plane: a running runtime, or a stage on AWS. */
+export function targetOptions(command: Command): Command {
+  return command
+    .addOption(urlOption())
+    .addOption(apiTokenOption())
+    .addOption(
+      new Option("--stage <stage>", "a deployed stage: AWS IoT with your AWS credentials").argParser(
+        stageName,
+      ),
+    )
+    .option("--region <region>", "with --stage: its AWS region (default AWS_REGION, else the stage's)")
+    .addOption(jsonOption());
+}
+
+/**
+ * Runs `work` on the target's control plane; an error it answers with is one line on stderr
+ * (`fleetline <command>: <AWS error name>: <message>`) and exit 1.
+ */
+export async function withControlPlane(
+  command: string,
+  target: JobsTarget,
+  io: Io,
+  work: (plane: ControlPlane) => Promise<number>,
+): Promise<number> {
+  const plane = await controlPlane(command, target, io);
+  try {
+    return await work(plane);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const named = error as Error & { name?: string };
+    io.stderr(
+      `fleetline ${command}: ${named.name && named.name !== "Error" ? `${named.name}: ` : ""}${named.message}\n`,
+    );
+    return EXIT.invalid;
+  } finally {
+    plane.iot.destroy();
+  }
 }

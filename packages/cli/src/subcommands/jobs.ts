@@ -7,9 +7,9 @@ import {
   ListJobsCommand,
 } from "@aws-sdk/client-iot";
 import { DEVICE_TYPES } from "@fleetline/core/devices";
-import { type Command, Option } from "commander";
+import { Option } from "commander";
 import type { Io } from "../io.js";
-import { type ControlPlane, controlPlane } from "../jobs/control-plane.js";
+import { type ControlPlane, targetOptions, withControlPlane } from "../jobs/control-plane.js";
 import {
   type CreateOptions,
   checkTargets,
@@ -19,18 +19,9 @@ import {
   jobId,
   targetsOf,
 } from "../jobs/job-input.js";
-import {
-  apiTokenOption,
-  duration,
-  jsonOption,
-  oneOf,
-  positiveNumber,
-  urlOption,
-  wholeNumber,
-} from "../options.js";
+import { duration, oneOf, positiveNumber, wholeNumber } from "../options.js";
 import { type Definer, examples, run } from "../program.js";
-import { EXIT, UsageError } from "../usage.js";
-import { stageName } from "./simulate.js";
+import { EXIT } from "../usage.js";
 
 /** One line of a job's rollout: its status and each count. */
 function progressLine(job: Job, shown: (name: string) => string): string {
@@ -65,26 +56,12 @@ async function watch(plane: ControlPlane, id: string, io: Io): Promise<Job> {
   }
 }
 
-async function withPlane(
+const withPlane = (
   command: string,
   options: JobsOptions,
   io: Io,
   work: (plane: ControlPlane) => Promise<number>,
-) {
-  const plane = await controlPlane(`jobs ${command}`, options, io);
-  try {
-    return await work(plane);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const named = error as Error & { name?: string };
-    io.stderr(
-      `fleetline jobs ${command}: ${named.name && named.name !== "Error" ? `${named.name}: ` : ""}${named.message}\n`,
-    );
-    return EXIT.invalid;
-  } finally {
-    plane.iot.destroy();
-  }
-}
+) => withControlPlane(`jobs ${command}`, options, io, work);
 
 async function create(id: string, options: CreateOptions, io: Io): Promise<number> {
   checkTargets(options);
@@ -177,20 +154,6 @@ async function cancel(
     io.stdout(`canceled ${id}${options.force ? " (in-progress executions too)" : ""}\n`);
     return EXIT.ok;
   });
-}
-
-/** The target flags every jobs subcommand takes: a running runtime, or a stage on AWS. */
-function targetOptions(command: Command): Command {
-  return command
-    .addOption(urlOption())
-    .addOption(apiTokenOption())
-    .addOption(
-      new Option("--stage <stage>", "a deployed stage: AWS IoT with your AWS credentials").argParser(
-        stageName,
-      ),
-    )
-    .option("--region <region>", "with --stage: its AWS region (default AWS_REGION, else the stage's)")
-    .addOption(jsonOption());
 }
 
 /** `fleetline jobs create|list|describe|cancel` (docs/guide/jobs.md): AWS IoT Jobs, locally or on a stage. */

@@ -29,6 +29,7 @@ interface SimulateOptions {
   url: string;
   apiToken?: string;
   mtls?: boolean;
+  provisionByClaim?: boolean;
   target: "local" | "aws";
   endpoint?: string;
   certs?: string;
@@ -46,7 +47,13 @@ interface SimulateOptions {
 /** Where the fleet connects: fleetline dev (registering its devices), or AWS IoT Core with certificates. */
 function target(options: SimulateOptions): Target {
   if (options.target === "local")
-    return { kind: "local", url: options.url, apiToken: options.apiToken, mtls: options.mtls };
+    return {
+      kind: "local",
+      url: options.url,
+      apiToken: options.apiToken,
+      mtls: options.mtls,
+      provisionByClaim: options.provisionByClaim,
+    };
   if (options.mtls) throw new UsageError("--mtls is for --target local: AWS IoT Core is always mutual TLS");
   const given = options.endpoint;
   // host[:port]: AWS IoT's data endpoint, or fleetline dev's mutual-TLS port (127.0.0.1:8883).
@@ -64,6 +71,9 @@ function target(options: SimulateOptions): Target {
     endpoint: match[1] as string,
     port: match[2] ? Number(match[2]) : undefined,
     certsDir: options.certs,
+    ...(options.provisionByClaim
+      ? { provisionByClaim: { templateName: stageNames(options.stage).provisioningTemplate } }
+      : {}),
   };
 }
 
@@ -136,10 +146,19 @@ async function simulate(options: SimulateOptions, io: Io): Promise<number> {
   const chosen = target(options);
   if (chosen.kind === "aws") {
     const say = endpointRegion(chosen.endpoint);
-    const missing = missingCertificate(
-      chosen.certsDir,
-      planFleet(fleet).map((device) => device.thing),
-    );
+    if (chosen.provisionByClaim) {
+      const missingClaim = missingCertificate(chosen.certsDir, ["claim"]);
+      if (missingClaim)
+        throw new UsageError(
+          `claim file ${missingClaim} is missing; run fleetline provisioning claim --stage ${options.stage} --out ${chosen.certsDir}`,
+        );
+    }
+    const missing = chosen.provisionByClaim
+      ? undefined
+      : missingCertificate(
+          chosen.certsDir,
+          planFleet(fleet).map((device) => device.thing),
+        );
     if (missing)
       throw new UsageError(
         `certificate file ${missing} is missing or unreadable; run fleetline provision first`,
@@ -228,6 +247,10 @@ export function defineSimulate({ program, io, outcome }: Definer): void {
     .addOption(urlOption())
     .addOption(apiTokenOption())
     .option("--mtls", "give each device a certificate and connect to fleetline dev's mutual-TLS port")
+    .option(
+      "--provision-by-claim",
+      "each device provisions itself from a claim (AWS IoT fleet provisioning), then connects with its own certificate",
+    )
     .addOption(
       new Option("--target <target>", "local: fleetline dev; aws: AWS IoT Core")
         .default("local")
@@ -263,6 +286,10 @@ export function defineSimulate({ program, io, outcome }: Definer): void {
       "duplicates, reordering, clock skew, malformed payloads, outages",
     ],
     ["fleetline simulate --dry-run --out fleet.jsonl", "what the fleet would send, to a file"],
+    [
+      "fleetline simulate --provision-by-claim",
+      "each device provisions itself from a claim, as from a factory",
+    ],
     [
       "fleetline simulate --target aws --stage dev --endpoint <endpoint> --certs certs/",
       "the same fleet on AWS IoT Core",
