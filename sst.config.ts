@@ -5,6 +5,7 @@ import { Api } from "./stacks/Api.js";
 import { Devices } from "./stacks/Devices.js";
 import { Ingest } from "./stacks/Ingest.js";
 import { appRegion, settingsOf } from "./stacks/lib/settings.js";
+import { Provisioning } from "./stacks/Provisioning.js";
 import { Storage } from "./stacks/Storage.js";
 import { Web } from "./stacks/Web.js";
 
@@ -28,6 +29,6 @@ export default {
         NODE_OPTIONS: "--enable-source-maps",
       },
     });
-    app.stack(Storage).stack(Ingest).stack(Alerts).stack(Devices).stack(Api).stack(Web);
+    app.stack(Storage).stack(Ingest).stack(Alerts).stack(Devices).stack(Provisioning).stack(Api).stack(Web);
   },
 } satisfies SSTConfig;

@@ -136,6 +136,40 @@ describe("the AWS stacks, synthesized", () => {
     );
   });
 
+  it("provision devices by claim: the stage's template behind the hook, a role for its things only, a claim policy that only provisions", () => {
+    const [template] = all("AWS::IoT::ProvisioningTemplate");
+    expect(template).toMatchObject({
+      TemplateName: "test-fleetline-fleet",
+      Enabled: true,
+      TemplateType: "FLEET_PROVISIONING",
+      PreProvisioningHook: { PayloadVersion: "2020-04-01" },
+    });
+    const body = JSON.parse(template?.TemplateBody as string);
+    expect(body.Resources.policy.Properties.PolicyName).toBe("test-fleetline-devices");
+    expect(body.Resources.thing.Properties.AttributePayload).toEqual({
+      type: { Ref: "DeviceType" },
+      fleet: "test-fleetline",
+    });
+    const hooks = all("AWS::Lambda::Function").filter((f) => JSON.stringify(f).includes("provisioning-hook"));
+    expect(hooks).toHaveLength(1);
+    const roleStatements = Object.values(
+      templates.Provisioning?.findResources("AWS::IAM::Policy") as Resources,
+    )
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes("ProvisioningRole"))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const thingStatement = roleStatements.find((s) => actionsOf(s).includes("iot:CreateThing"));
+    expect(JSON.stringify(thingStatement?.Resource)).toContain(":thing/test_*");
+    const claim = all("AWS::IoT::Policy").find((p) => p.PolicyName === "test-fleetline-claim");
+    const published = claim?.PolicyDocument.Statement.find(
+      (s: { Action: string[] }) => s.Action[0] === "iot:Publish",
+    );
+    expect(JSON.stringify(published?.Resource)).toContain(
+      "topic/$aws/provisioning-templates/test-fleetline-fleet/provision/json",
+    );
+    expect(JSON.stringify(claim?.PolicyDocument)).not.toContain("dt/fleetline");
+    expect(JSON.stringify(claim?.PolicyDocument)).not.toContain("shadow");
+  });
+
   it("grant no IAM action by wildcard", () => {
     const actions = all("AWS::IAM::Policy").flatMap((p) =>
       p.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) =>
@@ -153,7 +187,7 @@ describe("the AWS stacks, synthesized", () => {
     const ours = functions.filter((f) =>
       JSON.stringify(f.Environment ?? {}).includes("POWERTOOLS_SERVICE_NAME"),
     );
-    expect(ours).toHaveLength(8);
+    expect(ours).toHaveLength(9);
     for (const fn of ours) expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
   });
 

@@ -36,7 +36,7 @@ function rightsOf(templates: Record<string, Template>): Array<{ action: string; 
 /** Names this stage's things (`{stage}_…`) or its own device policy: nothing of another stage. */
 const stageNarrowed = (stage: string, resource: string) =>
   resource.includes(`/${stage}_`) ||
-  (resource.includes(":policy/") && resource.includes(`${stage}-fleetline-Devices`));
+  (resource.includes(":policy/") && resource.toLowerCase().includes(`${stage}-fleetline-devices`));
 
 describe("stage isolation, on every right", () => {
   const stages: Array<[string, Record<string, Template>]> = [];

@@ -154,6 +154,8 @@ export const FUNCTION_TIMEOUT_S = {
   stream: 20,
   confirm: 10,
   presence: 10,
+  /** AWS IoT waits five seconds for a pre-provisioning hook, then refuses the device. */
+  provisioningHook: 5,
   sweep: 60,
   api: 29,
   redrive: 29,
