@@ -14,6 +14,7 @@ const COMMANDS = [
   "devices",
   "simulate",
   "jobs",
+  "provisioning",
   "tail",
   "logs",
   "replay",
@@ -46,11 +47,16 @@ describe("the fleetline command's one definition", () => {
       expect(help.code, command).toBe(0);
       expect(help.out, command).toMatch(new RegExp(`^Usage: fleetline ${command} `));
       expect(help.out).not.toBe(global);
-      if (!["devices", "jobs"].includes(command)) expect(help.out, command).toContain("Examples:");
+      if (!["devices", "jobs", "provisioning"].includes(command))
+        expect(help.out, command).toContain("Examples:");
     }
     // A command of subcommands: each of its own has examples.
     for (const sub of ["create", "list", "describe", "cancel"])
       expect((await runCaptured(["jobs", sub, "--help"])).out, `jobs ${sub}`).toContain("Examples:");
+    for (const sub of ["templates", "template", "claim"])
+      expect((await runCaptured(["provisioning", sub, "--help"])).out, `provisioning ${sub}`).toContain(
+        "Examples:",
+      );
     // Help wraps at the terminal's width: compared with the lines joined.
     const simulate = (await runCaptured(["simulate", "--help"])).out.replace(/\s+/g, " ");
     for (const said of [

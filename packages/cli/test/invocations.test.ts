@@ -88,6 +88,7 @@ describe("the invocation console of fleetline dev", () => {
       "alerts",
       "confirm",
       "presence",
+      "provisioningHook",
       "sweep",
     ]);
     expect(functions.find((f) => f.name === "store")?.invocations).toBe(stored.length);

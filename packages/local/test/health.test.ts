@@ -54,6 +54,7 @@ describe("GET /api/health", () => {
       ["queues", "ok"],
       ["alarms", "ok"],
       ["jobs", "ok"],
+      ["provisioning", "ok"],
       ["runtime", "ok"],
     ]);
     expect((await component("eventSource:store")).metrics).toMatchObject({

@@ -231,7 +231,15 @@ describe("the dashboard in Chromium", () => {
     const names = await page.$$eval("tr[data-function]", (rows) =>
       rows.map((r) => r.getAttribute("data-function")),
     );
-    expect(names).toEqual(["validate", "store", "alerts", "confirm", "presence", "sweep"]);
+    expect(names).toEqual([
+      "validate",
+      "store",
+      "alerts",
+      "confirm",
+      "presence",
+      "provisioningHook",
+      "sweep",
+    ]);
     await page.selectOption('select[name="function"]', "store");
     await page.waitForFunction(() => {
       const rows = [...document.querySelectorAll("tr[data-status] td:nth-child(2)")];

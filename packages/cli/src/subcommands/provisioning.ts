@@ -129,6 +129,10 @@ export function defineProvisioning({ program, io, outcome }: Definer): void {
       "AWS IoT fleet provisioning through @aws-sdk/client-iot: against a running fleetline dev, or with --stage against the stage's AWS IoT. A device holding a claim gets its own certificate and registers its thing with a template.",
     );
   const list = targetOptions(provisioning.command("templates").summary("list the provisioning templates"));
+  examples(list, [
+    ["fleetline provisioning templates", "fleetline dev's templates"],
+    ["fleetline provisioning templates --stage prod", "the prod stage's, and the account's others"],
+  ]);
   list.action(run(outcome, (options: ProvisioningOptions) => templates(options, io)));
 
   const one = targetOptions(
