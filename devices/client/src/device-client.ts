@@ -35,6 +35,12 @@ export interface DeviceClientOptions {
   backoff?: BackoffOptions;
   /** Messages published and not yet acknowledged, at most. */
   maxInFlight?: number;
+  /**
+   * Telemetry publishes a second, at most (default 80): AWS IoT Core throttles a connection past 100
+   * publishes a second — unacknowledged, not disconnected — so a burst (a store-and-forward drain)
+   * is paced below it, leaving room for shadow and jobs requests.
+   */
+  maxPublishesPerSecond?: number;
   /** Get the shadow on connect and follow its deltas (default true). */
   shadow?: boolean;
 }
@@ -71,6 +77,9 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly inFlight = new Set<number>();
+  /** When each publish of the last second went out (the pacing window). */
+  private readonly recentSends: number[] = [];
+  private paceTimer: NodeJS.Timeout | undefined;
   private connected = false;
   private stopped = false;
   private attempt = 0;
@@ -154,12 +163,30 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     this.drain();
   }
 
+  /** Publishes still allowed this second; when none are, a drain is scheduled for when one is. */
+  private allowance(): number {
+    const now = Date.now();
+    while (this.recentSends.length > 0 && (this.recentSends[0] as number) <= now - 1000)
+      this.recentSends.shift();
+    const allowed = (this.options.maxPublishesPerSecond ?? 80) - this.recentSends.length;
+    if (allowed <= 0 && this.paceTimer === undefined)
+      this.paceTimer = setTimeout(
+        () => {
+          this.paceTimer = undefined;
+          this.drain();
+        },
+        (this.recentSends[0] as number) + 1000 - now,
+      );
+    return allowed;
+  }
+
   private drain(): void {
     if (!this.connected) return;
-    const room = (this.options.maxInFlight ?? 20) - this.inFlight.size;
+    const room = Math.min((this.options.maxInFlight ?? 20) - this.inFlight.size, this.allowance());
     if (room <= 0) return;
     const next = this.buffer.peek(this.inFlight.size + room).filter((m) => !this.inFlight.has(m.id));
     for (const message of next.slice(0, room)) {
+      this.recentSends.push(Date.now());
       this.inFlight.add(message.id);
       this.stats.sent += 1;
       this.options.transport.publish(message.topic, message.payload, 1).then(
@@ -264,6 +291,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     }
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.paceTimer);
     this.connected = false;
     await this.options.transport.end().catch(() => undefined);
     return { unsent: this.buffer.size };

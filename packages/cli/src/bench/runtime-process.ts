@@ -46,10 +46,14 @@ export function startRuntimeProcess(
   timeoutMs = 60_000,
 ): Promise<RuntimeProcess> {
   const state = dataDir === undefined ? ["--in-memory"] : ["--data-dir", dataDir];
-  const child = spawn(process.execPath, [BIN, "dev", ...state, "--no-simulator", ...FREE_PORTS], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN" },
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, "dev", ...state, "--no-simulator", "--no-iot-limits", ...FREE_PORTS],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN" },
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let output = "";
   return new Promise((resolve, reject) => {

@@ -30,6 +30,8 @@ interface DevOptions {
   apiToken?: string;
   viewerToken?: string;
   maxConnections?: number;
+  /** False with --no-iot-limits. */
+  iotLimits: boolean;
   devices: number;
   simulator: boolean;
   rate: number;
@@ -89,6 +91,7 @@ function configOf(options: DevOptions, given: (name: string) => boolean): Runtim
     apiToken,
     viewerToken,
     maxConnections: options.maxConnections,
+    iotLimits: options.iotLimits,
     invocationsPerFunction: options.invocations,
     // Stopped at a breakpoint, a batch must not time out into the dead-letter queue.
     functionTimeoutMs: options.inspect === undefined ? undefined : 0,
@@ -261,6 +264,10 @@ export function defineDev({ program, io, outcome }: Definer): void {
       new Option("--max-connections <n>", "open MQTT connections at most (default 12,000)").argParser(
         wholeNumber("--max-connections", 12_000),
       ),
+    )
+    .option(
+      "--no-iot-limits",
+      "lift IoT Core's per-connection limits (100 publishes and 512 KB a second, keep-alive 30–1,200 s, 8 filters a SUBSCRIBE): for load generators",
     )
     .addOption(
       new Option("--devices <n>", "simulated devices, half dispensers, half robots")

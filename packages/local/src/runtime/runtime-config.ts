@@ -21,6 +21,11 @@ export interface RuntimeConfig {
   viewerToken?: string;
   /** Open device connections at most (default 12,000). */
   maxConnections?: number;
+  /**
+   * IoT Core's per-connection limits on the embedded broker (keep-alive 30–1,200 s, 100 publishes
+   * and 512 KB a second, 8 filters a SUBSCRIBE): on unless false (`--no-iot-limits`).
+   */
+  iotLimits?: boolean;
   /** The mutual-TLS port for devices with certificates (AWS IoT Core's 8883); none when undefined. */
   mqttsPort?: number;
   /** Devices on MQTT 5 through mosquitto on `mqttsPort` (docs/guide/firmware.md). */

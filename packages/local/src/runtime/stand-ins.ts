@@ -32,6 +32,7 @@ export type StandInsConfig = Pick<
   | "dataDir"
   | "brokerUrl"
   | "maxConnections"
+  | "iotLimits"
   | "mqttsPort"
   | "mqtt5"
   | "failures"
@@ -231,6 +232,7 @@ async function startBrokers(
       retained,
       dashboardPort: config.dashboardPort,
       maxConnections: config.maxConnections,
+      iotLimits: config.iotLimits,
       mtls:
         config.mqttsPort === undefined
           ? undefined

@@ -4,7 +4,7 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Server } from "node:tls";
-import { type LifecycleEvent, lifecycleTopic } from "@fleetline/core/aws";
+import { type LifecycleEvent, lifecycleTopic, topicMatches } from "@fleetline/core/aws";
 import {
   type ClaimIdentity,
   type DeviceIdentity,
@@ -26,6 +26,7 @@ import { ConnectionTracker, type SocketAddress } from "./connection-tracker.js";
 import { type AedesPersistence, DataPlaneConnections } from "./data-plane-connections.js";
 import { DeliveryConfirmations } from "./delivery-confirmations.js";
 import { EmbeddedSource } from "./embedded-source.js";
+import { clampKeepAlive, IOT_CORE_LIMITS, iotCoreMatches, PublishThrottle } from "./iot-core-limits.js";
 import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
 import { guardPacketSize } from "./packet-size-guard.js";
 import { emptyRefusalCounts, RecentRefusals, type Refusal, type RefusalCounts } from "./refusals.js";
@@ -53,7 +54,15 @@ export interface BrokerOptions {
   mtls?: { port: number; credentials: MtlsCredentials };
   /** The port of the runtime's dashboard, the only page that may open a WebSocket here; none by default. */
   dashboardPort?: () => number;
+  /**
+   * IoT Core's per-connection limits (keep-alive 30–1,200 s, 100 publishes and 512 KB a second, 8
+   * filters a SUBSCRIBE); on unless false (`--no-iot-limits`, for load generators).
+   */
+  iotLimits?: boolean;
 }
+
+/** Where a throttled publish goes: a topic no client may subscribe to, so it is neither acknowledged nor delivered. */
+const THROTTLED_SINK = "$fleetline/throttled";
 
 /** AWS IoT Core's quota: subscriptions one connection may hold. */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
@@ -101,6 +110,10 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   /** Password of the service user (RUNTIME_IDENTITIES.service), for the runtime's own clients. */
   readonly serviceToken = randomBytes(24).toString("base64url");
   private readonly principals = new WeakMap<Client, Principal>();
+  /** Each device connection's publish allowance (IoT Core's 100 a second, 512 KB a second). */
+  private readonly throttles = new WeakMap<Client, PublishThrottle>();
+  /** Subscriptions past the eighth of their SUBSCRIBE packet, refused as IoT Core limits them. */
+  private readonly pastFilterLimit = new WeakSet<object>();
   /** The verified client certificate behind each mutual-TLS connection. */
   private readonly peers = new WeakMap<Duplex, PeerCertificate>();
   private tls: Server | undefined;
@@ -191,9 +204,22 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       // Messages in delivery at once; the rules engine batches what queues up behind them.
       concurrency: 1000,
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
+      preConnect: (client, packet, done) => {
+        if (this.options.iotLimits !== false) {
+          packet.keepalive = clampKeepAlive(packet.keepalive ?? 0);
+          this.countFilters(client);
+        }
+        done(null, true);
+      },
+      authorizeForward: (client, packet) => (this.forwardable(client, packet.topic) ? packet : null),
       authorizePublish: (client, packet, done) => {
         const refusal = this.authorizePublish(client, packet);
         if (refusal || !client) return done(refusal);
+        if (!this.withinAllowance(client, packet)) {
+          // IoT Core throttles without closing the connection: no PUBACK, no delivery.
+          Object.assign(packet, { topic: THROTTLED_SINK, qos: 0, retain: false });
+          return done(null);
+        }
         // aedes acknowledges a QoS 1 PUBLISH once this calls back: only after the rules' actions
         // are done, so a PUBACK means the message is durable. A message the engine cannot make
         // durable (it is stopping) gets no PUBACK and the connection is closed; the device resends.
@@ -611,6 +637,14 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       this.refuse("qos2-subscribe", client.id, `QoS 2 subscription to ${subscription.topic}; use QoS 0 or 1`);
       return null;
     }
+    if (this.pastFilterLimit.has(subscription)) {
+      this.refuse(
+        "subscribe-filters-limit",
+        client.id,
+        `${subscription.topic} is past the ${IOT_CORE_LIMITS.filtersPerSubscribe} filters one SUBSCRIBE may carry`,
+      );
+      return null;
+    }
     // As IoT Core: a connection holds at most 50 subscriptions; one more is refused (SUBACK 0x80).
     const held = (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {};
     if (!(subscription.topic in held) && Object.keys(held).length >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
@@ -622,6 +656,57 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       return null;
     }
     return subscription;
+  }
+
+  /**
+   * Whether a device's publish is within its connection's allowance; one over it is counted
+   * (`throttled`). The runtime's own clients and claims are not limited.
+   */
+  private withinAllowance(client: Client, packet: { topic: string; payload: Buffer | string }): boolean {
+    if (this.options.iotLimits === false) return true;
+    const principal = this.principals.get(client);
+    if (!principal || principal === "service" || isClaim(principal)) return true;
+    const now = Date.now();
+    let throttle = this.throttles.get(client);
+    if (!throttle) {
+      throttle = new PublishThrottle(now);
+      this.throttles.set(client, throttle);
+    }
+    const size =
+      typeof packet.payload === "string" ? Buffer.byteLength(packet.payload) : packet.payload.length;
+    if (throttle.admit(size, now)) return true;
+    this.refuse(
+      "throttled",
+      client.id,
+      `a publish on ${packet.topic} over ${IOT_CORE_LIMITS.publishesPerSecond} publishes or ${IOT_CORE_LIMITS.bytesPerSecond / 1024} KB a second; not acknowledged`,
+    );
+    return false;
+  }
+
+  /** Marks the subscriptions of a SUBSCRIBE past IoT Core's eighth, before aedes authorizes them one by one. */
+  private countFilters(client: Client): void {
+    const parser = (
+      client as unknown as { _parser?: { prependListener: NodeJS.EventEmitter["prependListener"] } }
+    )._parser;
+    parser?.prependListener("packet", (packet: { cmd?: string; subscriptions?: object[] }) => {
+      if (packet.cmd !== "subscribe" || !packet.subscriptions) return;
+      for (const subscription of packet.subscriptions.slice(IOT_CORE_LIMITS.filtersPerSubscribe))
+        this.pastFilterLimit.add(subscription);
+    });
+  }
+
+  /**
+   * IoT Core does not match `a/#` to the topic `a`: a message that reaches a device only through
+   * such a match is not delivered. A reply sent to the client alone (no subscription matches) is.
+   */
+  private forwardable(client: Client, topic: string): boolean {
+    const principal = this.principals.get(client);
+    if (!principal || principal === "service") return true;
+    const filters = Object.keys(
+      (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {},
+    );
+    const mqtt = filters.filter((filter) => topicMatches(filter, topic));
+    return mqtt.length === 0 || mqtt.some((filter) => iotCoreMatches(filter, topic, topicMatches));
   }
 
   /** A thing removed from the registry: its connection is closed by the server. */

@@ -11,6 +11,8 @@ export const REFUSALS = [
   "qos2-publish",
   "qos2-subscribe",
   "subscription-limit",
+  "subscribe-filters-limit",
+  "throttled",
   "retain-denied",
   "packet-too-large",
   "connection-limit",
