@@ -29,10 +29,10 @@ export interface BrokerFixture {
   close(): Promise<void>;
 }
 
-export async function startBroker(): Promise<BrokerFixture> {
+export async function startBroker(options: { iotLimits?: boolean } = {}): Promise<BrokerFixture> {
   const db = await Database.open(":memory:");
   const registry = await DeviceRegistry.open(db);
-  const broker = await LocalBroker.start({ host: "127.0.0.1", mqttPort: 0, wsPort: 0, registry });
+  const broker = await LocalBroker.start({ host: "127.0.0.1", mqttPort: 0, wsPort: 0, registry, ...options });
   // Nothing else subscribes in-process: messages may flow at once.
   broker.source().open();
   return {
