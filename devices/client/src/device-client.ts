@@ -219,7 +219,11 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       shadowTopic(thing, "get", "rejected"),
       shadowTopic(thing, "update", "rejected"),
     ]);
-    await this.publishJson(shadowTopic(thing, "get"), { clientToken: this.clientToken() });
+    // Not awaited: telemetry does not wait on the shadow request's PUBACK (a throttled or lost one
+    // would hold it back until the next reconnect); the answer arrives on get/accepted either way.
+    void this.publishJson(shadowTopic(thing, "get"), { clientToken: this.clientToken() }).catch(
+      () => undefined,
+    );
   }
 
   /** Publishes a JSON document at QoS 1; resolves once the broker has it (PUBACK). */

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import type { Io } from "./io.js";
 import { defineBench } from "./subcommands/bench.js";
 import { defineCompletion } from "./subcommands/completion.js";
+import { defineConformance } from "./subcommands/conformance.js";
 import { defineCost } from "./subcommands/cost.js";
 import { defineDev } from "./subcommands/dev.js";
 import { defineDevices } from "./subcommands/devices.js";
@@ -85,6 +86,7 @@ export function buildProgram(io: Io, outcome: Outcome): Command {
     defineReplay,
     defineRedrive,
     defineValidate,
+    defineConformance,
     defineProvision,
     defineCost,
     defineBench,

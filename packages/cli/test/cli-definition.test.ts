@@ -20,6 +20,7 @@ const COMMANDS = [
   "replay",
   "redrive",
   "validate",
+  "conformance",
   "provision",
   "cost",
   "bench",

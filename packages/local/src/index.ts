@@ -1,4 +1,6 @@
 // The local stand-ins of the AWS services and the runtime behind `fleetline dev`.
+export type { LocalBroker } from "./iot/broker/broker.js";
+export type { FaultSwitches, Observation } from "./iot/broker/fault-switches.js";
 export { mosquittoBinary } from "./iot/broker/mosquitto-broker.js";
 export { CertificateAuthority } from "./iot/registry/certificate-authority.js";
 export { DiskFailures } from "./lib/disk-failures.js";

@@ -2,6 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { SweepOutcome } from "@fleetline/core/alarms";
 import { type Clock, systemClock } from "@fleetline/core/common";
 import type { HealthReport } from "@fleetline/core/pipeline";
+import type { LocalBroker } from "../iot/broker/broker.js";
 import type { DeviceRegistry } from "../iot/registry/device-registry.js";
 import { busyPorts, portsInUse } from "../lib/net/listen.js";
 import type { LocalFunctions } from "../streams/lambda/local-functions.js";
@@ -70,6 +71,11 @@ export class Runtime {
       ws: broker?.wsUrl,
       kinesis: standIns.kinesis.endpoint,
     };
+  }
+
+  /** The embedded broker (none under `--mqtt5` or `--broker`): its fault switches and what devices do. */
+  get broker(): LocalBroker | undefined {
+    return this.parts.standIns.brokers.broker;
   }
 
   /** The things that may connect, and their credentials. */

@@ -26,17 +26,27 @@ import { ConnectionTracker, type SocketAddress } from "./connection-tracker.js";
 import { type AedesPersistence, DataPlaneConnections } from "./data-plane-connections.js";
 import { DeliveryConfirmations } from "./delivery-confirmations.js";
 import { EmbeddedSource } from "./embedded-source.js";
+import { BrokerFaults, type Observation } from "./fault-switches.js";
 import { clampKeepAlive, IOT_CORE_LIMITS, iotCoreMatches, PublishThrottle } from "./iot-core-limits.js";
 import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
 import { guardPacketSize } from "./packet-size-guard.js";
 import { emptyRefusalCounts, RecentRefusals, type Refusal, type RefusalCounts } from "./refusals.js";
 import type { RetainedStore } from "./retained-store.js";
 
-/** The MQTT control packet type of DISCONNECT, which the broker watches for on the wire. */
+/** The MQTT control packet types the broker watches for on the wire. */
 const DISCONNECT_PACKET = 14;
+const PINGREQ_PACKET = 12;
+
+/** A PINGRESP as it goes out: the fault switch `dropPingresp` holds it back. */
+const isPingresp = (chunk: Buffer) => chunk.length === 2 && chunk[0] === 0xd0 && chunk[1] === 0;
 
 /** MQTT 3.1.1 CONNACK return codes. */
-const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
+const CONNACK = {
+  identifierRejected: 2,
+  serverUnavailable: 3,
+  badUsernameOrPassword: 4,
+  notAuthorized: 5,
+} as const;
 
 /** The username of Fleetline's own clients (rules engine, shadow service); its password is per run. */
 export const SERVICE_USERNAME = RUNTIME_IDENTITIES.service;
@@ -81,6 +91,8 @@ export interface BrokerEvents {
   authenticated: [event: { clientId: string; username: string }];
   /** A listening socket failed (out of file descriptors, …): logged, never fatal. */
   serverError: [event: { server: string; error: Error }];
+  /** What a device did: connected, published, subscribed, pinged (`fleetline conformance` reads it). */
+  observed: [observation: Observation];
 }
 
 type Principal = DeviceIdentity | ClaimIdentity | "service";
@@ -105,6 +117,10 @@ function sameSecret(given: string, expected: string): boolean {
  */
 export class LocalBroker extends EventEmitter<BrokerEvents> {
   readonly refusals: RefusalCounts = emptyRefusalCounts();
+  /** Faults to inject per client id: refused CONNACKs, withheld PUBACKs, lost PINGRESPs, delays. */
+  readonly faults = new BrokerFaults();
+  /** The client id behind each connection once it connected (for what is read off the wire). */
+  private readonly clientOfStream = new WeakMap<Duplex, string>();
   /** Connections accepted and closed since start. */
   readonly connections = { opened: 0, closed: 0 };
   /** Password of the service user (RUNTIME_IDENTITIES.service), for the runtime's own clients. */
@@ -215,8 +231,13 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       authorizePublish: (client, packet, done) => {
         const refusal = this.authorizePublish(client, packet);
         if (refusal || !client) return done(refusal);
-        if (!this.withinAllowance(client, packet)) {
-          // IoT Core throttles without closing the connection: no PUBACK, no delivery.
+        this.observePublish(client, packet);
+        if (
+          this.faults.takeWithheldPuback(client.id, packet.topic) ||
+          !this.withinAllowance(client, packet)
+        ) {
+          // IoT Core throttles without closing the connection: no PUBACK, no delivery (and so does
+          // the withheld-PUBACK fault switch).
           Object.assign(packet, { topic: THROTTLED_SINK, qos: 0, retain: false });
           return done(null);
         }
@@ -247,9 +268,20 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     this.aedes.on("client", (client) => {
       this.connections.opened += 1;
       this.clients.set(client.id, client);
+      this.clientOfStream.set(client.conn as unknown as Duplex, client.id);
       this.tracked(client);
+      const internals = client as unknown as { clean?: boolean; _keepaliveInterval?: number };
+      const interval = internals._keepaliveInterval ?? -1;
+      this.observe({
+        kind: "connect",
+        clientId: client.id,
+        at: Date.now(),
+        clean: internals.clean ?? true,
+        keepAliveSeconds: interval > 0 ? Math.round((interval - 1) / 1500) : 0,
+      });
     });
     this.aedes.on("clientDisconnect", (client) => {
+      this.observe({ kind: "disconnect", clientId: client.id, at: Date.now() });
       this.connections.closed += 1;
       // A client taken over by a new connection with its id is already replaced.
       if (this.clients.get(client.id) === client) this.clients.delete(client.id);
@@ -259,6 +291,12 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       this.connectionsByClient.noteReason(client.conn, "MQTT_KEEP_ALIVE_TIMEOUT"),
     );
     this.aedes.on("subscribe", (subscriptions, client) => {
+      this.observe({
+        kind: "subscribe",
+        clientId: client.id,
+        at: Date.now(),
+        filters: subscriptions.filter((s) => s.qos <= 1).map((s) => s.topic),
+      });
       this.connectionsByClient.subscriptions(
         client.conn,
         "subscribed",
@@ -345,9 +383,20 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
         received: (packet) => {
           if (packet.type === DISCONNECT_PACKET)
             this.connectionsByClient.noteReason(guarded, "CLIENT_INITIATED_DISCONNECT");
+          if (packet.type === PINGREQ_PACKET) {
+            const clientId = this.clientOfStream.get(guarded);
+            if (clientId) this.observe({ kind: "pingreq", clientId, at: Date.now() });
+          }
           this.confirmations.received(guarded, packet);
         },
         sent: (packet) => this.confirmations.sent(guarded, packet),
+        outgoing: (chunk) => {
+          const clientId = this.clientOfStream.get(guarded);
+          if (clientId === undefined) return undefined;
+          const faults = this.faults.get(clientId);
+          if (faults.dropPingresp && isPingresp(chunk)) return "drop";
+          return faults.delayDeliveriesMs;
+        },
       },
     );
     this.addresses.set(guarded, {
@@ -406,6 +455,12 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   ): void {
     // The AWS IoT Device SDK appends "?SDK=…&Version=…" to the username.
     const username = (rawUsername ?? "").split("?")[0] ?? "";
+    if (this.faults.takeConnectRefusal(client.id)) {
+      this.observe({ kind: "connect-attempt", clientId: client.id, at: Date.now(), refused: "fault switch" });
+      done(authError(CONNACK.serverUnavailable, "server unavailable"), false);
+      return;
+    }
+    this.observe({ kind: "connect-attempt", clientId: client.id, at: Date.now() });
     const peer = this.peers.get(client.conn as unknown as Duplex);
     if (peer) {
       this.authenticateCertificate(client, peer, done);
@@ -707,6 +762,37 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     );
     const mqtt = filters.filter((filter) => topicMatches(filter, topic));
     return mqtt.length === 0 || mqtt.some((filter) => iotCoreMatches(filter, topic, topicMatches));
+  }
+
+  private observe(observation: Observation): void {
+    if (this.listenerCount("observed") > 0) this.emit("observed", observation);
+  }
+
+  /** A device's publish, as it came: its packet id and DUP flag (the runtime's own are not observed). */
+  private observePublish(
+    client: Client,
+    packet: { topic: string; qos: number; payload: Buffer | string; messageId?: number; dup?: boolean },
+  ): void {
+    if (this.listenerCount("observed") === 0 || this.principals.get(client) === "service") return;
+    this.observe({
+      kind: "publish",
+      clientId: client.id,
+      at: Date.now(),
+      topic: packet.topic,
+      payload: typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload,
+      qos: packet.qos,
+      ...(packet.messageId !== undefined ? { messageId: packet.messageId } : {}),
+      dup: packet.dup === true,
+    });
+  }
+
+  /** Drops a client's connection as a network would (no DISCONNECT): true if it was connected. */
+  dropConnection(clientId: string): boolean {
+    const client = this.clients.get(clientId);
+    if (!client) return false;
+    this.connectionsByClient.noteReason(client.conn, "CONNECTION_LOST");
+    (client.conn as unknown as Duplex).destroy();
+    return true;
   }
 
   /** A thing removed from the registry: its connection is closed by the server. */

@@ -90,7 +90,12 @@ export function guardPacketSize(
   limit: number,
   onOversize: (announced: number) => void,
   /** Each packet the client sends, and each the broker sends it. */
-  watch: { received?: (packet: WirePacket) => void; sent?: (packet: WirePacket) => void } = {},
+  watch: {
+    received?: (packet: WirePacket) => void;
+    sent?: (packet: WirePacket) => void;
+    /** What to do with bytes the broker sends: drop them, or hold them this many ms (fault switches). */
+    outgoing?: (chunk: Buffer) => "drop" | number | undefined;
+  } = {},
 ): Duplex {
   const scanner = new FixedHeaderScanner(limit, watch.received);
   // What the broker writes is its own: no limit to enforce, only packets to watch.
@@ -100,8 +105,13 @@ export function guardPacketSize(
       inner.resume();
     },
     write(chunk, encoding, callback) {
+      const fault = watch.outgoing?.(chunk);
+      if (fault === "drop") return callback();
       sent?.feed(chunk);
-      inner.write(chunk, encoding, callback);
+      // Held writes keep their order: the next is not taken before this one's callback.
+      if (typeof fault === "number" && fault > 0)
+        setTimeout(() => inner.write(chunk, encoding, callback), fault);
+      else inner.write(chunk, encoding, callback);
     },
     final(callback) {
       inner.end();

@@ -1,0 +1,346 @@
+import { validate } from "@fleetline/core/telemetry";
+import { CaseFailure, type Session } from "./session.js";
+
+export type CaseStatus = "passed" | "failed" | "n/a";
+
+export interface ConformanceCase {
+  /** The suite it belongs to (`--suite`). */
+  suite: string;
+  name: string;
+  /** What AWS IoT expects of a device, in one sentence. */
+  expects: string;
+  /** Resolves with what the device did; throws CaseFailure when it did not. */
+  run(session: Session): Promise<{ status?: CaseStatus; did: string }>;
+}
+
+const CONNECT_MS = 20_000;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** The first connection, or a failure saying why there is none. */
+function firstConnect(session: Session) {
+  return session.until(() => session.of("connect")[0], CONNECT_MS, `never connected as ${session.thing}`);
+}
+
+/** A report's seq, if the payload is a report. */
+function seqOf(payload: Buffer): number | undefined {
+  try {
+    const seq = (JSON.parse(payload.toString("utf8")) as { seq?: unknown }).seq;
+    return typeof seq === "number" ? seq : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A report's `ts`, if the payload is a report. */
+function tsOf(payload: Buffer): number | undefined {
+  try {
+    const ts = (JSON.parse(payload.toString("utf8")) as { ts?: unknown }).ts;
+    return typeof ts === "number" ? ts : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Drops the connection and waits for the device to be back. */
+async function dropAndAwaitReturn(session: Session, timeoutMs: number): Promise<number> {
+  const at = Date.now();
+  session.broker.dropConnection(session.thing);
+  await session.until(
+    () => session.of("connect", at).length > 0,
+    timeoutMs,
+    "did not reconnect after the connection dropped",
+  );
+  return at;
+}
+
+export const CASES: ConformanceCase[] = [
+  {
+    suite: "connect",
+    name: "connect",
+    expects: "connects over TLS/mTLS with its thing name as the client id, the identity its policy grants",
+    async run(session) {
+      const connect = await session.until(
+        () => session.of("connect")[0],
+        CONNECT_MS,
+        `never connected as ${session.thing}${session.refusals[0] ? ` (refused: ${session.refusals[0].refusal}, ${session.refusals[0].detail})` : ""}`,
+      );
+      return {
+        did: `connected as ${connect.clientId}, clean session ${connect.clean}, keep-alive ${connect.keepAliveSeconds} s`,
+      };
+    },
+  },
+  {
+    suite: "telemetry",
+    name: "telemetry",
+    expects:
+      "publishes reports valid against the device contract on dt/fleetline/{type}/{thing}/telemetry at QoS 1",
+    async run(session) {
+      await firstConnect(session);
+      const published = await session.until(() => session.telemetry()[0], 15_000, "published no telemetry");
+      const verdict = validate({
+        // The envelope's payload as the rules engine writes it: base64.
+        payload: published.payload.toString("base64"),
+        topic: published.topic,
+        type: session.type,
+        thing: session.thing,
+        clientId: session.thing,
+        receivedAt: published.at,
+        messageId: "conformance",
+      });
+      if (!verdict.ok)
+        throw new CaseFailure(`its report was rejected: ${verdict.reason} (${verdict.detail})`);
+      if (published.qos !== 1)
+        throw new CaseFailure(`published at QoS ${published.qos}; the contract asks for QoS 1`);
+      return { did: `seq ${verdict.record.seq} valid, QoS 1` };
+    },
+  },
+  {
+    suite: "shadow",
+    name: "shadow-get",
+    expects: "gets its shadow after connecting, to catch up with what was desired while it was away",
+    async run(session) {
+      await firstConnect(session);
+      const topic = `$aws/things/${session.thing}/shadow/get`;
+      await session.until(
+        () => session.of("publish").find((p) => p.topic === topic),
+        10_000,
+        "never asked for its shadow",
+      );
+      return { did: `published on ${topic}` };
+    },
+  },
+  {
+    suite: "shadow",
+    name: "shadow-delta",
+    expects: "acts on a shadow delta and reports the new state back",
+    async run(session) {
+      await firstConnect(session);
+      const [key, value] = session.type === "freestyle" ? ["mode", "maintenance"] : ["command", "dock"];
+      const at = Date.now();
+      const response = await fetch(`${session.http}/things/${session.thing}/shadow`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ state: { desired: { [key]: value } } }),
+      });
+      if (!response.ok) throw new CaseFailure(`the shadow update was refused: ${response.status}`);
+      const topic = `$aws/things/${session.thing}/shadow/update`;
+      await session.until(
+        () =>
+          session.of("publish", at).find((p) => {
+            if (p.topic !== topic) return false;
+            try {
+              const reported = (
+                JSON.parse(p.payload.toString()) as { state?: { reported?: Record<string, unknown> } }
+              ).state?.reported;
+              return reported?.[key] === value;
+            } catch {
+              return false;
+            }
+          }),
+        15_000,
+        `did not report ${key}: ${value} after the delta`,
+      );
+      return { did: `reported ${key}: ${value}` };
+    },
+  },
+  {
+    suite: "qos1",
+    name: "qos1-redelivery",
+    expects:
+      "publishes again a QoS 1 message whose PUBACK never came (same packet id with DUP on a persistent session)",
+    async run(session) {
+      const connect = await firstConnect(session);
+      const at = Date.now();
+      session.broker.faults.set(session.thing, {
+        withholdPubacks: 1,
+        withholdPubacksOn: `dt/fleetline/${session.type}/${session.thing}/telemetry`,
+      });
+      const withheld = await session.until(
+        () => session.telemetry(at)[0],
+        15_000,
+        "published no telemetry to withhold the PUBACK of",
+      );
+      await dropAndAwaitReturn(session, 30_000);
+      const again = await session.until(
+        () => session.telemetry(withheld.at + 1).find((p) => p.payload.equals(withheld.payload)),
+        30_000,
+        "did not publish the unacknowledged message again after reconnecting",
+      );
+      if (!connect.clean && (again.messageId !== withheld.messageId || !again.dup))
+        throw new CaseFailure(
+          `resent on its persistent session as packet ${again.messageId} DUP ${again.dup}; MQTT 3.1.1 §4.4 asks for packet ${withheld.messageId} with DUP set`,
+        );
+      return {
+        did: `resent seq ${seqOf(withheld.payload) ?? "?"} ${seconds(again.at - withheld.at)} later${connect.clean ? " (clean session: a new packet id is right)" : `, packet ${again.messageId}, DUP set`}`,
+      };
+    },
+  },
+  {
+    suite: "reconnect",
+    name: "reconnect-backoff",
+    expects:
+      "reconnects after losing the connection with jittered exponential backoff: not a tight loop, never giving up",
+    async run(session) {
+      await firstConnect(session);
+      const at = Date.now();
+      // Three refused attempts in a row: the waits between them show the backoff.
+      session.broker.faults.set(session.thing, { refuseConnects: 3 });
+      session.broker.dropConnection(session.thing);
+      await session.until(
+        () => session.of("connect", at).length > 0,
+        60_000,
+        "did not get back within 60 s of 3 refused attempts",
+      );
+      const attempts = session.of("connect-attempt", at).map((a) => a.at);
+      const waits = [attempts[0] ?? at, ...attempts]
+        .slice(1)
+        .map((t, i) => t - ((i === 0 ? at : attempts[i - 1]) as number));
+      if (waits.some((wait) => wait < 100))
+        throw new CaseFailure(
+          `retried after ${waits.map((w) => `${w} ms`).join(", ")}: a tight loop (AWS throttles CONNECTs to one a second per client id)`,
+        );
+      if (waits.length >= 3 && (waits.at(-1) as number) <= (waits[0] as number))
+        throw new CaseFailure(`waited ${waits.map((w) => `${w} ms`).join(", ")}: the waits do not grow`);
+      return { did: `waited ${waits.map((w) => `${w} ms`).join(", ")} between attempts` };
+    },
+  },
+  {
+    suite: "reconnect",
+    name: "resubscribe",
+    expects: "after a clean-session reconnect, subscribes again to what it had (the broker kept nothing)",
+    async run(session) {
+      const connects = session.of("connect");
+      if (connects.length < 2) throw new CaseFailure("was never reconnected (run the reconnect cases)");
+      const first = connects[0] as (typeof connects)[number];
+      const last = connects.at(-1) as (typeof connects)[number];
+      const before = new Set(
+        session
+          .of("subscribe", first.at)
+          .filter((s) => s.at < (connects[1] as typeof first).at)
+          .flatMap((s) => s.filters),
+      );
+      if (before.size === 0) return { status: "n/a", did: "subscribed to nothing" };
+      if (!last.clean)
+        return { status: "n/a", did: "uses a persistent session: the broker keeps its subscriptions" };
+      const missing = await session
+        .until(
+          () => {
+            const now = new Set(session.of("subscribe", last.at).flatMap((s) => s.filters));
+            return [...before].every((f) => now.has(f)) ? [] : undefined;
+          },
+          15_000,
+          "",
+        )
+        .catch(() => {
+          const now = new Set(session.of("subscribe", last.at).flatMap((s) => s.filters));
+          return [...before].filter((f) => !now.has(f));
+        });
+      if (missing.length > 0) throw new CaseFailure(`did not subscribe again to ${missing.join(", ")}`);
+      return { did: `subscribed again to its ${before.size} filter(s)` };
+    },
+  },
+  {
+    suite: "store-and-forward",
+    name: "store-and-forward",
+    expects:
+      "keeps the readings it took while offline and publishes them after reconnecting, in order, none lost",
+    async run(session) {
+      const back = session.of("connect").at(-1);
+      if (!back || session.of("connect").length < 2)
+        throw new CaseFailure("was never offline (run the reconnect cases)");
+      // Caught up once a reading taken after the last reconnect arrives: in order, the backlog came first.
+      await session.until(
+        () => session.telemetry(back.at).some((p) => (tsOf(p.payload) ?? 0) >= back.at),
+        20_000,
+        "published no fresh reading after reconnecting",
+      );
+      const seqs: number[] = [];
+      for (const publish of session.telemetry()) {
+        const seq = seqOf(publish.payload);
+        if (seq !== undefined && !seqs.includes(seq)) seqs.push(seq);
+      }
+      if (seqs.length < 2) throw new CaseFailure("published fewer than two reports");
+      const outOfOrder = seqs.findIndex((seq, i) => i > 0 && seq < (seqs[i - 1] as number));
+      if (outOfOrder > 0)
+        throw new CaseFailure(`seq ${seqs[outOfOrder]} arrived after seq ${seqs[outOfOrder - 1]}`);
+      const min = seqs[0] as number;
+      const max = seqs.at(-1) as number;
+      const missing = Array.from({ length: max - min + 1 }, (_, i) => min + i).filter(
+        (seq) => !seqs.includes(seq),
+      );
+      if (missing.length > 0)
+        throw new CaseFailure(
+          `lost seq ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""} across its outages`,
+        );
+      return {
+        did: `seq ${min} to ${max}, none lost, in order, across ${session.of("connect").length - 1} outage(s)`,
+      };
+    },
+  },
+  {
+    suite: "limits",
+    name: "iot-core-limits",
+    expects:
+      "stays within IoT Core's per-connection limits: 100 publishes and 512 KB a second, 50 subscriptions, 8 filters a SUBSCRIBE, 128 KB payloads, no QoS 2",
+    async run(session) {
+      await firstConnect(session);
+      const over = session.refusals.filter((r) =>
+        [
+          "throttled",
+          "subscription-limit",
+          "subscribe-filters-limit",
+          "payload-too-large",
+          "qos2-publish",
+          "qos2-subscribe",
+        ].includes(r.refusal),
+      );
+      if (over.length > 0)
+        throw new CaseFailure(`${over.length} time(s) over: ${over[0]?.refusal} (${over[0]?.detail})`);
+      return { did: `no limit reached in ${session.telemetry().length} publishes` };
+    },
+  },
+  {
+    suite: "keepalive",
+    name: "keepalive",
+    expects:
+      "notices a half-open connection (no PINGRESP, no PUBACK) within 1.5 × its keep-alive of its unanswered PINGREQ, and reconnects",
+    async run(session) {
+      await firstConnect(session);
+      const connect = session.of("connect").at(-1) as Extract<
+        ReturnType<Session["of"]>[number],
+        { kind: "connect" }
+      >;
+      const keepAlive = connect.keepAliveSeconds;
+      if (keepAlive > 60)
+        return {
+          status: "n/a",
+          did: `keep-alive ${keepAlive} s: longer than this suite waits (60 s at most)`,
+        };
+      const at = Date.now();
+      // The broker goes quiet as a half-open connection does: nothing comes back.
+      session.broker.faults.set(session.thing, {
+        dropPingresp: true,
+        withholdPubacks: Number.MAX_SAFE_INTEGER,
+      });
+      try {
+        const ping = await session.until(
+          () => session.of("pingreq", at)[0],
+          keepAlive * 2000 + 5_000,
+          `sent no PINGREQ once nothing came back (keep-alive ${keepAlive} s)`,
+        );
+        const back = await session.until(
+          () => session.of("connect", ping.at)[0],
+          keepAlive * 1500,
+          `did not reconnect within 1.5 × its keep-alive (${keepAlive} s) of its unanswered PINGREQ`,
+        );
+        return {
+          did: `pinged ${seconds(ping.at - at)} after the broker went quiet, reconnected ${seconds(back.at - ping.at)} after the unanswered PINGREQ (keep-alive ${keepAlive} s)`,
+        };
+      } finally {
+        session.broker.faults.clear(session.thing);
+      }
+    },
+  },
+];
+
+export const SUITES = [...new Set(CASES.map((c) => c.suite))];

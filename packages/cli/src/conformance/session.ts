@@ -1,0 +1,111 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import type { LocalBroker, Observation } from "@fleetline/local";
+
+/** A case that cannot pass: what it waited for, or what went wrong, in one line. */
+export class CaseFailure extends Error {}
+
+/** The device under test: the command the user gave, with its connection settings in the environment. */
+export class DeviceProcess {
+  private child: ChildProcess | undefined;
+  /** The last of what it printed, to quote when it fails. */
+  private output = "";
+  /** Set once it has exited, or could not start. */
+  exited: string | undefined;
+
+  constructor(
+    private readonly command: string[],
+    private readonly env: Record<string, string>,
+  ) {}
+
+  start(): void {
+    const [file, ...args] = this.command;
+    const child = spawn(file as string, args, {
+      env: { ...process.env, ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-2000);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    child.once("error", (error) => {
+      this.exited = `the device command could not start: ${error.message}`;
+    });
+    child.once("exit", (code, signal) => {
+      const last = this.output.trim().split("\n").at(-1) ?? "";
+      this.exited ??= `the device exited (${signal ?? `code ${code}`})${last ? `: ${last.slice(0, 200)}` : ""}`;
+    });
+  }
+
+  /** Stops it: SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 3_000): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null || this.exited) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    await gone;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * One qualification run's view of the device: everything the broker saw it do (its observations,
+ * its refusals), and waits on conditions over them, bounded, failing at once if the device is gone.
+ */
+export class Session {
+  readonly log: Observation[] = [];
+  readonly refusals: Array<{ refusal: string; detail: string; at: number }> = [];
+  private readonly onObserved = (observation: Observation) => {
+    if (observation.clientId === this.thing) this.log.push(observation);
+  };
+  private readonly onRefused = (event: { refusal: string; clientId: string; detail: string }) => {
+    if (event.clientId === this.thing || event.clientId === "")
+      this.refusals.push({ refusal: event.refusal, detail: event.detail, at: Date.now() });
+  };
+
+  constructor(
+    readonly broker: LocalBroker,
+    readonly thing: string,
+    readonly type: "freestyle" | "robot",
+    readonly http: string,
+    readonly device: DeviceProcess,
+  ) {
+    broker.on("observed", this.onObserved);
+    broker.on("refused", this.onRefused);
+  }
+
+  detach(): void {
+    this.broker.off("observed", this.onObserved);
+    this.broker.off("refused", this.onRefused);
+    this.broker.faults.clear(this.thing);
+  }
+
+  of<K extends Observation["kind"]>(kind: K, since = 0): Array<Extract<Observation, { kind: K }>> {
+    return this.log.filter((o): o is Extract<Observation, { kind: K }> => o.kind === kind && o.at >= since);
+  }
+
+  /** The device's telemetry publishes since `since`. */
+  telemetry(since = 0) {
+    const topic = `dt/fleetline/${this.type}/${this.thing}/telemetry`;
+    return this.of("publish", since).filter((p) => p.topic === topic);
+  }
+
+  get connected(): boolean {
+    const connects = this.of("connect").length;
+    return connects > 0 && this.broker.isConnected(this.thing);
+  }
+
+  /** Waits until `check` gives a value; fails with `what` after `timeoutMs`, or at once if the device is gone. */
+  async until<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value !== undefined && value !== false) return value;
+      if (this.device.exited) throw new CaseFailure(`${what}: ${this.device.exited}`);
+      if (Date.now() >= deadline) throw new CaseFailure(`${what} within ${Math.round(timeoutMs / 1000)} s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
