@@ -86,12 +86,20 @@ export function fleetline(args: string[], input = "", env: Record<string, string
  * Runs the fleetline command without blocking this process: for a runtime started in the test's
  * own process, which must go on answering while the command talks to it.
  */
-export function fleetlineAsync(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+export function fleetlineAsync(
+  args: string[],
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 60_000 }, (error, out, err) => {
-      const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
-      resolve({ code, out, err });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { encoding: "utf8", timeout: timeoutMs },
+      (error, out, err) => {
+        const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
+        resolve({ code, out, err });
+      },
+    );
   });
 }
 

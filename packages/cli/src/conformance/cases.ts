@@ -17,8 +17,19 @@ const CONNECT_MS = 20_000;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The first connection, or a failure saying why there is none. */
-function firstConnect(session: Session) {
-  return session.until(() => session.of("connect")[0], CONNECT_MS, `never connected as ${session.thing}`);
+async function firstConnect(session: Session) {
+  // Waited for once: a device that never connected fails every case that needs it, at once.
+  if (session.neverConnected) throw new CaseFailure(`never connected as ${session.thing}`);
+  try {
+    return await session.until(
+      () => session.of("connect")[0],
+      CONNECT_MS,
+      `never connected as ${session.thing}`,
+    );
+  } catch (error) {
+    if (session.of("connect").length === 0) session.neverConnected = true;
+    throw error;
+  }
 }
 
 /** A report's seq, if the payload is a report. */
@@ -59,11 +70,12 @@ export const CASES: ConformanceCase[] = [
     name: "connect",
     expects: "connects over TLS/mTLS with its thing name as the client id, the identity its policy grants",
     async run(session) {
-      const connect = await session.until(
-        () => session.of("connect")[0],
-        CONNECT_MS,
-        `never connected as ${session.thing}${session.refusals[0] ? ` (refused: ${session.refusals[0].refusal}, ${session.refusals[0].detail})` : ""}`,
-      );
+      const connect = await firstConnect(session).catch((error: Error) => {
+        const refused = session.refusals[0];
+        throw new CaseFailure(
+          `${error.message}${refused ? ` (refused: ${refused.refusal}, ${refused.detail})` : ""}`,
+        );
+      });
       return {
         did: `connected as ${connect.clientId}, clean session ${connect.clean}, keep-alive ${connect.keepAliveSeconds} s`,
       };
@@ -183,13 +195,13 @@ export const CASES: ConformanceCase[] = [
     async run(session) {
       await firstConnect(session);
       const at = Date.now();
-      // Three refused attempts in a row: the waits between them show the backoff.
-      session.broker.faults.set(session.thing, { refuseConnects: 3 });
+      // Four refused attempts in a row: the waits between them show the backoff and its jitter.
+      session.broker.faults.set(session.thing, { refuseConnects: 4 });
       session.broker.dropConnection(session.thing);
       await session.until(
         () => session.of("connect", at).length > 0,
         60_000,
-        "did not get back within 60 s of 3 refused attempts",
+        "did not get back within 60 s of 4 refused attempts",
       );
       const attempts = session.of("connect-attempt", at).map((a) => a.at);
       const waits = [attempts[0] ?? at, ...attempts]
@@ -201,6 +213,12 @@ export const CASES: ConformanceCase[] = [
         );
       if (waits.length >= 3 && (waits.at(-1) as number) <= (waits[0] as number))
         throw new CaseFailure(`waited ${waits.map((w) => `${w} ms`).join(", ")}: the waits do not grow`);
+      // Jitter: waits that grow by one exact factor bring a fleet that lost the broker back all at once.
+      const ratios = waits.slice(1).map((w, i) => w / (waits[i] as number));
+      if (ratios.length >= 3 && Math.max(...ratios) - Math.min(...ratios) < 0.02)
+        throw new CaseFailure(
+          `waited ${waits.map((w) => `${w} ms`).join(", ")}: each ×${(ratios[0] as number).toFixed(2)}, no jitter (a fleet that lost the broker together comes back together)`,
+        );
       return { did: `waited ${waits.map((w) => `${w} ms`).join(", ")} between attempts` };
     },
   },

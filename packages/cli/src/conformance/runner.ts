@@ -59,6 +59,8 @@ export async function runConformance(options: ConformanceOptions): Promise<CaseR
       const started = Date.now();
       let result: CaseResult;
       try {
+        // A device that is gone fails what is left, each case in one line, at once.
+        if (device.exited) throw new CaseFailure(device.exited);
         const outcome = await spec.run(session);
         result = {
           ...describe(spec),
@@ -69,10 +71,6 @@ export async function runConformance(options: ConformanceOptions): Promise<CaseR
       } catch (error) {
         if (!(error instanceof CaseFailure)) throw error;
         result = { ...describe(spec), status: "failed", did: error.message, ms: Date.now() - started };
-          console.error(
-            session.log.map((o) => `${o.at % 100000} ${o.kind} ${"topic" in o ? o.topic : ""}`).join("\n"),
-            session.device.exited,
-          );
       }
       broker.faults.clear(thing);
       results.push(result);

@@ -57,6 +57,8 @@ export class DeviceProcess {
 export class Session {
   readonly log: Observation[] = [];
   readonly refusals: Array<{ refusal: string; detail: string; at: number }> = [];
+  /** Set once a case waited for the first connection in vain. */
+  neverConnected = false;
   private readonly onObserved = (observation: Observation) => {
     if (observation.clientId === this.thing) this.log.push(observation);
   };
