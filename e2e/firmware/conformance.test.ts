@@ -54,8 +54,7 @@ describe("fleetline conformance, on three devices", () => {
       ),
       qualify("naive", ["--suite", "connect", "telemetry", "shadow", "reconnect"], NAIVE_DEVICE),
     ]);
-
-    expect(own.code, own.err).toBe(0);
+    expect(own.code, own.out + own.err).toBe(0);
     expect([...own.rows.keys()]).toEqual([
       "connect",
       "telemetry",
@@ -67,13 +66,14 @@ describe("fleetline conformance, on three devices", () => {
       "store-and-forward",
       "iot-core-limits",
       "keepalive",
+      "jobs",
     ]);
     expect(
       [...own.rows.values()].every((row) => row.status === "passed"),
       own.out,
     ).toBe(true);
-    expect(own.xml).toMatch(/<testsuites name="fleetline conformance" tests="10" failures="0" skipped="0"/);
-    expect(own.xml.match(/<testcase /g)).toHaveLength(10);
+    expect(own.xml).toMatch(/<testsuites name="fleetline conformance" tests="11" failures="0" skipped="0"/);
+    expect(own.xml.match(/<testcase /g)).toHaveLength(11);
 
     expect(sdk.code, sdk.out + sdk.err).toBe(0);
     expect(sdk.rows.get("qos1-redelivery")?.did).toMatch(/packet \d+, DUP set/);
@@ -94,7 +94,7 @@ describe("fleetline conformance, on three devices", () => {
     ]);
     for (const run of [missing, silent]) {
       expect(run.code).toBe(1);
-      expect(run.rows.size).toBe(10);
+      expect(run.rows.size).toBe(11);
       expect([...run.rows.values()].every((row) => row.status === "failed")).toBe(true);
     }
     for (const [name, row] of missing.rows)

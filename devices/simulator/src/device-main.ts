@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isDeviceType } from "@fleetline/core/devices";
-import { DeviceClient, MqttTransport } from "@fleetline/device-client";
+import { DeviceClient, DeviceJobs, MqttTransport } from "@fleetline/device-client";
+import { updateRunner } from "./jobs/update-runner.js";
 import type { DeviceModel } from "./models/device-model.js";
 import { FreestyleModel } from "./models/freestyle-model.js";
 import { RobotModel } from "./models/robot-model.js";
@@ -33,6 +34,13 @@ export async function runDevice(env: Record<string, string | undefined>): Promis
       ? new FreestyleModel(random, { faults: false })
       : new RobotModel(random, { faults: false });
   const client = new DeviceClient({ thing, type, transport });
+  // Its jobs (AWS IoT Jobs): a dispenser applies a catalogue, a robot installs firmware and reboots.
+  const jobs = new DeviceJobs(
+    client,
+    thing,
+    updateRunner({ thing, type, model, random, phase: 0 }, client, { chaos: false, failureRate: 0 }),
+  );
+  jobs.start();
   client.on("delta", (desired) => {
     const reported = model.applyDesired(desired);
     if (Object.keys(reported).length > 0) void client.reportState(reported).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { UPDATE_OPERATIONS } from "@fleetline/core/commands";
 import { validate } from "@fleetline/core/telemetry";
 import { CaseFailure, type Session } from "./session.js";
 
@@ -357,6 +358,56 @@ export const CASES: ConformanceCase[] = [
       } finally {
         session.broker.faults.clear(session.thing);
       }
+    },
+  },
+  {
+    suite: "jobs",
+    name: "jobs",
+    expects: "takes its next job (AWS IoT Jobs), reports IN_PROGRESS, then a final state",
+    async run(session) {
+      await firstConnect(session);
+      const jobId = `conformance-${Date.now()}`;
+      const operation = UPDATE_OPERATIONS[session.type];
+      const document =
+        operation === "firmware"
+          ? { operation, version: "9.9.9", sizeBytes: 1024 }
+          : { operation, version: "conformance", flavors: ["cola", "lemon"] };
+      const at = Date.now();
+      const created = await fetch(`${session.http}/jobs/${jobId}`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          targets: [`arn:aws:iot:us-east-1:000000000000:thing/${session.thing}`],
+          document: JSON.stringify(document),
+        }),
+      });
+      if (!created.ok)
+        throw new CaseFailure(`the job could not be created: ${created.status} ${await created.text()}`);
+      const topic = `$aws/things/${session.thing}/jobs/${jobId}/update`;
+      const statuses = () =>
+        session
+          .of("publish", at)
+          .filter((p) => p.topic === topic)
+          .map((p) => {
+            try {
+              return String((JSON.parse(p.payload.toString()) as { status?: unknown }).status);
+            } catch {
+              return "";
+            }
+          });
+      const final = ["SUCCEEDED", "FAILED", "REJECTED"];
+      const seen = await session.until(
+        () => {
+          const all = statuses();
+          return all.some((status) => final.includes(status)) ? all : undefined;
+        },
+        60_000,
+        `did not finish job ${jobId} (${operation} ${document.version})${statuses().length ? `: reported ${statuses().join(", ")}` : ": never took it"}`,
+      );
+      const ended = seen.find((status) => final.includes(status)) as string;
+      if (ended !== "REJECTED" && !seen.includes("IN_PROGRESS"))
+        throw new CaseFailure(`reported ${ended} without IN_PROGRESS first`);
+      return { did: `reported ${seen.join(" → ")} for ${operation} ${document.version}` };
     },
   },
 ];

@@ -46,6 +46,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from "../streams/kinesis/kinesis-client.j
 import { InvocationLog } from "../streams/lambda/invocation-log.js";
 import { LocalFunctions } from "../streams/lambda/local-functions.js";
 import { describeLockError } from "./data-dir.js";
+import { faultRoutes } from "./fault-routes.js";
 import {
   BUILT_IN_HANDLERS,
   createHandlers,
@@ -213,6 +214,7 @@ export async function compose(
   controlPlaneRoutes(app, jobsControlPlane, groupsControlPlane, standIns.registry);
   jobs.start();
   const endTaps = mqttClientRoutes(app, source);
+  faultRoutes(app, brokers.broker);
   // The shadow service in-process, through the port the alerts function uses on AWS too.
   const shadows = new LocalShadowGateway(shadowService);
   const alarms: AlarmPorts & OfflinePorts = {
