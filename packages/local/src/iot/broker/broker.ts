@@ -4,7 +4,7 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Server } from "node:tls";
-import { type LifecycleEvent, lifecycleTopic, topicMatches } from "@fleetline/core/aws";
+import { type LifecycleEvent, lifecycleTopic } from "@fleetline/core/aws";
 import {
   type ClaimIdentity,
   type DeviceIdentity,
@@ -22,12 +22,12 @@ import { createWebSocketStream, WebSocketServer } from "ws";
 import { browserRefusal, isLoopbackName } from "../../lib/net/browser-guard.js";
 import { closeServer, listen } from "../../lib/net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
+import { ConnectionRules } from "./connection-rules.js";
 import { ConnectionTracker, type SocketAddress } from "./connection-tracker.js";
 import { type AedesPersistence, DataPlaneConnections } from "./data-plane-connections.js";
 import { DeliveryConfirmations } from "./delivery-confirmations.js";
 import { EmbeddedSource } from "./embedded-source.js";
 import { BrokerFaults, type Observation } from "./fault-switches.js";
-import { clampKeepAlive, IOT_CORE_LIMITS, iotCoreMatches, PublishThrottle } from "./iot-core-limits.js";
 import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
 import { guardPacketSize } from "./packet-size-guard.js";
 import { emptyRefusalCounts, RecentRefusals, type Refusal, type RefusalCounts } from "./refusals.js";
@@ -126,10 +126,8 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   /** Password of the service user (RUNTIME_IDENTITIES.service), for the runtime's own clients. */
   readonly serviceToken = randomBytes(24).toString("base64url");
   private readonly principals = new WeakMap<Client, Principal>();
-  /** Each device connection's publish allowance (IoT Core's 100 a second, 512 KB a second). */
-  private readonly throttles = new WeakMap<Client, PublishThrottle>();
-  /** Subscriptions past the eighth of their SUBSCRIBE packet, refused as IoT Core limits them. */
-  private readonly pastFilterLimit = new WeakSet<object>();
+  /** IoT Core's per-connection rules: keep-alive, publish allowance, filters a SUBSCRIBE, `a/#`. */
+  private readonly rules: ConnectionRules;
   /** The verified client certificate behind each mutual-TLS connection. */
   private readonly peers = new WeakMap<Duplex, PeerCertificate>();
   private tls: Server | undefined;
@@ -176,6 +174,10 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   private constructor(private readonly options: BrokerOptions) {
     super();
+    this.rules = new ConnectionRules({
+      enabled: options.iotLimits !== false,
+      refuse: (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
+    });
     this.dataPlane = new DataPlaneConnections({
       client: (clientId) => this.clients.get(clientId),
       // A connection holding a provisioning claim is not a device: the Data Plane does not reach it.
@@ -221,10 +223,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       concurrency: 1000,
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       preConnect: (client, packet, done) => {
-        if (this.options.iotLimits !== false) {
-          packet.keepalive = clampKeepAlive(packet.keepalive ?? 0);
-          this.countFilters(client);
-        }
+        this.rules.connecting(client, packet);
         done(null, true);
       },
       authorizeForward: (client, packet) => (this.forwardable(client, packet.topic) ? packet : null),
@@ -692,14 +691,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       this.refuse("qos2-subscribe", client.id, `QoS 2 subscription to ${subscription.topic}; use QoS 0 or 1`);
       return null;
     }
-    if (this.pastFilterLimit.has(subscription)) {
-      this.refuse(
-        "subscribe-filters-limit",
-        client.id,
-        `${subscription.topic} is past the ${IOT_CORE_LIMITS.filtersPerSubscribe} filters one SUBSCRIBE may carry`,
-      );
-      return null;
-    }
+    if (this.rules.pastFilters(client, subscription)) return null;
     // As IoT Core: a connection holds at most 50 subscriptions; one more is refused (SUBACK 0x80).
     const held = (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {};
     if (!(subscription.topic in held) && Object.keys(held).length >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
@@ -713,55 +705,18 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     return subscription;
   }
 
-  /**
-   * Whether a device's publish is within its connection's allowance; one over it is counted
-   * (`throttled`). The runtime's own clients and claims are not limited.
-   */
+  /** A device's publish within IoT Core's allowance; the runtime's own clients and claims are not limited. */
   private withinAllowance(client: Client, packet: { topic: string; payload: Buffer | string }): boolean {
-    if (this.options.iotLimits === false) return true;
     const principal = this.principals.get(client);
     if (!principal || principal === "service" || isClaim(principal)) return true;
-    const now = Date.now();
-    let throttle = this.throttles.get(client);
-    if (!throttle) {
-      throttle = new PublishThrottle(now);
-      this.throttles.set(client, throttle);
-    }
-    const size =
-      typeof packet.payload === "string" ? Buffer.byteLength(packet.payload) : packet.payload.length;
-    if (throttle.admit(size, now)) return true;
-    this.refuse(
-      "throttled",
-      client.id,
-      `a publish on ${packet.topic} over ${IOT_CORE_LIMITS.publishesPerSecond} publishes or ${IOT_CORE_LIMITS.bytesPerSecond / 1024} KB a second; not acknowledged`,
-    );
-    return false;
+    return this.rules.withinAllowance(client, packet);
   }
 
-  /** Marks the subscriptions of a SUBSCRIBE past IoT Core's eighth, before aedes authorizes them one by one. */
-  private countFilters(client: Client): void {
-    const parser = (
-      client as unknown as { _parser?: { prependListener: NodeJS.EventEmitter["prependListener"] } }
-    )._parser;
-    parser?.prependListener("packet", (packet: { cmd?: string; subscriptions?: object[] }) => {
-      if (packet.cmd !== "subscribe" || !packet.subscriptions) return;
-      for (const subscription of packet.subscriptions.slice(IOT_CORE_LIMITS.filtersPerSubscribe))
-        this.pastFilterLimit.add(subscription);
-    });
-  }
-
-  /**
-   * IoT Core does not match `a/#` to the topic `a`: a message that reaches a device only through
-   * such a match is not delivered. A reply sent to the client alone (no subscription matches) is.
-   */
+  /** IoT Core's topic matching for devices; the runtime's own clients follow MQTT's. */
   private forwardable(client: Client, topic: string): boolean {
     const principal = this.principals.get(client);
     if (!principal || principal === "service") return true;
-    const filters = Object.keys(
-      (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {},
-    );
-    const mqtt = filters.filter((filter) => topicMatches(filter, topic));
-    return mqtt.length === 0 || mqtt.some((filter) => iotCoreMatches(filter, topic, topicMatches));
+    return this.rules.forwardable(client, topic);
   }
 
   private observe(observation: Observation): void {
