@@ -33,25 +33,18 @@ async function firstConnect(session: Session) {
   }
 }
 
-/** A report's seq, if the payload is a report. */
-function seqOf(payload: Buffer): number | undefined {
+/** A number field of a report (`seq`, `ts`), if the payload is a report that has it. */
+function reportNumber(payload: Buffer, field: "seq" | "ts"): number | undefined {
   try {
-    const seq = (JSON.parse(payload.toString("utf8")) as { seq?: unknown }).seq;
-    return typeof seq === "number" ? seq : undefined;
+    const value = (JSON.parse(payload.toString("utf8")) as Record<string, unknown>)[field];
+    return typeof value === "number" ? value : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** A report's `ts`, if the payload is a report. */
-function tsOf(payload: Buffer): number | undefined {
-  try {
-    const ts = (JSON.parse(payload.toString("utf8")) as { ts?: unknown }).ts;
-    return typeof ts === "number" ? ts : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const seqOf = (payload: Buffer) => reportNumber(payload, "seq");
+const tsOf = (payload: Buffer) => reportNumber(payload, "ts");
 
 /** Drops the connection and waits for the device to be back. */
 async function dropAndAwaitReturn(session: Session, timeoutMs: number): Promise<number> {
