@@ -1,4 +1,5 @@
 import { parseDuration, parseInstant } from "@fleetline/core/common";
+import { isStageName, STAGE_NAME_RULE } from "@fleetline/core/devices";
 import { Option } from "commander";
 import { UsageError } from "./usage.js";
 
@@ -125,4 +126,22 @@ export function oneOf<T extends string>(flag: string, choices: readonly T[]) {
 /** Whether a host name is this machine's loopback. */
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** A stage name as the stacks take it. */
+export function stageName(value: string): string {
+  if (!isStageName(value))
+    throw new UsageError(
+      `--stage must be the deployed stage's name (${STAGE_NAME_RULE}), got "${value}" (e.g. --stage dev)`,
+    );
+  return value;
+}
+
+/** A prefix for thing names. */
+export function thingPrefix(value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(value))
+    throw new UsageError(
+      `--prefix must be 1–40 of letters, digits, _ and -, got "${value}" (e.g. --prefix sim)`,
+    );
+  return value;
 }

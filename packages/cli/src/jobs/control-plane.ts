@@ -4,9 +4,8 @@ import type { FinalizeHandler, FinalizeHandlerArguments, FinalizeRequestMiddlewa
 import { type Command, Option } from "commander";
 import { commandRegion } from "../aws-region.js";
 import type { Io } from "../io.js";
-import { apiTokenOption, jsonOption, urlOption } from "../options.js";
+import { apiTokenOption, jsonOption, stageName, urlOption } from "../options.js";
 import { callApi } from "../runtime-api.js";
-import { stageName } from "../subcommands/simulate.js";
 import { EXIT, UsageError } from "../usage.js";
 
 /** Where `fleetline jobs` works: a running fleetline dev, or a stage's AWS IoT. */

@@ -3,7 +3,7 @@ import { BENCHES, type Bench, benchPlan, benchTable, missedTargets } from "../be
 import type { BenchFigure } from "../bench/query-bench.js";
 import type { Io } from "../io.js";
 import { duration, jsonOption, oneOf, wholeNumber } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT } from "../usage.js";
 
 interface BenchOptions {

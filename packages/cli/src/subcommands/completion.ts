@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { oneOf } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT } from "../usage.js";
 
 const SHELLS = ["bash", "zsh"] as const;

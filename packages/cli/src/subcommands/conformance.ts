@@ -4,7 +4,7 @@ import { Option } from "commander";
 import type { CaseResult } from "../conformance/runner.js";
 import type { Io } from "../io.js";
 import { oneOf } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT, UsageError } from "../usage.js";
 
 interface ConformanceOptions {

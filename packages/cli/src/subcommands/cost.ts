@@ -4,7 +4,7 @@ import { Option } from "commander";
 import { ASSUMPTIONS, type CostEstimate, estimateCost, PRICES } from "../cost/estimate.js";
 import type { Io } from "../io.js";
 import { duration, jsonOption, oneOf, wholeNumber } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT, UsageError } from "../usage.js";
 
 const usd = (value: number) =>

@@ -5,8 +5,8 @@ import { FAULT_PROFILES, type FaultProfile } from "@fleetline/simulator/chaos";
 import { Option } from "commander";
 import type { Io } from "../io.js";
 import { isLoopback, oneOf, portNumber, positiveNumber, urlValue, wholeNumber } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
 import { signalExitCode, stopSignals } from "../stop-signals.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT, UsageError } from "../usage.js";
 import { VERSION } from "../version.js";
 

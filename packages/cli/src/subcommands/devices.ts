@@ -3,8 +3,8 @@ import { DEVICE_TYPES, isThingName } from "@fleetline/core/devices";
 import { type Command, Option } from "commander";
 import type { Io } from "../io.js";
 import { apiTokenOption, jsonOption, oneOf, urlOption } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
 import { ApiError, callApi } from "../runtime-api.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT, UsageError } from "../usage.js";
 
 /** What registering answers: a token from fleetline dev, a certificate and key from the API on AWS. */

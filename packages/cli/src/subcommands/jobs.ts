@@ -20,7 +20,7 @@ import {
   targetsOf,
 } from "../jobs/job-input.js";
 import { duration, oneOf, positiveNumber, wholeNumber } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT } from "../usage.js";
 
 /** One line of a job's rollout: its status and each count. */

@@ -2,8 +2,8 @@ import type { InvocationRecord, InvocationSummary } from "@fleetline/core/consol
 import { Option } from "commander";
 import type { Io } from "../io.js";
 import { apiTokenOption, jsonOption, urlOption, wholeNumber } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
 import { ApiError, callApi } from "../runtime-api.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT } from "../usage.js";
 
 type Invocation = InvocationSummary & Pick<InvocationRecord, "logs">;

@@ -4,10 +4,9 @@ import type { FleetType } from "@fleetline/simulator";
 import { Option } from "commander";
 import { commandRegion } from "../aws-region.js";
 import type { Io } from "../io.js";
-import { oneOf, wholeNumber } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
+import { oneOf, stageName, thingPrefix, wholeNumber } from "../options.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT } from "../usage.js";
-import { stageName, thingPrefix } from "./simulate.js";
 
 interface ProvisionOptions {
   things: number;

@@ -9,8 +9,8 @@ import {
 import { LOCAL_FLEET_NAMES, stageNames } from "@fleetline/core/devices";
 import type { Io } from "../io.js";
 import { type JobsTarget, targetOptions, withControlPlane } from "../jobs/control-plane.js";
-import { type Definer, examples, run } from "../program.js";
 import { callApi } from "../runtime-api.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT, UsageError } from "../usage.js";
 
 interface ProvisioningOptions extends JobsTarget {

@@ -2,8 +2,8 @@ import { REJECT_REASONS } from "@fleetline/core/telemetry";
 import { Option } from "commander";
 import type { Io } from "../io.js";
 import { apiTokenOption, instant, jsonOption, oneOf, urlOption, wholeNumber } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
 import { ApiError, callApi } from "../runtime-api.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT, UsageError } from "../usage.js";
 
 interface Round {

@@ -1,8 +1,8 @@
 import type { InvocationSummary } from "@fleetline/core/console";
 import type { Io } from "../io.js";
 import { apiTokenOption, jsonOption, urlOption } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
 import { ApiError, callApi } from "../runtime-api.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT } from "../usage.js";
 import { describeInvocation } from "./logs.js";
 

@@ -1,5 +1,5 @@
 import type { Io } from "../io.js";
-import { type Definer, examples, run } from "../program.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT, UsageError } from "../usage.js";
 
 interface ResetOptions {

@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { DEVICE_TYPES, isStageName, STAGE_NAME_RULE, stageNames } from "@fleetline/core/devices";
+import { DEVICE_TYPES, stageNames } from "@fleetline/core/devices";
 import type { FleetOptions, FleetSummary, FleetType, Target } from "@fleetline/simulator";
 import { FAULT_PROFILES, type FaultProfile } from "@fleetline/simulator/chaos";
 import { Option } from "commander";
@@ -12,11 +12,13 @@ import {
   oneOf,
   positiveNumber,
   share,
+  stageName,
+  thingPrefix,
   urlOption,
   wholeNumber,
 } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
 import { signalExitCode, stopSignals } from "../stop-signals.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT, UsageError } from "../usage.js";
 
 interface SimulateOptions {
@@ -88,24 +90,6 @@ function endpointRegion(endpoint: string): string | undefined {
   if (stage && stage !== region)
     throw new UsageError(`--endpoint is in ${region}, but AWS_REGION says the stage is in ${stage}`);
   return `fleetline simulate: AWS region ${region} (from --endpoint)\n`;
-}
-
-/** A stage name as the stacks take it. */
-export function stageName(value: string): string {
-  if (!isStageName(value))
-    throw new UsageError(
-      `--stage must be the deployed stage's name (${STAGE_NAME_RULE}), got "${value}" (e.g. --stage dev)`,
-    );
-  return value;
-}
-
-/** A prefix for thing names. */
-export function thingPrefix(value: string): string {
-  if (!/^[A-Za-z0-9_-]{1,40}$/.test(value))
-    throw new UsageError(
-      `--prefix must be 1–40 of letters, digits, _ and -, got "${value}" (e.g. --prefix sim)`,
-    );
-  return value;
 }
 
 function summaryLine(summary: FleetSummary): string {

@@ -4,7 +4,7 @@ import { validate } from "@fleetline/core/telemetry";
 import { Option } from "commander";
 import type { Io } from "../io.js";
 import { instant } from "../options.js";
-import { type Definer, examples, run } from "../program.js";
+import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT, UsageError } from "../usage.js";
 
 interface ValidateOptions {
