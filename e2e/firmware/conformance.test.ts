@@ -1,5 +1,8 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { waitFor } from "@fleetline/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fleetlineAsync } from "../../packages/cli/test/dev-process.js";
 
@@ -104,6 +107,31 @@ describe("fleetline conformance, on three devices", () => {
     // One wait of 20 s for the connection, then every other case at once.
     expect(Date.now() - started).toBeLessThan(45_000);
   }, 90_000);
+
+  it("stops the device and the runtime when it is stopped itself (SIGTERM), leaving no process behind", async () => {
+    const pidFile = join(dir, "device.pid");
+    const device = `require("node:fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`;
+    const bin = fileURLToPath(new URL("../../packages/cli/bin/fleetline.js", import.meta.url));
+    const cli = spawn(process.execPath, [bin, "conformance", "--", "node", "-e", device], {
+      stdio: "ignore",
+    });
+    const exited = new Promise<number | null>((resolve) => cli.once("exit", (code) => resolve(code)));
+    const pid = await waitFor(
+      async () => Number(await readFile(pidFile, "utf8").catch(() => "")) || undefined,
+      "the device's pid",
+    );
+    cli.kill("SIGTERM");
+    expect(await exited).toBe(143);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(false);
+  }, 60_000);
 
   it("refuses a missing device command or an unknown suite in one line, exit 2", async () => {
     const none = await fleetlineAsync(["conformance"]);

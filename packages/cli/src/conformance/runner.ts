@@ -18,6 +18,8 @@ export interface ConformanceOptions {
   thing?: string;
   /** Told of each case as it ends. */
   onCase?: (result: CaseResult) => void;
+  /** Stops the run: the case under way ends, the device and the runtime are stopped. */
+  signal?: AbortSignal;
 }
 
 export interface CaseResult {
@@ -52,36 +54,46 @@ export async function runConformance(options: ConformanceOptions): Promise<CaseR
   try {
     const env = await credentials(runtime, thing, options, dir);
     const device = new DeviceProcess(options.command, env);
-    session = new Session(broker, thing, options.type, runtime.urls.http, device);
+    session = new Session(broker, thing, options.type, runtime.urls.http, device, options.signal);
     device.start();
     const results: CaseResult[] = [];
-    for (const spec of CASES.filter((c) => !options.suites || options.suites.includes(c.suite))) {
-      const started = Date.now();
-      let result: CaseResult;
-      try {
-        // A device that is gone fails what is left, each case in one line, at once.
-        if (device.exited) throw new CaseFailure(device.exited);
-        const outcome = await spec.run(session);
-        result = {
-          ...describe(spec),
-          status: outcome.status ?? "passed",
-          did: outcome.did,
-          ms: Date.now() - started,
-        };
-      } catch (error) {
-        if (!(error instanceof CaseFailure)) throw error;
-        result = { ...describe(spec), status: "failed", did: error.message, ms: Date.now() - started };
-      }
-      broker.faults.clear(thing);
-      results.push(result);
-      options.onCase?.(result);
+    try {
+      await runCases(session, options, results);
+    } finally {
+      await device.stop();
     }
-    await device.stop();
     return results;
   } finally {
     session?.detach();
     await runtime.stop();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Each case in turn, until the last or until the run is stopped. */
+async function runCases(session: Session, options: ConformanceOptions, results: CaseResult[]): Promise<void> {
+  const { device, broker, thing } = session;
+  for (const spec of CASES.filter((c) => !options.suites || options.suites.includes(c.suite))) {
+    if (options.signal?.aborted) return;
+    const started = Date.now();
+    let result: CaseResult;
+    try {
+      // A device that is gone fails what is left, each case in one line, at once.
+      if (device.exited) throw new CaseFailure(device.exited);
+      const outcome = await spec.run(session);
+      result = {
+        ...describe(spec),
+        status: outcome.status ?? "passed",
+        did: outcome.did,
+        ms: Date.now() - started,
+      };
+    } catch (error) {
+      if (!(error instanceof CaseFailure)) throw error;
+      result = { ...describe(spec), status: "failed", did: error.message, ms: Date.now() - started };
+    }
+    broker.faults.clear(thing);
+    results.push(result);
+    options.onCase?.(result);
   }
 }
 

@@ -73,6 +73,8 @@ export class Session {
     readonly type: "freestyle" | "robot",
     readonly http: string,
     readonly device: DeviceProcess,
+    /** Aborted when the run is stopped (a signal): every wait ends at once. */
+    private readonly stopping: AbortSignal = new AbortController().signal,
   ) {
     broker.on("observed", this.onObserved);
     broker.on("refused", this.onRefused);
@@ -106,6 +108,7 @@ export class Session {
       const value = check();
       if (value !== undefined && value !== false) return value;
       if (this.device.exited) throw new CaseFailure(`${what}: ${this.device.exited}`);
+      if (this.stopping.aborted) throw new CaseFailure("the run was stopped");
       if (Date.now() >= deadline) throw new CaseFailure(`${what} within ${Math.round(timeoutMs / 1000)} s`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

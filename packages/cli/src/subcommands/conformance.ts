@@ -4,6 +4,7 @@ import { Option } from "commander";
 import type { CaseResult } from "../conformance/runner.js";
 import type { Io } from "../io.js";
 import { oneOf } from "../options.js";
+import { signalExitCode, stopSignals } from "../stop-signals.js";
 import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT, UsageError } from "../usage.js";
 
@@ -33,7 +34,17 @@ async function conformance(command: string[], options: ConformanceOptions, io: I
   io.stderr(
     `conformance: ${command.join(" ")} as a ${options.type}${options.mtls ? " over mutual TLS" : ""}\n`,
   );
+  // A signal stops the run cleanly: the device process and the runtime are stopped, not orphaned.
+  const stopping = new AbortController();
+  const signals = stopSignals(() => process.exit(1));
+  let stoppedBy: NodeJS.Signals | undefined;
+  void signals.first.then((signal) => {
+    stoppedBy = signal;
+    io.stderr(`conformance: ${signal}: stopping the device and the runtime\n`);
+    stopping.abort();
+  });
   const results = await runConformance({
+    signal: stopping.signal,
     command,
     type: options.type,
     ...(options.suite ? { suites: options.suite } : {}),
@@ -41,7 +52,8 @@ async function conformance(command: string[], options: ConformanceOptions, io: I
     ...(options.thing ? { thing: options.thing } : {}),
     onCase: (r) =>
       io.stderr(`  ${MARK[r.status]}  ${r.name.padEnd(18)} ${r.did} (${(r.ms / 1000).toFixed(1)} s)\n`),
-  });
+  }).finally(() => signals.dispose());
+  if (stoppedBy) return signalExitCode(stoppedBy);
   io.stdout(table(results));
   if (options.junit) {
     const { junitXml } = await import("../conformance/junit.js");
