@@ -1,4 +1,5 @@
 import { topicMatches } from "@fleetline/core/aws";
+import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clampKeepAlive, iotCoreMatches } from "../src/iot/broker/iot-core-limits.js";
 import { type BrokerFixture, connectDevice, startBroker, waitFor } from "./helpers.js";
@@ -102,6 +103,36 @@ describe("IoT Core's MQTT rules on the embedded broker", () => {
     expect(acked).toBe(4);
     expect(client.connected).toBe(true);
     await client.endAsync(true);
+  });
+
+  it("delivers a resumed persistent session's stored messages at 10 a second, none lost", async () => {
+    const thing = "fs-resumed";
+    const { token } = await fixture.registry.register(thing, "freestyle");
+    const topic = `$aws/things/${thing}/shadow/update/delta`;
+    const first = await connectDevice(fixture.broker.mqttUrl, thing, token, { clean: false });
+    await first.subscribeAsync(topic, { qos: 1 });
+    await first.endAsync();
+    // While it is away, 12 messages are stored for its session.
+    for (let n = 0; n < 12; n += 1)
+      fixture.broker.source().publish(topic, new TextEncoder().encode(`{"n":${n}}`), 1);
+    const arrivals: Array<{ n: number; at: number }> = [];
+    // Listening before it connects: the stored messages follow the CONNACK.
+    const back = mqtt.connect(fixture.broker.mqttUrl, {
+      clientId: thing,
+      username: thing,
+      password: token,
+      clean: false,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
+    back.on("message", (_topic, payload) =>
+      arrivals.push({ n: JSON.parse(payload.toString()).n, at: Date.now() }),
+    );
+    await waitFor(() => arrivals.length === 12, "the 12 stored messages");
+    expect(arrivals.map((a) => a.n)).toEqual(Array.from({ length: 12 }, (_, n) => n));
+    // 11 gaps of at least 100 ms: IoT Core's 10 a second.
+    expect((arrivals.at(-1)?.at ?? 0) - (arrivals[0]?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
+    await back.endAsync();
   });
 
   it("does not match a/# to the topic a, as IoT Core does not", () => {

@@ -23,7 +23,8 @@ export interface RuntimeConfig {
   maxConnections?: number;
   /**
    * IoT Core's per-connection limits on the embedded broker (keep-alive 30–1,200 s, 100 publishes
-   * and 512 KB a second, 8 filters a SUBSCRIBE): on unless false (`--no-iot-limits`).
+   * and 512 KB a second, 8 filters a SUBSCRIBE, stored messages at 10 a second): on unless false
+   * (`--no-iot-limits`).
    */
   iotLimits?: boolean;
   /** The mutual-TLS port for devices with certificates (AWS IoT Core's 8883); none when undefined. */

@@ -286,6 +286,8 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       if (this.clients.get(client.id) === client) this.clients.delete(client.id);
       this.connectionsByClient.disconnected(client.conn);
     });
+    // The stored messages of a resumed session are out: what follows is live, not paced.
+    this.aedes.on("clientReady", (client) => this.rules.ready(client));
     this.aedes.on("keepaliveTimeout", (client) =>
       this.connectionsByClient.noteReason(client.conn, "MQTT_KEEP_ALIVE_TIMEOUT"),
     );
@@ -390,11 +392,13 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
         },
         sent: (packet) => this.confirmations.sent(guarded, packet),
         outgoing: (chunk) => {
+          // A resumed persistent session's stored messages go out at IoT Core's rate.
+          const paced = this.rules.holdOutgoing(guarded, chunk);
           const clientId = this.clientOfStream.get(guarded);
-          if (clientId === undefined) return undefined;
+          if (clientId === undefined) return paced;
           const faults = this.faults.get(clientId);
           if (faults.dropPingresp && isPingresp(chunk)) return "drop";
-          return faults.delayDeliveriesMs;
+          return Math.max(paced ?? 0, faults.delayDeliveriesMs ?? 0) || undefined;
         },
       },
     );

@@ -15,6 +15,10 @@ export class ConnectionRules {
   private readonly throttles = new WeakMap<Client, PublishThrottle>();
   /** Subscriptions past the eighth of their SUBSCRIBE packet. */
   private readonly pastFilterLimit = new WeakSet<object>();
+  /** Connections resuming a persistent session whose stored messages are still being delivered. */
+  private readonly resuming = new WeakSet<object>();
+  /** Bytes of stored messages queued on a connection when aedes was done handing them over. */
+  private readonly storedBytes = new WeakMap<object, number>();
 
   constructor(
     private readonly options: {
@@ -24,9 +28,10 @@ export class ConnectionRules {
   ) {}
 
   /** At CONNECT: the keep-alive IoT Core would hold, and the SUBSCRIBEs to come watched for their filter count. */
-  connecting(client: Client, packet: { keepalive?: number }): void {
+  connecting(client: Client, packet: { keepalive?: number; clean?: boolean }): void {
     if (!this.options.enabled) return;
     packet.keepalive = clampKeepAlive(packet.keepalive ?? 0);
+    if (packet.clean === false) this.resuming.add(client.conn);
     // aedes authorizes a SUBSCRIBE's filters one by one; its parser sees the packet whole, first.
     const parser = (
       client as unknown as { _parser?: { prependListener: NodeJS.EventEmitter["prependListener"] } }
@@ -36,6 +41,32 @@ export class ConnectionRules {
       for (const subscription of packet.subscriptions.slice(IOT_CORE_LIMITS.filtersPerSubscribe))
         this.pastFilterLimit.add(subscription);
     });
+  }
+
+  /**
+   * aedes has handed over the session's stored messages (`clientReady`); they may still wait in the
+   * connection's buffer, and are paced until they are out. What follows is live, not paced.
+   */
+  ready(client: Client): void {
+    if (!this.resuming.delete(client.conn)) return;
+    this.storedBytes.set(
+      client.conn,
+      (client.conn as unknown as { writableLength?: number }).writableLength ?? 0,
+    );
+  }
+
+  /**
+   * How long to hold what goes out on a resuming connection: a PUBLISH waits its turn at IoT Core's
+   * 10 stored messages a second. aedes writes a PUBLISH's header byte first, on its own.
+   */
+  holdOutgoing(conn: object, chunk: Buffer): number | undefined {
+    const left = this.storedBytes.get(conn);
+    if (left !== undefined) {
+      if (left - chunk.length <= 0) this.storedBytes.delete(conn);
+      else this.storedBytes.set(conn, left - chunk.length);
+    } else if (!this.resuming.has(conn)) return undefined;
+    if (chunk.length === 0 || (chunk[0] as number) >> 4 !== 3) return undefined;
+    return 1000 / IOT_CORE_LIMITS.storedMessagesPerSecond;
   }
 
   /** Whether a device's publish is within its connection's allowance; one over it is counted `throttled`. */

@@ -8,6 +8,8 @@ export const IOT_CORE_LIMITS = {
   publishesPerSecond: 100,
   /** Bytes of publish payload a second, per connection (512 KB). */
   bytesPerSecond: 512 * 1024,
+  /** Messages stored for a persistent session delivered a second when it resumes. */
+  storedMessagesPerSecond: 10,
   /** Topic filters one SUBSCRIBE may carry. */
   filtersPerSubscribe: 8,
   /** The keep-alive AWS IoT Core holds a connection to: 30 s at least, 1,200 s at most (and for 0). */
