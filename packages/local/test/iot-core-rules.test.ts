@@ -114,7 +114,7 @@ describe("IoT Core's MQTT rules on the embedded broker", () => {
     await first.endAsync();
     // While it is away, 12 messages are stored for its session.
     for (let n = 0; n < 12; n += 1)
-      fixture.broker.source().publish(topic, new TextEncoder().encode(`{"n":${n}}`), 1);
+      await fixture.broker.source().publish(topic, new TextEncoder().encode(`{"n":${n}}`), 1);
     const arrivals: Array<{ n: number; at: number }> = [];
     // Listening before it connects: the stored messages follow the CONNACK.
     const back = mqtt.connect(fixture.broker.mqttUrl, {
