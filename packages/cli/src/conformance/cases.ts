@@ -1,5 +1,6 @@
 import { UPDATE_OPERATIONS } from "@fleetline/core/commands";
 import { validate } from "@fleetline/core/telemetry";
+import { dropAndAwaitReturn, firstConnect, seconds, seqOf, tsOf } from "./case-helpers.js";
 import { CaseFailure, type Session } from "./session.js";
 
 export type CaseStatus = "passed" | "failed" | "n/a";
@@ -12,50 +13,6 @@ export interface ConformanceCase {
   expects: string;
   /** Resolves with what the device did; throws CaseFailure when it did not. */
   run(session: Session): Promise<{ status?: CaseStatus; did: string }>;
-}
-
-const CONNECT_MS = 20_000;
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/** The first connection, or a failure saying why there is none. */
-async function firstConnect(session: Session) {
-  // Waited for once: a device that never connected fails every case that needs it, at once.
-  if (session.neverConnected) throw new CaseFailure(`never connected as ${session.thing}`);
-  try {
-    return await session.until(
-      () => session.of("connect")[0],
-      CONNECT_MS,
-      `never connected as ${session.thing}`,
-    );
-  } catch (error) {
-    if (session.of("connect").length === 0) session.neverConnected = true;
-    throw error;
-  }
-}
-
-/** A number field of a report (`seq`, `ts`), if the payload is a report that has it. */
-function reportNumber(payload: Buffer, field: "seq" | "ts"): number | undefined {
-  try {
-    const value = (JSON.parse(payload.toString("utf8")) as Record<string, unknown>)[field];
-    return typeof value === "number" ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const seqOf = (payload: Buffer) => reportNumber(payload, "seq");
-const tsOf = (payload: Buffer) => reportNumber(payload, "ts");
-
-/** Drops the connection and waits for the device to be back. */
-async function dropAndAwaitReturn(session: Session, timeoutMs: number): Promise<number> {
-  const at = Date.now();
-  session.broker.dropConnection(session.thing);
-  await session.until(
-    () => session.of("connect", at).length > 0,
-    timeoutMs,
-    "did not reconnect after the connection dropped",
-  );
-  return at;
 }
 
 export const CASES: ConformanceCase[] = [
