@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "@fleetline/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetlineAsync } from "../../packages/cli/test/dev-process.js";
+import { fleetlineAsync, startDev } from "../../packages/cli/test/dev-process.js";
 
 let dir: string;
 
@@ -49,6 +49,7 @@ describe("fleetline conformance, on three devices", () => {
           "telemetry",
           "shadow",
           "qos1",
+          "session",
           "store-and-forward",
           "limits",
           "keepalive",
@@ -63,28 +64,37 @@ describe("fleetline conformance, on three devices", () => {
       "telemetry",
       "shadow-get",
       "shadow-delta",
+      "shadow-conflict",
       "qos1-redelivery",
       "reconnect-backoff",
       "resubscribe",
+      "persistent-session",
       "store-and-forward",
       "iot-core-limits",
       "keepalive",
       "jobs",
+      "jobs-reboot",
     ]);
+    // A clean-session device: the persistent-session case does not apply to it; every other passes.
     expect(
-      [...own.rows.values()].every((row) => row.status === "passed"),
+      [...own.rows].every(([name, row]) => row.status === (name === "persistent-session" ? "n/a" : "passed")),
       own.out,
     ).toBe(true);
-    expect(own.xml).toMatch(/<testsuites name="fleetline conformance" tests="11" failures="0" skipped="0"/);
-    expect(own.xml.match(/<testcase /g)).toHaveLength(11);
+    expect(own.rows.get("jobs-reboot")?.did).toMatch(
+      /^rebooted at IN_PROGRESS; back, it reported .*SUCCEEDED/,
+    );
+    expect(own.xml).toMatch(/<testsuites name="fleetline conformance" tests="14" failures="0" skipped="1"/);
+    expect(own.xml.match(/<testcase /g)).toHaveLength(14);
 
     expect(sdk.code, sdk.out + sdk.err).toBe(0);
     expect(sdk.rows.get("qos1-redelivery")?.did).toMatch(/packet \d+, DUP set/);
+    expect(sdk.rows.get("persistent-session")?.status).toBe("passed");
+    expect(sdk.rows.get("shadow-conflict")?.status).toBe("passed");
 
     expect(naive.code).toBe(1);
     expect(naive.rows.get("connect")?.status).toBe("passed");
     expect(naive.rows.get("telemetry")?.status).toBe("passed");
-    for (const failing of ["shadow-get", "shadow-delta", "reconnect-backoff"])
+    for (const failing of ["shadow-get", "shadow-delta", "shadow-conflict", "reconnect-backoff"])
       expect(naive.rows.get(failing)?.status, failing).toBe("failed");
     expect(naive.xml).toMatch(/<failure message="[^"]*"/);
   }, 240_000);
@@ -97,7 +107,7 @@ describe("fleetline conformance, on three devices", () => {
     ]);
     for (const run of [missing, silent]) {
       expect(run.code).toBe(1);
-      expect(run.rows.size).toBe(11);
+      expect(run.rows.size).toBe(14);
       expect([...run.rows.values()].every((row) => row.status === "failed")).toBe(true);
     }
     for (const [name, row] of missing.rows)
@@ -133,12 +143,77 @@ describe("fleetline conformance, on three devices", () => {
     expect(alive()).toBe(false);
   }, 60_000);
 
-  it("refuses a missing device command or an unknown suite in one line, exit 2", async () => {
+  it("--host: a device started by hand on the address given, with the settings the run prints", async () => {
+    const bin = fileURLToPath(new URL("../../packages/cli/bin/fleetline.js", import.meta.url));
+    // 127.0.0.2: an address of this machine other than the default, as a LAN address would be.
+    const cli = spawn(
+      process.execPath,
+      [bin, "conformance", "--host", "127.0.0.2", "--mtls", "--suite", "connect", "telemetry", "jobs"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    let err = "";
+    cli.stdout.on("data", (chunk) => (out += chunk));
+    cli.stderr.on("data", (chunk) => (err += chunk));
+    const exited = new Promise<number | null>((resolve) => cli.once("exit", (code) => resolve(code)));
+    const settings = await waitFor(() => {
+      const env = Object.fromEntries(
+        [...err.matchAll(/^(FLEETLINE_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+      );
+      return env.FLEETLINE_CA ? env : undefined;
+    }, "the settings printed for the device");
+    expect(settings.FLEETLINE_MQTT_URL).toMatch(/^mqtts:\/\/127\.0\.0\.2:\d+$/);
+    // The user starts the device with what was printed.
+    const device = spawn(OWN_DEVICE[0] as string, OWN_DEVICE.slice(1), {
+      env: { ...process.env, ...settings },
+      stdio: "ignore",
+    });
+    try {
+      expect(await exited, err).toBe(0);
+    } finally {
+      device.kill("SIGTERM");
+    }
+    expect(out).toMatch(/\| connect \| passed \| .* \| connected as conformance-freestyle/);
+    expect(out).toMatch(/\| jobs \| passed \|/);
+    // It cannot reboot a device it did not start.
+    expect(out).toMatch(/\| jobs-reboot \| n\/a \| .* \| started outside the run/);
+  }, 120_000);
+
+  it("--url: qualifies on a running fleetline dev, through its API, and leaves its thing removed", async () => {
+    const dev = await startDev(["--no-simulator"]);
+    try {
+      const run = await qualify(
+        "url",
+        ["--url", dev.http, "--suite", "connect", "shadow", "qos1", "jobs"],
+        OWN_DEVICE,
+      );
+      expect(run.code, run.out + run.err).toBe(0);
+      expect([...run.rows.values()].every((row) => row.status === "passed")).toBe(true);
+      const things = (await (await fetch(`${dev.http}/api/things`)).json()) as Array<{ thing: string }>;
+      expect(things.map((t) => t.thing)).not.toContain("conformance-freestyle");
+    } finally {
+      await dev.stop();
+    }
+  }, 120_000);
+
+  it("refuses a missing device command, an unknown suite or --host with --url in one line, exit 2", async () => {
     const none = await fleetlineAsync(["conformance"]);
     expect(none.code).toBe(2);
     expect(none.err.trim().split("\n")).toHaveLength(1);
     const unknown = await fleetlineAsync(["conformance", "--suite", "warp", "--", "true"]);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/--suite must be among connect, .*, got "warp"/);
+    const both = await fleetlineAsync([
+      "conformance",
+      "--host",
+      "127.0.0.2",
+      "--url",
+      "http://127.0.0.1:9",
+      "--",
+      "true",
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.err.trim().split("\n")).toHaveLength(1);
+    expect(both.err).toMatch(/--host is the address of the run's own runtime/);
   });
 });

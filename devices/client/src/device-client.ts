@@ -46,7 +46,10 @@ export interface DeviceClientOptions {
 }
 
 export interface DeviceClientStats {
+  /** Publishes, resends included. */
   sent: number;
+  /** Messages sent again because the connection was lost before their PUBACK (at least once). */
+  resent: number;
   acked: number;
   dropped: number;
   queued: number;
@@ -71,12 +74,21 @@ export interface DeviceClientEvents {
  * exponential backoff, and shadow sync (get on connect, deltas as events, reported state back).
  */
 export class DeviceClient extends EventEmitter<DeviceClientEvents> {
-  readonly stats: DeviceClientStats = { sent: 0, acked: 0, dropped: 0, queued: 0, reconnects: 0 };
+  readonly stats: DeviceClientStats = {
+    sent: 0,
+    resent: 0,
+    acked: 0,
+    dropped: 0,
+    queued: 0,
+    reconnects: 0,
+  };
   private readonly buffer: MessageBuffer;
   private seqs: SeqStore;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly inFlight = new Set<number>();
+  /** Sent once already, lost with a connection: the next send is a resend. */
+  private readonly lost = new Set<number>();
   /** When each publish of the last second went out (the pacing window). */
   private readonly recentSends: number[] = [];
   private paceTimer: NodeJS.Timeout | undefined;
@@ -157,6 +169,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     const { dropped } = this.buffer.push({ topic, payload, ...(seq !== undefined ? { seq } : {}) });
     if (dropped.length > 0) {
       this.stats.dropped += dropped.length;
+      for (const message of dropped) this.lost.delete(message.id);
       this.emit("dropped", dropped);
     }
     this.stats.queued = this.buffer.size;
@@ -189,6 +202,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       this.recentSends.push(Date.now());
       this.inFlight.add(message.id);
       this.stats.sent += 1;
+      if (this.lost.delete(message.id)) this.stats.resent += 1;
       this.options.transport.publish(message.topic, message.payload, 1).then(
         () => {
           this.inFlight.delete(message.id);
@@ -201,6 +215,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
         () => {
           // Lost with the connection: still buffered, sent again after the reconnect.
           this.inFlight.delete(message.id);
+          this.lost.add(message.id);
         },
       );
     }
@@ -280,6 +295,14 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     } else if (topic === shadowTopic(thing, "get", "accepted")) {
       const delta = document.state?.delta as Record<string, unknown> | undefined;
       if (delta) this.emit("delta", delta, document.version ?? 0);
+    } else if (
+      topic === shadowTopic(thing, "update", "rejected") &&
+      (document as { code?: unknown }).code === 409
+    ) {
+      // Another writer got there first: get the shadow again; its delta says what to report anew.
+      void this.publishJson(shadowTopic(thing, "get"), { clientToken: this.clientToken() }).catch(
+        () => undefined,
+      );
     }
   }
 

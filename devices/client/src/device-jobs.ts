@@ -58,6 +58,8 @@ interface Reply {
  */
 export class DeviceJobs {
   private busy = false;
+  /** A notify-next came while busy: look again once done. */
+  private again = false;
   private tokens = 0;
   private readonly waiting = new Map<string, { resolve(reply: Reply): void; reject(error: Error): void }>();
   /** Executions ended and those refused, for tests and the simulator's summary. */
@@ -149,29 +151,46 @@ export class DeviceJobs {
     });
   }
 
-  /** Takes executions one after another until none is pending. */
+  /**
+   * Takes executions one after another until none is pending. A `notify-next` that comes while it
+   * is at work (say, waiting on a `start-next` that got no answer) is not lost: it goes round again.
+   */
   private async work(): Promise<void> {
-    if (this.busy) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
     this.busy = true;
     try {
-      for (;;) {
-        const { stepTimeoutInMinutes } = this.options;
-        const reply = await this.request("start-next", stepTimeoutInMinutes ? { stepTimeoutInMinutes } : {});
-        const execution = reply.accepted
-          ? (reply.document.execution as Record<string, unknown> | undefined)
-          : undefined;
-        if (!execution) return;
-        await this.execute({
-          jobId: execution.jobId as string,
-          executionNumber: execution.executionNumber as number,
-          versionNumber: execution.versionNumber as number,
-          status: execution.status as string,
-          statusDetails: (execution.statusDetails as Record<string, string> | undefined) ?? {},
-          document: (execution.jobDocument as Record<string, unknown> | undefined) ?? {},
-        });
-      }
+      do {
+        this.again = false;
+        try {
+          await this.takeAll();
+        } catch (error) {
+          if (!this.again) throw error;
+        }
+      } while (this.again);
     } finally {
       this.busy = false;
+    }
+  }
+
+  private async takeAll(): Promise<void> {
+    for (;;) {
+      const { stepTimeoutInMinutes } = this.options;
+      const reply = await this.request("start-next", stepTimeoutInMinutes ? { stepTimeoutInMinutes } : {});
+      const execution = reply.accepted
+        ? (reply.document.execution as Record<string, unknown> | undefined)
+        : undefined;
+      if (!execution) return;
+      await this.execute({
+        jobId: execution.jobId as string,
+        executionNumber: execution.executionNumber as number,
+        versionNumber: execution.versionNumber as number,
+        status: execution.status as string,
+        statusDetails: (execution.statusDetails as Record<string, string> | undefined) ?? {},
+        document: (execution.jobDocument as Record<string, unknown> | undefined) ?? {},
+      });
     }
   }
 

@@ -259,6 +259,24 @@ describe("shadow sync", () => {
     ]);
   });
 
+  it("asks for its shadow again after a 409 on an update, and only after a 409", async () => {
+    const device = client();
+    await device.start();
+    const gets = () => transport.published.filter((p) => p.topic === "$aws/things/fs-unit/shadow/get");
+    const before = gets().length;
+    transport.deliver("$aws/things/fs-unit/shadow/update/rejected", {
+      code: 400,
+      message: "Missing required node: state",
+    });
+    expect(gets()).toHaveLength(before);
+    transport.deliver("$aws/things/fs-unit/shadow/update/rejected", {
+      code: 409,
+      message: "Version conflict",
+    });
+    expect(gets()).toHaveLength(before + 1);
+    for (const p of gets()) p.ack();
+  });
+
   it("reports its state back with a clientToken of its own", async () => {
     const device = client();
     await device.start();

@@ -110,4 +110,60 @@ describe("DeviceJobs against the local runtime", () => {
       await client.close();
     }
   });
+
+  it("takes a job whose notify-next came while its start-next was still unanswered", async () => {
+    const thing = "fs-device-jobs-again";
+    const { token } = await runtime.registry.register(thing, "freestyle");
+    const broker = runtime.broker;
+    if (!broker) throw new Error("no embedded broker");
+    const startNext = `$aws/things/${thing}/jobs/start-next`;
+    // The first start-next goes unanswered, as over a connection that went half-open.
+    broker.faults.set(thing, { withholdPubacks: 1, withholdPubacksOn: startNext });
+    const asked: string[] = [];
+    const onObserved = (o: { kind: string; clientId: string; topic?: string }) => {
+      if (o.kind === "publish" && o.clientId === thing && o.topic === startNext) asked.push(o.topic);
+    };
+    broker.on("observed", onObserved);
+    const client = new DeviceClient({
+      thing,
+      type: "freestyle",
+      transport: new MqttTransport({
+        url: runtime.urls.mqtt,
+        clientId: thing,
+        username: thing,
+        password: token,
+      }),
+    });
+    const notified: string[] = [];
+    client.on("message", (topic) => {
+      if (topic.endsWith("/jobs/notify-next")) notified.push(topic);
+    });
+    const jobs = new DeviceJobs(
+      client,
+      thing,
+      { refuse: () => undefined, run: async () => ({ applied: "yes" }) },
+      { replyTimeoutMs: 600_000 },
+    );
+    await client.start();
+    jobs.start();
+    try {
+      await waitFor(() => asked.length === 1, "the first start-next");
+      await createJob("menu-while-busy", thing, { operation: "catalogue", flavors: ["cola"] });
+      await waitFor(() => notified.length > 0, "notify-next, while start-next is unanswered");
+      // The lost start-next's answer comes at last: nothing pending then.
+      await broker
+        .source()
+        .publish(
+          `${startNext}/accepted`,
+          new TextEncoder().encode(JSON.stringify({ clientToken: `${thing}-job-1`, timestamp: 1 })),
+          1,
+        );
+      await waitFor(() => jobs.stats.succeeded === 1, "the job taken after all");
+      expect((await execution("menu-while-busy", thing))?.status).toBe("SUCCEEDED");
+    } finally {
+      broker.off("observed", onObserved);
+      broker.faults.clear(thing);
+      await client.close();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import type { FaultProfile } from "./chaos.js";
 import { type Target, transportsFor } from "./credentials.js";
 import { type FleetType, planFleet, type SimulatedDevice } from "./fleet.js";
 import { type UpdateTiming, updateRunner } from "./jobs/update-runner.js";
+import { httpSwitchboard, NetworkChaos, type NetworkFault } from "./network-chaos.js";
 import { type Emission, Simulation } from "./simulation.js";
 
 /** What makes a fleet: its size, kinds, report rate, seed, fault profile and thing-name prefix. */
@@ -24,6 +25,8 @@ export interface LiveOptions extends FleetOptions {
    * catalogues, failing at `failureRate` (default per type). `false`: they ignore jobs.
    */
   jobs?: false | { failureRate?: number; timing?: Partial<UpdateTiming> };
+  /** Under chaos, the chance per message that the network misbehaves (default 0.003). */
+  networkFaultRate?: number;
 }
 
 export interface FleetSummary {
@@ -39,6 +42,10 @@ export interface FleetSummary {
   dropped: number;
   /** Sent on purpose to be rejected (chaos). */
   invalid: number;
+  /** Sent again after the connection was lost before their PUBACK: the pipeline may see them twice. */
+  resent: number;
+  /** The network faults chaos had the broker inflict (`fleetline dev` only). */
+  network: Record<NetworkFault, number>;
   duplicates: number;
   /** Job executions the devices ended, by outcome (interrupted: a reboot mid-job, resumed after). */
   jobs: { succeeded: number; failed: number; rejected: number; interrupted: number };
@@ -56,6 +63,7 @@ export class LiveFleet {
     private readonly clients: Map<string, DeviceClient>,
     private readonly simulation: Simulation,
     private readonly jobs: DeviceJobs[],
+    private readonly chaos: NetworkChaos | undefined,
   ) {}
 
   static async start(options: LiveOptions): Promise<LiveFleet> {
@@ -94,13 +102,22 @@ export class LiveFleet {
     // The clock starts once the fleet is connected: registering and connecting takes a while.
     const { rateHz, faults } = options;
     const simulation = new Simulation(fleet, { rateHz, start: Date.now(), faults, live: true });
-    const live = new LiveFleet(fleet, clients, simulation, jobs);
+    // Under chaos the network misbehaves too: fleetline dev's broker drops, loses and slows.
+    const { target } = options;
+    const chaos =
+      faults === "chaos" && target.kind === "local"
+        ? new NetworkChaos(httpSwitchboard(target.url, target.apiToken), options.networkFaultRate)
+        : undefined;
+    const live = new LiveFleet(fleet, clients, simulation, jobs, chaos);
     live.timer = setInterval(() => live.tick(), 100);
     return live;
   }
 
   private readonly sink = {
-    emit: ({ device, payload, seq }: Emission) => this.clients.get(device.thing)?.sendRaw(payload, seq),
+    emit: ({ device, payload, seq }: Emission) => {
+      this.clients.get(device.thing)?.sendRaw(payload, seq);
+      this.chaos?.afterSend(device);
+    },
     offline: (device: SimulatedDevice, ms: number) => void this.clients.get(device.thing)?.goOffline(ms),
   };
 
@@ -120,10 +137,12 @@ export class LiveFleet {
 
   summary(): FleetSummary {
     let acked = 0;
+    let resent = 0;
     let dropped = 0;
     let connected = 0;
     for (const client of this.clients.values()) {
       acked += client.stats.acked;
+      resent += client.stats.resent;
       dropped += client.stats.dropped;
       if (client.isConnected) connected += 1;
     }
@@ -140,6 +159,8 @@ export class LiveFleet {
       dropped,
       invalid: this.simulation.counts.invalid,
       duplicates: this.simulation.counts.duplicates,
+      resent,
+      network: { ...(this.chaos?.counts ?? { drop: 0, "lost-puback": 0, "slow-link": 0 }) },
       jobs,
     };
   }
@@ -149,6 +170,7 @@ export class LiveFleet {
   async stop(flushTimeoutMs = 20_000): Promise<FleetSummary> {
     clearInterval(this.timer);
     this.simulation.flush(this.sink);
+    await this.chaos?.stop();
     const summary = () => this.summary();
     await Promise.all([...this.clients.values()].map((client) => client.close(flushTimeoutMs)));
     return { ...summary(), connected: 0 };

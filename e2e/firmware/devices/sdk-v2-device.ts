@@ -1,6 +1,6 @@
 // A device as AWS's own samples build one, on the AWS IoT Device SDK v2 (MQTT 3.1.1 over mutual
-// TLS): a report a second at QoS 1, its shadow got at connect and its deltas reported back,
-// caught up again after each reconnect. For `fleetline conformance --mtls`.
+// TLS): a report a second at QoS 1, its shadow got at connect and its deltas reported back, caught
+// up again after each reconnect and after a version conflict. For `fleetline conformance --mtls`.
 import { iot, iotshadow, mqtt } from "aws-iot-device-sdk-v2";
 
 const env = process.env;
@@ -22,16 +22,27 @@ const connection = new mqtt.MqttClient().new_connection(config);
 const shadow = new iotshadow.IotShadowClient(connection);
 const qos = mqtt.QoS.AtLeastOnce;
 
+/** Reports back what it can do of a desired state: its mode (a dispenser) or a command (a robot). */
+function act(desired: Record<string, unknown>): void {
+  const reported = Object.fromEntries(
+    Object.entries(desired).filter(([key]) => key === "mode" || key === "command"),
+  );
+  if (Object.keys(reported).length > 0)
+    void shadow.publishUpdateShadow({ thingName: thing, state: { reported } }, qos).catch(() => undefined);
+}
+
 async function followShadow(): Promise<void> {
-  await shadow.subscribeToShadowDeltaUpdatedEvents({ thingName: thing }, qos, (_error, event) => {
-    const desired = (event?.state ?? {}) as Record<string, unknown>;
-    const reported = Object.fromEntries(
-      Object.entries(desired).filter(([key]) => key === "mode" || key === "command"),
-    );
-    if (Object.keys(reported).length > 0)
-      void shadow.publishUpdateShadow({ thingName: thing, state: { reported } }, qos).catch(() => undefined);
+  await shadow.subscribeToShadowDeltaUpdatedEvents({ thingName: thing }, qos, (_error, event) =>
+    act((event?.state ?? {}) as Record<string, unknown>),
+  );
+  await shadow.subscribeToGetShadowAccepted({ thingName: thing }, qos, (_error, response) =>
+    act((response?.state?.delta ?? {}) as Record<string, unknown>),
+  );
+  // A version conflict: another writer got there first. Get the shadow again and act on its delta.
+  await shadow.subscribeToUpdateShadowRejected({ thingName: thing }, qos, (_error, rejected) => {
+    if (rejected?.code === 409)
+      void shadow.publishGetShadow({ thingName: thing }, qos).catch(() => undefined);
   });
-  await shadow.subscribeToGetShadowAccepted({ thingName: thing }, qos, () => undefined);
   await shadow.publishGetShadow({ thingName: thing }, qos);
 }
 

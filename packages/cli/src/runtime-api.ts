@@ -38,3 +38,21 @@ export async function callApi(
   }
   return response;
 }
+
+/** The server-sent events of a response body, as they arrive: `[event, data]`. */
+export async function* serverSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<[string, string]> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end = buffered.indexOf("\n\n");
+    while (end >= 0) {
+      const block = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event && data) yield [event, data];
+      end = buffered.indexOf("\n\n");
+    }
+  }
+}

@@ -2,7 +2,21 @@ import { CaseFailure, type Session } from "./session.js";
 
 /** What the conformance cases share: the first connection, a report's fields, an outage. */
 
+export type CaseStatus = "passed" | "failed" | "n/a";
+
+export interface ConformanceCase {
+  /** The suite it belongs to (`--suite`). */
+  suite: string;
+  name: string;
+  /** What AWS IoT expects of a device, in one sentence. */
+  expects: string;
+  /** Resolves with what the device did; throws CaseFailure when it did not. */
+  run(session: Session): Promise<{ status?: CaseStatus; did: string }>;
+}
+
 const CONNECT_MS = 20_000;
+/** A device started by hand (`--host`, no command) gets longer. */
+const CONNECT_BY_HAND_MS = 120_000;
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The first connection, or a failure saying why there is none. */
@@ -12,7 +26,7 @@ export async function firstConnect(session: Session) {
   try {
     return await session.until(
       () => session.of("connect")[0],
-      CONNECT_MS,
+      session.device.ours ? CONNECT_MS : CONNECT_BY_HAND_MS,
       `never connected as ${session.thing}`,
     );
   } catch (error) {
@@ -37,7 +51,7 @@ export const tsOf = (payload: Buffer) => reportNumber(payload, "ts");
 /** Drops the connection and waits for the device to be back. */
 export async function dropAndAwaitReturn(session: Session, timeoutMs: number): Promise<number> {
   const at = Date.now();
-  session.broker.dropConnection(session.thing);
+  await session.drop();
   await session.until(
     () => session.of("connect", at).length > 0,
     timeoutMs,

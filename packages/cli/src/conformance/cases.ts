@@ -1,19 +1,17 @@
-import { UPDATE_OPERATIONS } from "@fleetline/core/commands";
+import { topicMatches } from "@fleetline/core/aws";
 import { validate } from "@fleetline/core/telemetry";
-import { dropAndAwaitReturn, firstConnect, seconds, seqOf, tsOf } from "./case-helpers.js";
+import {
+  type CaseStatus,
+  type ConformanceCase,
+  dropAndAwaitReturn,
+  firstConnect,
+  seconds,
+  seqOf,
+  tsOf,
+} from "./case-helpers.js";
+import { JOBS_CASES } from "./jobs-cases.js";
 import { CaseFailure, type Session } from "./session.js";
-
-export type CaseStatus = "passed" | "failed" | "n/a";
-
-export interface ConformanceCase {
-  /** The suite it belongs to (`--suite`). */
-  suite: string;
-  name: string;
-  /** What AWS IoT expects of a device, in one sentence. */
-  expects: string;
-  /** Resolves with what the device did; throws CaseFailure when it did not. */
-  run(session: Session): Promise<{ status?: CaseStatus; did: string }>;
-}
+import { SHADOW_CASES } from "./shadow-cases.js";
 
 export const CASES: ConformanceCase[] = [
   {
@@ -57,55 +55,7 @@ export const CASES: ConformanceCase[] = [
       return { did: `seq ${verdict.record.seq} valid, QoS 1` };
     },
   },
-  {
-    suite: "shadow",
-    name: "shadow-get",
-    expects: "gets its shadow after connecting, to catch up with what was desired while it was away",
-    async run(session) {
-      await firstConnect(session);
-      const topic = `$aws/things/${session.thing}/shadow/get`;
-      await session.until(
-        () => session.of("publish").find((p) => p.topic === topic),
-        10_000,
-        "never asked for its shadow",
-      );
-      return { did: `published on ${topic}` };
-    },
-  },
-  {
-    suite: "shadow",
-    name: "shadow-delta",
-    expects: "acts on a shadow delta and reports the new state back",
-    async run(session) {
-      await firstConnect(session);
-      const [key, value] = session.type === "freestyle" ? ["mode", "maintenance"] : ["command", "dock"];
-      const at = Date.now();
-      const response = await fetch(`${session.http}/things/${session.thing}/shadow`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ state: { desired: { [key]: value } } }),
-      });
-      if (!response.ok) throw new CaseFailure(`the shadow update was refused: ${response.status}`);
-      const topic = `$aws/things/${session.thing}/shadow/update`;
-      await session.until(
-        () =>
-          session.of("publish", at).find((p) => {
-            if (p.topic !== topic) return false;
-            try {
-              const reported = (
-                JSON.parse(p.payload.toString()) as { state?: { reported?: Record<string, unknown> } }
-              ).state?.reported;
-              return reported?.[key] === value;
-            } catch {
-              return false;
-            }
-          }),
-        15_000,
-        `did not report ${key}: ${value} after the delta`,
-      );
-      return { did: `reported ${key}: ${value}` };
-    },
-  },
+  ...SHADOW_CASES,
   {
     suite: "qos1",
     name: "qos1-redelivery",
@@ -114,7 +64,7 @@ export const CASES: ConformanceCase[] = [
     async run(session) {
       const connect = await firstConnect(session);
       const at = Date.now();
-      session.broker.faults.set(session.thing, {
+      await session.faults({
         withholdPubacks: 1,
         withholdPubacksOn: `dt/fleetline/${session.type}/${session.thing}/telemetry`,
       });
@@ -147,8 +97,8 @@ export const CASES: ConformanceCase[] = [
       await firstConnect(session);
       const at = Date.now();
       // Four refused attempts in a row: the waits between them show the backoff and its jitter.
-      session.broker.faults.set(session.thing, { refuseConnects: 4 });
-      session.broker.dropConnection(session.thing);
+      await session.faults({ refuseConnects: 4 });
+      await session.drop();
       await session.until(
         () => session.of("connect", at).length > 0,
         60_000,
@@ -206,6 +156,67 @@ export const CASES: ConformanceCase[] = [
         });
       if (missing.length > 0) throw new CaseFailure(`did not subscribe again to ${missing.join(", ")}`);
       return { did: `subscribed again to its ${before.size} filter(s)` };
+    },
+  },
+  {
+    suite: "session",
+    name: "persistent-session",
+    expects:
+      "with a persistent session (clean session off), resumes it after an outage: gets the QoS 1 messages sent while it was away",
+    async run(session) {
+      const connect = await firstConnect(session);
+      const last = session.of("connect").at(-1) ?? connect;
+      if (last.clean)
+        return {
+          status: "n/a",
+          did: "uses a clean session: the broker keeps nothing for it (see resubscribe)",
+        };
+      const filters = new Set(session.of("subscribe").flatMap((s) => s.filters));
+      const delta = `$aws/things/${session.thing}/shadow/update/delta`;
+      const topic = [...filters].some((f) => topicMatches(f, delta))
+        ? delta
+        : [...filters]
+            .filter((f) => !f.startsWith("$"))
+            .map((f) => f.replace(/\+/g, "conformance").replace(/#$/, "conformance"))[0];
+      if (!topic) return { status: "n/a", did: "subscribed to nothing the run can send it" };
+      // Kept away until the message is queued for it, then let back.
+      await session.faults({ refuseConnects: 1_000 });
+      const away = Date.now();
+      await session.drop();
+      await session.until(() => !session.connected, 10_000, "was still connected after the drop");
+      const queuedAt = Date.now();
+      const sent =
+        topic === delta
+          ? await session.api(`/things/${session.thing}/shadow`, {
+              method: "POST",
+              body: JSON.stringify({
+                state: { desired: { conformance: queuedAt }, reported: { conformance: null } },
+              }),
+            })
+          : await session.api(`/topics/${encodeURIComponent(topic)}?qos=1`, {
+              method: "POST",
+              body: JSON.stringify({ conformance: queuedAt }),
+            });
+      if (!sent.ok) throw new CaseFailure(`the message could not be sent: ${sent.status}`);
+      await session.clearFaults();
+      const back = await session.until(
+        () => session.of("connect", away)[0],
+        60_000,
+        "did not get back within 60 s of the outage",
+      );
+      if (back.clean) throw new CaseFailure("came back with a clean session: what was queued for it is gone");
+      const acked = await session.until(
+        () =>
+          session
+            .of("acked", back.at)
+            .find((a) => a.topic === topic && a.payload.toString().includes(String(queuedAt))),
+        15_000,
+        `did not take (PUBACK) the message queued on ${topic} while it was away`,
+      );
+      const resubscribed = session.of("subscribe", back.at).some((s) => s.at <= acked.at);
+      return {
+        did: `took the message queued on ${topic} ${seconds(acked.at - back.at)} after resuming its session${resubscribed ? " (and subscribed again, needlessly)" : ""}`,
+      };
     },
   },
   {
@@ -287,9 +298,13 @@ export const CASES: ConformanceCase[] = [
         };
       const at = Date.now();
       // The broker goes quiet as a half-open connection does: nothing comes back.
-      session.broker.faults.set(session.thing, {
+      await session.faults({
         dropPingresp: true,
         withholdPubacks: Number.MAX_SAFE_INTEGER,
+      });
+      // Half-open is one connection's state: the device's next one is healthy from its first packet.
+      const healed = session.onObservation((observation) => {
+        if (observation.kind === "disconnect") void session.clearFaults().catch(() => undefined);
       });
       try {
         const ping = await session.until(
@@ -306,60 +321,14 @@ export const CASES: ConformanceCase[] = [
           did: `pinged ${seconds(ping.at - at)} after the broker went quiet, reconnected ${seconds(back.at - ping.at)} after the unanswered PINGREQ (keep-alive ${keepAlive} s)`,
         };
       } finally {
-        session.broker.faults.clear(session.thing);
+        healed();
+        await session.clearFaults();
       }
     },
   },
-  {
-    suite: "jobs",
-    name: "jobs",
-    expects: "takes its next job (AWS IoT Jobs), reports IN_PROGRESS, then a final state",
-    async run(session) {
-      await firstConnect(session);
-      const jobId = `conformance-${Date.now()}`;
-      const operation = UPDATE_OPERATIONS[session.type];
-      const document =
-        operation === "firmware"
-          ? { operation, version: "9.9.9", sizeBytes: 1024 }
-          : { operation, version: "conformance", flavors: ["cola", "lemon"] };
-      const at = Date.now();
-      const created = await fetch(`${session.http}/jobs/${jobId}`, {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          targets: [`arn:aws:iot:us-east-1:000000000000:thing/${session.thing}`],
-          document: JSON.stringify(document),
-        }),
-      });
-      if (!created.ok)
-        throw new CaseFailure(`the job could not be created: ${created.status} ${await created.text()}`);
-      const topic = `$aws/things/${session.thing}/jobs/${jobId}/update`;
-      const statuses = () =>
-        session
-          .of("publish", at)
-          .filter((p) => p.topic === topic)
-          .map((p) => {
-            try {
-              return String((JSON.parse(p.payload.toString()) as { status?: unknown }).status);
-            } catch {
-              return "";
-            }
-          });
-      const final = ["SUCCEEDED", "FAILED", "REJECTED"];
-      const seen = await session.until(
-        () => {
-          const all = statuses();
-          return all.some((status) => final.includes(status)) ? all : undefined;
-        },
-        60_000,
-        `did not finish job ${jobId} (${operation} ${document.version})${statuses().length ? `: reported ${statuses().join(", ")}` : ": never took it"}`,
-      );
-      const ended = seen.find((status) => final.includes(status)) as string;
-      if (ended !== "REJECTED" && !seen.includes("IN_PROGRESS"))
-        throw new CaseFailure(`reported ${ended} without IN_PROGRESS first`);
-      return { did: `reported ${seen.join(" → ")} for ${operation} ${document.version}` };
-    },
-  },
+  ...JOBS_CASES,
 ];
+
+export type { CaseStatus, ConformanceCase };
 
 export const SUITES = [...new Set(CASES.map((c) => c.suite))];

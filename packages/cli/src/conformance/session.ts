@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import type { LocalBroker, Observation } from "@fleetline/local";
+import type { FaultSwitches, Observation } from "@fleetline/local";
+import type { BrokerLink } from "./broker-link.js";
 
 /** A case that cannot pass: what it waited for, or what went wrong, in one line. */
 export class CaseFailure extends Error {}
@@ -17,7 +18,15 @@ export class DeviceProcess {
     private readonly env: Record<string, string>,
   ) {}
 
+  /** Whether the run starts (and can restart) the device; not when it is started elsewhere. */
+  get ours(): boolean {
+    return this.command.length > 0;
+  }
+
   start(): void {
+    if (!this.ours) return;
+    this.exited = undefined;
+    this.output = "";
     const [file, ...args] = this.command;
     const child = spawn(file as string, args, {
       env: { ...process.env, ...this.env },
@@ -36,6 +45,17 @@ export class DeviceProcess {
       const last = this.output.trim().split("\n").at(-1) ?? "";
       this.exited ??= `the device exited (${signal ?? `code ${code}`})${last ? `: ${last.slice(0, 200)}` : ""}`;
     });
+  }
+
+  /** Power lost and back: SIGKILL, then started again with the same settings. */
+  async restart(): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGKILL");
+      await gone;
+    }
+    this.start();
   }
 
   /** Stops it: SIGTERM, then SIGKILL after `graceMs`. */
@@ -59,31 +79,55 @@ export class Session {
   readonly refusals: Array<{ refusal: string; detail: string; at: number }> = [];
   /** Set once a case waited for the first connection in vain. */
   neverConnected = false;
-  private readonly onObserved = (observation: Observation) => {
-    if (observation.clientId === this.thing) this.log.push(observation);
-  };
-  private readonly onRefused = (event: { refusal: string; clientId: string; detail: string }) => {
-    if (event.clientId === this.thing || event.clientId === "")
-      this.refusals.push({ refusal: event.refusal, detail: event.detail, at: Date.now() });
-  };
 
   constructor(
-    readonly broker: LocalBroker,
+    private readonly broker: BrokerLink,
     readonly thing: string,
     readonly type: "freestyle" | "robot",
-    readonly http: string,
+    /** The runtime's HTTP API, with its token: `api("/things/x/shadow", init)`. */
+    readonly api: (path: string, init?: RequestInit) => Promise<Response>,
     readonly device: DeviceProcess,
     /** Aborted when the run is stopped (a signal): every wait ends at once. */
     private readonly stopping: AbortSignal = new AbortController().signal,
-  ) {
-    broker.on("observed", this.onObserved);
-    broker.on("refused", this.onRefused);
+  ) {}
+
+  /** Told of each observation as it comes (a case that must act at once, not on its next poll). */
+  private readonly watchers = new Set<(observation: Observation) => void>();
+
+  /** Calls `listener` with each observation until the returned function is called. */
+  onObservation(listener: (observation: Observation) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
   }
 
-  detach(): void {
-    this.broker.off("observed", this.onObserved);
-    this.broker.off("refused", this.onRefused);
-    this.broker.faults.clear(this.thing);
+  /** Starts recording what the broker sees the device do. */
+  async attach(): Promise<void> {
+    await this.broker.watch(this.thing, {
+      observed: (observation) => {
+        this.log.push(observation);
+        for (const listener of this.watchers) listener(observation);
+      },
+      refused: (refusal) => this.refusals.push({ ...refusal, at: Date.now() }),
+    });
+  }
+
+  async detach(): Promise<void> {
+    await this.broker.clearFaults(this.thing).catch(() => undefined);
+    await this.broker.close();
+  }
+
+  /** Sets the broker's fault switches for the device (replacing what was set). */
+  faults(switches: FaultSwitches): Promise<void> {
+    return this.broker.setFaults(this.thing, switches);
+  }
+
+  clearFaults(): Promise<void> {
+    return this.broker.clearFaults(this.thing);
+  }
+
+  /** Drops the device's connection as a network would. */
+  drop(): Promise<void> {
+    return this.broker.drop(this.thing);
   }
 
   of<K extends Observation["kind"]>(kind: K, since = 0): Array<Extract<Observation, { kind: K }>> {
@@ -98,7 +142,7 @@ export class Session {
 
   get connected(): boolean {
     const connects = this.of("connect").length;
-    return connects > 0 && this.broker.isConnected(this.thing);
+    return connects > 0 && this.broker.connected(this.thing);
   }
 
   /** Waits until `check` gives a value; fails with `what` after `timeoutMs`, or at once if the device is gone. */

@@ -98,7 +98,12 @@ function summaryLine(summary: FleetSummary): string {
     succeeded + failed + rejected > 0
       ? `, jobs ${succeeded} succeeded, ${failed} failed, ${rejected} rejected`
       : "";
-  return `simulate: ${summary.devices} devices, sent ${summary.sent}, acknowledged ${summary.acked}, failed ${summary.failed}, dropped ${summary.dropped}, invalid on purpose ${summary.invalid}, duplicates ${summary.duplicates}${jobs}`;
+  const { drop, "lost-puback": lostPuback, "slow-link": slowLink } = summary.network;
+  const network =
+    drop + lostPuback + slowLink > 0
+      ? `, network faults: ${drop} dropped, ${lostPuback} lost PUBACK, ${slowLink} slow link (resent ${summary.resent})`
+      : "";
+  return `simulate: ${summary.devices} devices, sent ${summary.sent}, acknowledged ${summary.acked}, failed ${summary.failed}, dropped ${summary.dropped}, invalid on purpose ${summary.invalid}, duplicates ${summary.duplicates}${network}${jobs}`;
 }
 
 /** `fleetline simulate` (docs/reference/cli.md): a seeded fleet against the local runtime or AWS IoT Core, or a dry run to a file. */

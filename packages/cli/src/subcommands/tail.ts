@@ -1,6 +1,6 @@
 import type { Io } from "../io.js";
 import { apiTokenOption, jsonOption, urlOption } from "../options.js";
-import { ApiError, callApi } from "../runtime-api.js";
+import { ApiError, callApi, serverSentEvents as events } from "../runtime-api.js";
 import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT } from "../usage.js";
 
@@ -31,24 +31,6 @@ function printable(payloadBase64: string): string {
 function line(message: Tapped): string {
   const from = message.clientId === "n/a" ? "" : ` (${message.clientId})`;
   return `${new Date(message.at).toISOString()} ${message.topic}${from} ${printable(message.payloadBase64)}`;
-}
-
-/** The server-sent events of a response body, as they arrive: `[event, data]`. */
-async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<[string, string]> {
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for await (const chunk of body) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let end = buffered.indexOf("\n\n");
-    while (end >= 0) {
-      const block = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event && data) yield [event, data];
-      end = buffered.indexOf("\n\n");
-    }
-  }
 }
 
 /** `fleetline tail` (docs/guide/operate.md, "Watch the broker"): every message on the broker matching the filters. */

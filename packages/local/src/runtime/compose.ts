@@ -213,8 +213,12 @@ export async function compose(
   );
   controlPlaneRoutes(app, jobsControlPlane, groupsControlPlane, standIns.registry);
   jobs.start();
-  const endTaps = mqttClientRoutes(app, source);
-  faultRoutes(app, brokers.broker);
+  const endMessageTaps = mqttClientRoutes(app, source);
+  const endObservations = faultRoutes(app, brokers.broker);
+  const endTaps = async () => {
+    await endMessageTaps();
+    await endObservations();
+  };
   // The shadow service in-process, through the port the alerts function uses on AWS too.
   const shadows = new LocalShadowGateway(shadowService);
   const alarms: AlarmPorts & OfflinePorts = {

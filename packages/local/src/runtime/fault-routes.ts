@@ -1,7 +1,8 @@
 import { type ApiApp, badParameter, HttpError } from "@fleetline/api";
 import { isValidTopicFilter } from "@fleetline/core/aws";
 import type { LocalBroker } from "../iot/broker/broker.js";
-import type { FaultSwitches } from "../iot/broker/fault-switches.js";
+import type { FaultSwitches, Observation } from "../iot/broker/fault-switches.js";
+import { EventStreams } from "./event-streams.js";
 
 /** A whole number of at least 0, or undefined when left out. */
 function count(body: Record<string, unknown>, name: keyof FaultSwitches): number | undefined {
@@ -23,6 +24,7 @@ function switchesOf(body: unknown): FaultSwitches {
     "withholdPubacksOn",
     "dropPingresp",
     "delayDeliveriesMs",
+    "conflictShadowUpdates",
   ];
   const unknown = Object.keys(given).find((key) => !known.includes(key));
   if (unknown) throw badParameter(unknown, `is no fault switch; there are ${known.join(", ")}`);
@@ -32,7 +34,12 @@ function switchesOf(body: unknown): FaultSwitches {
   if (on !== undefined && (typeof on !== "string" || !isValidTopicFilter(on)))
     throw badParameter("withholdPubacksOn", "must be an MQTT topic filter");
   const switches: FaultSwitches = {};
-  for (const name of ["refuseConnects", "withholdPubacks", "delayDeliveriesMs"] as const) {
+  for (const name of [
+    "refuseConnects",
+    "withholdPubacks",
+    "delayDeliveriesMs",
+    "conflictShadowUpdates",
+  ] as const) {
     const value = count(given, name);
     if (value !== undefined) switches[name] = value;
   }
@@ -41,12 +48,23 @@ function switchesOf(body: unknown): FaultSwitches {
   return switches;
 }
 
+/** An observation as JSON: its payload (if any) in base64. */
+function observationJson(observation: Observation): Record<string, unknown> {
+  return "payload" in observation
+    ? { ...observation, payload: observation.payload.toString("base64") }
+    : { ...observation };
+}
+
 /**
  * The embedded broker's fault switches on the API (docs/guide/conformance.md): per client id,
- * `PUT /api/broker/faults/{clientId}` sets them, `DELETE` clears them, and
- * `POST /api/broker/connections/{clientId}/drop` drops its connection as a network would.
+ * `PUT /api/broker/faults/{clientId}` sets them, `DELETE` clears them,
+ * `POST /api/broker/connections/{clientId}/drop` drops its connection as a network would, and
+ * `GET /api/broker/observations/{clientId}` streams what the broker sees the client do
+ * (server-sent events) — what `fleetline conformance --url` judges a device by. Returns how to end
+ * the open streams.
  */
-export function faultRoutes(app: ApiApp, broker: LocalBroker | undefined): void {
+export function faultRoutes(app: ApiApp, broker: LocalBroker | undefined): () => Promise<void> {
+  const streams = new EventStreams();
   const embedded = (): LocalBroker => {
     if (!broker)
       throw new HttpError(
@@ -71,4 +89,25 @@ export function faultRoutes(app: ApiApp, broker: LocalBroker | undefined): void 
       throw new HttpError(404, "NOT_CONNECTED", `no client ${clientId} is connected`);
     return { status: 204 };
   });
+  app.add("GET", "/api/broker/observations/:clientId", (request) => {
+    const watched = embedded();
+    const clientId = request.params.clientId as string;
+    return streams.response((send) => {
+      const onObserved = (observation: Observation) => {
+        if (observation.clientId === clientId) send("observed", observationJson(observation));
+      };
+      const onRefused = (event: { refusal: string; clientId: string; detail: string }) => {
+        if (event.clientId === clientId || event.clientId === "")
+          send("refused", { refusal: event.refusal, detail: event.detail });
+      };
+      watched.on("observed", onObserved);
+      watched.on("refused", onRefused);
+      send("watching", { clientId, connected: watched.isConnected(clientId) });
+      return async () => {
+        watched.off("observed", onObserved);
+        watched.off("refused", onRefused);
+      };
+    });
+  });
+  return () => streams.close();
 }

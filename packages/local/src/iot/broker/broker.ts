@@ -27,7 +27,7 @@ import { ConnectionTracker, type SocketAddress } from "./connection-tracker.js";
 import { type AedesPersistence, DataPlaneConnections } from "./data-plane-connections.js";
 import { DeliveryConfirmations } from "./delivery-confirmations.js";
 import { EmbeddedSource } from "./embedded-source.js";
-import { BrokerFaults, type Observation } from "./fault-switches.js";
+import { BrokerFaults, type Observation, shadowConflictReply } from "./fault-switches.js";
 import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
 import { guardPacketSize } from "./packet-size-guard.js";
 import { emptyRefusalCounts, RecentRefusals, type Refusal, type RefusalCounts } from "./refusals.js";
@@ -240,6 +240,15 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
           Object.assign(packet, { topic: THROTTLED_SINK, qos: 0, retain: false });
           return done(null);
         }
+        if (this.faults.takeShadowConflict(client.id, packet.topic)) {
+          // Acknowledged but not applied: the device hears of the conflict on …/update/rejected.
+          const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+          const reply = shadowConflictReply(packet.topic, payload);
+          Object.assign(packet, { topic: THROTTLED_SINK, retain: false });
+          done(null);
+          void this.embedded.publish(reply.topic, reply.payload, 1).catch(() => undefined);
+          return;
+        }
         // aedes acknowledges a QoS 1 PUBLISH once this calls back: only after the rules' actions
         // are done, so a PUBACK means the message is durable. A message the engine cannot make
         // durable (it is stopping) gets no PUBACK and the connection is closed; the device resends.
@@ -288,6 +297,11 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     });
     // The stored messages of a resumed session are out: what follows is live, not paced.
     this.aedes.on("clientReady", (client) => this.rules.ready(client));
+    this.aedes.on("ack", (packet, client) => {
+      if (!client || !packet || !("topic" in packet)) return;
+      const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+      this.observe({ kind: "acked", clientId: client.id, at: Date.now(), topic: packet.topic, payload });
+    });
     this.aedes.on("keepaliveTimeout", (client) =>
       this.connectionsByClient.noteReason(client.conn, "MQTT_KEEP_ALIVE_TIMEOUT"),
     );

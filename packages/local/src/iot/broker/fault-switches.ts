@@ -15,6 +15,12 @@ export interface FaultSwitches {
   dropPingresp?: boolean;
   /** Everything the broker sends the client waits this long (in order). */
   delayDeliveriesMs?: number;
+  /**
+   * The next N updates of the client's own shadows (classic or named) are acknowledged, left
+   * unapplied and answered 409 "Version conflict" on `…/update/rejected`, as when another writer
+   * got there first.
+   */
+  conflictShadowUpdates?: number;
 }
 
 /** What the broker saw a client do: the conformance cases judge a device by it. */
@@ -33,6 +39,8 @@ export type Observation =
     }
   | { kind: "subscribe"; clientId: string; at: number; filters: string[] }
   | { kind: "pingreq"; clientId: string; at: number }
+  /** The client acknowledged (PUBACK) a QoS 1 message the broker sent it. */
+  | { kind: "acked"; clientId: string; at: number; topic: string; payload: Buffer }
   | { kind: "disconnect"; clientId: string; at: number };
 
 /** The switches set, by client id. */
@@ -64,11 +72,40 @@ export class BrokerFaults {
     return this.take(clientId, "withholdPubacks");
   }
 
-  private take(clientId: string, key: "refuseConnects" | "withholdPubacks"): boolean {
+  /** Whether this publish is an update of the client's own shadow to answer 409; takes one from the count. */
+  takeShadowConflict(clientId: string, topic: string): boolean {
+    if (!this.byClient.get(clientId)?.conflictShadowUpdates) return false;
+    const own =
+      topic === `$aws/things/${clientId}/shadow/update` ||
+      topicMatches(`$aws/things/${clientId}/shadow/name/+/update`, topic);
+    return own && this.take(clientId, "conflictShadowUpdates");
+  }
+
+  private take(
+    clientId: string,
+    key: "refuseConnects" | "withholdPubacks" | "conflictShadowUpdates",
+  ): boolean {
     const switches = this.byClient.get(clientId);
     const left = switches?.[key] ?? 0;
     if (!switches || left <= 0) return false;
     switches[key] = left - 1;
     return true;
   }
+}
+
+/** IoT Core's answer to a shadow update that lost a race (its error document, with the request's clientToken). */
+export function shadowConflictReply(topic: string, payload: Buffer): { topic: string; payload: Buffer } {
+  let clientToken: unknown;
+  try {
+    clientToken = (JSON.parse(payload.toString("utf8")) as { clientToken?: unknown }).clientToken;
+  } catch {
+    clientToken = undefined;
+  }
+  const document = {
+    code: 409,
+    message: "Version conflict",
+    timestamp: Math.floor(Date.now() / 1000),
+    ...(typeof clientToken === "string" ? { clientToken } : {}),
+  };
+  return { topic: `${topic}/rejected`, payload: Buffer.from(JSON.stringify(document)) };
 }
