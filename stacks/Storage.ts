@@ -1,7 +1,7 @@
 import { stageNames } from "@fleetline/core/devices";
 import { DYNAMODB_TABLES, type KeySchema, type TableSchema } from "@fleetline/functions/tables";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { CfnDatabase, CfnTable } from "aws-cdk-lib/aws-timestream";
@@ -69,8 +69,16 @@ export function Storage({ stack, app }: StackContext) {
       timeToLiveAttribute: schema.ttl,
       removalPolicy: retain,
     });
-    for (const [indexName, index] of Object.entries(schema.indexes))
-      created.addGlobalSecondaryIndex({ indexName, ...keys(index) });
+    for (const [indexName, index] of Object.entries(schema.indexes as Record<string, KeySchema>))
+      created.addGlobalSecondaryIndex({
+        indexName,
+        ...keys(index),
+        ...(index.include === undefined
+          ? {}
+          : index.include.length === 0
+            ? { projectionType: ProjectionType.KEYS_ONLY }
+            : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }),
+      });
     return created;
   };
   const alarms = table("Alarms", DYNAMODB_TABLES.alarms);

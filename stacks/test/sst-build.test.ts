@@ -52,7 +52,10 @@ describe("sst build, as SST loads the app", () => {
         expect(existsSync(bundle), `${fn.Handler}'s bundle`).toBe(true);
         // Real bundles with their dependencies (the smallest, the provisioning hook, is ~30 KB).
         expect(statSync(bundle).size).toBeGreaterThan(20_000);
-        expect(readFileSync(bundle, "utf8")).toMatch(/export\s*\{[^}]*as handler/);
+        const code = readFileSync(bundle, "utf8");
+        expect(code).toMatch(/export\s*\{[^}]*as handler/);
+        // Lambda's credentials only: none of the default chain's STS and SSO clients.
+        expect(code, fn.Handler).not.toMatch(/AssumeRoleWithWebIdentity|GetRoleCredentials/);
       }
     }
   }, 600_000);

@@ -83,4 +83,55 @@ describe("the functions' bundles (the stacks' FUNCTION_ESBUILD)", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("give the AWS clients Lambda's credentials from the environment, without the default chain's SSO and STS clients", async () => {
+    const dir = await mkdtemp(join(process.cwd(), ".tmp", "bundle-"));
+    try {
+      const entry = join(dir, "entry.ts");
+      await writeFile(
+        entry,
+        'import { DynamoDBClient } from "@aws-sdk/client-dynamodb";\nexport const credentials = () => new DynamoDBClient({ region: "us-east-1" }).config.credentials();\n',
+      );
+      const result = await build({
+        ...options,
+        ...FUNCTION_ESBUILD,
+        entryPoints: [entry],
+        outfile: join(dir, "client.mjs"),
+        nodePaths: [fileURLToPath(new URL("../../../node_modules", import.meta.url))],
+        banner: {
+          js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        },
+      });
+      const inputs = Object.keys(result.metafile.inputs);
+      expect(inputs.some((f) => f.includes("/credential-provider-env/"))).toBe(true);
+      expect(
+        inputs.filter((f) =>
+          /credential-provider-(node|sso|ini|web-identity|process)\/|client-sts\/|nested-clients\//.test(f),
+        ),
+      ).toEqual([]);
+      // As Lambda sets them for the execution role.
+      const saved = { ...process.env };
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: "ASIAROLE",
+        AWS_SECRET_ACCESS_KEY: "role-secret",
+        AWS_SESSION_TOKEN: "role-session",
+      });
+      try {
+        const { credentials } = (await import(pathToFileURL(join(dir, "client.mjs")).href)) as {
+          credentials: () => Promise<Record<string, unknown>>;
+        };
+        expect(await credentials()).toMatchObject({
+          accessKeyId: "ASIAROLE",
+          secretAccessKey: "role-secret",
+          sessionToken: "role-session",
+        });
+      } finally {
+        for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"])
+          if (saved[key] === undefined) delete process.env[key];
+          else process.env[key] = saved[key];
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -4,6 +4,7 @@ import {
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -197,7 +198,13 @@ export function fakeDynamoDb(schemas: Record<string, TableSchema> = DYNAMODB_TAB
       items = items.filter(after);
     }
     const size = Math.min(input.Limit ?? PAGE_ITEMS, PAGE_ITEMS);
-    const read = items.slice(0, size);
+    // An index that projects some attributes (or only the keys) holds the keys and those only.
+    const projected = (item: Item): Item => {
+      if (!keys.include) return item;
+      const kept = [schema.key.partition, schema.key.sort, keys.partition, keys.sort, ...keys.include];
+      return Object.fromEntries(Object.entries(item).filter(([attribute]) => kept.includes(attribute)));
+    };
+    const read = items.slice(0, size).map(projected);
     const last = read.at(-1);
     // As DynamoDB: Limit counts the items read; the filter applies after.
     let returned = read;
@@ -237,6 +244,33 @@ export function fakeDynamoDb(schemas: Record<string, TableSchema> = DYNAMODB_TAB
     const item = table(input.TableName).get(keyOf(input.TableName, input.Key));
     return { Item: item && structuredClone(item) };
   });
+  client.on(BatchGetCommand).callsFake((input) => {
+    calls.push("BatchGetItem");
+    const requests = Object.entries(input.RequestItems ?? {}) as Array<
+      [
+        string,
+        { Keys?: Item[]; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> },
+      ]
+    >;
+    const count = requests.reduce((n, [, r]) => n + (r.Keys?.length ?? 0), 0);
+    if (count > 100) throw new ValidationException("Too many items requested for the BatchGetItem call");
+    const Responses = Object.fromEntries(
+      requests.map(([tableName, request]) => {
+        const names = request.ExpressionAttributeNames ?? {};
+        const wanted = request.ProjectionExpression?.split(",").map((part) => name(part.trim(), names));
+        const items = (request.Keys ?? []).flatMap((key) => {
+          const item = table(tableName).get(keyOf(tableName, key));
+          if (!item) return [];
+          const kept = wanted
+            ? Object.fromEntries(Object.entries(item).filter(([a]) => wanted.includes(a)))
+            : item;
+          return [structuredClone(kept)];
+        });
+        return [tableName, items];
+      }),
+    );
+    return { Responses, UnprocessedKeys: {} };
+  });
   client.on(QueryCommand).callsFake((input) => {
     calls.push("Query");
     return query(input);
@@ -274,6 +308,8 @@ export function fakeDynamoDb(schemas: Record<string, TableSchema> = DYNAMODB_TAB
     documents: DynamoDBDocumentClient.from(new DynamoDBClient({ region: "eu-west-1" })),
     /** Every API call made, by DynamoDB's operation name. */
     calls,
+    /** A table's items as stored. */
+    items: (name: string): Item[] => [...table(name).values()].map((item) => structuredClone(item)),
     reset: () => {
       tables.clear();
     },

@@ -10,6 +10,11 @@ export interface KeySchema {
   sort?: string;
   /** The sort key's type: a string unless said. */
   sortType?: "string" | "number";
+  /**
+   * An index's attributes besides the keys, when it holds less than the whole item (a projection
+   * of INCLUDE; none: KEYS_ONLY): its items stay small, and so do its writes.
+   */
+  include?: readonly string[];
 }
 
 export interface TableSchema {
@@ -48,11 +53,13 @@ export const DYNAMODB_TABLES = {
   },
   /**
    * The newest record of each thing (lake stages: the fleet view never waits for Athena). The
-   * `byShard` index lists every thing, spread over LATEST_SHARDS partitions so no one takes every write.
+   * `byShard` index lists every thing, spread over LATEST_SHARDS partitions so no one takes every
+   * write; it holds the keys only, so it is written once per thing, not with every record (an
+   * index is written whenever an attribute it holds changes).
    */
   latest: {
     key: { partition: "thing" },
-    indexes: { byShard: { partition: "shard", sort: "thing" } },
+    indexes: { byShard: { partition: "shard", sort: "thing", include: [] } },
     ttl: "ttl",
   },
   /** Each device's presence from lifecycle events, listed by index shard as `latest` is. */

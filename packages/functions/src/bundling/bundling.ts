@@ -42,8 +42,33 @@ export const zodEnglishOnly = {
   },
 };
 
+const LAMBDA_CREDENTIALS = "lambda-credentials";
+
+/**
+ * The AWS clients' default credential chain, replaced by Lambda's own: the execution role's
+ * credentials, which Lambda (and `sst dev`) put in the environment — `AWS_ACCESS_KEY_ID`,
+ * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`. The chain's other links (SSO, STS web identity,
+ * profiles, processes, instance metadata) bring their own SDK clients (100–480 KiB) that a function
+ * never uses.
+ */
+export const lambdaCredentialsOnly = {
+  name: LAMBDA_CREDENTIALS,
+  setup(build: ResolveBuild): void {
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, (args) => ({
+      path: join(args.resolveDir, "lambda-credentials.js"),
+      namespace: LAMBDA_CREDENTIALS,
+    }));
+    build.onLoad({ filter: /.*/, namespace: LAMBDA_CREDENTIALS }, (args) => ({
+      contents: 'export { fromEnv as defaultProvider } from "@aws-sdk/credential-provider-env";\n',
+      resolveDir: dirname(args.path),
+      loader: "js",
+    }));
+  },
+};
+
 /**
  * How every function is bundled (the stacks' default function props, and `fleetline bench bundles`):
- * minified, and zod without its other languages (≈ 200 KiB).
+ * minified, zod without its other languages (≈ 200 KiB), the AWS clients with Lambda's credentials
+ * only (100–480 KiB).
  */
-export const FUNCTION_ESBUILD = { minify: true, plugins: [zodEnglishOnly] };
+export const FUNCTION_ESBUILD = { minify: true, plugins: [zodEnglishOnly, lambdaCredentialsOnly] };
