@@ -15,7 +15,7 @@ export const API_THROTTLE = { rate: 50, burst: 100 } as const;
 /**
  * The query API as one Lambda behind an API Gateway HTTP API — its redrive routes on a Lambda of
  * their own — guarded by two secrets — the operator's API_TOKEN (everything, device registration
- * included) and API_VIEWER_TOKEN (reads) — and throttled.
+ * included) and API_VIEWER_TOKEN (reads), which a Lambda authorizer checks — and throttled.
  */
 export function Api({ stack, app }: StackContext) {
   const storage = use(Storage);
@@ -31,7 +31,6 @@ export function Api({ stack, app }: StackContext) {
   const fn = new LambdaFunction(stack, "ApiFunction", {
     handler: "packages/functions/src/entry-points/api.handler",
     timeout: FUNCTION_TIMEOUT_S.api,
-    bind: [token, viewerToken],
     environment: {
       FLEETLINE_VERSION: version,
       FLEETLINE_TELEMETRY: telemetry.target,
@@ -123,7 +122,6 @@ export function Api({ stack, app }: StackContext) {
   const redrive = new LambdaFunction(stack, "RedriveFunction", {
     handler: "packages/functions/src/entry-points/redrive.handler",
     timeout: FUNCTION_TIMEOUT_S.redrive,
-    bind: [token, viewerToken],
     environment: {
       QUARANTINE_TABLE: storage.quarantine.tableName,
       DEAD_LETTER_QUEUE_URL: storage.deadLetters.queueUrl,
@@ -142,7 +140,24 @@ export function Api({ stack, app }: StackContext) {
   validated.grantRead(redrive);
   for (const fn of redriven) fn.grantInvoke(redrive);
 
+  // The tokens are checked in front of both, by a function of its own: the only one bound to the
+  // secrets (and so to SSM), its answer cached per token for 5 minutes.
+  const authorizer = new LambdaFunction(stack, "ApiAuthorizer", {
+    handler: "packages/functions/src/entry-points/authorizer.handler",
+    timeout: FUNCTION_TIMEOUT_S.authorizer,
+    bind: [token, viewerToken],
+  });
+
   const api = new HttpApi(stack, "Api", {
+    authorizers: {
+      token: {
+        type: "lambda",
+        function: authorizer,
+        responseTypes: ["simple"],
+        resultsCacheTtl: "300 seconds",
+        identitySource: ["$request.header.Authorization"],
+      },
+    },
     // The dashboard is on another origin; the token travels in a header, never a cookie.
     cors: {
       allowOrigins: ["*"],
@@ -151,8 +166,13 @@ export function Api({ stack, app }: StackContext) {
       // Listings are paged: the next page's cursor comes in this header.
       exposeHeaders: [NEXT_CURSOR_HEADER],
     },
-    routes: { [REDRIVE_ROUTES.routeKey]: { function: redrive }, $default: { function: fn } },
-    defaults: { throttle: API_THROTTLE },
+    routes: {
+      // The health check answers anyone, as locally.
+      "GET /healthz": { function: fn, authorizer: "none" },
+      [REDRIVE_ROUTES.routeKey]: { function: redrive },
+      $default: { function: fn },
+    },
+    defaults: { throttle: API_THROTTLE, authorizer: "token" },
   });
 
   stack.addOutputs({ ApiUrl: api.url });

@@ -15,6 +15,7 @@ const FUNCTIONS = [
   "provisioning-hook",
   "api",
   "redrive",
+  "authorizer",
 ];
 
 /** What a failed `sst build` printed, blank lines aside. */

@@ -187,7 +187,7 @@ describe("the AWS stacks, synthesized", () => {
     const ours = functions.filter((f) =>
       JSON.stringify(f.Environment ?? {}).includes("POWERTOOLS_SERVICE_NAME"),
     );
-    expect(ours).toHaveLength(9);
+    expect(ours).toHaveLength(10);
     for (const fn of ours) expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
   });
 
@@ -198,7 +198,7 @@ describe("the AWS stacks, synthesized", () => {
     for (const fn of ours) expect(fn.Environment.Variables.FLEETLINE_STAGE).toBe("test");
   });
 
-  it("serve the query API from one function behind an HTTP API, with every setting it reads and the API_TOKEN secret", () => {
+  it("serve the query API from one function behind an HTTP API, with every setting it reads, the tokens checked by an authorizer that alone holds the secrets", () => {
     const [api] = all("AWS::ApiGatewayV2::Api");
     expect(api).toMatchObject({
       ProtocolType: "HTTP",
@@ -213,9 +213,28 @@ describe("the AWS stacks, synthesized", () => {
     // Lambda sets AWS_REGION itself.
     for (const name of API_SETTINGS.filter((n) => n !== "AWS_REGION"))
       expect(variables, name).toHaveProperty(name);
-    expect(variables.SST_Secret_value_API_TOKEN).toBe("__FETCH_FROM_SSM__");
-    expect(variables.SST_Secret_value_API_VIEWER_TOKEN).toBe("__FETCH_FROM_SSM__");
     expect(fn).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"] });
+    // Only the authorizer is bound to the secrets: no other function reads SSM.
+    const bound = all("AWS::Lambda::Function").filter(
+      (f) => f.Environment?.Variables?.SST_Secret_value_API_TOKEN !== undefined,
+    );
+    expect(bound.map((f) => f.Handler)).toEqual(["packages/functions/src/entry-points/authorizer.handler"]);
+    expect(bound[0]?.Environment.Variables.SST_Secret_value_API_VIEWER_TOKEN).toBe("__FETCH_FROM_SSM__");
+    const [authorizer] = all("AWS::ApiGatewayV2::Authorizer");
+    expect(authorizer).toMatchObject({
+      AuthorizerType: "REQUEST",
+      AuthorizerPayloadFormatVersion: "2.0",
+      EnableSimpleResponses: true,
+      AuthorizerResultTtlInSeconds: 300,
+      IdentitySource: ["$request.header.Authorization"],
+    });
+    // Every route but the health check goes through it.
+    const routes = all("AWS::ApiGatewayV2::Route");
+    expect(routes.map((r) => [r.RouteKey, r.AuthorizationType]).sort()).toEqual([
+      ["$default", "CUSTOM"],
+      ["GET /healthz", "NONE"],
+      ["POST /api/redrive/{source}", "CUSTOM"],
+    ]);
   });
 
   it("let the query API read and register, but write only alarms, their commands and shadows", () => {
@@ -253,7 +272,7 @@ describe("the AWS stacks, synthesized", () => {
       all("AWS::ApiGatewayV2::Route")
         .map((r) => r.RouteKey)
         .sort(),
-    ).toEqual(["$default", REDRIVE_ROUTES.routeKey]);
+    ).toEqual(["$default", "GET /healthz", REDRIVE_ROUTES.routeKey]);
     const statements = statementsOf("Api", "RedriveFunction");
     const actions = statements.flatMap(actionsOf);
     expect(actions).toEqual(

@@ -1,7 +1,7 @@
-import { timingSafeEqual } from "node:crypto";
 import { jsonNestingDepth } from "@fleetline/core/telemetry";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
+import { roleOfToken } from "./callers.js";
 import { errorResponse, HttpError } from "./http-error.js";
 
 /** One request as a route sees it, on either target: Node's server locally, API Gateway on AWS. */
@@ -34,6 +34,12 @@ export interface ApiAppOptions {
   apiToken?: string;
   /** The viewer's token: reads only (GET, HEAD); a write with it is 403. */
   viewerToken?: string;
+  /**
+   * Instead of tokens: the caller's role as a gate in front of the app found it from the request's
+   * environment (on AWS, the Lambda authorizer's context: `event.requestContext.authorizer.lambda`).
+   * Anything but "operator" or "viewer" is 401.
+   */
+  roleOf?: (env: unknown) => string | undefined;
   /** Told about every 5xx, with the error behind it. */
   onError?: (error: unknown, request: { method: string; path: string }) => void;
 }
@@ -43,27 +49,26 @@ export const MAX_BODY_DEPTH = 32;
 
 const READS = new Set(["GET", "HEAD"]);
 
-function sameToken(given: Buffer, token: string | undefined): boolean {
-  if (!token) return false;
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-/** Refuses a request its token does not allow: none or a wrong one (401), a viewer's write (403). */
-function tokens(options: ApiAppOptions): MiddlewareHandler {
+/**
+ * Refuses a request its caller may not make: no token or a wrong one (401), a viewer's write (403).
+ * The caller is whoever the tokens the app holds say, or — with `roleOf` — whoever the gate in front
+ * of it found (API Gateway's Lambda authorizer on AWS).
+ */
+function callers(options: ApiAppOptions): MiddlewareHandler {
+  const guarded = Boolean(options.apiToken || options.viewerToken || options.roleOf);
   return async (c, next) => {
-    if ((options.apiToken || options.viewerToken) && c.req.path !== "/healthz") {
-      const given = Buffer.from((c.req.header("authorization") ?? "").replace(/^Bearer\s+/i, ""));
-      if (!sameToken(given, options.apiToken)) {
-        if (!sameToken(given, options.viewerToken))
-          throw new HttpError(401, "UNAUTHORIZED", "send Authorization: Bearer <api token>");
-        if (!READS.has(c.req.method))
-          throw new HttpError(
-            403,
-            "FORBIDDEN",
-            "the viewer token can only read; writes need the operator token",
-          );
-      }
+    if (guarded && c.req.path !== "/healthz") {
+      const role = options.roleOf
+        ? options.roleOf(c.env)
+        : roleOfToken(c.req.header("authorization"), options);
+      if (role !== "operator" && role !== "viewer")
+        throw new HttpError(401, "UNAUTHORIZED", "send Authorization: Bearer <api token>");
+      if (role === "viewer" && !READS.has(c.req.method))
+        throw new HttpError(
+          403,
+          "FORBIDDEN",
+          "the viewer token can only read; writes need the operator token",
+        );
     }
     await next();
   };
@@ -130,7 +135,7 @@ export class ApiApp {
   private readonly routes: Array<{ method: string; pattern: RegExp }> = [];
 
   constructor(private readonly options: ApiAppOptions = {}) {
-    this.hono.use(decodablePath, tokens(options));
+    this.hono.use(decodablePath, callers(options));
     this.hono.onError((error, c) => {
       const { status, body } = errorResponse(error);
       if (status >= 500) this.options.onError?.(error, { method: c.req.method, path: c.req.path });

@@ -13,3 +13,13 @@ export function apiGatewayHandler(app: ApiApp): ApiGatewayHandler {
   const handler = handle(app.hono);
   return (event) => handler(event as never) as Promise<APIGatewayProxyResult>;
 }
+
+/**
+ * The caller's role as the API's Lambda authorizer found it (its simple response's context, which
+ * API Gateway hands the function as `event.requestContext.authorizer.lambda`): `roleOf` for the app.
+ */
+export function authorizerRole(env: unknown): string | undefined {
+  const role = (env as { requestContext?: { authorizer?: { lambda?: { role?: unknown } } } } | undefined)
+    ?.requestContext?.authorizer?.lambda?.role;
+  return typeof role === "string" ? role : undefined;
+}

@@ -10,7 +10,8 @@ export {
   send,
 } from "./api-app.js";
 export type { ApiContext } from "./api-context.js";
-export { type ApiGatewayHandler, apiGatewayHandler } from "./api-gateway.js";
+export { type ApiGatewayHandler, apiGatewayHandler, authorizerRole } from "./api-gateway.js";
+export { type ApiTokens, type CallerRole, roleOfToken } from "./callers.js";
 export { badParameter, errorResponse, HttpError } from "./http-error.js";
 export {
   bucketParameter,

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiApp, type ApiAppOptions, apiGatewayHandler, HttpError } from "../src/index.js";
+import { ApiApp, type ApiAppOptions, apiGatewayHandler, authorizerRole, HttpError } from "../src/index.js";
 import { apiGatewayEvent } from "./api-gateway-event.js";
 
 function router(onCall = vi.fn(), options: ApiAppOptions = {}) {
@@ -104,5 +104,30 @@ describe("the query API behind API Gateway (payload 2.0)", () => {
       apiGatewayEvent("GET", "/api/echo/x", { headers: { authorization: "Bearer flt-api-secret" } }),
     );
     expect(allowed.statusCode).toBe(200);
+  });
+
+  it("takes the caller's role from the Lambda authorizer's context when the token was checked in front of it", async () => {
+    const onCall = vi.fn();
+    const handler = apiGatewayHandler(router(onCall, { roleOf: authorizerRole }));
+    const as = (role: string | undefined, method: string, path: string) => {
+      const event = apiGatewayEvent(method, path, method === "POST" ? { body: "{}" } : {});
+      if (role !== undefined) Object.assign(event.requestContext, { authorizer: { lambda: { role } } });
+      return handler(event);
+    };
+    expect((await as(undefined, "GET", "/healthz")).statusCode).toBe(200);
+    expect((await as("operator", "POST", "/api/echo")).statusCode).toBe(201);
+    expect((await as("viewer", "GET", "/api/echo/x")).statusCode).toBe(200);
+    const write = await as("viewer", "POST", "/api/echo");
+    expect(write.statusCode).toBe(403);
+    expect(JSON.parse(write.body as string).error.code).toBe("FORBIDDEN");
+    for (const role of ["none", undefined]) {
+      const refused = await as(role, "GET", "/api/echo/x");
+      expect(refused.statusCode).toBe(401);
+      expect(JSON.parse(refused.body as string).error.code).toBe("UNAUTHORIZED");
+    }
+    // A token sent to the function itself counts for nothing: only the authorizer's word does.
+    const event = apiGatewayEvent("GET", "/api/echo/x", { headers: { authorization: "Bearer anything" } });
+    expect((await handler(event)).statusCode).toBe(401);
+    expect(onCall).toHaveBeenCalledTimes(1);
   });
 });

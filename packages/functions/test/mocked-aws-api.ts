@@ -64,10 +64,38 @@ export async function mockedAwsApi(overrides: Record<string, string> = {}) {
   };
   services.sns.on(SnsPublishCommand).resolves({ MessageId: "sns-1" });
   Object.assign(process.env, API_ENVIRONMENT, overrides);
-  const { handler } = (await import("../src/entry-points/api.js")) as { handler: ApiGatewayHandler };
-  const { handler: redriveHandler } = (await import("../src/entry-points/redrive.js")) as {
+  const { handler: apiFunction } = (await import("../src/entry-points/api.js")) as {
     handler: ApiGatewayHandler;
   };
+  const { handler: redriveFunction } = (await import("../src/entry-points/redrive.js")) as {
+    handler: ApiGatewayHandler;
+  };
+  const { handler: authorizer } = await import("../src/entry-points/authorizer.js");
+  // The stage's Lambda authorizer in front of a function, as API Gateway runs it: no Authorization
+  // header is API Gateway's own 401; otherwise the authorizer's context goes with the event.
+  const gated =
+    (fn: ApiGatewayHandler): ApiGatewayHandler =>
+    async (event) => {
+      if (event.requestContext.http.method === "GET" && event.rawPath === "/healthz") return fn(event);
+      const authorization = event.headers.authorization ?? event.headers.Authorization;
+      if (!authorization)
+        return {
+          statusCode: 401,
+          headers: { "content-type": "application/json" },
+          body: '{"message":"Unauthorized"}',
+        };
+      const { context } = await authorizer({
+        type: "REQUEST",
+        headers: { authorization },
+        identitySource: [authorization],
+      } as unknown as Parameters<typeof authorizer>[0]);
+      return fn({
+        ...event,
+        requestContext: { ...event.requestContext, authorizer: { lambda: context } },
+      } as typeof event);
+    };
+  const handler = gated(apiFunction);
+  const redriveHandler = gated(redriveFunction);
   // API Gateway's routes, as the Api stack declares them: `POST /api/redrive/{source}` to the
   // redrive function, everything else to the API function.
   const stageHandler: ApiGatewayHandler = (event) => {
@@ -79,9 +107,9 @@ export async function mockedAwsApi(overrides: Record<string, string> = {}) {
   };
   return {
     ...services,
-    /** The API function's entry point. */
+    /** The API function's entry point, behind the stage's authorizer. */
     handler,
-    /** The redrive function's entry point. */
+    /** The redrive function's entry point, behind the stage's authorizer. */
     redriveHandler,
     /** The stage's HTTP API: each request to the function its route names. */
     stageHandler,

@@ -17,6 +17,7 @@ export const FUNCTIONS = [
   "sweep",
   "api",
   "redrive",
+  "authorizer",
 ] as const;
 
 /** Every setting a function reads at init, as the stacks give them (values do not matter offline). */

@@ -159,6 +159,8 @@ export const FUNCTION_TIMEOUT_S = {
   sweep: 60,
   api: 29,
   redrive: 29,
+  /** API Gateway waits 10 s at most for a Lambda authorizer. */
+  authorizer: 10,
 } as const;
 
 /** Time the redrive function keeps for answering after the last invocation it waited for. */

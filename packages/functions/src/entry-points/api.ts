@@ -4,9 +4,7 @@ import { IoTClient } from "@aws-sdk/client-iot";
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { apiGatewayHandler, queryApiRoutes } from "@fleetline/api";
-import { Config } from "sst/node/config";
-import { stageApiTokens } from "../api/api-tokens.js";
+import { apiGatewayHandler, authorizerRole, queryApiRoutes } from "@fleetline/api";
 import { API_SETTINGS, awsApiContext } from "../api/aws-api-context.js";
 import { readConfig } from "./config.js";
 import { documents } from "./documents.js";
@@ -14,7 +12,6 @@ import { awsTelemetryQuery } from "./telemetry.js";
 
 const settings = readConfig(API_SETTINGS);
 const logger = new Logger({ serviceName: "api" });
-const tokens = stageApiTokens(Config as unknown as Record<string, string | undefined>);
 
 /**
  * The query API on AWS: API Gateway (HTTP API, payload 2.0) → the routes of docs/reference/api.md,
@@ -35,7 +32,8 @@ export const handler = apiGatewayHandler(
       settings,
     ),
     {
-      ...tokens,
+      // The token was checked by the API's authorizer: the caller's role comes with the event.
+      roleOf: authorizerRole,
       onError: (error, request) => logger.error("request failed", { ...request, error: error as Error }),
     },
   ),

@@ -2,9 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { ApiApp, apiGatewayHandler, redriveRoutes } from "@fleetline/api";
-import { Config } from "sst/node/config";
-import { stageApiTokens } from "../api/api-tokens.js";
+import { ApiApp, apiGatewayHandler, authorizerRole, redriveRoutes } from "@fleetline/api";
 import { awsRedrive, REDRIVE_SETTINGS } from "../api/aws-redrive.js";
 import { readConfig } from "./config.js";
 import { documents } from "./documents.js";
@@ -20,8 +18,9 @@ const redrive = awsRedrive(
   },
   settings,
 );
+// The token was checked by the API's authorizer: the caller's role comes with the event.
 const app = new ApiApp({
-  ...stageApiTokens(Config as unknown as Record<string, string | undefined>),
+  roleOf: authorizerRole,
   onError: (error, request) => logger.error("redrive round failed", { ...request, error: error as Error }),
 });
 redriveRoutes(app, redrive);
