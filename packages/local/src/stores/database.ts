@@ -1,4 +1,11 @@
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBMaterializedResult,
+  type DuckDBPreparedStatement,
+  DuckDBResultReader,
+  type DuckDBValue,
+} from "@duckdb/node-api";
 import type { DiskFailures } from "../lib/disk-failures.js";
 
 /** Named (`$name`) or positional (`$1`, `$2`, …) parameters; many rows bind faster by position. */
@@ -17,9 +24,43 @@ export interface Transaction {
   appendTemp(table: string, rows: ReadonlyArray<readonly AppendValue[]>): Promise<void>;
 }
 
-async function rows<T>(connection: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
-  const reader = await connection.runAndReadAll(sql, params);
-  return reader.getRowObjectsJS() as T[];
+/** How many prepared statements a connection keeps; the least recently used goes first. */
+const PREPARED_KEPT = 256;
+
+/**
+ * A connection's statements with parameters, each prepared once and run again with new values:
+ * DuckDB's node API otherwise splits, prepares, runs and destroys the statement on every call —
+ * three round trips to DuckDB's threads where a prepared statement takes one.
+ */
+class StatementCache {
+  private readonly prepared = new Map<string, DuckDBPreparedStatement>();
+
+  constructor(private readonly connection: DuckDBConnection) {}
+
+  async run(sql: string, params?: SqlParams): Promise<DuckDBMaterializedResult> {
+    if (params === undefined) return this.connection.run(sql);
+    let statement = this.prepared.get(sql);
+    if (statement) {
+      // Most recently used last.
+      this.prepared.delete(sql);
+    } else {
+      statement = await this.connection.prepare(sql);
+      if (this.prepared.size >= PREPARED_KEPT) {
+        const [oldest, evicted] = this.prepared.entries().next().value as [string, DuckDBPreparedStatement];
+        this.prepared.delete(oldest);
+        evicted.destroySync();
+      }
+    }
+    this.prepared.set(sql, statement);
+    statement.bind(params);
+    return statement.run();
+  }
+
+  async rows<T>(sql: string, params?: SqlParams): Promise<T[]> {
+    const reader = new DuckDBResultReader(await this.run(sql, params));
+    await reader.readAll();
+    return reader.getRowObjectsJS() as T[];
+  }
 }
 
 /**
@@ -31,6 +72,7 @@ async function rows<T>(connection: DuckDBConnection, sql: string, params?: SqlPa
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly others: Database[] = [];
+  private readonly statements: StatementCache;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -39,7 +81,9 @@ export class Database {
     private readonly disk: DiskFailures | undefined,
     /** The first connection owns the database: closing it closes every other one, then the file. */
     private readonly owner: boolean,
-  ) {}
+  ) {
+    this.statements = new StatementCache(connection);
+  }
 
   /** `path` is a file, or `:memory:`; `disk` is the fault-injection suite's switch. */
   static async open(path: string, disk?: DiskFailures): Promise<Database> {
@@ -74,7 +118,7 @@ export class Database {
   async run(sql: string, params?: SqlParams): Promise<void> {
     await this.serial(async () => {
       this.guard(sql);
-      await this.connection.run(sql, params);
+      await this.statements.run(sql, params);
     });
   }
 
@@ -82,7 +126,7 @@ export class Database {
   async all<T extends Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]> {
     return this.serial(async () => {
       this.guard(sql);
-      return rows<T>(this.connection, sql, params);
+      return this.statements.rows<T>(sql, params);
     });
   }
 
@@ -92,11 +136,11 @@ export class Database {
       const tx: Transaction = {
         run: async (sql, params) => {
           this.guard(sql);
-          await this.connection.run(sql, params);
+          await this.statements.run(sql, params);
         },
         all: async (sql, params) => {
           this.guard(sql);
-          return rows(this.connection, sql, params);
+          return this.statements.rows(sql, params);
         },
         appendTemp: async (table, values) => {
           const appender = await this.connection.createAppender(table, "main", "temp");
