@@ -52,6 +52,8 @@ class StatementCache {
       }
     }
     this.prepared.set(sql, statement);
+    // A value left out must be an error, as on a fresh statement, never the last call's value.
+    statement.clearBindings();
     statement.bind(params);
     return statement.run();
   }
