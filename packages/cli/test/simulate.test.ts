@@ -12,17 +12,17 @@ type Summary = FleetSummary;
 /** Runs `fleetline simulate … --json` to the end and returns its summary. */
 function simulate(args: string[]): Promise<{ code: number | null; summary: Summary; err: string }> {
   return new Promise((resolve) => {
+    // A run that hangs must not outlive the test: Node kills it after 100 s.
     const child = spawn(process.execPath, [bin, "simulate", "--json", ...args], {
       stdio: ["ignore", "pipe", "pipe"],
+      timeout: 100_000,
+      killSignal: "SIGKILL",
     });
     let out = "";
     let err = "";
     child.stdout.on("data", (chunk) => (out += chunk));
     child.stderr.on("data", (chunk) => (err += chunk));
-    // A run that hangs must not outlive the test.
-    const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
     child.once("exit", (code) => {
-      clearTimeout(timer);
       resolve({ code, summary: JSON.parse(out.trim().split("\n").at(-1) || "{}") as Summary, err });
     });
   });

@@ -1,27 +1,18 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Server } from "node:tls";
 import { type LifecycleEvent, lifecycleTopic } from "@fleetline/core/aws";
-import {
-  type ClaimIdentity,
-  type DeviceIdentity,
-  mayClaimPublish,
-  mayClaimSubscribe,
-  mayPublish,
-  mayRetain,
-  maySubscribe,
-  RUNTIME_IDENTITIES,
-  whyPublishDenied,
-} from "@fleetline/core/devices";
+import type { ClaimIdentity } from "@fleetline/core/devices";
 import { MAX_PAYLOAD_BYTES } from "@fleetline/core/telemetry";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { browserRefusal, isLoopbackName } from "../../lib/net/browser-guard.js";
 import { closeServer, listen } from "../../lib/net/listen.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
+import { authenticateConnect, CONNACK, type Principal, SERVICE_USERNAME } from "./connect-authentication.js";
 import { ConnectionRules } from "./connection-rules.js";
 import { ConnectionTracker, type SocketAddress } from "./connection-tracker.js";
 import { type AedesPersistence, DataPlaneConnections } from "./data-plane-connections.js";
@@ -29,6 +20,7 @@ import { DeliveryConfirmations } from "./delivery-confirmations.js";
 import { EmbeddedSource } from "./embedded-source.js";
 import { BrokerFaults, type Observation, shadowConflictReply } from "./fault-switches.js";
 import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
+import { beyondSubscriptionLimit, isClaim, judgePublish, judgeSubscribe } from "./packet-authorization.js";
 import { guardPacketSize } from "./packet-size-guard.js";
 import { emptyRefusalCounts, RecentRefusals, type Refusal, type RefusalCounts } from "./refusals.js";
 import type { RetainedStore } from "./retained-store.js";
@@ -39,17 +31,6 @@ const PINGREQ_PACKET = 12;
 
 /** A PINGRESP as it goes out: the fault switch `dropPingresp` holds it back. */
 const isPingresp = (chunk: Buffer) => chunk.length === 2 && chunk[0] === 0xd0 && chunk[1] === 0;
-
-/** MQTT 3.1.1 CONNACK return codes. */
-const CONNACK = {
-  identifierRejected: 2,
-  serverUnavailable: 3,
-  badUsernameOrPassword: 4,
-  notAuthorized: 5,
-} as const;
-
-/** The username of Fleetline's own clients (rules engine, shadow service); its password is per run. */
-export const SERVICE_USERNAME = RUNTIME_IDENTITIES.service;
 
 export interface BrokerOptions {
   host: string;
@@ -74,9 +55,6 @@ export interface BrokerOptions {
 /** Where a throttled publish goes: a topic no client may subscribe to, so it is neither acknowledged nor delivered. */
 const THROTTLED_SINK = "$fleetline/throttled";
 
-/** AWS IoT Core's quota: subscriptions one connection may hold. */
-export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
-
 /** Room for 10,000 devices and the reconnects of a fleet coming back together. */
 export const DEFAULT_MAX_CONNECTIONS = 12_000;
 
@@ -95,19 +73,8 @@ export interface BrokerEvents {
   observed: [observation: Observation];
 }
 
-type Principal = DeviceIdentity | ClaimIdentity | "service";
-
-const isClaim = (principal: Principal | undefined): principal is ClaimIdentity =>
-  typeof principal === "object" && "claim" in principal;
-
 function authError(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**
@@ -298,7 +265,8 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     // The stored messages of a resumed session are out: what follows is live, not paced.
     this.aedes.on("clientReady", (client) => this.rules.ready(client));
     this.aedes.on("ack", (packet, client) => {
-      if (!client || !packet || !("topic" in packet)) return;
+      // Only watched (a conformance run): nothing is done per acknowledgement otherwise.
+      if (this.listenerCount("observed") === 0 || !client || !packet || !("topic" in packet)) return;
       const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
       this.observe({ kind: "acked", clientId: client.id, at: Date.now(), topic: packet.topic, payload });
     });
@@ -466,110 +434,33 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   private authenticate(
     client: Client,
-    rawUsername: string | undefined,
+    username: string | undefined,
     password: Buffer | undefined,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
-    // The AWS IoT Device SDK appends "?SDK=…&Version=…" to the username.
-    const username = (rawUsername ?? "").split("?")[0] ?? "";
     if (this.faults.takeConnectRefusal(client.id)) {
       this.observe({ kind: "connect-attempt", clientId: client.id, at: Date.now(), refused: "fault switch" });
       done(authError(CONNACK.serverUnavailable, "server unavailable"), false);
       return;
     }
     this.observe({ kind: "connect-attempt", clientId: client.id, at: Date.now() });
-    const peer = this.peers.get(client.conn as unknown as Duplex);
-    if (peer) {
-      this.authenticateCertificate(client, peer, done);
+    const verdict = authenticateConnect(
+      { clientId: client.id, username, password, peer: this.peers.get(client.conn as unknown as Duplex) },
+      { registry: this.options.registry, claims: this.claims, serviceToken: this.serviceToken },
+    );
+    if (!verdict.ok) {
+      this.refuse(verdict.refusal, client.id, verdict.detail);
+      done(authError(verdict.returnCode, verdict.message), false);
       return;
     }
-    const token = password?.toString("utf8") ?? "";
-    if (username === SERVICE_USERNAME) {
-      if (sameSecret(token, this.serviceToken)) {
-        this.principals.set(client, "service");
-        done(null, true);
-        return;
-      }
-      this.refuse("bad-credentials", client.id, "wrong service token");
-      done(authError(CONNACK.badUsernameOrPassword, "bad credentials"), false);
-      return;
+    this.principals.set(client, verdict.principal);
+    if (verdict.announced !== undefined) {
+      // A new connection with a connected thing's id takes its place: the old one ends as AWS says.
+      const old = this.clients.get(client.id);
+      if (old && old !== client && verdict.principal !== "service" && !isClaim(verdict.principal))
+        this.connectionsByClient.noteReason(old.conn, "DUPLICATE_CLIENTID");
+      this.emit("authenticated", { clientId: client.id, username: verdict.announced });
     }
-    const verdict = this.options.registry.verify(username, token);
-    if (verdict === "unknown-thing") {
-      this.refuse("unknown-thing", client.id, `no thing named "${username}"`);
-      // The same answer as a wrong token: which thing names exist is nobody's business.
-      done(authError(CONNACK.badUsernameOrPassword, "bad credentials"), false);
-      return;
-    }
-    if (verdict === "bad-token") {
-      this.refuse("bad-credentials", client.id, `wrong token for ${username}`);
-      done(authError(CONNACK.badUsernameOrPassword, "bad credentials"), false);
-      return;
-    }
-    if (client.id !== verdict.thing) {
-      this.refuse("client-id-mismatch", client.id, `client id must be the thing name ${verdict.thing}`);
-      done(authError(CONNACK.identifierRejected, "client id is not the thing name"), false);
-      return;
-    }
-    this.principals.set(client, verdict);
-    this.displacing(client);
-    this.emit("authenticated", { clientId: client.id, username: rawUsername ?? "" });
-    done(null, true);
-  }
-
-  /** A new connection with a connected client's id takes its place: the old one ends as AWS says. */
-  private displacing(client: Client): void {
-    const old = this.clients.get(client.id);
-    if (old && old !== client) this.connectionsByClient.noteReason(old.conn, "DUPLICATE_CLIENTID");
-  }
-
-  /**
-   * As AWS IoT Core on 8883: the certificate is the identity — one the registry issued and has not
-   * revoked — and the client id must be the thing it belongs to. No username or password needed.
-   */
-  private authenticateCertificate(
-    client: Client,
-    peer: PeerCertificate,
-    done: (error: AuthenticateError | null, success: boolean | null) => void,
-  ): void {
-    const verdict = this.options.registry.verifyCertificate(peer.fingerprint);
-    const claim = verdict === "unknown-certificate" ? this.claims(peer.fingerprint) : undefined;
-    if (claim) {
-      this.authenticateClaim(client, claim, done);
-      return;
-    }
-    if (verdict === "unknown-certificate") {
-      this.refuse("bad-certificate", client.id, `certificate of ${peer.commonName} is revoked or unknown`);
-      done(authError(CONNACK.notAuthorized, "not authorized"), false);
-      return;
-    }
-    if (client.id !== verdict.thing) {
-      this.refuse("client-id-mismatch", client.id, `the certificate belongs to ${verdict.thing}`);
-      done(authError(CONNACK.notAuthorized, "not authorized"), false);
-      return;
-    }
-    this.principals.set(client, verdict);
-    this.displacing(client);
-    this.emit("authenticated", { clientId: client.id, username: `certificate:${verdict.thing}` });
-    done(null, true);
-  }
-
-  /**
-   * A claim certificate (fleet provisioning) may connect with any client id but a thing's: a claim
-   * shared by a factory's devices must not take a registered device's connection.
-   */
-  private authenticateClaim(
-    client: Client,
-    claim: ClaimIdentity,
-    done: (error: AuthenticateError | null, success: boolean | null) => void,
-  ): void {
-    if (this.options.registry.isRegistered(client.id)) {
-      this.refuse("client-id-mismatch", client.id, "a provisioning claim may not use a thing's client id");
-      done(authError(CONNACK.notAuthorized, "not authorized"), false);
-      return;
-    }
-    this.principals.set(client, claim);
-    this.emit("authenticated", { clientId: client.id, username: `claim:${claim.templateName}` });
     done(null, true);
   }
 
@@ -578,57 +469,15 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     client: Client | null,
     packet: { topic: string; qos: number; payload: Buffer | string; retain?: boolean },
   ): Error | null {
-    const { topic, qos, payload } = packet;
-    if (topic.startsWith("$SYS/")) return new Error("$SYS topics are reserved");
+    if (packet.topic.startsWith("$SYS/")) return new Error("$SYS topics are reserved");
     const principal = client && this.principals.get(client);
     if (principal === "service") return null;
     if (!client || !principal) return new Error("not authenticated");
-    const refused = (reason: "AUTH_ERROR" | "CLIENT_ERROR", message: string) => {
-      this.connectionsByClient.noteReason(client.conn, reason);
-      return new Error(message);
-    };
-    if (isClaim(principal)) {
-      // The claim policy: provisioning requests with its own template, nothing else, never retained.
-      if (!packet.retain && qos <= 1 && mayClaimPublish(principal.templateName, topic)) return null;
-      this.refuse(
-        "publish-denied",
-        client.id,
-        `a provisioning claim published on ${topic}; it may only provision with ${principal.templateName}`,
-      );
-      return refused("AUTH_ERROR", "not authorized");
-    }
-    if (packet.retain && topic.startsWith("$")) {
-      // AWS IoT Core keeps no retained message on a reserved topic.
-      this.refuse("retain-denied", client.id, `retained publish on the reserved topic ${topic}`);
-      return refused("CLIENT_ERROR", "no retained messages on reserved topics");
-    }
-    if (packet.retain && (!this.options.retained || !mayRetain(principal, topic))) {
-      // AWS IoT needs iot:RetainPublish for it, which the device policy grants on its telemetry only.
-      this.refuse(
-        "retain-denied",
-        client.id,
-        `retained publish on ${topic}; the device policy grants retain on its own telemetry topic only`,
-      );
-      return refused("AUTH_ERROR", "retain is not allowed");
-    }
-    const size = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
-    if (size > MAX_PAYLOAD_BYTES) {
-      this.refuse(
-        "payload-too-large",
-        client.id,
-        `${size} bytes on ${topic}; the limit is ${MAX_PAYLOAD_BYTES}`,
-      );
-      return refused("CLIENT_ERROR", "payload too large");
-    }
-    if (qos === 2) {
-      this.refuse("qos2-publish", client.id, `QoS 2 publish on ${topic}; AWS IoT Core supports QoS 0 and 1`);
-      return refused("CLIENT_ERROR", "QoS 2 is not supported");
-    }
-    if (!mayPublish(principal, topic)) {
-      this.refuse("publish-denied", client.id, whyPublishDenied(principal, topic));
-      return refused("AUTH_ERROR", "not authorized");
-    }
-    return null;
+    const refused = judgePublish(principal, packet, this.options.retained !== undefined);
+    if (!refused) return null;
+    this.refuse(refused.refusal, client.id, refused.detail);
+    this.connectionsByClient.noteReason(client.conn, refused.reason);
+    return new Error(refused.message);
   }
 
   /**
@@ -698,29 +547,17 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   ): S | null {
     const principal = this.principals.get(client);
     if (principal === "service") return subscription;
-    const allowed = isClaim(principal)
-      ? mayClaimSubscribe(principal.templateName, subscription.topic)
-      : principal !== undefined && maySubscribe(principal, subscription.topic);
-    if (!allowed) {
-      this.refuse("subscribe-denied", client.id, `may not subscribe to ${subscription.topic}`);
-      return null;
-    }
-    if (subscription.qos > 1) {
-      this.refuse("qos2-subscribe", client.id, `QoS 2 subscription to ${subscription.topic}; use QoS 0 or 1`);
-      return null;
-    }
-    if (this.rules.pastFilters(client, subscription)) return null;
-    // As IoT Core: a connection holds at most 50 subscriptions; one more is refused (SUBACK 0x80).
-    const held = (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {};
-    if (!(subscription.topic in held) && Object.keys(held).length >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-      this.refuse(
-        "subscription-limit",
-        client.id,
-        `a subscription to ${subscription.topic} beyond the ${MAX_SUBSCRIPTIONS_PER_CONNECTION} a connection may hold`,
-      );
-      return null;
-    }
-    return subscription;
+    const refused =
+      judgeSubscribe(principal, subscription) ??
+      (this.rules.pastFilters(client, subscription)
+        ? null
+        : beyondSubscriptionLimit(
+            subscription.topic,
+            (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {},
+          ));
+    if (refused === undefined) return subscription;
+    if (refused) this.refuse(refused.refusal, client.id, refused.detail);
+    return null;
   }
 
   /** A device's publish within IoT Core's allowance; the runtime's own clients and claims are not limited. */
