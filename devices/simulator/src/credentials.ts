@@ -61,7 +61,8 @@ export function missingCertificate(certsDir: string, things: string[]): string |
   return undefined;
 }
 
-async function api(target: LocalTarget, path: string, init: RequestInit = {}): Promise<Response> {
+/** A request to `fleetline dev`'s API: JSON, the operator's token if any; any status answered. */
+export async function localApi(target: LocalTarget, path: string, init: RequestInit = {}): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (target.apiToken) headers.authorization = `Bearer ${target.apiToken}`;
   try {
@@ -93,19 +94,19 @@ async function register(
     type: device.type,
     ...(mtls ? { credentials: "certificate" } : {}),
   });
-  let response = await api(target, "/api/things", { method: "POST", body });
+  let response = await localApi(target, "/api/things", { method: "POST", body });
   if (response.status === 409) {
     // Tokens are shown once: a simulated device from an earlier run gets a new one — unless the
     // name is connected now, another fleet's device that this one would lock out.
-    const existing = (await (await api(target, `/api/devices/${device.thing}`)).json()) as {
+    const existing = (await (await localApi(target, `/api/devices/${device.thing}`)).json()) as {
       connected?: boolean | null;
     };
     if (existing.connected)
       throw new Error(
         `${device.thing} is registered and connected now — another simulator, or fleetline dev's own devices? Choose other names with --prefix`,
       );
-    await api(target, `/api/things/${device.thing}`, { method: "DELETE" });
-    response = await api(target, "/api/things", { method: "POST", body });
+    await localApi(target, `/api/things/${device.thing}`, { method: "DELETE" });
+    response = await localApi(target, "/api/things", { method: "POST", body });
   }
   if (response.status !== 201)
     throw new Error(`registering ${device.thing} failed: ${response.status} ${await response.text()}`);
@@ -115,7 +116,7 @@ async function register(
 
 /** Each device with a certificate from fleetline dev's CA, on its mutual-TLS port. */
 async function mtlsTransports(target: LocalTarget, devices: SimulatedDevice[]): Promise<Transport[]> {
-  const { mqttsUrl } = (await (await api(target, "/api/info")).json()) as { mqttsUrl?: string };
+  const { mqttsUrl } = (await (await localApi(target, "/api/info")).json()) as { mqttsUrl?: string };
   if (!mqttsUrl) throw new Error(`fleetline at ${target.url} has no mutual-TLS port (--mqtts-port)`);
   const { hostname, port } = new URL(mqttsUrl);
   const transports: Transport[] = [];
@@ -141,9 +142,9 @@ async function mtlsTransports(target: LocalTarget, devices: SimulatedDevice[]): 
 
 /** A claim for fleetline dev's fleet template (CreateProvisioningClaim), and where its mTLS port is. */
 async function localClaim(target: LocalTarget) {
-  const info = (await (await api(target, "/api/info")).json()) as { mqttsUrl?: string; caPem?: string };
+  const info = (await (await localApi(target, "/api/info")).json()) as { mqttsUrl?: string; caPem?: string };
   if (!info.mqttsUrl) throw new Error(`fleetline at ${target.url} has no mutual-TLS port (--mqtts-port)`);
-  const response = await api(target, "/provisioning-templates/fleetline-fleet/provisioning-claim", {
+  const response = await localApi(target, "/provisioning-templates/fleetline-fleet/provisioning-claim", {
     method: "POST",
     body: "{}",
   });
@@ -251,7 +252,7 @@ export async function transportsFor(target: Target, devices: SimulatedDevice[]):
   }
   if (target.provisionByClaim) return claimTransports(devices, await localClaim(target));
   if (target.mtls) return mtlsTransports(target, devices);
-  const info = (await (await api(target, "/api/info")).json()) as { mqttUrl: string };
+  const info = (await (await localApi(target, "/api/info")).json()) as { mqttUrl: string };
   const transports: Transport[] = [];
   for (let i = 0; i < devices.length; i += 20) {
     const batch = devices.slice(i, i + 20);

@@ -106,7 +106,7 @@ export class LiveFleet {
     const { target } = options;
     const chaos =
       faults === "chaos" && target.kind === "local"
-        ? new NetworkChaos(httpSwitchboard(target.url, target.apiToken), options.networkFaultRate)
+        ? new NetworkChaos(httpSwitchboard(target), options.networkFaultRate)
         : undefined;
     const live = new LiveFleet(fleet, clients, simulation, jobs, chaos);
     live.timer = setInterval(() => live.tick(), 100);

@@ -1,4 +1,5 @@
 import { telemetryTopic } from "@fleetline/core/devices";
+import { type LocalTarget, localApi } from "./credentials.js";
 import type { SimulatedDevice } from "./fleet.js";
 import type { Random } from "./random.js";
 
@@ -13,15 +14,11 @@ export interface FaultSwitchboard {
   drop(thing: string): Promise<void>;
 }
 
-/** The fault switches of the runtime at `url` (docs/guide/conformance.md, "The fault switches"). */
-export function httpSwitchboard(url: string, apiToken?: string): FaultSwitchboard {
+/** The fault switches of `fleetline dev` (docs/guide/conformance.md, "The fault switches"). */
+export function httpSwitchboard(target: LocalTarget): FaultSwitchboard {
   const call = async (path: string, method: string, body?: unknown) => {
-    const response = await fetch(`${url}${path}`, {
+    const response = await localApi(target, path, {
       method,
-      headers: {
-        "content-type": "application/json",
-        ...(apiToken ? { authorization: `Bearer ${apiToken}` } : {}),
-      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     // A device that is not connected just now has no connection to drop: nothing to do.

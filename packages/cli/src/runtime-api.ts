@@ -9,6 +9,25 @@ export class ApiError extends Error {
   }
 }
 
+/** A request to the API: JSON, the token as a bearer; any status answered, an unreachable runtime an ApiError. */
+export async function requestApi(
+  url: string,
+  path: string,
+  init: RequestInit,
+  token: string | undefined,
+): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  try {
+    return await fetch(`${url}${path}`, { ...init, headers });
+  } catch {
+    const local = ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
+    throw new ApiError(
+      `cannot reach fleetline at ${url}${local ? "; is `fleetline dev` running?" : ": is it the stage's ApiUrl?"}`,
+    );
+  }
+}
+
 /**
  * Calls the API of a running `fleetline dev` (or a stage's API): JSON, the token as a bearer, and
  * any refusal as an ApiError carrying the API's own message.
@@ -19,17 +38,7 @@ export async function callApi(
   init: RequestInit,
   token: string | undefined,
 ): Promise<Response> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  let response: Response;
-  try {
-    response = await fetch(`${url}${path}`, { ...init, headers });
-  } catch {
-    const local = ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
-    throw new ApiError(
-      `cannot reach fleetline at ${url}${local ? "; is `fleetline dev` running?" : ": is it the stage's ApiUrl?"}`,
-    );
-  }
+  const response = await requestApi(url, path, init, token);
   if (!response.ok) {
     const body = (await response.json().catch(() => undefined)) as
       | { error?: { message?: string } }

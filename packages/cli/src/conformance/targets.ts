@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DeviceType } from "@fleetline/core/devices";
 import { Runtime } from "@fleetline/local";
-import { ApiError, callApi } from "../runtime-api.js";
+import { ApiError, callApi, requestApi } from "../runtime-api.js";
 import { type BrokerLink, InProcessBroker } from "./broker-link.js";
 import { RemoteBroker } from "./remote-broker.js";
 
@@ -28,14 +28,11 @@ export interface TargetOptions {
   apiToken?: string;
 }
 
-/** The API at `url`, JSON in and out, with the operator's token if there is one. */
-function plainApi(url: string, token: string | undefined) {
-  return (path: string, init: RequestInit = {}) =>
-    fetch(`${url}${path}`, {
-      ...init,
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    });
-}
+/** The API at `url`, with the operator's token if there is one, answering whatever the status. */
+const plainApi =
+  (url: string, token: string | undefined) =>
+  (path: string, init: RequestInit = {}) =>
+    requestApi(url, path, init, token);
 
 /** A credential as registering answers it: a token, or a certificate and key with the CA. */
 type Issued = { token: string } | { certificatePem: string; privateKey: string; caPem: string };
