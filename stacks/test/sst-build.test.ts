@@ -53,6 +53,8 @@ describe("sst build, as SST loads the app", () => {
         expect(existsSync(bundle), `${fn.Handler}'s bundle`).toBe(true);
         // Real bundles with their dependencies (the smallest, the provisioning hook, is ~30 KB).
         expect(statSync(bundle).size).toBeGreaterThan(20_000);
+        // Every function within 1 MiB (docs/guide/benchmarks.md, "Function bundles").
+        expect(statSync(bundle).size, fn.Handler).toBeLessThanOrEqual(1024 * 1024);
         const code = readFileSync(bundle, "utf8");
         expect(code).toMatch(/export\s*\{[^}]*as handler/);
         // Lambda's credentials only: none of the default chain's STS and SSO clients.

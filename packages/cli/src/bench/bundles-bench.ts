@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FUNCTION_ESBUILD } from "@fleetline/functions/bundling";
+import { FUNCTION_ESBUILD, SST_ESM_OPTIONS } from "@fleetline/functions/bundling";
 import { build, type Metafile } from "esbuild";
 import { type BenchFigure, round } from "./query-bench.js";
 
@@ -53,16 +53,16 @@ export const ENVIRONMENT: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: "SILENT",
 };
 
-/** As the stacks bundle a function: esbuild, Node 22, ESM, FUNCTION_ESBUILD; the AWS SDK included (not the runtime's). */
+/** As SST bundles a function: its esbuild options for ESM and the stacks' FUNCTION_ESBUILD; the AWS SDK included (not the runtime's). */
 async function bundle(entry: string, outfile: string): Promise<Metafile> {
   const result = await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
     ...FUNCTION_ESBUILD,
+    ...SST_ESM_OPTIONS,
+    mainFields: [...SST_ESM_OPTIONS.mainFields],
     platform: "node",
-    target: "node22",
-    format: "esm",
     metafile: true,
     logLevel: "silent",
     banner: {
@@ -126,9 +126,9 @@ export async function bundlesBench(log: (line: string) => void): Promise<BenchFi
         outfile: baselineOut,
         bundle: true,
         minify: true,
+        ...SST_ESM_OPTIONS,
+        mainFields: [...SST_ESM_OPTIONS.mainFields],
         platform: "node",
-        target: "node22",
-        format: "esm",
         logLevel: "silent",
         nodePaths: [fileURLToPath(new URL("../../../../node_modules", import.meta.url))],
         banner: {

@@ -38,6 +38,15 @@ export function readyAddresses(line: string): Record<string, string> {
 }
 
 /**
+ * With `FLEETLINE_BENCH_PROFILE=<dir>`, the runtime's process writes a CPU profile there as it exits
+ * (`node --cpu-prof`): what a bench's load costs where it runs, apart from the load generator's work.
+ */
+function profiled(): string[] {
+  const dir = process.env.FLEETLINE_BENCH_PROFILE;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
+/**
  * Starts `fleetline dev --no-simulator` on free ports, its state in `dataDir` (as a developer runs it)
  * or in memory, and waits for its ready line.
  */
@@ -48,7 +57,7 @@ export function startRuntimeProcess(
   const state = dataDir === undefined ? ["--in-memory"] : ["--data-dir", dataDir];
   const child = spawn(
     process.execPath,
-    [BIN, "dev", ...state, "--no-simulator", "--no-iot-limits", ...FREE_PORTS],
+    [...profiled(), BIN, "dev", ...state, "--no-simulator", "--no-iot-limits", ...FREE_PORTS],
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN" },

@@ -72,3 +72,15 @@ export const lambdaCredentialsOnly = {
  * only (100–480 KiB).
  */
 export const FUNCTION_ESBUILD = { minify: true, plugins: [zodEnglishOnly, lambdaCredentialsOnly] };
+
+/**
+ * What SST v2's own esbuild call adds for a function in ESM (`nodejs22.x` with `"type": "module"`):
+ * the packages' ES module builds first (`module` before `main`), so the AWS clients' unused
+ * commands are shaken out, and names kept. `fleetline bench bundles` bundles with these as SST does.
+ */
+export const SST_ESM_OPTIONS = {
+  format: "esm",
+  target: "esnext",
+  mainFields: ["module", "main"],
+  keepNames: true,
+} as const;

@@ -1,12 +1,6 @@
-import {
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBMaterializedResult,
-  type DuckDBPreparedStatement,
-  DuckDBResultReader,
-  type DuckDBValue,
-} from "@duckdb/node-api";
+import type { DuckDBValue } from "@duckdb/node-api";
 import type { DiskFailures } from "../lib/disk-failures.js";
+import { DatabaseThread } from "./database-thread.js";
 
 /** Named (`$name`) or positional (`$1`, `$2`, …) parameters; many rows bind faster by position. */
 export type SqlParams = Record<string, DuckDBValue> | DuckDBValue[];
@@ -24,73 +18,30 @@ export interface Transaction {
   appendTemp(table: string, rows: ReadonlyArray<readonly AppendValue[]>): Promise<void>;
 }
 
-/** How many prepared statements a connection keeps; the least recently used goes first. */
-const PREPARED_KEPT = 256;
-
-/**
- * A connection's statements with parameters, each prepared once and run again with new values:
- * DuckDB's node API otherwise splits, prepares, runs and destroys the statement on every call —
- * three round trips to DuckDB's threads where a prepared statement takes one.
- */
-class StatementCache {
-  private readonly prepared = new Map<string, DuckDBPreparedStatement>();
-
-  constructor(private readonly connection: DuckDBConnection) {}
-
-  async run(sql: string, params?: SqlParams): Promise<DuckDBMaterializedResult> {
-    if (params === undefined) return this.connection.run(sql);
-    let statement = this.prepared.get(sql);
-    if (statement) {
-      // Most recently used last.
-      this.prepared.delete(sql);
-    } else {
-      statement = await this.connection.prepare(sql);
-      if (this.prepared.size >= PREPARED_KEPT) {
-        const [oldest, evicted] = this.prepared.entries().next().value as [string, DuckDBPreparedStatement];
-        this.prepared.delete(oldest);
-        evicted.destroySync();
-      }
-    }
-    this.prepared.set(sql, statement);
-    // A value left out must be an error, as on a fresh statement, never the last call's value.
-    statement.clearBindings();
-    statement.bind(params);
-    return statement.run();
-  }
-
-  async rows<T>(sql: string, params?: SqlParams): Promise<T[]> {
-    const reader = new DuckDBResultReader(await this.run(sql, params));
-    await reader.readAll();
-    return reader.getRowObjectsJS() as T[];
-  }
-}
-
 /**
  * The runtime's state (registry, checkpoints, dead letters, later telemetry): one DuckDB database,
- * a file under the data directory or in memory. Statements run one at a time on one connection,
- * so callers never interleave inside DuckDB; `connect()` opens another, with its own queue, for
- * tables nobody else writes.
+ * a file under the data directory or in memory, owned by a thread of its own (`DatabaseThread`).
+ * Statements run one at a time on one connection, so callers never interleave inside DuckDB;
+ * `connect()` opens another, with its own queue, for tables nobody else writes.
  */
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly others: Database[] = [];
-  private readonly statements: StatementCache;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    private readonly thread: DatabaseThread,
+    private readonly connection: number,
     readonly path: string,
     private readonly disk: DiskFailures | undefined,
     /** The first connection owns the database: closing it closes every other one, then the file. */
     private readonly owner: boolean,
-  ) {
-    this.statements = new StatementCache(connection);
-  }
+  ) {}
 
   /** `path` is a file, or `:memory:`; `disk` is the fault-injection suite's switch. */
   static async open(path: string, disk?: DiskFailures): Promise<Database> {
-    const instance = await DuckDBInstance.create(path);
-    return new Database(instance, await instance.connect(), path, disk, true);
+    const thread = await DatabaseThread.open(path);
+    const connection = await thread.call<number>({ op: "connect" });
+    return new Database(thread, connection, path, disk, true);
   }
 
   /**
@@ -99,7 +50,8 @@ export class Database {
    * (checkpoints, counters) that only it writes, so the two never conflict on a row.
    */
   async connect(): Promise<Database> {
-    const other = new Database(this.instance, await this.instance.connect(), this.path, this.disk, false);
+    const connection = await this.thread.call<number>({ op: "connect" });
+    const other = new Database(this.thread, connection, this.path, this.disk, false);
     this.others.push(other);
     return other;
   }
@@ -120,15 +72,24 @@ export class Database {
   async run(sql: string, params?: SqlParams): Promise<void> {
     await this.serial(async () => {
       this.guard(sql);
-      await this.statements.run(sql, params);
+      await this.execute(sql, params);
     });
+  }
+
+  /** Statements with parameters are prepared once per connection and run again with new values. */
+  private execute(sql: string, params?: SqlParams): Promise<void> {
+    return this.thread.call({ op: "run", connection: this.connection, sql, params });
+  }
+
+  private rows<T>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.thread.call({ op: "all", connection: this.connection, sql, params });
   }
 
   /** Rows as plain objects; BIGINT columns come back as bigint. */
   async all<T extends Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]> {
     return this.serial(async () => {
       this.guard(sql);
-      return this.statements.rows<T>(sql, params);
+      return this.rows<T>(sql, params);
     });
   }
 
@@ -138,36 +99,22 @@ export class Database {
       const tx: Transaction = {
         run: async (sql, params) => {
           this.guard(sql);
-          await this.statements.run(sql, params);
+          await this.execute(sql, params);
         },
         all: async (sql, params) => {
           this.guard(sql);
-          return this.statements.rows(sql, params);
+          return this.rows(sql, params);
         },
-        appendTemp: async (table, values) => {
-          const appender = await this.connection.createAppender(table, "main", "temp");
-          try {
-            for (const row of values) {
-              for (const value of row) {
-                if (typeof value === "string") appender.appendVarchar(value);
-                else if (typeof value === "bigint") appender.appendBigInt(value);
-                else appender.appendDouble(value);
-              }
-              appender.endRow();
-            }
-            appender.flushSync();
-          } finally {
-            appender.closeSync();
-          }
-        },
+        appendTemp: (table, rows) =>
+          this.thread.call({ op: "append", connection: this.connection, table, rows }),
       };
-      await this.connection.run("BEGIN TRANSACTION");
+      await this.execute("BEGIN TRANSACTION");
       try {
         const result = await work(tx);
-        await this.connection.run("COMMIT");
+        await this.execute("COMMIT");
         return result;
       } catch (error) {
-        await this.connection.run("ROLLBACK");
+        await this.execute("ROLLBACK");
         throw error;
       }
     });
@@ -176,8 +123,8 @@ export class Database {
   async close(): Promise<void> {
     if (this.owner) await Promise.all(this.others.splice(0).map((other) => other.close()));
     await this.serial(async () => {
-      this.connection.closeSync();
-      if (this.owner) this.instance.closeSync();
+      if (this.owner) await this.thread.close();
+      else await this.thread.call({ op: "disconnect", connection: this.connection });
     });
   }
 }
