@@ -30,6 +30,7 @@ interface DevOptions {
   apiToken?: string;
   viewerToken?: string;
   maxConnections?: number;
+  maxBacklog?: number;
   /** False with --no-iot-limits. */
   iotLimits: boolean;
   devices: number;
@@ -91,6 +92,7 @@ function configOf(options: DevOptions, given: (name: string) => boolean): Runtim
     apiToken,
     viewerToken,
     maxConnections: options.maxConnections,
+    maxBacklog: options.maxBacklog,
     iotLimits: options.iotLimits,
     invocationsPerFunction: options.invocations,
     // Stopped at a breakpoint, a batch must not time out into the dead-letter queue.
@@ -264,6 +266,12 @@ export function defineDev({ program, io, outcome }: Definer): void {
       new Option("--max-connections <n>", "open MQTT connections at most (default 12,000)").argParser(
         wholeNumber("--max-connections", 12_000),
       ),
+    )
+    .addOption(
+      new Option(
+        "--max-backlog <records>",
+        "records the functions may be behind the streams before devices' PUBACKs wait (default 10,000)",
+      ).argParser(wholeNumber("--max-backlog", 10_000)),
     )
     .option(
       "--no-iot-limits",

@@ -23,6 +23,8 @@ export interface InjectedFailures {
   kinesis?: (command: { constructor: { name: string }; input: unknown }) => Promise<void>;
   /** Share of telemetry-store writes refused, as a throttled store refuses them, before writing. */
   storeThrottleRate?: number;
+  /** While set, telemetry-store writes wait for it before writing: a store that hangs (overload). */
+  storeStalled?: Promise<void>;
   /** Share of `store` invocations that crash after their write, before returning. */
   storeCrashAfterWriteRate?: number;
   /** Share of alert publications that fail, before publishing (the alarms' outbox retries them). */
@@ -49,11 +51,15 @@ function spread(): (rate: number) => boolean {
   };
 }
 
-/** The telemetry store, refusing a share of writes with a throttling error (read at each write). */
+/**
+ * The telemetry store, refusing a share of writes with a throttling error, or holding them while
+ * stalled (both read at each write).
+ */
 export function throttlingStore(store: TelemetryStore, failures: InjectedFailures): TelemetryStore {
   const fails = spread();
   return {
     write: async (records: readonly TelemetryRecord[]): Promise<WriteResult> => {
+      if (failures.storeStalled) await failures.storeStalled;
       if (fails(failures.storeThrottleRate ?? 0)) {
         counts(failures).throttled += 1;
         throw fleetlineError(

@@ -34,6 +34,11 @@ export interface RuntimeConfig {
   version: string;
   /** Failures to inject (the fault-injection suite); read at each call, so a test may change them. */
   failures?: InjectedFailures;
+  /**
+   * Records the event sources may hold, read and not yet done with, before new messages wait for
+   * them (their PUBACKs with them): the backlog's bound under overload (default 10,000).
+   */
+  maxBacklog?: number;
   /** Shards per stream (default 2, as the stacks provision). */
   shardCount?: number;
   /** How often the sweep runs (expiring commands, finishing owed effects); every minute by default, as on AWS. */

@@ -7,6 +7,7 @@ import type { JobsService } from "../iot/jobs/jobs-service.js";
 import type { ProvisioningService } from "../iot/provisioning/provisioning-service.js";
 import type { RulesEngine } from "../iot/rules/rules-engine.js";
 import { type OutcomeTracker, RECENT_MS } from "../lib/outcome-tracker.js";
+import type { BacklogGate } from "../streams/event-sources/backlog-gate.js";
 import type { EventSourceEmulator } from "../streams/event-sources/event-source-emulator.js";
 import type { AsyncInvokerStats } from "../streams/lambda/async-invoker.js";
 import type { LocalQueues } from "../streams/queues/local-queues.js";
@@ -17,6 +18,8 @@ export interface HealthSources {
   broker: LocalBroker | undefined;
   source: MessageSource;
   engine: RulesEngine;
+  /** Holds new messages while the functions are far behind the streams. */
+  backlog: BacklogGate;
   eventSources: EventSourceEmulator;
   /** The functions rules invoke asynchronously (Lambda actions). */
   functions: AsyncInvokerStats;
@@ -96,13 +99,16 @@ function brokerHealth({ broker, source, now }: HealthSources): ComponentHealth {
   };
 }
 
-function rulesHealth({ engine, now }: HealthSources): ComponentHealth {
+function rulesHealth({ engine, backlog, eventSources, now }: HealthSources): ComponentHealth {
   const { stats } = engine;
+  const gate = backlog.stats;
   const metrics = {
     messages: stats.messages,
     sentToErrorAction: stats.sentToErrorAction,
     held: stats.held,
     errorActionFailures: stats.errorActionFailures,
+    slowed: gate.slowed,
+    waitingForBacklog: gate.waiting,
   };
   if (stats.held > 0) {
     const since = stats.heldSince === undefined ? "" : ` for ${seconds(now - stats.heldSince)}`;
@@ -113,6 +119,13 @@ function rulesHealth({ engine, now }: HealthSources): ComponentHealth {
       metrics,
     };
   }
+  if (gate.closedSince !== undefined)
+    return {
+      name: "rules",
+      status: "degraded",
+      detail: `devices' PUBACKs wait for ${seconds(now - gate.closedSince)}: the functions are ${eventSources.recordsBehind()} records behind the streams (at most ${gate.limit}, --max-backlog); ${gate.slowed} batch${gate.slowed === 1 ? "" : "es"} of messages slowed so far`,
+      metrics,
+    };
   const recent = stats.lastErrorAction && now - stats.lastErrorAction.at < RECENT_MS;
   return {
     name: "rules",

@@ -110,6 +110,7 @@ export class Runtime {
       broker: standIns.brokers.broker,
       source: standIns.brokers.rulesSource,
       engine: standIns.engine,
+      backlog: standIns.backlog,
       eventSources: standIns.eventSources,
       functions: standIns.asyncInvoker.stats,
       store: storeWrites,

@@ -13,6 +13,7 @@ import { CertificateAuthority } from "../iot/registry/certificate-authority.js";
 import { DeviceRegistry } from "../iot/registry/device-registry.js";
 import { RulesEngine, type RulesEngineOptions } from "../iot/rules/rules-engine.js";
 import { Database } from "../stores/database.js";
+import { BacklogGate, MAX_BACKLOG } from "../streams/event-sources/backlog-gate.js";
 import { CheckpointStore } from "../streams/event-sources/checkpoint-store.js";
 import { type EmulatorOptions, EventSourceEmulator } from "../streams/event-sources/event-source-emulator.js";
 import { LOCAL_REGION } from "../streams/kinesis/kinesis-client.js";
@@ -37,6 +38,7 @@ export type StandInsConfig = Pick<
   | "mqtt5"
   | "failures"
   | "shardCount"
+  | "maxBacklog"
 > & {
   rules: readonly TopicRule[];
   onUnhandledFailure?: RulesEngineOptions["onUnhandledFailure"];
@@ -87,6 +89,7 @@ export class StandIns {
     /** The functions IoT rules invoke (Lambda actions), asynchronously. */
     readonly asyncInvoker: AsyncInvoker,
     readonly eventSources: EventSourceEmulator,
+    readonly backlog: BacklogGate,
   ) {}
 
   get mqttUrl(): string {
@@ -129,17 +132,21 @@ export class StandIns {
         onError: config.onAsyncInvokeError,
       });
       stops.push(() => asyncInvoker.stop());
-      const engine = await RulesEngine.start({
-        rules: config.rules,
-        source: brokers.rulesSource,
-        targets: { kinesis: kinesisClient, queues, functions: asyncInvoker },
-        onUnhandledFailure: config.onUnhandledFailure,
-      });
-      const eventSources = new EventSourceEmulator({
+      const eventSources: EventSourceEmulator = new EventSourceEmulator({
         kinesis: kinesisClient,
         checkpoints: await CheckpointStore.open(bookkeeping),
         queues,
         onError: config.onEventSourceError,
+        onProgress: () => backlog.progressed(),
+        recordsPut: (stream) => kinesis.recordsPut(stream),
+      });
+      // Devices slow down (their PUBACKs wait) while the functions are far behind the streams.
+      const backlog = new BacklogGate(() => eventSources.recordsBehind(), config.maxBacklog ?? MAX_BACKLOG);
+      const engine = await RulesEngine.start({
+        rules: config.rules,
+        source: brokers.rulesSource,
+        targets: { kinesis: kinesisClient, queues, functions: asyncInvoker, admission: backlog },
+        onUnhandledFailure: config.onUnhandledFailure,
       });
       const standIns = new StandIns(
         db,
@@ -153,6 +160,7 @@ export class StandIns {
         engine,
         asyncInvoker,
         eventSources,
+        backlog,
       );
       if (!config.deferOpen) standIns.open();
       return standIns;
@@ -173,6 +181,8 @@ export class StandIns {
     const { broker, mosquitto, source, rulesSource } = this.brokers;
     if (broker) await broker.stopAccepting();
     // Nothing is acknowledged before it is stored: what the engine holds now was never PUBACKed.
+    // What waits for the backlog goes on to its stream (still open), so the stop never hangs on it.
+    this.backlog.release();
     await this.engine.stop();
     if (broker) await broker.close();
     else {

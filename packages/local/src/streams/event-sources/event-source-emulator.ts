@@ -72,6 +72,10 @@ export interface EmulatorOptions {
   checkpoints: CheckpointStore;
   queues: LocalQueues;
   now?: () => number;
+  /** Told each time a shard moved on (a batch done and checkpointed): the backlog may have shrunk. */
+  onProgress?: () => void;
+  /** The records a stream took since start, from every producer: what the backlog is counted from. */
+  recordsPut?: (stream: string) => number;
   /** Told about every failure the emulator retries (a batch, a checkpoint, a dead letter). */
   onError?: (detail: { functionName: string; shardId: string; what: string; error: unknown }) => void;
 }
@@ -81,6 +85,8 @@ interface Mapping {
   stats: MappingStats;
   pollers: ShardPoller[];
   invokers: ShardInvoker[];
+  /** Records done with (its batches checkpointed) since start, over its shards. */
+  done: number;
   /** Checkpoint or dead-letter writes failing now: the shards cannot move on. */
   stuck: Map<string, string>;
   crashed?: string;
@@ -116,7 +122,7 @@ export class EventSourceEmulator {
   async add(input: EventSourceMapping): Promise<void> {
     const settings = resolve(input);
     const stats: MappingStats = { invocations: 0, records: 0, functionErrors: 0, deadLettered: 0 };
-    const mapping: Mapping = { settings, stats, pollers: [], invokers: [], stuck: new Map() };
+    const mapping: Mapping = { settings, stats, pollers: [], invokers: [], stuck: new Map(), done: 0 };
     this.stats.set(settings.functionName, stats);
     this.mappings.set(settings.functionName, mapping);
     const { Shards = [] } = await this.options.kinesis.send(
@@ -140,6 +146,10 @@ export class EventSourceEmulator {
         (ms) => this.sleep(ms),
         this.controller.signal,
         this.now,
+        (records) => {
+          mapping.done += records;
+          this.options.onProgress?.();
+        },
       );
       mapping.pollers.push(poller);
       mapping.invokers.push(invoker);
@@ -157,6 +167,22 @@ export class EventSourceEmulator {
   async stop(): Promise<void> {
     this.controller.abort();
     await Promise.allSettled(this.loops);
+  }
+
+  /**
+   * How far the pipeline is behind: the records of the mapping furthest behind its stream — put on
+   * the stream since start and not yet done with — or at least those it has read and not yet done
+   * with. (A backlog left from before a restart is not counted.)
+   */
+  recordsBehind(): number {
+    let most = 0;
+    for (const mapping of this.mappings.values()) {
+      let read = 0;
+      for (const poller of mapping.pollers) read += poller.recordsBehind;
+      const put = this.options.recordsPut?.(mapping.settings.streamName) ?? 0;
+      most = Math.max(most, read, put - mapping.done);
+    }
+    return most;
   }
 
   /** Each mapping's health: iterator age, records behind, retries and failures. */

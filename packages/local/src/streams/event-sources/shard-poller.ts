@@ -52,6 +52,8 @@ export class ShardPoller {
     private readonly sleep: (ms: number) => Promise<void>,
     private readonly signal: AbortSignal,
     private readonly now: () => number,
+    /** Told after each batch is done with (checkpointed), with its records. */
+    private readonly onBatchDone: (records: number) => void = () => undefined,
   ) {
     this.hooks = {
       ...hooks,
@@ -98,17 +100,24 @@ export class ShardPoller {
       this.inFlight = this.pending.splice(0, this.settings.batchSize);
       this.failedInvocations = 0;
       const finished = await processBatch(this.inFlight, this.settings, this.hooks);
+      const records = this.inFlight.length;
       this.inFlight = [];
+      if (finished) this.onBatchDone(records);
       // Stopping mid-batch: nothing past the last checkpoint counts as done; the next start reads it again.
       if (!finished) return;
     }
+  }
+
+  /** Records read and not yet done with: waiting, and in flight. */
+  get recordsBehind(): number {
+    return this.inFlight.length + this.pending.length;
   }
 
   progress(): ShardProgress {
     const oldest = this.inFlight[0] ?? this.pending[0];
     return {
       shardId: this.shardId,
-      recordsBehind: this.inFlight.length + this.pending.length,
+      recordsBehind: this.recordsBehind,
       readAheadFull: this.pending.length >= READ_AHEAD,
       iteratorAgeMs: oldest ? Math.max(0, this.now() - oldest.approximateArrivalTimestamp) : 0,
       consecutiveReadFailures: this.consecutiveReadFailures,

@@ -24,6 +24,16 @@ type Callback = (error: unknown, data?: unknown) => void;
 type Action = (store: KinesaliteStore, data: unknown, cb: Callback) => void;
 interface KinesaliteStore {
   fleetlineDisk?: DiskFailures;
+  /** Records each stream took since start, from every producer (`recordsPut`). */
+  fleetlinePut?: Map<string, number>;
+}
+
+/** The records a successful put added to its stream. */
+function recordsAdded(name: string, result: unknown): number {
+  if (name === "putRecord") return 1;
+  if (name !== "putRecords") return 0;
+  const records = (result as { Records?: Array<{ ErrorCode?: string }> } | undefined)?.Records ?? [];
+  return records.filter((record) => !record.ErrorCode).length;
 }
 interface KinesaliteError extends Error {
   statusCode?: number;
@@ -57,7 +67,15 @@ function wrapActions(): void {
     cached.exports = (store: KinesaliteStore, data: unknown, cb: Callback) => {
       const answer: Callback = (error, result) => {
         const failure = error as KinesaliteError | undefined;
-        if (!failure || failure.statusCode) return cb(error, result);
+        if (!failure) {
+          const added = recordsAdded(name, result);
+          if (added > 0) {
+            const stream = (data as { StreamName: string }).StreamName;
+            store.fleetlinePut?.set(stream, (store.fleetlinePut.get(stream) ?? 0) + added);
+          }
+          return cb(error, result);
+        }
+        if (failure.statusCode) return cb(error, result);
         cb(
           Object.assign(new Error(failure.message), {
             statusCode: 500,
@@ -84,7 +102,10 @@ function load(): (options: Record<string, unknown>) => HttpServer {
   const create = db.create;
   // The store is what every action gets: it carries this server's injected full-disk switch.
   db.create = (options) => {
-    lastStore = Object.assign(create(options), { fleetlineDisk: options.fleetlineDisk });
+    lastStore = Object.assign(create(options), {
+      fleetlineDisk: options.fleetlineDisk,
+      fleetlinePut: new Map<string, number>(),
+    });
     return lastStore;
   };
   kinesalite = require("kinesalite") as (options: Record<string, unknown>) => HttpServer;
@@ -96,6 +117,8 @@ export interface KinesaliteServer {
   readonly server: NetServer;
   /** What kinesalite's actions work on, for calling them in-process. */
   readonly store: object;
+  /** The records a stream took since start, from every producer (in-process and over HTTP). */
+  recordsPut(stream: string): number;
   /** Stops listening, drops every connection, and closes kinesalite's LevelDB (a restart can reopen it). */
   close(): Promise<void>;
 }
@@ -156,6 +179,7 @@ export function createKinesaliteServer(
   return {
     server,
     store,
+    recordsPut: (stream) => (store as KinesaliteStore).fleetlinePut?.get(stream) ?? 0,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -79,6 +79,11 @@ export class KinesisStandIn {
     throw new Error(`stream ${name} did not become ACTIVE`);
   }
 
+  /** The records a stream took since start, from every producer (in-process and over HTTP). */
+  recordsPut(stream: string): number {
+    return this.port.recordsPut(stream);
+  }
+
   /** Told of a listening-socket error (EMFILE …) after start-up, which would otherwise be thrown. */
   onServerError(listener: (error: Error) => void): void {
     this.port.server.on("error", listener);

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InjectedFailures } from "../src/runtime/injected-failures.js";
+import type { Runtime } from "../src/runtime/runtime.js";
+import { BacklogGate } from "../src/streams/event-sources/backlog-gate.js";
+import { connectDevice, healthMetric, startRuntime, waitFor } from "./helpers.js";
+
+/** A valid dispenser report (docs/reference/contract.md §1). */
+const report = (seq: number) =>
+  JSON.stringify({
+    v: 1,
+    seq,
+    ts: Date.now(),
+    metrics: {
+      cabinetTempC: 4,
+      co2Kpa: 410,
+      waterKpa: 280,
+      pours: 1,
+      cartridges: { cola: 50 },
+      state: "idle",
+    },
+  });
+
+describe("the backlog gate", () => {
+  it("lets messages through under the limit, holds them at it, and lets them go at 80 % of it", async () => {
+    let behind = 0;
+    const gate = new BacklogGate(
+      () => behind,
+      100,
+      () => 5,
+    );
+    expect(gate.admit()).toBeUndefined();
+    behind = 100;
+    let released = 0;
+    for (let i = 0; i < 3; i++) void gate.admit()?.then(() => (released += 1));
+    expect(gate.stats).toEqual({ limit: 100, slowed: 3, waiting: 3, closedSince: 5 });
+    behind = 81;
+    gate.progressed();
+    await Promise.resolve();
+    expect(released).toBe(0);
+    // Still closed: a newcomer waits even though the backlog is under the limit now.
+    behind = 90;
+    expect(gate.admit()).toBeInstanceOf(Promise);
+    behind = 80;
+    gate.progressed();
+    await waitFor(() => released === 3, "the waiting messages to go on");
+    expect(gate.stats).toEqual({ limit: 100, slowed: 4, waiting: 0 });
+    expect(gate.admit()).toBeUndefined();
+  });
+
+  it("lets everything through once released, however far behind", async () => {
+    const gate = new BacklogGate(() => 1_000, 10);
+    const waiting = gate.admit();
+    gate.release();
+    await waiting;
+    expect(gate.admit()).toBeUndefined();
+  });
+});
+
+describe("a pipeline that cannot keep up", () => {
+  const failures: InjectedFailures = {};
+  let runtime: Runtime;
+  beforeAll(async () => {
+    runtime = await startRuntime({ maxBacklog: 300, failures, iotLimits: false });
+  });
+  afterAll(async () => {
+    delete failures.storeStalled;
+    await runtime.stop();
+  });
+  const stored = async () =>
+    ((await (await fetch(`${runtime.urls.http}/api/stats`)).json()) as { stored: number }).stored;
+
+  it("slows the devices (their PUBACKs wait) while the functions are behind, and loses nothing", async () => {
+    const devices = await Promise.all(
+      ["fs-backlog-1", "fs-backlog-2"].map(async (thing) => {
+        const { token } = await runtime.registry.register(thing, "freestyle");
+        return { thing, client: await connectDevice(runtime.urls.mqtt, thing, token) };
+      }),
+    );
+    let resume: () => void = () => undefined;
+    failures.storeStalled = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    const perDevice = 600;
+    let acked = 0;
+    // Each device keeps up to 50 messages in flight, as a device with a send window does.
+    const sending = devices.map(async ({ thing, client }) => {
+      let next = 0;
+      const lane = async () => {
+        while (next < perDevice) {
+          const seq = next++;
+          await client.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, report(seq), {
+            qos: 1,
+          });
+          acked += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: 50 }, lane));
+    });
+    await waitFor(
+      () =>
+        runtime
+          .health()
+          .then((h) =>
+            h.components.some((c) => c.name === "rules" && (c.metrics.waitingForBacklog as number) > 0),
+          ),
+      "messages to wait for the backlog",
+    );
+    const health = await runtime.health();
+    const rules = health.components.find((c) => c.name === "rules");
+    expect(rules?.status).toBe("degraded");
+    expect(rules?.detail).toMatch(
+      /devices' PUBACKs wait .*: the functions are \d+ records behind the streams \(at most 300, --max-backlog\)/,
+    );
+    // Acknowledged: at most the limit, one batch of the rules engine (500) and the devices' windows.
+    expect(acked).toBeLessThanOrEqual(300 + 500 + 100);
+
+    delete failures.storeStalled;
+    resume();
+    await Promise.all(sending);
+    expect(acked).toBe(2 * perDevice);
+    await waitFor(async () => (await stored()) >= 2 * perDevice, "every message to be stored");
+    expect(await stored()).toBe(2 * perDevice);
+    expect(await healthMetric(runtime, "rules", "slowed")).toBeGreaterThan(0);
+    expect(await healthMetric(runtime, "rules", "waitingForBacklog")).toBe(0);
+    for (const { client } of devices) await client.endAsync();
+  });
+});
