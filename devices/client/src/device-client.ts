@@ -43,13 +43,20 @@ export interface DeviceClientOptions {
   maxPublishesPerSecond?: number;
   /** Get the shadow on connect and follow its deltas (default true). */
   shadow?: boolean;
+  /**
+   * A publish with no PUBACK this long (default 30 s) counts as not acknowledged — throttled, as
+   * AWS IoT Core and the local broker throttle — and is sent again, as device SDKs do.
+   */
+  ackTimeoutMs?: number;
 }
 
 export interface DeviceClientStats {
   /** Publishes, resends included. */
   sent: number;
-  /** Messages sent again because the connection was lost before their PUBACK (at least once). */
+  /** Messages sent again because the connection was lost, or no PUBACK came in time (at least once). */
   resent: number;
+  /** Publishes that had no PUBACK within `ackTimeoutMs` (throttled): each is sent again. */
+  unacknowledged: number;
   acked: number;
   dropped: number;
   queued: number;
@@ -77,6 +84,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   readonly stats: DeviceClientStats = {
     sent: 0,
     resent: 0,
+    unacknowledged: 0,
     acked: 0,
     dropped: 0,
     queued: 0,
@@ -87,8 +95,11 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly inFlight = new Set<number>();
-  /** Sent once already, lost with a connection: the next send is a resend. */
+  /** Sent once already, lost with a connection or unacknowledged: the next send is a resend. */
   private readonly lost = new Set<number>();
+  /** Each message's latest send: an earlier one that times out or fails no longer counts. */
+  private readonly sends = new Map<number, number>();
+  private sendCount = 0;
   /** When each publish of the last second went out (the pacing window). */
   private readonly recentSends: number[] = [];
   private paceTimer: NodeJS.Timeout | undefined;
@@ -203,9 +214,25 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       this.inFlight.add(message.id);
       this.stats.sent += 1;
       if (this.lost.delete(message.id)) this.stats.resent += 1;
+      const send = ++this.sendCount;
+      this.sends.set(message.id, send);
+      const latest = () => this.sends.get(message.id) === send;
+      // No PUBACK in time: throttled. It stays buffered and goes out again now.
+      const timeout = setTimeout(() => {
+        if (!latest()) return;
+        this.stats.unacknowledged += 1;
+        this.inFlight.delete(message.id);
+        this.lost.add(message.id);
+        this.drain();
+      }, this.options.ackTimeoutMs ?? 30_000);
+      timeout.unref();
       this.options.transport.publish(message.topic, message.payload, 1).then(
         () => {
+          clearTimeout(timeout);
+          // Any send's PUBACK means the message is stored; later ones have nothing left to do.
+          if (!this.sends.delete(message.id)) return;
           this.inFlight.delete(message.id);
+          this.lost.delete(message.id);
           this.buffer.remove(message.id);
           this.stats.acked += 1;
           this.stats.queued = this.buffer.size;
@@ -213,6 +240,8 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
           this.drain();
         },
         () => {
+          clearTimeout(timeout);
+          if (!latest()) return;
           // Lost with the connection: still buffered, sent again after the reconnect.
           this.inFlight.delete(message.id);
           this.lost.add(message.id);

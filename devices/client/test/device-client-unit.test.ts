@@ -144,6 +144,25 @@ describe("store-and-forward", () => {
     expect(transport.telemetrySeqs()).toEqual([0, 1, 2]);
   });
 
+  it("sends again what had no PUBACK in time (throttled), and counts it acknowledged once", async () => {
+    const device = client({ ackTimeoutMs: 30_000, maxInFlight: 2 });
+    await device.start();
+    for (let n = 0; n < 2; n++) device.send(report(n));
+    transport.published[1]?.ack();
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(transport.telemetrySeqs()).toEqual([0, 1]);
+    await vi.advanceTimersByTimeAsync(1);
+    // The first had no PUBACK within 30 s: sent again, on the connection it has.
+    expect(transport.telemetrySeqs()).toEqual([0, 1, 0]);
+    expect(device.stats).toMatchObject({ sent: 3, resent: 1, unacknowledged: 1, acked: 1, queued: 1 });
+    // The first send's PUBACK comes after all: stored; the second send's changes nothing.
+    transport.published[0]?.ack();
+    await vi.advanceTimersByTimeAsync(0);
+    transport.published[2]?.ack();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(device.stats).toMatchObject({ sent: 3, resent: 1, unacknowledged: 1, acked: 2, queued: 0 });
+  });
+
   it("drops the oldest when the buffer is full, and says which", async () => {
     transport.reachable = false;
     const dropped: number[] = [];

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type InboundMessage,
+  type MessageSource,
+  PipelineBehindError,
+  SERVICE_CLIENT_ID,
+} from "../src/iot/bus/message-source.js";
+import { RulesEngine } from "../src/iot/rules/rules-engine.js";
 import type { InjectedFailures } from "../src/runtime/injected-failures.js";
 import type { Runtime } from "../src/runtime/runtime.js";
 import { BacklogGate } from "../src/streams/event-sources/backlog-gate.js";
+import type { LocalQueues } from "../src/streams/queues/local-queues.js";
 import { connectDevice, healthMetric, startRuntime, waitFor } from "./helpers.js";
 
 /** A valid dispenser report (docs/reference/contract.md §1). */
@@ -53,6 +61,59 @@ describe("the backlog gate", () => {
     gate.release();
     await waiting;
     expect(gate.admit()).toBeUndefined();
+  });
+});
+
+/** A message source in memory: the test hands the engine each message and sees how it settles. */
+class HandOver implements MessageSource {
+  handler: (message: InboundMessage) => Promise<void> = async () => undefined;
+  readonly published: string[] = [];
+  async subscribe(_filter: string, handler: (message: InboundMessage) => Promise<void>) {
+    this.handler = handler;
+  }
+  async unsubscribe() {}
+  open() {}
+  async publish(topic: string) {
+    this.published.push(topic);
+  }
+  async reply() {}
+  async close() {}
+}
+
+describe("the rules engine while the backlog is full", () => {
+  it("refuses a device's message that waited too long, unacknowledged, and keeps the service's", async () => {
+    let behind = 50;
+    const gate = new BacklogGate(() => behind, 10);
+    const source = new HandOver();
+    const engine = await RulesEngine.start({
+      rules: [
+        {
+          name: "echo",
+          sql: "SELECT * FROM 'echo/+'",
+          actions: [{ republish: { topic: "echoed/${topic(2)}" } }],
+        },
+      ],
+      source,
+      targets: { kinesis: undefined as never, queues: undefined as unknown as LocalQueues },
+      admission: gate,
+      maxWaitMs: 200,
+    });
+    const payload = new TextEncoder().encode("{}");
+    // The gate holds the queue before any batch is taken from it.
+    const first = source.handler({ topic: "echo/first", payload, clientId: "fs-first" });
+    const device = source.handler({ topic: "echo/device", payload, clientId: "fs-device" });
+    const service = source.handler({ topic: "echo/service", payload, clientId: SERVICE_CLIENT_ID });
+    let serviceDone = false;
+    void service.then(() => (serviceDone = true));
+    await expect(device).rejects.toBeInstanceOf(PipelineBehindError);
+    await expect(first).rejects.toBeInstanceOf(PipelineBehindError);
+    expect(engine.stats.refusedBehind).toBe(2);
+    expect(serviceDone).toBe(false);
+    behind = 0;
+    gate.progressed();
+    await service;
+    expect(source.published).toEqual(["echoed/service"]);
+    await engine.stop();
   });
 });
 

@@ -53,13 +53,26 @@ export interface BenchDevice {
   topic: string;
 }
 
-/** Registers `count` dispensers (`{prefix}-fs-{i}`) with the runtime and connects each. */
-export function connectBenchDevices(runtime: Runtime, prefix: string, count: number): Promise<BenchDevice[]> {
+/**
+ * Registers `count` dispensers (`{prefix}-fs-{i}`) through a runtime's API (`POST /api/things`, as
+ * the simulator does) and connects each to its MQTT port.
+ */
+export function connectBenchDevices(
+  urls: { http: string; mqtt: string },
+  prefix: string,
+  count: number,
+): Promise<BenchDevice[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const thing = `${prefix}-fs-${i}`;
-      const { token } = await runtime.registry.register(thing, "freestyle");
-      const client = await mqtt.connectAsync(runtime.urls.mqtt, {
+      const response = await fetch(`${urls.http}/api/things`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ thing, type: "freestyle" }),
+      });
+      if (response.status !== 201) throw new Error(`registering ${thing}: HTTP ${response.status}`);
+      const { token } = (await response.json()) as { token: string };
+      const client = await mqtt.connectAsync(urls.mqtt, {
         clientId: thing,
         username: thing,
         password: token,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, mosquittoBinary, type Runtime } from "@fleetline/local";
 import mqtt, { type MqttClient } from "mqtt";
-import { benchReport, startBenchRuntime } from "./bench-runtime.js";
+import { benchReport, connectBenchDevices, startBenchRuntime } from "./bench-runtime.js";
 import { type BenchFigure, round } from "./query-bench.js";
 import { startRuntimeProcess } from "./runtime-process.js";
 
@@ -107,29 +107,6 @@ async function brokerBaseline(): Promise<{ perSecond: number; broker: string }> 
   }
 }
 
-/** Registers `count` dispensers (`{prefix}-fs-{i}`) through the runtime's API and connects each. */
-async function connectDevices(http: string, mqttUrl: string, prefix: string, count: number) {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const thing = `${prefix}-fs-${i}`;
-      const response = await fetch(`${http}/api/things`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ thing, type: "freestyle" }),
-      });
-      if (response.status !== 201) throw new Error(`registering ${thing}: HTTP ${response.status}`);
-      const { token } = (await response.json()) as { token: string };
-      const client = await mqtt.connectAsync(mqttUrl, {
-        clientId: thing,
-        username: thing,
-        password: token,
-        reconnectPeriod: 0,
-      });
-      return { client, topic: `dt/fleetline/freestyle/${thing}/telemetry` };
-    }),
-  );
-}
-
 /**
  * Fleetline: publish → PUBACK and publish → stored (`/api/stats.stored`) — `fleetline dev` in memory,
  * in a process of its own as mosquitto is, the same clients in this one.
@@ -140,7 +117,11 @@ async function pipeline(): Promise<{ acked: number; stored: number }> {
   const clients: MqttClient[] = [];
   try {
     const http = runtime.ready.http as string;
-    const publishers = await connectDevices(http, runtime.ready.mqtt as string, "bench", devices);
+    const publishers = await connectBenchDevices(
+      { http, mqtt: runtime.ready.mqtt as string },
+      "bench",
+      devices,
+    );
     clients.push(...publishers.map((p) => p.client));
     const stats = async () => (await (await fetch(`${http}/api/stats`)).json()) as { stored: number };
     const started = performance.now();

@@ -10,8 +10,13 @@ import { startRuntimeProcess } from "./runtime-process.js";
 export interface Step {
   devices: number;
   holdS: number;
-  /** The runtime's resident memory once the fleet was connected, at its highest, and at the end, MB. */
-  rssMb: { connected?: number; peak?: number; end?: number };
+  /** Reports per second of each device. */
+  rateHz: number;
+  /**
+   * The runtime's resident memory once the fleet was connected, at its highest, and at the end, MB;
+   * and its highest in the first and in the second half of the hold (bounded: no higher in the second).
+   */
+  rssMb: { connected?: number; peak?: number; end?: number; firstHalfPeak?: number; secondHalfPeak?: number };
   connectMsPerDevice: number;
   /** The fewest devices connected at any sample during the hold, and at its end. */
   minConnected: number;
@@ -33,10 +38,17 @@ async function storedCount(url: string): Promise<number> {
 
 /**
  * One step: `fleetline dev` in a process of its own (its memory measured there), and in this one
- * `devices` simulated devices reporting at 0.1 Hz through it for `holdMs`; then every acknowledged
+ * `devices` simulated devices reporting at `rateHz` (0.1 Hz by default) through it for `holdMs`; then every acknowledged
  * report must reach the store.
  */
-export async function scaleStep(devices: number, holdMs: number): Promise<Step> {
+/** The highest of each half of the samples: memory that keeps growing is higher in the second. */
+function halves(rss: readonly number[]): { firstHalfPeak?: number; secondHalfPeak?: number } {
+  if (rss.length < 2) return {};
+  const middle = Math.ceil(rss.length / 2);
+  return { firstHalfPeak: Math.max(...rss.slice(0, middle)), secondHalfPeak: Math.max(...rss.slice(middle)) };
+}
+
+export async function scaleStep(devices: number, holdMs: number, rateHz = 0.1): Promise<Step> {
   // On disk, as `fleetline dev` keeps it: in memory, five minutes of a fleet's data is the memory.
   const dataDir = await mkdtemp(join(tmpdir(), "fleetline-scale-"));
   const runtime = await startRuntimeProcess(dataDir);
@@ -46,7 +58,7 @@ export async function scaleStep(devices: number, holdMs: number): Promise<Step> 
     const fleet = await LiveFleet.start({
       devices,
       type: "mixed",
-      rateHz: 0.1,
+      rateHz,
       seed: "bench",
       faults: "none",
       prefix: "bench",
@@ -80,7 +92,13 @@ export async function scaleStep(devices: number, holdMs: number): Promise<Step> 
     return {
       devices,
       holdS: Math.round(holdMs / 1000),
-      rssMb: { connected: rss[0], peak: rss.length ? Math.max(...rss) : undefined, end: rss.at(-1) },
+      rateHz,
+      rssMb: {
+        connected: rss[0],
+        peak: rss.length ? Math.max(...rss) : undefined,
+        end: rss.at(-1),
+        ...halves(rss),
+      },
       connectMsPerDevice: connectMs / devices,
       minConnected,
       connected: held.connected,
@@ -95,12 +113,12 @@ export async function scaleStep(devices: number, holdMs: number): Promise<Step> 
 }
 
 /** Runs one step in a process of its own: a step that crashes it is reported, not fatal to the bench. */
-function isolatedStep(devices: number, holdMs: number): Promise<Step> {
+function isolatedStep(devices: number, holdMs: number, rateHz = 0.1): Promise<Step> {
   const entry = fileURLToPath(new URL("../../bin/scale-step.js", import.meta.url));
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [entry, String(devices), String(holdMs)],
+      [entry, String(devices), String(holdMs), String(rateHz)],
       { maxBuffer: 1024 * 1024, timeout: holdMs + 600_000 },
       (error, stdout, stderr) => {
         const line = stdout.trim().split("\n").at(-1) ?? "";
@@ -117,19 +135,26 @@ function clean(step: Step): boolean {
 }
 
 function describe(step: Step): string {
-  const { connected, peak, end } = step.rssMb;
-  return `${step.devices} devices for ${step.holdS} s: ${step.minConnected}–${step.connected} connected, ${step.acked}/${step.sent} acknowledged, ${step.stored} stored; runtime RSS ${connected ?? "?"} MB connected, ${peak ?? "?"} MB peak, ${end ?? "?"} MB at the end`;
+  const { connected, peak, end, firstHalfPeak, secondHalfPeak } = step.rssMb;
+  return `${step.devices} devices at ${step.rateHz} Hz for ${step.holdS} s: ${step.minConnected}–${step.connected} connected, ${step.acked}/${step.sent} acknowledged, ${step.stored} stored; runtime RSS ${connected ?? "?"} MB connected, ${peak ?? "?"} MB peak (${firstHalfPeak ?? "?"} MB in the hold's first half, ${secondHalfPeak ?? "?"} MB in its second), ${end ?? "?"} MB at the end`;
+}
+
+/** The runtime's memory stayed bounded over the hold: no higher in its second half than 10 % over its first. */
+function bounded(step: Step): boolean {
+  const { firstHalfPeak, secondHalfPeak } = step.rssMb;
+  return firstHalfPeak !== undefined && secondHalfPeak !== undefined && secondHalfPeak <= firstHalfPeak * 1.1;
 }
 
 /**
- * How many devices the local runtime keeps connected and reporting at 0.1 Hz each through the whole
+ * How many devices the local runtime keeps connected and reporting at 0.1 Hz each (the last step at
+ * `rateHz`) through the whole
  * pipeline: steps up to `maxDevices` (the last one held `finalHoldMs`, the others 20 s), stopping at
  * the first step that loses a connection, an acknowledgement or a stored report, or fails. The
  * runtime and the simulator each run in a process of their own. Baseline: the same at 100 devices.
  */
 export async function scaleBench(
   /** The largest step, held `finalHoldMs`; without it the steps end at 5,000 devices, 20 s each. */
-  requested: { maxDevices: number; finalHoldMs: number } | undefined,
+  requested: { maxDevices: number; finalHoldMs: number; rateHz?: number } | undefined,
   log: (line: string) => void,
 ): Promise<BenchFigure> {
   const hold = 20_000;
@@ -138,18 +163,24 @@ export async function scaleBench(
   const baseline = await isolatedStep(100, hold);
   log(`scale: ${describe(baseline)}`);
   let best = baseline;
+  /** The last step that ran, clean or not: its memory is the bound checked. */
+  let last: Step | undefined;
   const failures: string[] = [];
   const steps = [...SCALE_STEPS.filter((n) => n < maxDevices), maxDevices];
   for (const devices of steps.filter((n) => n > 100)) {
     let result: Step;
     try {
-      result = await isolatedStep(devices, devices === maxDevices ? finalHoldMs : hold);
+      result =
+        devices === maxDevices
+          ? await isolatedStep(devices, finalHoldMs, requested?.rateHz)
+          : await isolatedStep(devices, hold);
     } catch (error) {
       failures.push(`${devices} devices: the step failed (${(error as Error).message})`);
       log(`scale: ${failures.at(-1)}`);
       break;
     }
     log(`scale: ${describe(result)}`);
+    last = result;
     if (!clean(result)) {
       failures.push(describe(result));
       break;
@@ -157,7 +188,7 @@ export async function scaleBench(
     best = result;
   }
   return {
-    name: "scale: devices connected and reporting at 0.1 Hz through the whole pipeline",
+    name: "scale: devices connected and reporting through the whole pipeline",
     value: best.devices,
     unit: "devices",
     baseline: 100,
@@ -165,9 +196,12 @@ export async function scaleBench(
     detail: `${describe(best)}; connect time per device ${round(best.connectMsPerDevice)} ms vs ${round(baseline.connectMsPerDevice)} ms at 100${failures.length ? `; next step: ${failures.join("; ")}` : ""}`,
     targets: [
       {
-        target: `${maxDevices.toLocaleString("en-US")} devices for ${Math.round(finalHoldMs / 1000)} s, none lost`,
+        target: `${maxDevices.toLocaleString("en-US")} devices at ${last?.rateHz ?? 0.1} Hz for ${Math.round(finalHoldMs / 1000)} s, none lost`,
         met: best.devices === maxDevices && failures.length === 0,
       },
+      ...(last
+        ? [{ target: "the runtime's memory bounded over the last step's hold", met: bounded(last) }]
+        : []),
     ],
   };
 }

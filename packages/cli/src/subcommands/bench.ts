@@ -2,7 +2,7 @@ import { Option } from "commander";
 import { BENCHES, type Bench, benchPlan, benchTable, missedTargets } from "../bench/bench-report.js";
 import type { BenchFigure } from "../bench/query-bench.js";
 import type { Io } from "../io.js";
-import { duration, jsonOption, oneOf, wholeNumber } from "../options.js";
+import { duration, jsonOption, oneOf, positiveNumber, wholeNumber } from "../options.js";
 import { type Definer, examples, run } from "../subcommand-kit.js";
 import { EXIT } from "../usage.js";
 
@@ -10,6 +10,7 @@ interface BenchOptions {
   only?: Bench;
   maxDevices?: number;
   hold: number;
+  rate: number;
   check?: boolean;
   json?: boolean;
 }
@@ -20,7 +21,7 @@ async function bench(options: BenchOptions, io: Io): Promise<number> {
   const requested =
     options.maxDevices === undefined
       ? undefined
-      : { maxDevices: options.maxDevices, finalHoldMs: options.hold };
+      : { maxDevices: options.maxDevices, finalHoldMs: options.hold, rateHz: options.rate };
   io.stderr(`fleetline bench: ${benchPlan(chosen, requested)}\n`);
   const log = (line: string) => io.stderr(`${line}\n`);
   const figures: BenchFigure[] = [];
@@ -63,12 +64,21 @@ export function defineBench({ program, io, outcome }: Definer): void {
         .default(300_000, "5m")
         .argParser(duration("--hold", "5m")),
     )
+    .addOption(
+      new Option("--rate <hz>", "reports per second of each device at --max-devices")
+        .default(0.1)
+        .argParser(positiveNumber("--rate", "1", 100)),
+    )
     .option("--check", "exit 1 when a target is not met")
     .addOption(jsonOption());
   examples(command, [
     ["fleetline bench --only pipeline", "the pipeline against mosquitto, about 40 s"],
     ["fleetline bench --check --json", "every bench; exit 1 on a missed target"],
     ["fleetline bench --only scale --max-devices 10000 --hold 5m", "10,000 devices for 5 minutes"],
+    [
+      "fleetline bench --only scale --max-devices 10000 --hold 5m --rate 1",
+      "10,000 devices reporting every second for 5 minutes",
+    ],
   ]);
   command.action(run(outcome, (options: BenchOptions) => bench(options, io)));
 }

@@ -5,7 +5,7 @@ import type { MessageSource } from "../iot/bus/message-source.js";
 import { MqttSource } from "../iot/bus/mqtt-source.js";
 import type { JobsService } from "../iot/jobs/jobs-service.js";
 import type { ProvisioningService } from "../iot/provisioning/provisioning-service.js";
-import type { RulesEngine } from "../iot/rules/rules-engine.js";
+import { MAX_WAIT_MS, type RulesEngine } from "../iot/rules/rules-engine.js";
 import { type OutcomeTracker, RECENT_MS } from "../lib/outcome-tracker.js";
 import type { BacklogGate } from "../streams/event-sources/backlog-gate.js";
 import type { EventSourceEmulator } from "../streams/event-sources/event-source-emulator.js";
@@ -108,6 +108,7 @@ function rulesHealth({ engine, backlog, eventSources, now }: HealthSources): Com
     held: stats.held,
     errorActionFailures: stats.errorActionFailures,
     slowed: gate.slowed,
+    refusedBehind: stats.refusedBehind,
     waitingForBacklog: gate.waiting,
   };
   if (stats.held > 0) {
@@ -123,7 +124,7 @@ function rulesHealth({ engine, backlog, eventSources, now }: HealthSources): Com
     return {
       name: "rules",
       status: "degraded",
-      detail: `devices' PUBACKs wait for ${seconds(now - gate.closedSince)}: the functions are ${eventSources.recordsBehind()} records behind the streams (at most ${gate.limit}, --max-backlog); ${gate.slowed} batch${gate.slowed === 1 ? "" : "es"} of messages slowed so far`,
+      detail: `devices' PUBACKs wait for ${seconds(now - gate.closedSince)}: the functions are ${eventSources.recordsBehind()} records behind the streams (at most ${gate.limit}, --max-backlog); ${gate.slowed} batch${gate.slowed === 1 ? "" : "es"} of messages slowed so far, ${messages(stats.refusedBehind)} refused after waiting ${seconds(MAX_WAIT_MS)} (not acknowledged: devices send them again)`,
       metrics,
     };
   const recent = stats.lastErrorAction && now - stats.lastErrorAction.at < RECENT_MS;

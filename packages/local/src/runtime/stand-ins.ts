@@ -145,7 +145,8 @@ export class StandIns {
       const engine = await RulesEngine.start({
         rules: config.rules,
         source: brokers.rulesSource,
-        targets: { kinesis: kinesisClient, queues, functions: asyncInvoker, admission: backlog },
+        targets: { kinesis: kinesisClient, queues, functions: asyncInvoker },
+        admission: backlog,
         onUnhandledFailure: config.onUnhandledFailure,
       });
       const standIns = new StandIns(

@@ -11,6 +11,7 @@ import { Aedes, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { browserRefusal, isLoopbackName } from "../../lib/net/browser-guard.js";
 import { closeServer, listen } from "../../lib/net/listen.js";
+import { PipelineBehindError } from "../bus/message-source.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import { authenticateConnect, CONNACK, type Principal, SERVICE_USERNAME } from "./connect-authentication.js";
 import { ConnectionRules } from "./connection-rules.js";
@@ -219,12 +220,19 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
         // aedes acknowledges a QoS 1 PUBLISH once this calls back: only after the rules' actions
         // are done, so a PUBACK means the message is durable. A message the engine cannot make
         // durable (it is stopping) gets no PUBACK and the connection is closed; the device resends.
+        // One the pipeline was too far behind to take in time is throttled, as IoT Core throttles:
+        // no PUBACK, the connection kept (docs/guide/reliability.md, "Overload").
         const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
         this.keepRetained(packet, payload)
           .then(() => this.embedded.ingest({ topic: packet.topic, payload, clientId: client.id }))
           .then(
             () => done(null),
-            (error: Error) => done(error),
+            (error: Error) => {
+              if (!(error instanceof PipelineBehindError)) return done(error);
+              this.refuse("pipeline-behind", client.id, error.message);
+              Object.assign(packet, { topic: THROTTLED_SINK, qos: 0, retain: false });
+              done(null);
+            },
           );
       },
       authorizeSubscribe: (client, subscription, done) =>

@@ -1,6 +1,6 @@
 import { topicMatches } from "@fleetline/core/aws";
 import type { Aedes, Client } from "aedes";
-import type { InboundMessage, MessageSource } from "../bus/message-source.js";
+import { type InboundMessage, type MessageSource, SERVICE_CLIENT_ID } from "../bus/message-source.js";
 
 type Handler = (message: InboundMessage) => Promise<void>;
 
@@ -51,7 +51,7 @@ export class EmbeddedSource implements MessageSource {
   async publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
     const bytes = Buffer.from(payload);
     // The engine reports a message it could not deliver (onUnhandledFailure); nothing to add here.
-    this.ingest({ topic, payload: bytes, clientId: "n/a" }).catch(() => undefined);
+    this.ingest({ topic, payload: bytes, clientId: SERVICE_CLIENT_ID }).catch(() => undefined);
     this.aedes.publish(
       { cmd: "publish", topic, payload: bytes, qos, retain: false, dup: false },
       () => undefined,

@@ -13,6 +13,7 @@ export const REFUSALS = [
   "subscription-limit",
   "subscribe-filters-limit",
   "throttled",
+  "pipeline-behind",
   "retain-denied",
   "packet-too-large",
   "connection-limit",

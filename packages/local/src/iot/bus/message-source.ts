@@ -6,6 +6,17 @@ export interface InboundMessage {
   clientId: string;
 }
 
+/** What publishes as the service (no client id), as AWS's `clientid()` has it. */
+export const SERVICE_CLIENT_ID = "n/a";
+
+/**
+ * A device's message the pipeline was too far behind to take in time: not acknowledged, as AWS IoT
+ * Core throttles — no PUBACK, the connection kept — so the device sends it again.
+ */
+export class PipelineBehindError extends Error {
+  override readonly name = "PipelineBehindError";
+}
+
 /**
  * Where the rules engine gets messages from. The handler's promise settles when the message's
  * actions are done; sources acknowledge the message only then. A source hands over nothing until

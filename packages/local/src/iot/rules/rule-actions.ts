@@ -1,7 +1,6 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { RuleAction } from "@fleetline/core/pipeline";
 import { KinesisStreamProducer } from "@fleetline/functions/kinesis";
-import type { BacklogGate } from "../../streams/event-sources/backlog-gate.js";
 import type { AsyncInvoker } from "../../streams/lambda/async-invoker.js";
 import type { LocalQueues } from "../../streams/queues/local-queues.js";
 import type { MessageSource } from "../bus/message-source.js";
@@ -15,8 +14,6 @@ export interface ActionTargets {
   source: MessageSource;
   /** The functions a Lambda action invokes, asynchronously. */
   functions?: AsyncInvoker;
-  /** Holds a Kinesis action's records while the pipeline behind the streams is too far behind. */
-  admission?: Pick<BacklogGate, "admit">;
 }
 
 export interface ActionItem {
@@ -62,7 +59,6 @@ export function compileAction(action: RuleAction, targets: ActionTargets): Compi
       // order: the stream ends up as with one PutRecord each (AWS IoT's own Kinesis action), at a
       // fraction of the round trips. A record Kinesis refuses fails alone; its neighbours go in.
       run: async (items) => {
-        await targets.admission?.admit();
         const entries = items.map(({ output, context }) => ({
           partitionKey: key(context),
           data: bytesOf(output),

@@ -3,7 +3,13 @@ import { topicMatches } from "@fleetline/core/aws";
 import { type Clock, FatalError, systemClock } from "@fleetline/core/common";
 import type { TopicRule } from "@fleetline/core/pipeline";
 import { abortableSleep } from "../../lib/abortable-sleep.js";
-import type { InboundMessage, MessageSource } from "../bus/message-source.js";
+import type { BacklogGate } from "../../streams/event-sources/backlog-gate.js";
+import {
+  type InboundMessage,
+  type MessageSource,
+  PipelineBehindError,
+  SERVICE_CLIENT_ID,
+} from "../bus/message-source.js";
 import { type ActionTargets, compileAction } from "./rule-actions.js";
 import { type CompiledRule, type Delivery, deliver } from "./rule-delivery.js";
 import { runStatement } from "./sql-evaluate.js";
@@ -31,6 +37,8 @@ export interface RulesEngineStats {
   held: number;
   /** When the messages held now were first refused (epoch ms). */
   heldSince?: number;
+  /** Devices' messages not taken because the pipeline was behind (`maxWaitMs`): not acknowledged. */
+  refusedBehind: number;
   lastFailure?: { at: number; message: string };
 }
 
@@ -44,6 +52,13 @@ export interface RulesEngineOptions {
   onUnhandledFailure?: (detail: { ruleName: string; topic: string; error: unknown }) => void;
   /** First wait before a held message is tried again; it doubles up to 5 s. */
   retryDelayMs?: number;
+  /** Holds the next batch while the functions are too far behind the streams. */
+  admission?: Pick<BacklogGate, "admit">;
+  /**
+   * A device's message that has waited this long for its batch is refused, unacknowledged (10 s by
+   * default): a PUBACK never waits so long that a device's keep-alive runs out meanwhile.
+   */
+  maxWaitMs?: number;
 }
 
 function compileRule(rule: TopicRule, targets: ActionTargets): CompiledRule {
@@ -66,6 +81,8 @@ function compileRule(rule: TopicRule, targets: ActionTargets): CompiledRule {
 interface Pending {
   message: InboundMessage;
   filter: string;
+  /** When it arrived (epoch ms). */
+  since: number;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -73,6 +90,10 @@ interface Pending {
 /** At most this many queued messages are evaluated together (one Kinesis PutRecords). */
 const MAX_BATCH = 500;
 const MAX_RETRY_DELAY_MS = 5_000;
+/** How long a device's message may wait for its batch before it is refused. */
+export const MAX_WAIT_MS = 10_000;
+/** While the batches wait for the backlog, overdue messages are refused this often. */
+const OVERDUE_SWEEP_MS = 1_000;
 
 /** The engine stopped with the message neither delivered nor in its error queue: no PUBACK. */
 export class RulesEngineStoppedError extends Error {
@@ -99,6 +120,7 @@ export class RulesEngine {
     sentToErrorAction: 0,
     errorActionFailures: 0,
     held: 0,
+    refusedBehind: 0,
   };
   private pending: Pending[] = [];
   private running: Promise<void> | undefined;
@@ -135,8 +157,9 @@ export class RulesEngine {
   private enqueue(message: InboundMessage, filter: string): Promise<void> {
     if (this.stopping.signal.aborted)
       return Promise.reject(new RulesEngineStoppedError("the rules engine is stopping"));
+    const since = this.clock.now();
     const done = new Promise<void>((resolve, reject) =>
-      this.pending.push({ message, filter, resolve, reject }),
+      this.pending.push({ message, filter, since, resolve, reject }),
     );
     this.running ??= this.run();
     return done;
@@ -144,7 +167,10 @@ export class RulesEngine {
 
   private async run(): Promise<void> {
     while (this.pending.length > 0) {
+      await this.admitted();
+      this.refuseOverdue();
       const batch = this.pending.splice(0, MAX_BATCH);
+      if (batch.length === 0) break;
       let undelivered: Set<number>;
       try {
         undelivered = await this.process(batch);
@@ -159,6 +185,40 @@ export class RulesEngine {
       });
     }
     this.running = undefined;
+  }
+
+  /** Waits while the functions are too far behind, refusing what waits too long meanwhile. */
+  private async admitted(): Promise<void> {
+    const waiting = this.options.admission?.admit();
+    if (!waiting) return;
+    const sweep = setInterval(() => this.refuseOverdue(), OVERDUE_SWEEP_MS);
+    try {
+      await waiting;
+    } finally {
+      clearInterval(sweep);
+    }
+  }
+
+  /**
+   * Refuses the devices' messages that have waited `maxWaitMs` or more: no PUBACK, as IoT Core
+   * throttles, so the device sends them again. The service's own messages (shadow documents,
+   * lifecycle events) wait on: nobody would send them again.
+   */
+  private refuseOverdue(): void {
+    const oldest = this.pending[0];
+    const limit = this.options.maxWaitMs ?? MAX_WAIT_MS;
+    const now = this.clock.now();
+    if (!oldest || now - oldest.since < limit) return;
+    this.pending = this.pending.filter((item) => {
+      if (item.message.clientId === SERVICE_CLIENT_ID || now - item.since < limit) return true;
+      this.stats.refusedBehind += 1;
+      item.reject(
+        new PipelineBehindError(
+          `not acknowledged: the pipeline is behind, the message waited ${Math.round((now - item.since) / 1000)} s`,
+        ),
+      );
+      return false;
+    });
   }
 
   /** Runs the batch's rules until every message is durable, or the engine stops; the indexes left over. */
