@@ -45,7 +45,8 @@ export interface DeviceClientOptions {
   shadow?: boolean;
   /**
    * A publish with no PUBACK this long (default 30 s) counts as not acknowledged — throttled, as
-   * AWS IoT Core and the local broker throttle — and is sent again, as device SDKs do.
+   * AWS IoT Core and the local broker throttle — and is sent again on the same connection, as a new
+   * publish (the transport forgets the old one).
    */
   ackTimeoutMs?: number;
 }
@@ -55,7 +56,7 @@ export interface DeviceClientStats {
   sent: number;
   /** Messages sent again because the connection was lost, or no PUBACK came in time (at least once). */
   resent: number;
-  /** Publishes that had no PUBACK within `ackTimeoutMs` (throttled): each is sent again. */
+  /** Publishes that had no PUBACK within `ackTimeoutMs` (throttled): each was sent again. */
   unacknowledged: number;
   acked: number;
   dropped: number;
@@ -217,16 +218,18 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       const send = ++this.sendCount;
       this.sends.set(message.id, send);
       const latest = () => this.sends.get(message.id) === send;
-      // No PUBACK in time: throttled. It stays buffered and goes out again now.
+      // No PUBACK in time: throttled. The transport forgets this send; the message goes out again.
+      const forget = new AbortController();
       const timeout = setTimeout(() => {
-        if (!latest()) return;
+        if (!latest() || !this.connected) return;
         this.stats.unacknowledged += 1;
         this.inFlight.delete(message.id);
         this.lost.add(message.id);
+        forget.abort();
         this.drain();
       }, this.options.ackTimeoutMs ?? 30_000);
       timeout.unref();
-      this.options.transport.publish(message.topic, message.payload, 1).then(
+      this.options.transport.publish(message.topic, message.payload, 1, forget.signal).then(
         () => {
           clearTimeout(timeout);
           // Any send's PUBACK means the message is stored; later ones have nothing left to do.

@@ -47,9 +47,18 @@ export class MqttTransport implements Transport {
     this.client = client;
   }
 
-  async publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
-    if (!this.client?.connected) throw new Error("not connected");
-    await this.client.publishAsync(topic, Buffer.from(payload), { qos });
+  async publish(topic: string, payload: Uint8Array, qos: 0 | 1, signal?: AbortSignal): Promise<void> {
+    const client = this.client;
+    if (!client?.connected) throw new Error("not connected");
+    const before = client.getLastMessageId();
+    const sent = new Promise<void>((resolve, reject) =>
+      client.publish(topic, Buffer.from(payload), { qos }, (error) => (error ? reject(error) : resolve())),
+    );
+    // The packet id it took, when it took one now: mqtt.js keeps the message until its PUBACK.
+    const id = client.getLastMessageId();
+    if (signal && id !== before)
+      signal.addEventListener("abort", () => client.removeOutgoingMessage(id), { once: true });
+    await sent;
   }
 
   async subscribe(filters: string[]): Promise<void> {

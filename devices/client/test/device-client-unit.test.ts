@@ -29,9 +29,14 @@ class MemoryTransport implements Transport {
     this.connectedAt.push(Date.now());
   }
 
-  publish(topic: string, payload: Uint8Array): Promise<void> {
+  /** The publishes whose PUBACK the client stopped waiting for (it aborted them), each as its payload. */
+  readonly forgotten: string[] = [];
+
+  publish(topic: string, payload: Uint8Array, _qos: 0 | 1, signal?: AbortSignal): Promise<void> {
+    const text = new TextDecoder().decode(payload);
+    signal?.addEventListener("abort", () => this.forgotten.push(text));
     return new Promise((resolve, reject) => {
-      this.published.push({ topic, payload: new TextDecoder().decode(payload), ack: resolve, fail: reject });
+      this.published.push({ topic, payload: text, ack: resolve, fail: reject });
     });
   }
 
@@ -152,8 +157,10 @@ describe("store-and-forward", () => {
     await vi.advanceTimersByTimeAsync(29_999);
     expect(transport.telemetrySeqs()).toEqual([0, 1]);
     await vi.advanceTimersByTimeAsync(1);
-    // The first had no PUBACK within 30 s: sent again, on the connection it has.
+    // No PUBACK for seq 0 within 30 s: the transport forgets that send, and it goes out again.
+    expect(transport.forgotten.map((p) => JSON.parse(p).seq)).toEqual([0]);
     expect(transport.telemetrySeqs()).toEqual([0, 1, 0]);
+    expect(device.isConnected).toBe(true);
     expect(device.stats).toMatchObject({ sent: 3, resent: 1, unacknowledged: 1, acked: 1, queued: 1 });
     // The first send's PUBACK comes after all: stored; the second send's changes nothing.
     transport.published[0]?.ack();

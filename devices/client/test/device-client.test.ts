@@ -97,6 +97,40 @@ describe("DeviceClient against the local runtime", () => {
     }
   });
 
+  it("sends again, on the same connection, a message the broker throttled (no PUBACK), stored once", async () => {
+    const runtime = await startRuntime();
+    try {
+      const thing = "rb-client-throttled";
+      const { token } = await runtime.registry.register(thing, "robot");
+      // The broker takes the first telemetry message and neither acknowledges nor delivers it.
+      const faults = await fetch(`${runtime.urls.http}/api/broker/faults/${thing}`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          withholdPubacks: 1,
+          withholdPubacksOn: `dt/fleetline/robot/${thing}/telemetry`,
+        }),
+      });
+      expect(faults.status).toBe(200);
+      const transport = new MqttTransport({
+        url: runtime.urls.mqtt,
+        clientId: thing,
+        username: thing,
+        password: token,
+      });
+      const client = new DeviceClient({ thing, type: "robot", transport, shadow: false, ackTimeoutMs: 300 });
+      await client.start();
+      client.send(report(0));
+      await waitFor(() => client.stats.acked === 1, "the message acknowledged");
+      expect(client.stats).toMatchObject({ sent: 2, resent: 1, unacknowledged: 1, acked: 1, reconnects: 0 });
+      await waitFor(async () => (await storedSeqs(runtime, thing)).length === 1, "stored");
+      expect(await storedSeqs(runtime, thing)).toEqual([0]);
+      expect(await client.close()).toEqual({ unsent: 0 });
+    } finally {
+      await runtime.stop();
+    }
+  });
+
   it("buffers while the runtime is down and delivers in order after it restarts, no seq missing", async () => {
     const dataDir = join(dir, "offline");
     let runtime = await startRuntime(undefined, dataDir);

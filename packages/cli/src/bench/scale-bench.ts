@@ -118,7 +118,9 @@ function isolatedStep(devices: number, holdMs: number, rateHz = 0.1): Promise<St
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [entry, String(devices), String(holdMs), String(rateHz)],
+      // The fleet's devices buffer what the runtime has not acknowledged yet (store-and-forward):
+      // under overload that is the load generator's memory, given room here.
+      ["--max-old-space-size=8192", entry, String(devices), String(holdMs), String(rateHz)],
       { maxBuffer: 1024 * 1024, timeout: holdMs + 600_000 },
       (error, stdout, stderr) => {
         const line = stdout.trim().split("\n").at(-1) ?? "";
