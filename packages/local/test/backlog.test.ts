@@ -10,59 +10,7 @@ import type { InjectedFailures } from "../src/runtime/injected-failures.js";
 import type { Runtime } from "../src/runtime/runtime.js";
 import { BacklogGate } from "../src/streams/event-sources/backlog-gate.js";
 import type { LocalQueues } from "../src/streams/queues/local-queues.js";
-import { connectDevice, healthMetric, startRuntime, waitFor } from "./helpers.js";
-
-/** A valid dispenser report (docs/reference/contract.md §1). */
-const report = (seq: number) =>
-  JSON.stringify({
-    v: 1,
-    seq,
-    ts: Date.now(),
-    metrics: {
-      cabinetTempC: 4,
-      co2Kpa: 410,
-      waterKpa: 280,
-      pours: 1,
-      cartridges: { cola: 50 },
-      state: "idle",
-    },
-  });
-
-describe("the backlog gate", () => {
-  it("lets messages through under the limit, holds them at it, and lets them go at 80 % of it", async () => {
-    let behind = 0;
-    const gate = new BacklogGate(
-      () => behind,
-      100,
-      () => 5,
-    );
-    expect(gate.admit()).toBeUndefined();
-    behind = 100;
-    let released = 0;
-    for (let i = 0; i < 3; i++) void gate.admit()?.then(() => (released += 1));
-    expect(gate.stats).toEqual({ limit: 100, slowed: 3, waiting: 3, closedSince: 5 });
-    behind = 81;
-    gate.progressed();
-    await Promise.resolve();
-    expect(released).toBe(0);
-    // Still closed: a newcomer waits even though the backlog is under the limit now.
-    behind = 90;
-    expect(gate.admit()).toBeInstanceOf(Promise);
-    behind = 80;
-    gate.progressed();
-    await waitFor(() => released === 3, "the waiting messages to go on");
-    expect(gate.stats).toEqual({ limit: 100, slowed: 4, waiting: 0 });
-    expect(gate.admit()).toBeUndefined();
-  });
-
-  it("lets everything through once released, however far behind", async () => {
-    const gate = new BacklogGate(() => 1_000, 10);
-    const waiting = gate.admit();
-    gate.release();
-    await waiting;
-    expect(gate.admit()).toBeUndefined();
-  });
-});
+import { connectDevice, freestyleReport, healthMetric, startRuntime, waitFor } from "./helpers.js";
 
 /** A message source in memory: the test hands the engine each message and sees how it settles. */
 class HandOver implements MessageSource {
@@ -149,7 +97,7 @@ describe("a pipeline that cannot keep up", () => {
       const lane = async () => {
         while (next < perDevice) {
           const seq = next++;
-          await client.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, report(seq), {
+          await client.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, freestyleReport(seq), {
             qos: 1,
           });
           acked += 1;

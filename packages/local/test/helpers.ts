@@ -135,27 +135,40 @@ export function startRuntime(options: Partial<RuntimeConfig> = {}, clock?: Clock
   );
 }
 
-/** A dispenser report as a device sends it, in state `fault` with the given faults (alert tests). */
-export function faultyFreestyle(
+/** A valid dispenser report as a device sends it (docs/reference/contract.md §1), metrics overridden. */
+export function freestyleReport(
   seq: number,
-  faults: unknown[],
-  overrides: Record<string, unknown> = {},
+  metrics: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
 ): string {
   return JSON.stringify({
     v: 1,
     seq,
     ts: Date.now(),
     metrics: {
-      cabinetTempC: 9,
+      cabinetTempC: 4,
       co2Kpa: 410,
       waterKpa: 280,
-      pours: 0,
-      cartridges: { cola: 40 },
-      state: "fault",
-      ...overrides,
+      pours: 1,
+      cartridges: { cola: 50 },
+      state: "idle",
+      ...metrics,
     },
-    faults,
+    ...extra,
   });
+}
+
+/** A dispenser report as a device sends it, in state `fault` with the given faults (alert tests). */
+export function faultyFreestyle(
+  seq: number,
+  faults: unknown[],
+  overrides: Record<string, unknown> = {},
+): string {
+  return freestyleReport(
+    seq,
+    { cabinetTempC: 9, pours: 0, cartridges: { cola: 40 }, state: "fault", ...overrides },
+    { faults },
+  );
 }
 
 /** For `interceptKinesis`: Kinesis refuses every record of `thing`, as it does a malformed request. */
