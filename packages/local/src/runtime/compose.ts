@@ -57,6 +57,7 @@ import { HttpServer } from "./http/http-server.js";
 import { failingPublisher, throttlingStore, timingOutShadows } from "./injected-failures.js";
 import { invocationRoutes } from "./invocation-routes.js";
 import { mqttClientRoutes } from "./mqtt-client-routes.js";
+import { RefusalLog } from "./refusal-log.js";
 import type { RuntimeConfig } from "./runtime-config.js";
 import { type EffectFailures, recordEffectFailure } from "./runtime-health.js";
 import { Schedule } from "./schedule.js";
@@ -144,7 +145,15 @@ export async function compose(
     throw (config.dataDir !== undefined && describeLockError(config.dataDir, error)) || error;
   }
   const { db, brokers, kinesis } = standIns;
-  brokers.broker?.on("refused", (event) => logger.warn("connection or packet refused", { ...event }));
+  const refusals = new RefusalLog();
+  brokers.broker?.on("refused", (event) => {
+    const { log, unlogged } = refusals.take(event.clientId, event.refusal);
+    if (log)
+      logger.warn("connection or packet refused", {
+        ...event,
+        ...(unlogged > 0 ? { alsoRefusedInTheLastMinute: unlogged } : {}),
+      });
+  });
   brokers.broker?.on("serverError", ({ server, error }) => logger.error(`${server} server error`, { error }));
   http.onServerError((error) => logger.error("HTTP server error", { error }));
   kinesis.onServerError((error) => logger.error("Kinesis server error", { error }));

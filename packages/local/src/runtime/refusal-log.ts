@@ -1,0 +1,32 @@
+/** How often one client's refusals of one kind are logged, at most. */
+const LOG_EVERY_MS = 60_000;
+
+/**
+ * Which broker refusals to log: the first of each kind for each client, then at most one a minute
+ * with how many came since. A device throttled many times a second (or a fleet the pipeline is too
+ * far behind for) would otherwise write a log line per message — the logging itself the overload.
+ * Every refusal is counted all the same (`/api/health`, the broker's `refusals`).
+ */
+export class RefusalLog {
+  private readonly last = new Map<string, { at: number; since: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Whether to log this refusal now, and how many of its kind went unlogged before it. */
+  take(clientId: string, refusal: string): { log: boolean; unlogged: number } {
+    const key = `${refusal} ${clientId}`;
+    const now = this.now();
+    const seen = this.last.get(key);
+    if (seen && now - seen.at < LOG_EVERY_MS) {
+      seen.since += 1;
+      return { log: false, unlogged: 0 };
+    }
+    if (this.last.size >= 20_000) this.forgetOld(now);
+    this.last.set(key, { at: now, since: 0 });
+    return { log: true, unlogged: seen?.since ?? 0 };
+  }
+
+  private forgetOld(now: number): void {
+    for (const [key, seen] of this.last) if (now - seen.at >= LOG_EVERY_MS) this.last.delete(key);
+  }
+}
