@@ -53,6 +53,9 @@ export const ENVIRONMENT: Record<string, string> = {
   POWERTOOLS_LOG_LEVEL: "SILENT",
 };
 
+/** SST's esbuild options for an ES module function, as esbuild takes them (a mutable list). */
+const SST_ESM = { ...SST_ESM_OPTIONS, mainFields: [...SST_ESM_OPTIONS.mainFields] };
+
 /** As SST bundles a function: its esbuild options for ESM and the stacks' FUNCTION_ESBUILD; the AWS SDK included (not the runtime's). */
 async function bundle(entry: string, outfile: string): Promise<Metafile> {
   const result = await build({
@@ -60,8 +63,7 @@ async function bundle(entry: string, outfile: string): Promise<Metafile> {
     outfile,
     bundle: true,
     ...FUNCTION_ESBUILD,
-    ...SST_ESM_OPTIONS,
-    mainFields: [...SST_ESM_OPTIONS.mainFields],
+    ...SST_ESM,
     platform: "node",
     metafile: true,
     logLevel: "silent",
@@ -126,8 +128,7 @@ export async function bundlesBench(log: (line: string) => void): Promise<BenchFi
         outfile: baselineOut,
         bundle: true,
         minify: true,
-        ...SST_ESM_OPTIONS,
-        mainFields: [...SST_ESM_OPTIONS.mainFields],
+        ...SST_ESM,
         platform: "node",
         logLevel: "silent",
         nodePaths: [fileURLToPath(new URL("../../../../node_modules", import.meta.url))],
