@@ -76,6 +76,35 @@ export function describeAlertStoreContract(
       expect(await current().alerts.get("a1")).toEqual(acked);
     });
 
+    it("saves several alarms at once, each a compare-and-set of its own, with their alert records", async () => {
+      const other = "fs-contract-alarm-2";
+      const a1 = alert("a1");
+      expect(await current().alerts.save({ expectedRevision: 0, next: state(1), alerts: [] })).toBe(true);
+      const b1 = alert("b1", { thing: other, code: "LEAK_DETECTED" });
+      const won = await current().alerts.saveAll([
+        // Stale: the stored revision is 1.
+        { expectedRevision: 0, next: state(1, a1), alerts: [a1] },
+        { expectedRevision: 0, next: state(1, b1, { thing: other, code: "LEAK_DETECTED" }), alerts: [b1] },
+        { expectedRevision: 0, next: state(1, undefined, { code: "NOZZLE_CLOG" }), alerts: [] },
+      ]);
+      expect(won).toEqual([false, true, true]);
+      expect(await current().alerts.get("a1")).toBeUndefined();
+      expect(await current().alerts.get("b1")).toEqual(b1);
+      const found = await current().alerts.statesOf([THING, other]);
+      expect(found.get(THING)?.sort((a, b) => a.code.localeCompare(b.code))).toEqual([
+        state(1),
+        state(1, undefined, { code: "NOZZLE_CLOG" }),
+      ]);
+      expect(found.get(other)).toEqual([state(1, b1, { thing: other, code: "LEAK_DETECTED" })]);
+      expect(await current().alerts.saveAll([])).toEqual([]);
+      await expect(
+        current().alerts.saveAll([
+          { expectedRevision: 1, next: state(2), alerts: [] },
+          { expectedRevision: 1, next: state(2), alerts: [] },
+        ]),
+      ).rejects.toThrow(/two writes to the alarm/);
+    });
+
     it("reads the states of several things at once: each thing's own, none for a thing without", async () => {
       const other = "fs-contract-alarm-2";
       const mine = state(1);

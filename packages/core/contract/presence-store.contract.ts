@@ -72,6 +72,23 @@ export function describePresenceStoreContract(
       expect((await store.all()).get("rb-p4")).toMatchObject({ type: "robot" });
     });
 
+    it("lets one of several concurrent writers of the same presence win, and keeps every thing's events", async () => {
+      const { store } = current();
+      const first: Presence = { clientId: "rb-p5", connected: true, since: T0, versionNumber: 1 };
+      const racing = await Promise.all(
+        [1, 2, 3].map((n) => store.save({ ...first, versionNumber: n }, undefined)),
+      );
+      expect(racing.filter(Boolean)).toHaveLength(1);
+      // A fleet connecting at once: every thing's connect recorded, each read its own.
+      const things = Array.from({ length: 40 }, (_, i) => `rb-fleet-${i}`);
+      const outcomes = await Promise.all(
+        things.map((thing) => recordPresence(connected(thing, 1, T0), store)),
+      );
+      expect(outcomes).toEqual(things.map(() => "recorded"));
+      const read = await Promise.all(things.map((thing) => store.get(thing)));
+      expect(read.map((presence) => presence?.clientId)).toEqual(things);
+    });
+
     it("refuses a save whose expected presence moved on, and reads them all at once", async () => {
       const { store } = current();
       const first: Presence = { clientId: "rb-p2", connected: true, since: T0, versionNumber: 1 };

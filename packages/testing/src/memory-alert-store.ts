@@ -5,6 +5,7 @@ import {
   type AlertRecord,
   type AlertStore,
   alertPosition,
+  assertDistinctAlarms,
 } from "@fleetline/core/alarms";
 import { byPosition, type Page, pageOf } from "@fleetline/core/common";
 import { FailureSwitches, type WithFailures, withFailures } from "./failure-switches.js";
@@ -41,6 +42,13 @@ export class MemoryAlertStore implements AlertStore {
     this.stateRows.set(key(thing, code), structuredClone(write.next));
     for (const alert of write.alerts) this.alertRows.set(alert.id, structuredClone(alert));
     return true;
+  }
+
+  async saveAll(writes: readonly AlarmWrite[]): Promise<boolean[]> {
+    assertDistinctAlarms(writes);
+    const won: boolean[] = [];
+    for (const write of writes) won.push(await this.save(write));
+    return won;
   }
 
   /** DynamoDB's TTL, as the local runtime's sweep applies it: forgets the states past their expiry. */

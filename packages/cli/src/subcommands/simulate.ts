@@ -171,12 +171,14 @@ async function simulate(options: SimulateOptions, io: Io): Promise<number> {
     return EXIT.invalid;
   }
   const startedAt = Date.now();
-  let lastSent = 0;
+  let last = { sent: 0, at: startedAt };
   const progress = setInterval(
     () => {
       const s = live.summary();
-      const rate = s.sent - lastSent;
-      lastSent = s.sent;
+      const now = Date.now();
+      // Over the time that really passed: a busy event loop runs this interval late.
+      const rate = Math.round(((s.sent - last.sent) * 1000) / Math.max(1, now - last.at));
+      last = { sent: s.sent, at: now };
       const line = `simulate: ${s.connected}/${s.devices} connected, sent ${s.sent}, acked ${s.acked}, failed ${s.failed}, ${rate} msg/s`;
       io.stderr(io.stderrIsTTY ? `\r${line}   ` : `${line}\n`);
     },

@@ -29,9 +29,25 @@ export interface AlertStore {
   statesOf(things: readonly string[]): Promise<Map<string, AlarmState[]>>;
   /** Compare-and-set on the state's revision, with its alert records, atomically. False when another writer won. */
   save(write: AlarmWrite): Promise<boolean>;
+  /**
+   * Several alarms' writes, each a `save` of its own (one may lose while the others win), in as few
+   * round trips as the store allows: whether each was written, in order. At most one write per
+   * alarm (thing and code): a second would race the first.
+   */
+  saveAll(writes: readonly AlarmWrite[]): Promise<boolean[]>;
   get(id: string): Promise<AlertRecord | undefined>;
   /** Alerts newest first (by `openedAt`, then id), filtered by status and/or thing. */
   page(query: AlertQuery): Promise<Page<AlertRecord>>;
   /** States whose outbox is not empty, the longest-owing first, at most `limit`. */
   owing(limit: number): Promise<AlarmState[]>;
+}
+
+/** Refuses a `saveAll` with two writes to the same alarm (a programming error, not a lost race). */
+export function assertDistinctAlarms(writes: readonly AlarmWrite[]): void {
+  const seen = new Set<string>();
+  for (const { next } of writes) {
+    const key = `${next.thing}\u0000${next.code}`;
+    if (seen.has(key)) throw new TypeError(`saveAll: two writes to the alarm ${next.thing}/${next.code}`);
+    seen.add(key);
+  }
 }

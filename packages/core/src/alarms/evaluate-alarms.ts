@@ -8,6 +8,7 @@ import { type AlarmState, conditionsOf, stateToSave, stepAlarm } from "./alarm-m
 import type { AlarmPorts } from "./alarm-ports.js";
 import { ALARM_ACTIONS, FLAVOR_LOCK, NEWEST_REPORT, NEWEST_REPORT_STEP_MS } from "./alarm-rules.js";
 import type { AlertRecord } from "./alert.js";
+import type { AlarmWrite } from "./alert-store.js";
 import type { Effect } from "./effects.js";
 import { claimed, commandEffect, isClaimed, publishEffects, settleOutbox } from "./outbox.js";
 
@@ -85,12 +86,16 @@ async function lockEmptyFlavors(
   return { state, effect };
 }
 
+/**
+ * Evaluates one thing's records: its alarms' states saved, their effects carried out. Returns the
+ * write of the thing's newest report, if one is due, for the batch to save with the others'.
+ */
 async function evaluateThing(
   thing: string,
   batch: TelemetryRecord[],
   states: readonly AlarmState[],
   ports: AlarmPorts,
-): Promise<void> {
+): Promise<AlarmWrite | undefined> {
   // What an earlier invocation left owing goes first: a thing's effects keep their order.
   const stored = new Map<string, AlarmState>();
   for (const state of states) {
@@ -102,7 +107,7 @@ async function evaluateThing(
   stored.delete(NEWEST_REPORT);
   const newest = newestReport(batch, [known, ...stored.values(), lock]);
   const records = newest.fresh;
-  if (records.length === 0) return;
+  if (records.length === 0) return undefined;
 
   const working = new Map<string, AlarmState | undefined>(stored);
   const changes = new Map<string, Change>();
@@ -152,7 +157,7 @@ async function evaluateThing(
   // Each was saved holding its outbox (unless another settler holds it, which carries it out).
   for (const state of owing) await settleOutbox(state, ports, fresh, true);
   // Last: were it saved before the alarms' states and they failed, the retry would find nothing new.
-  await saveNewestReport(thing, known, newest.position, ports, changes.size > 0 || locked !== undefined);
+  return newestReportWrite(thing, known, newest.position, ports, changes.size > 0 || locked !== undefined);
 }
 
 /**
@@ -180,20 +185,21 @@ function newestReport(
 }
 
 /**
- * Saves the thing's newest report when an alarm state changed with it (so no state outlives the
- * newest report it evaluated), or when it moved NEWEST_REPORT_STEP_MS on in device time: one write
- * per thing every few minutes, not one per report.
+ * The write of the thing's newest report when an alarm state changed with it (so no state outlives
+ * the newest report it evaluated), or when it moved NEWEST_REPORT_STEP_MS on in device time: one
+ * write per thing every few minutes, not one per report.
  */
-async function saveNewestReport(
+function newestReportWrite(
   thing: string,
   known: AlarmState | undefined,
   position: RecordPosition | undefined,
   ports: AlarmPorts,
   changed: boolean,
-): Promise<void> {
-  if (position === undefined || (known?.lastTs === position.ts && known.lastSeq === position.seq)) return;
+): AlarmWrite | undefined {
+  if (position === undefined || (known?.lastTs === position.ts && known.lastSeq === position.seq))
+    return undefined;
   const moved = known?.lastTs === undefined || position.ts - known.lastTs >= NEWEST_REPORT_STEP_MS;
-  if (!changed && !moved) return;
+  if (!changed && !moved) return undefined;
   const base: AlarmState = known ?? {
     thing,
     code: NEWEST_REPORT,
@@ -206,11 +212,7 @@ async function saveNewestReport(
     ...stateToSave({ ...base, lastSeq: position.seq, lastTs: position.ts }, [], ports.clock.now()),
     revision: base.revision + 1,
   };
-  if (!(await ports.alerts.save({ expectedRevision: base.revision, next, alerts: [] })))
-    throw fleetlineError(
-      "CONCURRENT_UPDATE",
-      `the newest report of ${thing} changed meanwhile; the batch is retried`,
-    );
+  return { expectedRevision: base.revision, next, alerts: [] };
 }
 
 /**
@@ -247,18 +249,39 @@ export async function evaluateAlarms(
     for (const items of byThing.values()) for (const item of items) failed.set(item.id, error);
     return { failed };
   }
+  const newest: AlarmWrite[] = [];
+  const fail = (thing: string, cause: unknown) => {
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    for (const item of byThing.get(thing) ?? []) failed.set(item.id, error);
+  };
   for (const [thing, items] of byThing) {
     try {
-      await evaluateThing(
+      const write = await evaluateThing(
         thing,
         items.map((item) => item.record),
         states.get(thing) ?? [],
         ports,
       );
+      if (write) newest.push(write);
     } catch (cause) {
-      const error = cause instanceof Error ? cause : new Error(String(cause));
-      for (const item of items) failed.set(item.id, error);
+      fail(thing, cause);
     }
+  }
+  // The things' newest reports together: a fleet reporting for the first time is one write per thing.
+  try {
+    const won = await ports.alerts.saveAll(newest);
+    newest.forEach(({ next }, i) => {
+      if (!won[i])
+        fail(
+          next.thing,
+          fleetlineError(
+            "CONCURRENT_UPDATE",
+            `the newest report of ${next.thing} changed meanwhile; the batch is retried`,
+          ),
+        );
+    });
+  } catch (cause) {
+    for (const { next } of newest) fail(next.thing, cause);
   }
   return { failed };
 }

@@ -5,7 +5,7 @@ export type { AlarmPorts, EffectFailure } from "./alarm-ports.js";
 export { COMMAND_TTL_MS, NEWEST_REPORT, NEWEST_REPORT_STEP_MS } from "./alarm-rules.js";
 export { ALERT_STATUSES, AlertRecord, alertExpiresAt, alertPosition } from "./alert.js";
 export type { AlertPublisher } from "./alert-publisher.js";
-export type { AlarmWrite, AlertQuery, AlertStore } from "./alert-store.js";
+export { type AlarmWrite, type AlertQuery, type AlertStore, assertDistinctAlarms } from "./alert-store.js";
 export type { Effect } from "./effects.js";
 export { evaluateAlarms } from "./evaluate-alarms.js";
 export {

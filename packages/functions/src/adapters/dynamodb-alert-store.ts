@@ -14,6 +14,7 @@ import {
   type AlertStore,
   alertExpiresAt,
   alertPosition,
+  assertDistinctAlarms,
 } from "@fleetline/core/alarms";
 import type { Page, SortPosition } from "@fleetline/core/common";
 import { ttlSeconds } from "@fleetline/core/pipeline";
@@ -111,6 +112,12 @@ export class DynamoDbAlertStore implements AlertStore {
       if (error instanceof TransactionCanceledException) return false;
       throw error;
     }
+  }
+
+  /** A transaction per alarm (each a compare-and-set of its own), sent together. */
+  async saveAll(writes: readonly AlarmWrite[]): Promise<boolean[]> {
+    assertDistinctAlarms(writes);
+    return Promise.all(writes.map((write) => this.save(write)));
   }
 
   async get(id: string): Promise<AlertRecord | undefined> {

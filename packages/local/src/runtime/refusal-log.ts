@@ -1,5 +1,7 @@
 /** How often one client's refusals of one kind are logged, at most. */
 const LOG_EVERY_MS = 60_000;
+/** Client and kind pairs remembered at most. */
+const MAX_KEYS = 20_000;
 
 /**
  * Which broker refusals to log: the first of each kind for each client, then at most one a minute
@@ -21,12 +23,18 @@ export class RefusalLog {
       seen.since += 1;
       return { log: false, unlogged: 0 };
     }
-    if (this.last.size >= 20_000) this.forgetOld(now);
+    // Kept in the order each was last logged, so forgetting stops at the first one still fresh.
+    this.last.delete(key);
+    this.forgetOld(now);
     this.last.set(key, { at: now, since: 0 });
     return { log: true, unlogged: seen?.since ?? 0 };
   }
 
+  /** Drops what was logged over a minute ago, and the oldest past the bound (a flood of one-off ids). */
   private forgetOld(now: number): void {
-    for (const [key, seen] of this.last) if (now - seen.at >= LOG_EVERY_MS) this.last.delete(key);
+    for (const [key, seen] of this.last) {
+      if (now - seen.at < LOG_EVERY_MS && this.last.size < MAX_KEYS) return;
+      this.last.delete(key);
+    }
   }
 }

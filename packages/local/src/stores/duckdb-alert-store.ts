@@ -6,12 +6,21 @@ import {
   type AlertStore,
   alertExpiresAt,
   alertPosition,
+  assertDistinctAlarms,
 } from "@fleetline/core/alarms";
 import type { Page } from "@fleetline/core/common";
 import type { Database } from "./database.js";
 import { keysetClause, pageFrom } from "./duckdb-pages.js";
 
 const bigintOrNull = (value: number | undefined) => (value === undefined ? null : BigInt(value));
+
+/** `$from, $from+1, …`: `count` positional parameters. */
+const placeholders = (count: number, from: number) =>
+  Array.from({ length: count }, (_, i) => `$${from + i}`).join(", ");
+
+/** `($1, …, $width), ($width+1, …)`: `count` rows of `width` positional parameters. */
+const rowsOf = (count: number, width: number) =>
+  Array.from({ length: count }, (_, row) => `(${placeholders(width, row * width + 1)})`).join(", ");
 
 /**
  * Alarm states and alert records in DuckDB; `save` is a compare-and-set on the state's revision,
@@ -76,7 +85,7 @@ export class DuckDbAlertStore implements AlertStore {
     const alarming = things.filter((thing) => this.alarming.has(thing));
     if (alarming.length === 0) return found;
     const rows = await this.db.all<{ thing: string; state: string }>(
-      `SELECT thing, state FROM alarm_states WHERE thing IN (${alarming.map((_, i) => `$${i + 1}`).join(", ")})`,
+      `SELECT thing, state FROM alarm_states WHERE thing IN (${placeholders(alarming.length, 1)})`,
       alarming,
     );
     for (const row of rows) found.get(row.thing)?.push(JSON.parse(row.state) as AlarmState);
@@ -84,40 +93,60 @@ export class DuckDbAlertStore implements AlertStore {
   }
 
   async save(write: AlarmWrite): Promise<boolean> {
-    const { thing, code } = write.next;
-    this.alarming.add(thing);
-    this.addedDuringLoad?.add(thing);
+    const [won] = await this.saveAll([write]);
+    return won === true;
+  }
+
+  /**
+   * One transaction for them all: one read of the revisions, one statement for the states that
+   * won and one for their alert records. A statement per alarm was the alerts function's time when
+   * a fleet's things report for the first time (a new thing's newest report is a write).
+   */
+  async saveAll(writes: readonly AlarmWrite[]): Promise<boolean[]> {
+    assertDistinctAlarms(writes);
+    if (writes.length === 0) return [];
+    for (const { next } of writes) {
+      this.alarming.add(next.thing);
+      this.addedDuringLoad?.add(next.thing);
+    }
     return this.db.transaction(async (tx) => {
-      const [row] = await tx.all<{ revision: bigint }>(
-        "SELECT revision FROM alarm_states WHERE thing = $thing AND code = $code",
-        { thing, code },
+      const things = [...new Set(writes.map((write) => write.next.thing))];
+      const rows = await tx.all<{ thing: string; code: string; revision: bigint }>(
+        `SELECT thing, code, revision FROM alarm_states WHERE thing IN (${placeholders(things.length, 1)})`,
+        things,
       );
-      if (Number(row?.revision ?? 0) !== write.expectedRevision) return false;
-      await tx.run(
-        "INSERT OR REPLACE INTO alarm_states VALUES ($thing, $code, $state, $revision, $owingSince, $expiresAt)",
-        {
-          thing,
-          code,
-          state: JSON.stringify(write.next),
-          revision: BigInt(write.next.revision),
-          owingSince: write.next.outbox?.length ? BigInt(write.next.owingSince ?? 0) : null,
-          expiresAt: bigintOrNull(write.next.expiresAt),
-        },
+      const stored = new Map(rows.map((row) => [`${row.thing}\u0000${row.code}`, Number(row.revision)]));
+      const won = writes.map(
+        ({ next, expectedRevision }) =>
+          (stored.get(`${next.thing}\u0000${next.code}`) ?? 0) === expectedRevision,
       );
-      for (const alert of write.alerts) {
-        await tx.run(
-          "INSERT OR REPLACE INTO alerts VALUES ($id, $thing, $status, $openedAt, $record, $expiresAt)",
-          {
-            id: alert.id,
-            thing: alert.thing,
-            status: alert.status,
-            openedAt: BigInt(alert.openedAt),
-            record: JSON.stringify(alert),
-            expiresAt: bigintOrNull(alertExpiresAt(alert)),
-          },
-        );
-      }
-      return true;
+      const states = writes
+        .filter((_, i) => won[i])
+        .map(({ next }) => [
+          next.thing,
+          next.code,
+          JSON.stringify(next),
+          BigInt(next.revision),
+          next.outbox?.length ? BigInt(next.owingSince ?? 0) : null,
+          bigintOrNull(next.expiresAt),
+        ]);
+      if (states.length > 0)
+        await tx.run(`INSERT OR REPLACE INTO alarm_states VALUES ${rowsOf(states.length, 6)}`, states.flat());
+      // The last version of each alert, should two alarms' writes carry the same one.
+      const alerts = new Map(
+        writes.filter((_, i) => won[i]).flatMap(({ alerts }) => alerts.map((alert) => [alert.id, alert])),
+      );
+      const records = [...alerts.values()].map((alert) => [
+        alert.id,
+        alert.thing,
+        alert.status,
+        BigInt(alert.openedAt),
+        JSON.stringify(alert),
+        bigintOrNull(alertExpiresAt(alert)),
+      ]);
+      if (records.length > 0)
+        await tx.run(`INSERT OR REPLACE INTO alerts VALUES ${rowsOf(records.length, 6)}`, records.flat());
+      return won;
     });
   }
 

@@ -39,40 +39,88 @@ export interface RefusedOften {
   detail: string;
 }
 
+/** Refusals are counted in buckets this long; a client's count covers the last six of them. */
+const BUCKET_MS = 10_000;
+const BUCKETS = REFUSED_OFTEN.withinMs / BUCKET_MS;
+/** Clients remembered at most: a flood of one-off client ids cannot grow the record without bound. */
+const MAX_CLIENTS = 20_000;
+
+interface ClientRefusals {
+  /** Refusals per bucket, and which bucket (`at / BUCKET_MS`) each slot counts now. */
+  counts: number[];
+  buckets: number[];
+  last: number;
+  refusal: Refusal;
+  detail: string;
+}
+
 /**
  * The refusals of each client over the last minute: a device refused again and again — a stale
- * token, a name another fleet took, a topic it may not use — is named in `/api/health`.
+ * token, a name another fleet took, a topic it may not use — is named in `/api/health`. Noting a
+ * refusal costs the same however many clients are refused and however often (a throttled fleet
+ * is refused tens of thousands of times a second): counts go in ten-second buckets, and the
+ * clients are kept in the order they were last refused, so forgetting stops at the first client
+ * refused within the minute.
  */
 export class RecentRefusals {
-  private readonly byClient = new Map<string, { at: number[]; refusal: Refusal; detail: string }>();
+  private readonly byClient = new Map<string, ClientRefusals>();
 
   note(clientId: string, refusal: Refusal, detail: string, now: number): void {
     if (clientId === "") return;
-    const entry = this.byClient.get(clientId) ?? { at: [], refusal, detail };
-    entry.at = entry.at.filter((at) => at > now - REFUSED_OFTEN.withinMs);
-    entry.at.push(now);
+    let entry = this.byClient.get(clientId);
+    if (entry) this.byClient.delete(clientId);
+    else
+      entry = {
+        counts: new Array(BUCKETS).fill(0),
+        buckets: new Array(BUCKETS).fill(-1),
+        last: now,
+        refusal,
+        detail,
+      };
+    const bucket = Math.floor(now / BUCKET_MS);
+    const slot = bucket % BUCKETS;
+    if (entry.buckets[slot] !== bucket) {
+      entry.buckets[slot] = bucket;
+      entry.counts[slot] = 0;
+    }
+    entry.counts[slot] = (entry.counts[slot] ?? 0) + 1;
+    entry.last = now;
     entry.refusal = refusal;
     entry.detail = detail;
     this.byClient.set(clientId, entry);
-    // Bounded: a flood of one-off client ids cannot grow this past a few thousand entries.
-    if (this.byClient.size > 5_000) this.forget(now);
+    this.forget(now);
+  }
+
+  /** Clients with a refusal on record. */
+  get clients(): number {
+    return this.byClient.size;
   }
 
   often(now: number): RefusedOften[] {
     this.forget(now);
-    return [...this.byClient]
-      .map(([clientId, entry]) => ({
-        clientId,
-        count: entry.at.filter((at) => at > now - REFUSED_OFTEN.withinMs).length,
-        refusal: entry.refusal,
-        detail: entry.detail,
-      }))
-      .filter((entry) => entry.count >= REFUSED_OFTEN.times)
-      .sort((a, b) => b.count - a.count);
+    const often: RefusedOften[] = [];
+    for (const [clientId, entry] of this.byClient) {
+      const count = countWithin(entry, now);
+      if (count >= REFUSED_OFTEN.times)
+        often.push({ clientId, count, refusal: entry.refusal, detail: entry.detail });
+    }
+    return often.sort((a, b) => b.count - a.count);
   }
 
+  /** Drops the clients not refused within the minute (the oldest first), and the oldest past the bound. */
   private forget(now: number): void {
-    for (const [clientId, entry] of this.byClient)
-      if ((entry.at.at(-1) ?? 0) <= now - REFUSED_OFTEN.withinMs) this.byClient.delete(clientId);
+    for (const [clientId, entry] of this.byClient) {
+      if (entry.last > now - REFUSED_OFTEN.withinMs && this.byClient.size <= MAX_CLIENTS) return;
+      this.byClient.delete(clientId);
+    }
   }
+}
+
+function countWithin(entry: ClientRefusals, now: number): number {
+  const current = Math.floor(now / BUCKET_MS);
+  let count = 0;
+  entry.buckets.forEach((bucket, i) => {
+    if (bucket > current - BUCKETS) count += entry.counts[i] ?? 0;
+  });
+  return count;
 }

@@ -31,6 +31,13 @@ interface Invocation {
   event: unknown;
 }
 
+/**
+ * Invocations running at once by default. Lambda runs asynchronous invocations side by side; here
+ * they share the runtime's stores, which take what arrives together in one round (a fleet's
+ * connect events: one presence statement per round, not per device).
+ */
+const DEFAULT_CONCURRENCY = 32;
+
 /** Lambda retries a failed asynchronous invocation twice. */
 const MAX_ATTEMPTS = 3;
 
@@ -66,7 +73,7 @@ export class AsyncInvoker {
   }
 
   private pump(): void {
-    while (this.running.size < (this.options.concurrency ?? 4) && this.queue.length > 0) {
+    while (this.running.size < (this.options.concurrency ?? DEFAULT_CONCURRENCY) && this.queue.length > 0) {
       const invocation = this.queue.shift() as Invocation;
       this.stats.queued = this.queue.length;
       const run: Promise<void> = this.run(invocation).finally(() => {
