@@ -1,4 +1,4 @@
-import { DeviceClient, DeviceJobs, type Transport } from "@fleetline/device-client";
+import { DeviceClient, DeviceJobs, MemoryBuffer, type Transport } from "@fleetline/device-client";
 import type { FaultProfile } from "./chaos.js";
 import { type Target, transportsFor } from "./credentials.js";
 import { type FleetType, planFleet, type SimulatedDevice } from "./fleet.js";
@@ -27,6 +27,12 @@ export interface LiveOptions extends FleetOptions {
   jobs?: false | { failureRate?: number; timing?: Partial<UpdateTiming> };
   /** Under chaos, the chance per message that the network misbehaves (default 0.003). */
   networkFaultRate?: number;
+  /**
+   * Unacknowledged messages each device keeps at most (the device client's 10,000 by default); a
+   * full buffer drops its oldest, counted in `dropped`. A load test past what the pipeline takes
+   * bounds its own memory with it.
+   */
+  bufferMessages?: number;
 }
 
 export interface FleetSummary {
@@ -77,6 +83,7 @@ export class LiveFleet {
         type: device.type,
         transport: transports[i] as Transport,
         random: device.random.fork("backoff").next,
+        ...(options.bufferMessages === undefined ? {} : { buffer: new MemoryBuffer(options.bufferMessages) }),
       });
       const { onAcked } = options;
       if (onAcked) client.on("acked", (message) => onAcked(device.thing, message.payload));

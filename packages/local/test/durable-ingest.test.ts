@@ -23,6 +23,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   disk.full = false;
+  disk.syncFails = false;
   await standIns.close();
 });
 
@@ -77,8 +78,39 @@ describe("the embedded broker's PUBACK", () => {
   });
 });
 
+describe("a PUBACK and the stream's fsync", () => {
+  it("waits for the fsync: while it fails the message is on the stream, held unacknowledged, then acknowledged once", async () => {
+    const { token } = await standIns.registry.register("fs-durable-sync", "freestyle");
+    const device = await connectDevice(standIns.mqttUrl, "fs-durable-sync", token);
+    const topic = "dt/fleetline/freestyle/fs-durable-sync/telemetry";
+    disk.syncFails = true;
+    let acked = false;
+    const published = device.publishAsync(topic, '{"seq":0}', { qos: 1 }).then(() => {
+      acked = true;
+    });
+    try {
+      await waitFor(() => standIns.engine.stats.held > 0, "the message to be held");
+      const first = standIns.engine.stats.lastFailure?.at ?? 0;
+      await waitFor(
+        () => (standIns.engine.stats.lastFailure?.at ?? 0) > first,
+        "a second fsync that fails too",
+      );
+      expect(acked).toBe(false);
+      expect(standIns.engine.stats.lastFailure?.message).toMatch(/Input\/output error/);
+      expect(await rawPayloadsOf("fs-durable-sync")).toEqual(['{"seq":0}']);
+    } finally {
+      disk.syncFails = false;
+    }
+    await published;
+    // Put once: only the fsync was tried again.
+    expect(await rawPayloadsOf("fs-durable-sync")).toEqual(['{"seq":0}']);
+    expect(standIns.engine.stats.held).toBe(0);
+    await device.endAsync();
+  });
+});
+
 describe("messages that arrive together", () => {
-  it("go out in one PutRecords per batch, not one per message", async () => {
+  it("go out in one PutRecords per batch, not one per message, made durable with one fsync per batch", async () => {
     const devices = await Promise.all(
       Array.from({ length: 20 }, async (_, n) => {
         const thing = `fs-together-${n}`;
@@ -98,6 +130,7 @@ describe("messages that arrive together", () => {
       requests.push(records.length);
       if (requests.length === 1) await gate;
     });
+    const syncsBefore = standIns.kinesis.synced;
     try {
       const published = devices.map(({ thing, client }) =>
         client.publishAsync(`dt/fleetline/freestyle/${thing}/telemetry`, "{}", { qos: 1 }),
@@ -110,6 +143,7 @@ describe("messages that arrive together", () => {
       await Promise.all(devices.map(({ client }) => client.endAsync()));
     }
     expect(requests).toEqual([1, 19]);
+    expect(standIns.kinesis.synced - syncsBefore).toBe(2);
   });
 });
 

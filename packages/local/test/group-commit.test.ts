@@ -58,4 +58,20 @@ describe("checkpoints written in groups", () => {
     expect(await checkpoints.get("m2", "shardId-000000000000")).toBe("1044");
     expect(await checkpoints.get("m2", "shardId-000000000001")).toBe("1047");
   });
+
+  it("are written only once what the finished batches put is synced, and not at all when the sync fails", async () => {
+    db = await Database.open(":memory:");
+    let failing = true;
+    let syncs = 0;
+    const checkpoints = await CheckpointStore.open(db, async () => {
+      syncs += 1;
+      if (failing) throw new Error("IO error: kinesis/000003.log: Input/output error");
+    });
+    await expect(checkpoints.set("validate", "shardId-000000000000", "100")).rejects.toThrow(/Input\/output/);
+    expect(await checkpoints.get("validate", "shardId-000000000000")).toBeUndefined();
+    failing = false;
+    await checkpoints.set("validate", "shardId-000000000000", "100");
+    expect(await checkpoints.get("validate", "shardId-000000000000")).toBe("100");
+    expect(syncs).toBe(2);
+  });
 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** `fleetline dev` in a process of its own, as a developer runs it beside a load generator. */
@@ -97,7 +97,14 @@ function handle(child: ChildProcess, ready: Record<string, string>, exited: Prom
     pid,
     ready,
     rssMb: async () => {
-      const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+      // Read at once (a /proc file never blocks): an overloaded load generator's thread pool
+      // answers an asynchronous read tens of seconds late.
+      let status = "";
+      try {
+        status = readFileSync(`/proc/${pid}/status`, "utf8");
+      } catch {
+        // Not Linux, or the process is gone.
+      }
       const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
       return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
     },

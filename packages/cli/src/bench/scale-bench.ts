@@ -23,11 +23,16 @@ export interface Step {
   connected: number;
   sent: number;
   acked: number;
+  /** Dropped by the devices' full buffers: never acknowledged, so not the pipeline's loss. */
+  dropped: number;
   /** Reports stored by the pipeline once the fleet stopped and the pipeline caught up. */
   stored: number;
 }
 
 const SAMPLE_MS = 5_000;
+
+/** Unacknowledged messages each simulated device keeps; a full buffer drops its oldest (`dropped`). */
+const DEVICE_BUFFER = 120;
 
 /** The steps every run takes, 20 s each; a larger one only on request (`--max-devices`). */
 export const SCALE_STEPS = [1_000, 2_500, 5_000];
@@ -65,6 +70,9 @@ export async function scaleStep(devices: number, holdMs: number, rateHz = 0.1): 
       target: { kind: "local", url },
       // Telemetry at scale, as the figures have always measured it: no jobs subscriptions.
       jobs: false,
+      // Two minutes of reports at 1 Hz per device: past what the pipeline takes, the load
+      // generator's memory stays bounded (10,000 devices × the default 10,000 would not fit).
+      bufferMessages: DEVICE_BUFFER,
     });
     const connectMs = performance.now() - started;
     const rss: number[] = [];
@@ -75,8 +83,11 @@ export async function scaleStep(devices: number, holdMs: number, rateHz = 0.1): 
       minConnected = Math.min(minConnected, fleet.summary().connected);
     };
     await sample();
-    for (let waited = 0; waited < holdMs; waited += SAMPLE_MS) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(SAMPLE_MS, holdMs - waited)));
+    // By the clock, not by counting samples: a load generator past what it can send runs its
+    // timers late (seconds late at 10,000 devices × 1 Hz), and the hold must still end on time.
+    const holdEnd = performance.now() + holdMs;
+    while (performance.now() < holdEnd) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(SAMPLE_MS, holdEnd - performance.now())));
       await sample();
     }
     const held = fleet.summary();
@@ -104,6 +115,7 @@ export async function scaleStep(devices: number, holdMs: number, rateHz = 0.1): 
       connected: held.connected,
       sent: final.sent,
       acked: final.acked,
+      dropped: final.dropped,
       stored,
     };
   } finally {
@@ -125,20 +137,27 @@ function isolatedStep(devices: number, holdMs: number, rateHz = 0.1): Promise<St
       (error, stdout, stderr) => {
         const line = stdout.trim().split("\n").at(-1) ?? "";
         if (!error && line.startsWith("{")) return resolve(JSON.parse(line) as Step);
-        const why = stderr.split("\n").find((l) => /Error|error/.test(l)) ?? error?.message ?? "no result";
+        const why =
+          stderr.split("\n").find((l) => /Error|error|ERROR/.test(l)) ?? error?.message ?? "no result";
         reject(new Error(why.trim().slice(0, 300)));
       },
     );
   });
 }
 
+/** No device disconnected and every acknowledged report was stored: nothing lost, whatever the load. */
+function lossless(step: Step): boolean {
+  return step.minConnected === step.devices && step.stored >= step.acked;
+}
+
+/** Lossless, and every report acknowledged: the pipeline kept up with the fleet. */
 function clean(step: Step): boolean {
-  return step.minConnected === step.devices && step.acked === step.sent && step.stored === step.acked;
+  return lossless(step) && step.acked === step.sent;
 }
 
 function describe(step: Step): string {
   const { connected, peak, end, firstHalfPeak, secondHalfPeak } = step.rssMb;
-  return `${step.devices} devices at ${step.rateHz} Hz for ${step.holdS} s: ${step.minConnected}–${step.connected} connected, ${step.acked}/${step.sent} acknowledged, ${step.stored} stored; runtime RSS ${connected ?? "?"} MB connected, ${peak ?? "?"} MB peak (${firstHalfPeak ?? "?"} MB in the hold's first half, ${secondHalfPeak ?? "?"} MB in its second), ${end ?? "?"} MB at the end`;
+  return `${step.devices} devices at ${step.rateHz} Hz for ${step.holdS} s: ${step.minConnected}–${step.connected} connected, ${step.acked}/${step.sent} acknowledged (${step.dropped} dropped by full device buffers), ${step.stored} stored; runtime RSS ${connected ?? "?"} MB connected, ${peak ?? "?"} MB peak (${firstHalfPeak ?? "?"} MB in the hold's first half, ${secondHalfPeak ?? "?"} MB in its second), ${end ?? "?"} MB at the end`;
 }
 
 /** The runtime's memory stayed bounded over the hold: no higher in its second half than 10 % over its first. */
@@ -189,6 +208,7 @@ export async function scaleBench(
     }
     best = result;
   }
+  const fleet = `${maxDevices.toLocaleString("en-US")} devices at ${requested?.rateHz ?? 0.1} Hz`;
   return {
     name: "scale: devices connected and reporting through the whole pipeline",
     value: best.devices,
@@ -198,7 +218,11 @@ export async function scaleBench(
     detail: `${describe(best)}; connect time per device ${round(best.connectMsPerDevice)} ms vs ${round(baseline.connectMsPerDevice)} ms at 100${failures.length ? `; next step: ${failures.join("; ")}` : ""}`,
     targets: [
       {
-        target: `${maxDevices.toLocaleString("en-US")} devices at ${last?.rateHz ?? 0.1} Hz for ${Math.round(finalHoldMs / 1000)} s, none lost`,
+        target: `${fleet} for ${Math.round(finalHoldMs / 1000)} s, none lost (connected throughout, every acknowledged report stored)`,
+        met: last?.devices === maxDevices && lossless(last),
+      },
+      {
+        target: `${fleet}, every report acknowledged (the pipeline keeps up; otherwise PUBACKs wait or are refused, see Overload)`,
         met: best.devices === maxDevices && failures.length === 0,
       },
       ...(last

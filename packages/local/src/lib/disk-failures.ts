@@ -5,9 +5,16 @@
  */
 export class DiskFailures {
   full = false;
+  /** While on, writes go through but making them durable (fsync) fails, as a failing disk's does. */
+  syncFails = false;
 
   /** The error a write to `file` gets while the disk is full. */
   noSpace(file: string): Error {
     return Object.assign(new Error(`IO error: ${file}: No space left on device`), { code: "ENOSPC" });
+  }
+
+  /** The error an fsync of `file` gets while `syncFails` is on. */
+  ioError(file: string): Error {
+    return Object.assign(new Error(`IO error: ${file}: Input/output error`), { code: "EIO" });
   }
 }

@@ -134,7 +134,7 @@ export class StandIns {
       stops.push(() => asyncInvoker.stop());
       const eventSources: EventSourceEmulator = new EventSourceEmulator({
         kinesis: kinesisClient,
-        checkpoints: await CheckpointStore.open(bookkeeping),
+        checkpoints: await CheckpointStore.open(bookkeeping, () => kinesis.sync()),
         queues,
         onError: config.onEventSourceError,
         onProgress: () => backlog.progressed(),
@@ -147,6 +147,7 @@ export class StandIns {
         source: brokers.rulesSource,
         targets: { kinesis: kinesisClient, queues, functions: asyncInvoker },
         admission: backlog,
+        sync: () => kinesis.sync(),
         onUnhandledFailure: config.onUnhandledFailure,
       });
       const standIns = new StandIns(

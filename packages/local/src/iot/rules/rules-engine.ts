@@ -52,6 +52,11 @@ export interface RulesEngineOptions {
   onUnhandledFailure?: (detail: { ruleName: string; topic: string; error: unknown }) => void;
   /** First wait before a held message is tried again; it doubles up to 5 s. */
   retryDelayMs?: number;
+  /**
+   * Makes what a batch put durable before its messages are acknowledged (the Kinesis stand-in's
+   * fsync): one per batch, for every device in it. A failure holds the batch as a failed put does.
+   */
+  sync?: () => Promise<void>;
   /** Holds the next batch while the functions are too far behind the streams. */
   admission?: Pick<BacklogGate, "admit">;
   /**
@@ -243,7 +248,9 @@ export class RulesEngine {
       });
     }
     this.stats.matched += deliveries.length;
-    for (let attempt = 0; deliveries.length > 0; attempt++) {
+    // Nothing delivered, nothing to make durable.
+    let synced = deliveries.length === 0;
+    for (let attempt = 0; deliveries.length > 0 || !synced; attempt++) {
       if (attempt > 0) {
         if (this.stopping.signal.aborted) break;
         await abortableSleep(
@@ -251,15 +258,28 @@ export class RulesEngine {
           this.stopping.signal,
         );
       }
-      deliveries = await deliver(deliveries, this.hooks);
-      const held = new Set(deliveries.map((d) => d.owner)).size;
+      if (deliveries.length > 0) deliveries = await deliver(deliveries, this.hooks);
+      if (deliveries.length === 0) synced = await this.synced();
+      const held = synced ? new Set(deliveries.map((d) => d.owner)).size : batch.length;
       this.stats.held = held;
       if (held === 0) delete this.stats.heldSince;
       else this.stats.heldSince ??= this.clock.now();
     }
     this.stats.held = 0;
     delete this.stats.heldSince;
-    return new Set(deliveries.map((d) => d.owner));
+    return synced ? new Set(deliveries.map((d) => d.owner)) : new Set(batch.keys());
+  }
+
+  /** Whether what the batch put is durable now; a failed fsync is reported, and the batch held. */
+  private async synced(): Promise<boolean> {
+    if (!this.options.sync) return true;
+    try {
+      await this.options.sync();
+      return true;
+    } catch (error) {
+      this.stats.lastFailure = { at: this.clock.now(), message: (error as Error).message };
+      return false;
+    }
   }
 
   private readonly hooks = {

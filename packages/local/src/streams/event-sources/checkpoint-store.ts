@@ -3,13 +3,20 @@ import { GroupCommit } from "../../stores/group-commit.js";
 
 /** The last sequence number each mapping has finished on each shard; survives restarts. */
 export class CheckpointStore {
-  private constructor(private readonly db: Database) {}
+  private constructor(
+    private readonly db: Database,
+    private readonly beforeWrite?: () => Promise<void>,
+  ) {}
 
-  static async open(db: Database): Promise<CheckpointStore> {
+  /**
+   * `beforeWrite` runs before each write: the streams' fsync, so what the functions of a finished
+   * batch put on a stream (validate's records) is on disk before the checkpoint says it is done.
+   */
+  static async open(db: Database, beforeWrite?: () => Promise<void>): Promise<CheckpointStore> {
     await db.run(`CREATE TABLE IF NOT EXISTS checkpoints (
       mapping VARCHAR NOT NULL, shard_id VARCHAR NOT NULL, sequence_number VARCHAR NOT NULL,
       PRIMARY KEY (mapping, shard_id))`);
-    return new CheckpointStore(db);
+    return new CheckpointStore(db, beforeWrite);
   }
 
   async get(mapping: string, shardId: string): Promise<string | undefined> {
@@ -30,11 +37,13 @@ export class CheckpointStore {
   }
 
   private readonly writes = new GroupCommit<{ mapping: string; shardId: string; sequenceNumber: string }>(
-    (rows) =>
-      this.db.run(
+    async (rows) => {
+      await this.beforeWrite?.();
+      await this.db.run(
         `INSERT INTO checkpoints VALUES ${[...rows.keys()].map((_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(", ")} ` +
           "ON CONFLICT (mapping, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number",
         [...rows.values()].flatMap((row) => [row.mapping, row.shardId, row.sequenceNumber]),
-      ),
+      );
+    },
   );
 }

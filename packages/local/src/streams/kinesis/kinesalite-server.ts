@@ -23,10 +23,22 @@ const require = createRequire(import.meta.url);
 type Callback = (error: unknown, data?: unknown) => void;
 type Action = (store: KinesaliteStore, data: unknown, cb: Callback) => void;
 interface KinesaliteStore {
+  /** kinesalite's LevelDB (levelup), under every stream's sublevel. */
+  db: {
+    put(
+      key: string,
+      value: string,
+      options: { sync: boolean },
+      callback: (error?: Error | null) => void,
+    ): void;
+  };
   fleetlineDisk?: DiskFailures;
   /** Records each stream took since start, from every producer (`recordsPut`). */
   fleetlinePut?: Map<string, number>;
 }
+
+/** The key `sync` writes, synced: outside every stream's keys. */
+const SYNC_KEY = "~fleetline-sync";
 
 /** The records a successful put added to its stream. */
 function recordsAdded(name: string, result: unknown): number {
@@ -119,6 +131,11 @@ export interface KinesaliteServer {
   readonly store: object;
   /** The records a stream took since start, from every producer (in-process and over HTTP). */
   recordsPut(stream: string): number;
+  /**
+   * Makes every record put so far durable: one synced LevelDB write, which flushes its log with
+   * everything written before it (LevelDB's own writes are not synced).
+   */
+  sync(): Promise<void>;
   /** Stops listening, drops every connection, and closes kinesalite's LevelDB (a restart can reopen it). */
   close(): Promise<void>;
 }
@@ -180,6 +197,15 @@ export function createKinesaliteServer(
     server,
     store,
     recordsPut: (stream) => (store as KinesaliteStore).fleetlinePut?.get(stream) ?? 0,
+    sync: () =>
+      new Promise<void>((resolve, reject) => {
+        if (disk?.full) return reject(disk.noSpace("kinesis/000003.log"));
+        if (disk?.syncFails) return reject(disk.ioError("kinesis/000003.log"));
+        // Outside every stream's keys (kinesalite's sublevels begin with "!"); in memory a no-op.
+        (store as KinesaliteStore).db.put(SYNC_KEY, String(Date.now()), { sync: true }, (error) =>
+          error ? reject(error) : resolve(),
+        );
+      }),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-kinesis";
 import type { DiskFailures } from "../../lib/disk-failures.js";
 import { listen } from "../../lib/net/listen.js";
+import { GroupCommit } from "../../stores/group-commit.js";
 import { InProcessKinesis } from "./in-process-kinesis.js";
 import { createKinesaliteServer, type KinesaliteServer } from "./kinesalite-server.js";
 import { localKinesisClient } from "./kinesis-client.js";
@@ -83,6 +84,22 @@ export class KinesisStandIn {
   recordsPut(stream: string): number {
     return this.port.recordsPut(stream);
   }
+
+  /**
+   * Makes every record put so far durable on disk (one fsync). Calls made while one is under way
+   * share the next: under load, one fsync per round, whatever the number of callers.
+   */
+  sync(): Promise<void> {
+    return this.syncs.add([["sync", true]]);
+  }
+
+  private readonly syncs = new GroupCommit<true>(async () => {
+    await this.port.sync();
+    this.synced += 1;
+  });
+
+  /** fsyncs done since start. */
+  synced = 0;
 
   /** Told of a listening-socket error (EMFILE …) after start-up, which would otherwise be thrown. */
   onServerError(listener: (error: Error) => void): void {
