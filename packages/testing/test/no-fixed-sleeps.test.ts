@@ -53,16 +53,8 @@ describe("tests wait on conditions, never on the clock", () => {
   });
 
   it("would catch each way of sleeping, and leave a bounding timer alone", () => {
-    expect(
-      sleepsIn(
-        [
-          "await new Promise((resolve) => setTimeout(resolve, 2_000));",
-          'import { setTimeout as wait } from "node:timers/promises";',
-          "await sleep(500);",
-          "const timer = setTimeout(() => child.kill(), 100_000);",
-          "await hold(PAUSED_MS);",
-        ].join("\n"),
-      ),
-    ).toHaveLength(3);
+    // The ways of sleeping live in a text file: written here, they would be sleeps in a test.
+    const samples = readFileSync(new URL("./fixtures/ways-of-sleeping.txt", import.meta.url), "utf8");
+    expect(sleepsIn(samples)).toHaveLength(3);
   });
 });

@@ -11,16 +11,9 @@ import {
 import type { Page } from "@fleetline/core/common";
 import type { Database } from "./database.js";
 import { keysetClause, pageFrom } from "./duckdb-pages.js";
+import { placeholders, rowsOf } from "./sql-placeholders.js";
 
 const bigintOrNull = (value: number | undefined) => (value === undefined ? null : BigInt(value));
-
-/** `$from, $from+1, …`: `count` positional parameters. */
-const placeholders = (count: number, from: number) =>
-  Array.from({ length: count }, (_, i) => `$${from + i}`).join(", ");
-
-/** `($1, …, $width), ($width+1, …)`: `count` rows of `width` positional parameters. */
-const rowsOf = (count: number, width: number) =>
-  Array.from({ length: count }, (_, row) => `(${placeholders(width, row * width + 1)})`).join(", ");
 
 /**
  * Alarm states and alert records in DuckDB; `save` is a compare-and-set on the state's revision,

@@ -1,6 +1,7 @@
 import { COUNTER_NAMES, type Counters, type CounterValues } from "@fleetline/core/pipeline";
 import type { Database } from "./database.js";
 import { GroupCommit } from "./group-commit.js";
+import { rowsOf } from "./sql-placeholders.js";
 
 /** The pipeline's totals in DuckDB, so `/api/stats` survives a restart. */
 export class DuckDbCounters implements Counters {
@@ -24,7 +25,7 @@ export class DuckDbCounters implements Counters {
   private readonly writes = new GroupCommit<number>(
     (sums) =>
       this.db.run(
-        `INSERT INTO counters VALUES ${[...sums.keys()].map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(", ")} ` +
+        `INSERT INTO counters VALUES ${rowsOf(sums.size, 2)} ` +
           "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
         [...sums].flatMap(([name, n]) => [name, BigInt(n)]),
       ),

@@ -2,6 +2,7 @@ import type { DisconnectReason, Presence } from "@fleetline/core/aws";
 import type { DevicePresence, DeviceType, PresenceStore } from "@fleetline/core/devices";
 import { CallBatcher } from "./call-batcher.js";
 import type { Database } from "./database.js";
+import { placeholders, rowsOf } from "./sql-placeholders.js";
 
 interface Row extends Record<string, unknown> {
   thing: string;
@@ -34,9 +35,6 @@ function unchanged(stored: DevicePresence | undefined, expected: Presence | unde
         stored.versionNumber === expected.versionNumber &&
         stored.connected === expected.connected;
 }
-
-const placeholders = (count: number, from: number) =>
-  Array.from({ length: count }, (_, i) => `$${from + i}`).join(", ");
 
 /**
  * Each device's presence in DuckDB, written with a compare-and-set in one transaction. Reads and
@@ -105,9 +103,8 @@ export class DuckDbPresenceStore implements PresenceStore {
           next.disconnectReason ?? null,
           next.type ?? null,
         ]);
-        const tuples = Array.from({ length: written.size }, (_, i) => `(${placeholders(6, i * 6 + 1)})`);
         await tx.run(
-          `INSERT INTO presence VALUES ${tuples.join(", ")}
+          `INSERT INTO presence VALUES ${rowsOf(written.size, 6)}
            ON CONFLICT (thing) DO UPDATE SET connected = excluded.connected, since = excluded.since,
              version = excluded.version, reason = excluded.reason, type = excluded.type`,
           values,

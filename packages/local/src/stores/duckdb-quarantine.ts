@@ -8,6 +8,7 @@ import {
 } from "@fleetline/core/telemetry";
 import type { Database } from "./database.js";
 import { keysetClause, pageFrom } from "./duckdb-pages.js";
+import { placeholders } from "./sql-placeholders.js";
 
 /** A filter as SQL: the thing is the topic's fourth level, dt/fleetline/{type}/{thing}/telemetry. */
 const MATCHES = `($reason IS NULL OR reason = $reason) AND received_at >= $since
@@ -97,10 +98,9 @@ export class DuckDbQuarantine implements Quarantine {
   async remove(entries: readonly QuarantineEntry[]): Promise<void> {
     const messageIds = entries.map((entry) => entry.messageId);
     if (messageIds.length === 0) return;
-    await this.db.run(
-      `DELETE FROM quarantine WHERE message_id IN (${messageIds.map((_, i) => `$${i + 1}`).join(", ")})`,
-      [...messageIds],
-    );
+    await this.db.run(`DELETE FROM quarantine WHERE message_id IN (${placeholders(messageIds.length)})`, [
+      ...messageIds,
+    ]);
   }
 
   /** DynamoDB's TTL, locally: deletes entries past their retention. */

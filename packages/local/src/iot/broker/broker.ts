@@ -1,37 +1,27 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { createServer as createHttpServer } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import type { Duplex } from "node:stream";
-import type { Server } from "node:tls";
 import { type LifecycleEvent, lifecycleTopic } from "@fleetline/core/aws";
 import type { ClaimIdentity } from "@fleetline/core/devices";
 import { MAX_PAYLOAD_BYTES } from "@fleetline/core/telemetry";
 import { Aedes, type AuthenticateError, type Client } from "aedes";
-import { createWebSocketStream, WebSocketServer } from "ws";
-import { browserRefusal, isLoopbackName } from "../../lib/net/browser-guard.js";
-import { closeServer, listen } from "../../lib/net/listen.js";
-import { PipelineBehindError } from "../bus/message-source.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
-import { authenticateConnect, CONNACK, type Principal, SERVICE_USERNAME } from "./connect-authentication.js";
+import { BrokerListeners } from "./broker-listeners.js";
+import { ClientPolicy } from "./client-policy.js";
+import { authenticateConnect, CONNACK, SERVICE_USERNAME } from "./connect-authentication.js";
 import { ConnectionRules } from "./connection-rules.js";
 import { ConnectionTracker, type SocketAddress } from "./connection-tracker.js";
 import { type AedesPersistence, DataPlaneConnections } from "./data-plane-connections.js";
 import { DeliveryConfirmations } from "./delivery-confirmations.js";
 import { EmbeddedSource } from "./embedded-source.js";
-import { BrokerFaults, type Observation, shadowConflictReply } from "./fault-switches.js";
-import { type MtlsCredentials, mtlsServer, type PeerCertificate } from "./mtls-listener.js";
-import { beyondSubscriptionLimit, isClaim, judgePublish, judgeSubscribe } from "./packet-authorization.js";
-import { guardPacketSize } from "./packet-size-guard.js";
+import { BrokerFaults, type Observation } from "./fault-switches.js";
+import type { MtlsCredentials, PeerCertificate } from "./mtls-listener.js";
+import { isClaim } from "./packet-authorization.js";
+import { admitPublish, type PublishAdmission } from "./publish-admission.js";
 import { emptyRefusalCounts, RecentRefusals, type Refusal, type RefusalCounts } from "./refusals.js";
+import { deliverRetained } from "./retained-delivery.js";
 import type { RetainedStore } from "./retained-store.js";
-
-/** The MQTT control packet types the broker watches for on the wire. */
-const DISCONNECT_PACKET = 14;
-const PINGREQ_PACKET = 12;
-
-/** A PINGRESP as it goes out: the fault switch `dropPingresp` holds it back. */
-const isPingresp = (chunk: Buffer) => chunk.length === 2 && chunk[0] === 0xd0 && chunk[1] === 0;
+import { watchWire } from "./wire-watch.js";
 
 export interface BrokerOptions {
   host: string;
@@ -52,9 +42,6 @@ export interface BrokerOptions {
    */
   iotLimits?: boolean;
 }
-
-/** Where a throttled publish goes: a topic no client may subscribe to, so it is neither acknowledged nor delivered. */
-const THROTTLED_SINK = "$fleetline/throttled";
 
 /** Room for 10,000 devices and the reconnects of a fleet coming back together. */
 export const DEFAULT_MAX_CONNECTIONS = 12_000;
@@ -93,30 +80,14 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   readonly connections = { opened: 0, closed: 0 };
   /** Password of the service user (RUNTIME_IDENTITIES.service), for the runtime's own clients. */
   readonly serviceToken = randomBytes(24).toString("base64url");
-  private readonly principals = new WeakMap<Client, Principal>();
+  private readonly policy: ClientPolicy;
   /** IoT Core's per-connection rules: keep-alive, publish allowance, filters a SUBSCRIBE, `a/#`. */
   private readonly rules: ConnectionRules;
   /** The verified client certificate behind each mutual-TLS connection. */
   private readonly peers = new WeakMap<Duplex, PeerCertificate>();
-  private tls: Server | undefined;
-  private readonly tcp = createNetServer();
-  private readonly http = createHttpServer();
-  private readonly ws = new WebSocketServer({
-    server: this.http,
-    path: "/mqtt",
-    maxPayload: MAX_PACKET_BYTES,
-    // A web page may not open a device's connection: only the runtime's dashboard, no foreign Host.
-    verifyClient: ({ req }, accept) => {
-      const refusal = browserRefusal(req.method ?? "GET", req.headers, {
-        host: this.options.host,
-        anyHost: !isLoopbackName(this.options.host),
-        dashboardPort: this.options.dashboardPort ?? (() => 0),
-      });
-      if (!refusal) return accept(true);
-      this.refuse("browser-page", "", refusal.message);
-      accept(false, 403, refusal.code);
-    },
-  });
+  private readonly servers: BrokerListeners;
+  /** What happens to each PUBLISH before its PUBACK. */
+  private readonly admission: PublishAdmission;
   private open = 0;
   private readonly recent = new RecentRefusals();
   /** Connected clients by client id, from aedes' public `client`/`clientDisconnect` events. */
@@ -131,9 +102,6 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   private readonly addresses = new WeakMap<Duplex, SocketAddress>();
   /** AWS IoT Core's lifecycle events and each client id's latest connection (GetConnection). */
   readonly connectionsByClient = new ConnectionTracker((event) => this.publishLifecycle(event));
-  mqttPort = 0;
-  wsPort = 0;
-  mqttsPort = 0;
 
   /** The IoT Data Plane's connection operations on this broker's clients. */
   readonly dataPlane: DataPlaneConnections;
@@ -142,15 +110,37 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   private constructor(private readonly options: BrokerOptions) {
     super();
+    this.servers = new BrokerListeners(
+      { ...options, maxPacketBytes: MAX_PACKET_BYTES },
+      {
+        accept: (stream, request, peer) => this.accept(stream, request, peer),
+        refuse: (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
+        serverError: (server, error) => this.emit("serverError", { server, error }),
+      },
+    );
     this.rules = new ConnectionRules({
       enabled: options.iotLimits !== false,
       refuse: (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
     });
+    this.policy = new ClientPolicy(
+      this.rules,
+      this.connectionsByClient,
+      (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
+      options.retained !== undefined,
+    );
+    this.admission = {
+      policy: this.policy,
+      faults: this.faults,
+      embedded: () => this.embedded,
+      retained: options.retained,
+      refuse: (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
+      allowed: (client, packet) => this.observePublish(client, packet),
+    };
     this.dataPlane = new DataPlaneConnections({
       client: (clientId) => this.clients.get(clientId),
       // A connection holding a provisioning claim is not a device: the Data Plane does not reach it.
       principal: (client) => {
-        const principal = this.principals.get(client);
+        const principal = this.policy.principalOf(client);
         return isClaim(principal) ? undefined : principal;
       },
       tracker: this.connectionsByClient,
@@ -165,13 +155,25 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     return broker;
   }
 
+  get mqttPort(): number {
+    return this.servers.mqttPort;
+  }
+
+  get wsPort(): number {
+    return this.servers.wsPort;
+  }
+
+  get mqttsPort(): number {
+    return this.servers.mqttsPort;
+  }
+
   get mqttUrl(): string {
     return `mqtt://${this.options.host}:${this.mqttPort}`;
   }
 
   /** The mutual-TLS listener's URL, when there is one. */
   get mqttsUrl(): string | undefined {
-    return this.tls ? `mqtts://${this.options.host}:${this.mqttsPort}` : undefined;
+    return this.servers.mtls ? `mqtts://${this.options.host}:${this.mqttsPort}` : undefined;
   }
 
   get wsUrl(): string {
@@ -194,58 +196,12 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
         this.rules.connecting(client, packet);
         done(null, true);
       },
-      authorizeForward: (client, packet) => (this.forwardable(client, packet.topic) ? packet : null),
-      authorizePublish: (client, packet, done) => {
-        const refusal = this.authorizePublish(client, packet);
-        if (refusal || !client) return done(refusal);
-        this.observePublish(client, packet);
-        if (
-          this.faults.takeWithheldPuback(client.id, packet.topic) ||
-          !this.withinAllowance(client, packet)
-        ) {
-          // IoT Core throttles without closing the connection: no PUBACK, no delivery (and so does
-          // the withheld-PUBACK fault switch).
-          Object.assign(packet, { topic: THROTTLED_SINK, qos: 0, retain: false });
-          return done(null);
-        }
-        if (this.faults.takeShadowConflict(client.id, packet.topic)) {
-          // Acknowledged but not applied: the device hears of the conflict on …/update/rejected.
-          const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
-          const reply = shadowConflictReply(packet.topic, payload);
-          Object.assign(packet, { topic: THROTTLED_SINK, retain: false });
-          done(null);
-          void this.embedded.publish(reply.topic, reply.payload, 1).catch(() => undefined);
-          return;
-        }
-        // aedes acknowledges a QoS 1 PUBLISH once this calls back: only after the rules' actions
-        // are done, so a PUBACK means the message is durable. A message the engine cannot make
-        // durable (it is stopping) gets no PUBACK and the connection is closed; the device resends.
-        // One the pipeline was too far behind to take in time is throttled, as IoT Core throttles:
-        // no PUBACK, the connection kept (docs/guide/reliability.md, "Overload").
-        const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
-        this.keepRetained(packet, payload)
-          .then(() => this.embedded.ingest({ topic: packet.topic, payload, clientId: client.id }))
-          .then(
-            () => done(null),
-            (error: Error) => {
-              if (!(error instanceof PipelineBehindError)) return done(error);
-              this.refuse("pipeline-behind", client.id, error.message);
-              Object.assign(packet, { topic: THROTTLED_SINK, qos: 0, retain: false });
-              done(null);
-            },
-          );
-      },
+      authorizeForward: (client, packet) => (this.policy.forwardable(client, packet.topic) ? packet : null),
+      authorizePublish: (client, packet, done) => admitPublish(this.admission, client, packet, done),
       authorizeSubscribe: (client, subscription, done) =>
-        done(null, this.authorizeSubscribe(client, subscription)),
+        done(null, this.policy.authorizeSubscribe(client, subscription)),
     });
     this.embedded = new EmbeddedSource(this.aedes, (clientId) => this.clients.get(clientId));
-    this.tcp.on("connection", (socket) => this.accept(socket));
-    this.ws.on("connection", (socket, request) => this.accept(createWebSocketStream(socket), request));
-    // The port speaks MQTT over WebSocket only: anything else is told so.
-    this.http.on("request", (_request, response) => {
-      response.writeHead(426, { upgrade: "websocket", "content-type": "text/plain" });
-      response.end("this port speaks MQTT over WebSocket, on /mqtt\n");
-    });
     // A device that misbehaves is disconnected; it must never take the broker down with it.
     this.aedes.on("clientError", () => undefined);
     this.aedes.on("client", (client) => {
@@ -293,46 +249,14 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
         "subscribed",
         subscriptions.filter((s) => s.qos <= 1).map((s) => s.topic),
       );
-      this.deliverRetained(client, subscriptions);
+      deliverRetained(this.options.retained, client, subscriptions);
     });
     this.aedes.on("unsubscribe", (topics, client) =>
       this.connectionsByClient.subscriptions(client.conn, "unsubscribed", topics),
     );
     this.aedes.on("connectionError", () => undefined);
     this.options.registry.on("removed", (thing) => this.disconnect(thing));
-    const { host } = this.options;
-    this.mqttPort = await listen(this.tcp, {
-      label: "MQTT",
-      flag: "--mqtt-port",
-      host,
-      port: this.options.mqttPort,
-    });
-    this.wsPort = await listen(this.http, {
-      label: "MQTT over WebSocket",
-      flag: "--ws-port",
-      host,
-      port: this.options.wsPort,
-    });
-    const { mtls } = this.options;
-    if (mtls) {
-      const tls = mtlsServer(
-        mtls.credentials,
-        (socket, peer) => this.accept(socket, undefined, peer),
-        (detail) => this.refuse("tls-handshake", "", detail),
-      );
-      this.tls = tls;
-      this.mqttsPort = await listen(tls, {
-        label: "MQTT over mutual TLS",
-        flag: "--mqtts-port",
-        host,
-        port: mtls.port,
-      });
-      tls.on("error", (error) => this.emit("serverError", { server: "MQTT over mutual TLS", error }));
-    }
-    // Once listening, a socket error (EMFILE when out of file descriptors) is reported, not thrown.
-    this.tcp.on("error", (error) => this.emit("serverError", { server: "MQTT", error }));
-    this.http.on("error", (error) => this.emit("serverError", { server: "MQTT over WebSocket", error }));
-    this.ws.on("error", (error) => this.emit("serverError", { server: "MQTT over WebSocket", error }));
+    await this.servers.listen();
   }
 
   /**
@@ -359,39 +283,16 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       this.open -= 1;
       this.streams.delete(stream);
     });
-    const guarded: Duplex = guardPacketSize(
-      stream,
-      MAX_PACKET_BYTES,
-      (announced) => {
-        this.connectionsByClient.noteReason(guarded, "CLIENT_ERROR");
-        this.refuse(
-          "packet-too-large",
-          "",
-          `a packet announced ${announced} bytes; the limit is ${MAX_PACKET_BYTES}`,
-        );
-      },
-      {
-        received: (packet) => {
-          if (packet.type === DISCONNECT_PACKET)
-            this.connectionsByClient.noteReason(guarded, "CLIENT_INITIATED_DISCONNECT");
-          if (packet.type === PINGREQ_PACKET) {
-            const clientId = this.clientOfStream.get(guarded);
-            if (clientId) this.observe({ kind: "pingreq", clientId, at: Date.now() });
-          }
-          this.confirmations.received(guarded, packet);
-        },
-        sent: (packet) => this.confirmations.sent(guarded, packet),
-        outgoing: (chunk) => {
-          // A resumed persistent session's stored messages go out at IoT Core's rate.
-          const paced = this.rules.holdOutgoing(guarded, chunk);
-          const clientId = this.clientOfStream.get(guarded);
-          if (clientId === undefined) return paced;
-          const faults = this.faults.get(clientId);
-          if (faults.dropPingresp && isPingresp(chunk)) return "drop";
-          return Math.max(paced ?? 0, faults.delayDeliveriesMs ?? 0) || undefined;
-        },
-      },
-    );
+    const guarded = watchWire(stream, {
+      maxPacketBytes: MAX_PACKET_BYTES,
+      tracker: this.connectionsByClient,
+      confirmations: this.confirmations,
+      rules: this.rules,
+      faults: this.faults,
+      clientOf: (connection) => this.clientOfStream.get(connection),
+      refuse: (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
+      observe: (observation) => this.observe(observation),
+    });
     this.addresses.set(guarded, {
       sourceIp: socket.remoteAddress ?? "",
       sourcePort: socket.remotePort ?? 0,
@@ -404,7 +305,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   /** A client is connected: its connection is tracked and its `connected` event published. */
   private tracked(client: Client): void {
-    const principal = this.principals.get(client);
+    const principal = this.policy.principalOf(client);
     // The runtime's own clients are not AWS IoT clients: no lifecycle events of theirs.
     if (!principal || principal === "service" || isClaim(principal)) return;
     const conn = client.conn as unknown as Duplex;
@@ -461,7 +362,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       done(authError(verdict.returnCode, verdict.message), false);
       return;
     }
-    this.principals.set(client, verdict.principal);
+    this.policy.authenticated(client, verdict.principal);
     if (verdict.announced !== undefined) {
       // A new connection with a connected thing's id takes its place: the old one ends as AWS says.
       const old = this.clients.get(client.id);
@@ -472,57 +373,6 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     done(null, true);
   }
 
-  /** An error here makes aedes close the connection, as AWS IoT Core does for an unauthorized publish. */
-  private authorizePublish(
-    client: Client | null,
-    packet: { topic: string; qos: number; payload: Buffer | string; retain?: boolean },
-  ): Error | null {
-    if (packet.topic.startsWith("$SYS/")) return new Error("$SYS topics are reserved");
-    const principal = client && this.principals.get(client);
-    if (principal === "service") return null;
-    if (!client || !principal) return new Error("not authenticated");
-    const refused = judgePublish(principal, packet, this.options.retained !== undefined);
-    if (!refused) return null;
-    this.refuse(refused.refusal, client.id, refused.detail);
-    this.connectionsByClient.noteReason(client.conn, refused.reason);
-    return new Error(refused.message);
-  }
-
-  /**
-   * A retained publish is kept (an empty one deletes what was kept) before it is acknowledged, and
-   * goes on to today's subscribers as an ordinary message, as MQTT has it.
-   */
-  private async keepRetained(packet: { topic: string; qos: number; retain?: boolean }, payload: Buffer) {
-    if (!packet.retain || !this.options.retained) return;
-    await this.options.retained.put(packet.topic, payload, packet.qos === 1 ? 1 : 0, Date.now());
-    packet.retain = false;
-  }
-
-  /**
-   * AWS IoT Core hands a new subscriber the retained message of a topic it subscribes to exactly —
-   * not through a wildcard, nor a shared subscription.
-   */
-  private deliverRetained(client: Client, subscriptions: Array<{ topic: string; qos: number }>): void {
-    const retained = this.options.retained;
-    if (!retained) return;
-    for (const { topic, qos } of subscriptions) {
-      if (qos > 1 || /[+#]/.test(topic) || topic.startsWith("$share/")) continue;
-      const message = retained.get(topic);
-      if (!message) continue;
-      client.publish(
-        {
-          cmd: "publish",
-          topic,
-          payload: message.payload,
-          qos: Math.min(qos, message.qos) as 0 | 1,
-          retain: true,
-          dup: false,
-        },
-        () => undefined,
-      );
-    }
-  }
-
   /** Certificates this recognises as provisioning claims, besides the registry's device certificates. */
   acceptClaims(claims: (fingerprint: string) => ClaimIdentity | undefined): void {
     this.claims = claims;
@@ -530,9 +380,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   /** The claim a connected client holds, if it connected with one. */
   claimOf(clientId: string): ClaimIdentity | undefined {
-    const client = this.clients.get(clientId);
-    const principal = client && this.principals.get(client);
-    return isClaim(principal) ? principal : undefined;
+    return this.policy.claimOf(this.clients.get(clientId));
   }
 
   /** The retained messages this broker keeps (the Data Plane reads them). */
@@ -545,43 +393,6 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     return this.embedded;
   }
 
-  /**
-   * null negates the subscription: SUBACK 0x80. AWS IoT Core does not support QoS 2 (it never
-   * answers such a SUBSCRIBE); here the subscription is refused outright, so device code fails fast.
-   */
-  private authorizeSubscribe<S extends { topic: string; qos: number }>(
-    client: Client,
-    subscription: S,
-  ): S | null {
-    const principal = this.principals.get(client);
-    if (principal === "service") return subscription;
-    const refused =
-      judgeSubscribe(principal, subscription) ??
-      (this.rules.pastFilters(client, subscription)
-        ? null
-        : beyondSubscriptionLimit(
-            subscription.topic,
-            (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {},
-          ));
-    if (refused === undefined) return subscription;
-    if (refused) this.refuse(refused.refusal, client.id, refused.detail);
-    return null;
-  }
-
-  /** A device's publish within IoT Core's allowance; the runtime's own clients and claims are not limited. */
-  private withinAllowance(client: Client, packet: { topic: string; payload: Buffer | string }): boolean {
-    const principal = this.principals.get(client);
-    if (!principal || principal === "service" || isClaim(principal)) return true;
-    return this.rules.withinAllowance(client, packet);
-  }
-
-  /** IoT Core's topic matching for devices; the runtime's own clients follow MQTT's. */
-  private forwardable(client: Client, topic: string): boolean {
-    const principal = this.principals.get(client);
-    if (!principal || principal === "service") return true;
-    return this.rules.forwardable(client, topic);
-  }
-
   private observe(observation: Observation): void {
     if (this.listenerCount("observed") > 0) this.emit("observed", observation);
   }
@@ -591,7 +402,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     client: Client,
     packet: { topic: string; qos: number; payload: Buffer | string; messageId?: number; dup?: boolean },
   ): void {
-    if (this.listenerCount("observed") === 0 || this.principals.get(client) === "service") return;
+    if (this.listenerCount("observed") === 0 || this.policy.principalOf(client) === "service") return;
     this.observe({
       kind: "publish",
       clientId: client.id,
@@ -632,15 +443,10 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
 
   /** Stops taking connections and disconnects every client; messages already received still flow. */
   async stopAccepting(): Promise<void> {
-    const closing = Promise.all([
-      closeServer(this.tcp),
-      closeServer(this.http),
-      ...(this.tls ? [closeServer(this.tls)] : []),
-    ]);
+    const closing = this.servers.close();
     for (const client of this.clients.values()) client.close();
     // Connections that have not finished their CONNECT yet.
     for (const stream of this.streams) stream.destroy();
-    for (const socket of this.ws.clients) socket.terminate();
     await closing;
   }
 

@@ -1,5 +1,6 @@
 import type { Database } from "../../stores/database.js";
 import { GroupCommit } from "../../stores/group-commit.js";
+import { rowsOf } from "../../stores/sql-placeholders.js";
 
 /** The last sequence number each mapping has finished on each shard; survives restarts. */
 export class CheckpointStore {
@@ -40,7 +41,7 @@ export class CheckpointStore {
     async (rows) => {
       await this.beforeWrite?.();
       await this.db.run(
-        `INSERT INTO checkpoints VALUES ${[...rows.keys()].map((_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(", ")} ` +
+        `INSERT INTO checkpoints VALUES ${rowsOf(rows.size, 3)} ` +
           "ON CONFLICT (mapping, shard_id) DO UPDATE SET sequence_number = excluded.sequence_number",
         [...rows.values()].flatMap((row) => [row.mapping, row.shardId, row.sequenceNumber]),
       );
