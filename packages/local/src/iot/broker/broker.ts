@@ -9,19 +9,19 @@ import type { DeviceRegistry } from "../registry/device-registry.js";
 import { BrokerListeners } from "./broker-listeners.js";
 import { ClientPolicy } from "./client-policy.js";
 import { authenticateConnect, CONNACK, SERVICE_USERNAME } from "./connect-authentication.js";
+import { ConnectionIntake, sessionOf } from "./connection-intake.js";
 import { ConnectionRules } from "./connection-rules.js";
-import { ConnectionTracker, type SocketAddress } from "./connection-tracker.js";
+import { ConnectionTracker } from "./connection-tracker.js";
 import { type AedesPersistence, DataPlaneConnections } from "./data-plane-connections.js";
 import { DeliveryConfirmations } from "./delivery-confirmations.js";
 import { EmbeddedSource } from "./embedded-source.js";
 import { BrokerFaults, type Observation } from "./fault-switches.js";
-import type { MtlsCredentials, PeerCertificate } from "./mtls-listener.js";
+import type { MtlsCredentials } from "./mtls-listener.js";
 import { isClaim } from "./packet-authorization.js";
 import { admitPublish, type PublishAdmission } from "./publish-admission.js";
 import { emptyRefusalCounts, RecentRefusals, type Refusal, type RefusalCounts } from "./refusals.js";
 import { deliverRetained } from "./retained-delivery.js";
 import type { RetainedStore } from "./retained-store.js";
-import { watchWire } from "./wire-watch.js";
 
 export interface BrokerOptions {
   host: string;
@@ -83,23 +83,17 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
   private readonly policy: ClientPolicy;
   /** IoT Core's per-connection rules: keep-alive, publish allowance, filters a SUBSCRIBE, `a/#`. */
   private readonly rules: ConnectionRules;
-  /** The verified client certificate behind each mutual-TLS connection. */
-  private readonly peers = new WeakMap<Duplex, PeerCertificate>();
   private readonly servers: BrokerListeners;
   /** What happens to each PUBLISH before its PUBACK. */
   private readonly admission: PublishAdmission;
-  private open = 0;
+  private readonly intake: ConnectionIntake;
   private readonly recent = new RecentRefusals();
   /** Connected clients by client id, from aedes' public `client`/`clientDisconnect` events. */
   private readonly clients = new Map<string, Client>();
-  /** Every accepted connection, connected or still in its CONNECT. */
-  private readonly streams = new Set<Duplex>();
   private aedes!: Aedes;
   private embedded!: EmbeddedSource;
   /** Direct messages awaiting their PUBACK (SendDirectMessage with confirmation). */
   private readonly confirmations = new DeliveryConfirmations();
-  /** Each connection's addresses, by the stream aedes reads it from. */
-  private readonly addresses = new WeakMap<Duplex, SocketAddress>();
   /** AWS IoT Core's lifecycle events and each client id's latest connection (GetConnection). */
   readonly connectionsByClient = new ConnectionTracker((event) => this.publishLifecycle(event));
 
@@ -113,7 +107,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     this.servers = new BrokerListeners(
       { ...options, maxPacketBytes: MAX_PACKET_BYTES },
       {
-        accept: (stream, request, peer) => this.accept(stream, request, peer),
+        accept: (stream, request, peer) => this.intake.accept(stream, request, peer),
         refuse: (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
         serverError: (server, error) => this.emit("serverError", { server, error }),
       },
@@ -128,13 +122,29 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
       options.retained !== undefined,
     );
+    this.intake = new ConnectionIntake(
+      options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      {
+        maxPacketBytes: MAX_PACKET_BYTES,
+        tracker: this.connectionsByClient,
+        confirmations: this.confirmations,
+        rules: this.rules,
+        faults: this.faults,
+        clientOf: (connection) => this.clientOfStream.get(connection),
+        refuse: (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
+        observe: (observation) => this.observe(observation),
+      },
+      (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
+      (stream, request) => this.aedes.handle(stream, request),
+    );
     this.admission = {
       policy: this.policy,
       faults: this.faults,
       embedded: () => this.embedded,
       retained: options.retained,
       refuse: (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
-      allowed: (client, packet) => this.observePublish(client, packet),
+      observing: () => this.listenerCount("observed") > 0,
+      observe: (observation) => this.observe(observation),
     };
     this.dataPlane = new DataPlaneConnections({
       client: (clientId) => this.clients.get(clientId),
@@ -209,15 +219,8 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       this.clients.set(client.id, client);
       this.clientOfStream.set(client.conn as unknown as Duplex, client.id);
       this.tracked(client);
-      const internals = client as unknown as { clean?: boolean; _keepaliveInterval?: number };
-      const interval = internals._keepaliveInterval ?? -1;
-      this.observe({
-        kind: "connect",
-        clientId: client.id,
-        at: Date.now(),
-        clean: internals.clean ?? true,
-        keepAliveSeconds: interval > 0 ? Math.round((interval - 1) / 1500) : 0,
-      });
+      const { clean, keepAliveSeconds } = sessionOf(client);
+      this.observe({ kind: "connect", clientId: client.id, at: Date.now(), clean, keepAliveSeconds });
     });
     this.aedes.on("clientDisconnect", (client) => {
       this.observe({ kind: "disconnect", clientId: client.id, at: Date.now() });
@@ -238,17 +241,9 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
       this.connectionsByClient.noteReason(client.conn, "MQTT_KEEP_ALIVE_TIMEOUT"),
     );
     this.aedes.on("subscribe", (subscriptions, client) => {
-      this.observe({
-        kind: "subscribe",
-        clientId: client.id,
-        at: Date.now(),
-        filters: subscriptions.filter((s) => s.qos <= 1).map((s) => s.topic),
-      });
-      this.connectionsByClient.subscriptions(
-        client.conn,
-        "subscribed",
-        subscriptions.filter((s) => s.qos <= 1).map((s) => s.topic),
-      );
+      const filters = subscriptions.filter((s) => s.qos <= 1).map((s) => s.topic);
+      this.observe({ kind: "subscribe", clientId: client.id, at: Date.now(), filters });
+      this.connectionsByClient.subscriptions(client.conn, "subscribed", filters);
       deliverRetained(this.options.retained, client, subscriptions);
     });
     this.aedes.on("unsubscribe", (topics, client) =>
@@ -259,67 +254,21 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     await this.servers.listen();
   }
 
-  /**
-   * Takes a connection (TCP or WebSocket) within the connection limit, cut off the moment it
-   * announces a packet over MAX_PACKET_BYTES.
-   */
-  private accept(stream: Duplex, request?: Parameters<Aedes["handle"]>[1], peer?: PeerCertificate): void {
-    const socket = (request?.socket ?? stream) as Partial<
-      Record<"remoteAddress" | "localAddress", string> & Record<"remotePort" | "localPort", number>
-    >;
-    const max = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    if (this.open >= max) {
-      this.refuse(
-        "connection-limit",
-        "",
-        `${this.open} connections open; the limit is ${max} (--max-connections)`,
-      );
-      stream.destroy();
-      return;
-    }
-    this.open += 1;
-    this.streams.add(stream);
-    stream.once("close", () => {
-      this.open -= 1;
-      this.streams.delete(stream);
-    });
-    const guarded = watchWire(stream, {
-      maxPacketBytes: MAX_PACKET_BYTES,
-      tracker: this.connectionsByClient,
-      confirmations: this.confirmations,
-      rules: this.rules,
-      faults: this.faults,
-      clientOf: (connection) => this.clientOfStream.get(connection),
-      refuse: (refusal, clientId, detail) => this.refuse(refusal, clientId, detail),
-      observe: (observation) => this.observe(observation),
-    });
-    this.addresses.set(guarded, {
-      sourceIp: socket.remoteAddress ?? "",
-      sourcePort: socket.remotePort ?? 0,
-      targetIp: socket.localAddress ?? "",
-      targetPort: socket.localPort ?? 0,
-    });
-    if (peer) this.peers.set(guarded, peer);
-    this.aedes.handle(guarded, request);
-  }
-
   /** A client is connected: its connection is tracked and its `connected` event published. */
   private tracked(client: Client): void {
     const principal = this.policy.principalOf(client);
     // The runtime's own clients are not AWS IoT clients: no lifecycle events of theirs.
     if (!principal || principal === "service" || isClaim(principal)) return;
     const conn = client.conn as unknown as Duplex;
-    const peer = this.peers.get(conn);
-    // aedes keeps the CONNECT's clean flag, and its keep-alive as the timer's 1.5 × interval.
-    const internals = client as unknown as { clean?: boolean; _keepaliveInterval?: number };
-    const interval = internals._keepaliveInterval ?? -1;
+    const peer = this.intake.peerOf(conn);
+    const { clean, keepAliveSeconds } = sessionOf(client);
     this.connectionsByClient.connected(conn, {
       clientId: client.id,
       thingName: principal.thing,
       principalIdentifier: peer ? peer.fingerprint : principal.thing,
-      cleanSession: internals.clean ?? true,
-      keepAliveDuration: interval > 0 ? Math.round((interval - 1) / 1500) : 0,
-      ...(this.addresses.get(conn) ?? { sourceIp: "", sourcePort: 0, targetIp: "", targetPort: 0 }),
+      cleanSession: clean,
+      keepAliveDuration: keepAliveSeconds,
+      ...this.intake.addressOf(conn),
     });
   }
 
@@ -354,7 +303,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     }
     this.observe({ kind: "connect-attempt", clientId: client.id, at: Date.now() });
     const verdict = authenticateConnect(
-      { clientId: client.id, username, password, peer: this.peers.get(client.conn as unknown as Duplex) },
+      { clientId: client.id, username, password, peer: this.intake.peerOf(client.conn as unknown as Duplex) },
       { registry: this.options.registry, claims: this.claims, serviceToken: this.serviceToken },
     );
     if (!verdict.ok) {
@@ -397,24 +346,6 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     if (this.listenerCount("observed") > 0) this.emit("observed", observation);
   }
 
-  /** A device's publish, as it came: its packet id and DUP flag (the runtime's own are not observed). */
-  private observePublish(
-    client: Client,
-    packet: { topic: string; qos: number; payload: Buffer | string; messageId?: number; dup?: boolean },
-  ): void {
-    if (this.listenerCount("observed") === 0 || this.policy.principalOf(client) === "service") return;
-    this.observe({
-      kind: "publish",
-      clientId: client.id,
-      at: Date.now(),
-      topic: packet.topic,
-      payload: typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload,
-      qos: packet.qos,
-      ...(packet.messageId !== undefined ? { messageId: packet.messageId } : {}),
-      dup: packet.dup === true,
-    });
-  }
-
   /** Drops a client's connection as a network would (no DISCONNECT): true if it was connected. */
   dropConnection(clientId: string): boolean {
     const client = this.clients.get(clientId);
@@ -446,7 +377,7 @@ export class LocalBroker extends EventEmitter<BrokerEvents> {
     const closing = this.servers.close();
     for (const client of this.clients.values()) client.close();
     // Connections that have not finished their CONNECT yet.
-    for (const stream of this.streams) stream.destroy();
+    this.intake.destroyAll();
     await closing;
   }
 

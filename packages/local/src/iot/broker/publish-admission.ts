@@ -2,7 +2,7 @@ import type { Client } from "aedes";
 import { PipelineBehindError } from "../bus/message-source.js";
 import type { ClientPolicy } from "./client-policy.js";
 import type { EmbeddedSource } from "./embedded-source.js";
-import { type BrokerFaults, shadowConflictReply } from "./fault-switches.js";
+import { type BrokerFaults, type Observation, shadowConflictReply } from "./fault-switches.js";
 import type { Refusal } from "./refusals.js";
 import { keepRetained } from "./retained-delivery.js";
 import type { RetainedStore } from "./retained-store.js";
@@ -16,8 +16,9 @@ export interface PublishAdmission {
   embedded: () => EmbeddedSource;
   retained: RetainedStore | undefined;
   refuse(refusal: Refusal, clientId: string, detail: string): void;
-  /** Told of every publish a client is allowed (what `fleetline conformance` observes). */
-  allowed(client: Client, packet: AdmittedPacket): void;
+  /** Whether anyone watches what devices do (`fleetline conformance`): nothing is built otherwise. */
+  observing(): boolean;
+  observe(observation: Observation): void;
 }
 
 export type AdmittedPacket = Parameters<ClientPolicy["authorizePublish"]>[1] & {
@@ -42,7 +43,18 @@ export function admitPublish(
     done(refusal);
     return;
   }
-  admission.allowed(client, packet);
+  // A device's publish, as it came: its packet id and DUP flag (the runtime's own are not observed).
+  if (admission.observing() && admission.policy.principalOf(client) !== "service")
+    admission.observe({
+      kind: "publish",
+      clientId: client.id,
+      at: Date.now(),
+      topic: packet.topic,
+      payload: typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload,
+      qos: packet.qos,
+      ...(packet.messageId !== undefined ? { messageId: packet.messageId } : {}),
+      dup: packet.dup === true,
+    });
   const throttle = () => Object.assign(packet, { topic: THROTTLED_SINK, qos: 0, retain: false });
   if (
     admission.faults.takeWithheldPuback(client.id, packet.topic) ||
