@@ -1,3 +1,5 @@
+import { forgetOldest } from "../lib/forget-oldest.js";
+
 /** How often one client's refusals of one kind are logged, at most. */
 const LOG_EVERY_MS = 60_000;
 /** Client and kind pairs remembered at most. */
@@ -32,9 +34,7 @@ export class RefusalLog {
 
   /** Drops what was logged over a minute ago, and the oldest past the bound (a flood of one-off ids). */
   private forgetOld(now: number): void {
-    for (const [key, seen] of this.last) {
-      if (now - seen.at < LOG_EVERY_MS && this.last.size < MAX_KEYS) return;
-      this.last.delete(key);
-    }
+    // Room for the one about to be added.
+    forgetOldest(this.last, (seen) => now - seen.at < LOG_EVERY_MS, MAX_KEYS - 1);
   }
 }

@@ -1,3 +1,5 @@
+import { forgetOldest } from "../../lib/forget-oldest.js";
+
 /** Why the broker refused a client or a packet; each is counted and logged by thing. */
 export const REFUSALS = [
   "bad-credentials",
@@ -109,10 +111,7 @@ export class RecentRefusals {
 
   /** Drops the clients not refused within the minute (the oldest first), and the oldest past the bound. */
   private forget(now: number): void {
-    for (const [clientId, entry] of this.byClient) {
-      if (entry.last > now - REFUSED_OFTEN.withinMs && this.byClient.size <= MAX_CLIENTS) return;
-      this.byClient.delete(clientId);
-    }
+    forgetOldest(this.byClient, (entry) => entry.last > now - REFUSED_OFTEN.withinMs, MAX_CLIENTS);
   }
 }
 
