@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   AddThingToThingGroupCommand,
   CreateJobCommand,
@@ -9,19 +6,7 @@ import {
 } from "@aws-sdk/client-iot";
 import { type BenchFigure, round } from "./query-bench.js";
 import { localIot, runRollout } from "./rollout.js";
-import { type RuntimeProcess, startRuntimeProcess } from "./runtime-process.js";
-
-/** `fleetline dev` on a data dir of its own, for one figure; removed after. */
-async function withRuntime<T>(work: (runtime: RuntimeProcess) => Promise<T>): Promise<T> {
-  const dataDir = await mkdtemp(join(tmpdir(), "fleetline-jobs-"));
-  const runtime = await startRuntimeProcess(dataDir);
-  try {
-    return await work(runtime);
-  } finally {
-    await runtime.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  }
-}
+import { withRuntime } from "./runtime-process.js";
 
 /** Runs `work` over `items`, `width` at a time. */
 async function inBatches<T>(items: readonly T[], width: number, work: (item: T) => Promise<unknown>) {
@@ -33,7 +18,7 @@ async function inBatches<T>(items: readonly T[], width: number, work: (item: T) 
  * Baseline: the time the rate allows, (1,000 − 1) / 300 minutes.
  */
 async function rolloutFigure(log: (line: string) => void): Promise<BenchFigure> {
-  const result = await withRuntime((runtime) =>
+  const result = await withRuntime("jobs", (runtime) =>
     runRollout(
       runtime.ready.http as string,
       { robots: 1_000, ratePerMinute: 300, failureRate: 0.02, seed: "bench" },
@@ -67,7 +52,7 @@ async function rolloutFigure(log: (line: string) => void): Promise<BenchFigure> 
  */
 async function queuedFigure(log: (line: string) => void): Promise<BenchFigure> {
   const things = Array.from({ length: 10_000 }, (_, n) => `rb-q-${String(n).padStart(5, "0")}`);
-  return withRuntime(async (runtime) => {
+  return withRuntime("jobs", async (runtime) => {
     const url = runtime.ready.http as string;
     const iot = await localIot(url);
     try {

@@ -1,7 +1,7 @@
 import type { MqttClient } from "mqtt";
 import { benchReport, connectBenchDevices } from "./bench-runtime.js";
 import { type BenchFigure, round } from "./query-bench.js";
-import { startRuntimeProcess } from "./runtime-process.js";
+import { type RuntimeProcess, withRuntime } from "./runtime-process.js";
 
 /** 5,000 messages/s offered for 60 s: 500 devices at 10 Hz, one of them the probe whose messages are timed. */
 export const LATENCY_LOAD = { devices: 500, hz: 10, seconds: 60 } as const;
@@ -11,15 +11,18 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /**
- * Publish → queryable at a fixed offered load, through the whole local pipeline in memory —
+ * Publish → queryable at a fixed offered load, through the whole local pipeline on a data dir —
  * `fleetline dev` in a process of its own, the devices in this one: every
  * message of a probe device is timed from its publish until `GET /api/devices/{probe}` shows it
  * (polled every 10 ms), while 99 other devices make up the load. Baseline: the same messages'
  * publish → PUBACK (durable on the raw stream), measured in the same run.
  */
-export async function latencyBench(log: (line: string) => void): Promise<BenchFigure[]> {
+export function latencyBench(log: (line: string) => void): Promise<BenchFigure[]> {
+  return withRuntime("latency", (runtime) => latencyOn(runtime, log));
+}
+
+async function latencyOn(runtime: RuntimeProcess, log: (line: string) => void): Promise<BenchFigure[]> {
   const { devices, hz, seconds } = LATENCY_LOAD;
-  const runtime = await startRuntimeProcess(undefined);
   const http = runtime.ready.http as string;
   const clients: MqttClient[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -99,6 +102,5 @@ export async function latencyBench(log: (line: string) => void): Promise<BenchFi
   } finally {
     for (const timer of timers) clearInterval(timer);
     for (const client of clients) client.end(true);
-    await runtime.stop();
   }
 }

@@ -6,7 +6,7 @@ import { freePort, mosquittoBinary, type Runtime } from "@fleetline/local";
 import mqtt, { type MqttClient } from "mqtt";
 import { benchReport, connectBenchDevices, startBenchRuntime } from "./bench-runtime.js";
 import { type BenchFigure, round } from "./query-bench.js";
-import { startRuntimeProcess } from "./runtime-process.js";
+import { type RuntimeProcess, withRuntime } from "./runtime-process.js";
 
 /** The load: 20,000 QoS 1 messages from 50 devices, 64 in flight per client (as mqtt.js allows). */
 export const PIPELINE_LOAD = { messages: 20_000, devices: 50, inFlight: 64 } as const;
@@ -108,12 +108,16 @@ async function brokerBaseline(): Promise<{ perSecond: number; broker: string }> 
 }
 
 /**
- * Fleetline: publish → PUBACK and publish → stored (`/api/stats.stored`) — `fleetline dev` in memory,
- * in a process of its own as mosquitto is, the same clients in this one.
+ * Fleetline: publish → PUBACK and publish → stored (`/api/stats.stored`) — `fleetline dev` on a data
+ * dir (a PUBACK means the message is on disk), in a process of its own as mosquitto is, the same
+ * clients in this one.
  */
-async function pipeline(): Promise<{ acked: number; stored: number }> {
+function pipeline(): Promise<{ acked: number; stored: number }> {
+  return withRuntime("pipeline", pipelineOn);
+}
+
+async function pipelineOn(runtime: RuntimeProcess): Promise<{ acked: number; stored: number }> {
   const { messages, devices, inFlight } = PIPELINE_LOAD;
-  const runtime = await startRuntimeProcess(undefined);
   const clients: MqttClient[] = [];
   try {
     const http = runtime.ready.http as string;
@@ -137,7 +141,6 @@ async function pipeline(): Promise<{ acked: number; stored: number }> {
     return { acked: messages / (acked / 1000), stored: messages / (stored / 1000) };
   } finally {
     for (const client of clients) client.end(true);
-    await runtime.stop();
   }
 }
 

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** `fleetline dev` in a process of its own, as a developer runs it beside a load generator. */
@@ -116,4 +119,25 @@ function handle(child: ChildProcess, ready: Record<string, string>, exited: Prom
       clearTimeout(kill);
     },
   };
+}
+
+/**
+ * `fleetline dev` on a data dir of its own, as a developer runs it (a PUBACK then means the message
+ * is on disk), for one figure; stopped and the data dir removed after.
+ */
+export async function withRuntime<T>(
+  name: string,
+  work: (runtime: RuntimeProcess) => Promise<T>,
+): Promise<T> {
+  const dataDir = await mkdtemp(join(tmpdir(), `fleetline-${name}-`));
+  try {
+    const runtime = await startRuntimeProcess(dataDir);
+    try {
+      return await work(runtime);
+    } finally {
+      await runtime.stop();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * An injected failure of the runtime's storage — DuckDB and the Kinesis stand-in's LevelDB — as
+ * An injected failure of the runtime's storage — DuckDB and the Kinesis stand-in's shard logs — as
  * the fault-injection suite uses it: while `full` is on, every write fails the way each engine
  * reports a full disk, and reads go on. Turning it off is the space coming back.
  */

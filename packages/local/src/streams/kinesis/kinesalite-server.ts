@@ -17,28 +17,29 @@ import {
 import { routeByHttpVersion } from "../../lib/net/http-versions.js";
 import { adviseKeepAlive, holdIdleConnections } from "../../lib/net/keep-alive.js";
 import { installFastSequences } from "./kinesalite-sequences.js";
+import { type MetaLevel, StreamMetadata } from "./stream-metadata.js";
+import { StreamRecords } from "./stream-records.js";
+import { recoverStreams } from "./stream-recovery.js";
 
 const require = createRequire(import.meta.url);
 
 type Callback = (error: unknown, data?: unknown) => void;
 type Action = (store: KinesaliteStore, data: unknown, cb: Callback) => void;
 interface KinesaliteStore {
-  /** kinesalite's LevelDB (levelup), under every stream's sublevel. */
-  db: {
-    put(
-      key: string,
-      value: string,
-      options: { sync: boolean },
-      callback: (error?: Error | null) => void,
-    ): void;
-  };
+  /** kinesalite's LevelDB (levelup): the streams' metadata. */
+  db: unknown;
+  metaDb: MetaLevel;
+  getStream(name: string, callback: (error: Error | null | undefined, value?: unknown) => void): void;
+  getStreamDb(name: string): unknown;
+  deleteStreamDb(name: string, callback: (error?: Error | null) => void): void;
   fleetlineDisk?: DiskFailures;
+  /** Every stream's records (`StreamRecords`), in place of LevelDB's. */
+  fleetlineRecords: StreamRecords;
+  /** This store as a put of records sees it: the next sequence index kept in memory. */
+  fleetlinePutting?: KinesaliteStore;
   /** Records each stream took since start, from every producer (`recordsPut`). */
   fleetlinePut?: Map<string, number>;
 }
-
-/** The key `sync` writes, synced: outside every stream's keys. */
-const SYNC_KEY = "~fleetline-sync";
 
 /** The records a successful put added to its stream. */
 function recordsAdded(name: string, result: unknown): number {
@@ -51,6 +52,9 @@ interface KinesaliteError extends Error {
   statusCode?: number;
   body?: { __type: string; message?: string };
 }
+
+/** Actions whose only change to a stream's description is its next sequence index. */
+const PUTS = new Set(["putRecord", "putRecords"]);
 
 /** Actions that write to the stream store. */
 const WRITES = new Set([
@@ -96,8 +100,8 @@ function wrapActions(): void {
         );
       };
       const disk = store.fleetlineDisk;
-      if (disk?.full && WRITES.has(name)) return answer(disk.noSpace("kinesis/000003.log"));
-      action(store, data, answer);
+      if (disk?.full && WRITES.has(name)) return answer(disk.noSpace("kinesis-records/shard-0"));
+      action((PUTS.has(name) && store.fleetlinePutting) || store, data, answer);
     };
   }
 }
@@ -109,16 +113,38 @@ let lastStore: object | undefined;
 function load(): (options: Record<string, unknown>) => HttpServer {
   if (kinesalite) return kinesalite;
   wrapActions();
-  const db = require("kinesalite/db") as { create: (options: { fleetlineDisk?: DiskFailures }) => object };
+  const db = require("kinesalite/db") as {
+    create: (options: { fleetlineDisk?: DiskFailures; fleetlineRecords?: string }) => KinesaliteStore;
+  };
   installFastSequences(db as unknown as Record<string, unknown>);
   const create = db.create;
-  // The store is what every action gets: it carries this server's injected full-disk switch.
+  // The store is what every action gets: it carries this server's injected full-disk switch, and
+  // its streams' records are shard logs, not LevelDB's (LevelDB keeps the streams' metadata).
   db.create = (options) => {
-    lastStore = Object.assign(create(options), {
+    const records = new StreamRecords(options.fleetlineRecords);
+    const store: KinesaliteStore = Object.assign(create(options), {
       fleetlineDisk: options.fleetlineDisk,
       fleetlinePut: new Map<string, number>(),
+      fleetlineRecords: records,
     });
-    return lastStore;
+    const metadata = new StreamMetadata(store.metaDb);
+    const getStream = store.getStream;
+    store.getStream = (name, callback) => metadata.read(name, getStream, callback);
+    store.metaDb = metadata.level;
+    store.fleetlinePutting = Object.assign(Object.create(store) as KinesaliteStore, {
+      metaDb: metadata.sequencesOnly,
+    });
+    store.getStreamDb = (name) => records.stream(name);
+    store.deleteStreamDb = (name, callback) => {
+      try {
+        records.drop(name);
+      } catch (error) {
+        return callback(error as Error);
+      }
+      callback();
+    };
+    lastStore = store;
+    return store;
   };
   kinesalite = require("kinesalite") as (options: Record<string, unknown>) => HttpServer;
   return kinesalite;
@@ -131,11 +157,10 @@ export interface KinesaliteServer {
   readonly store: object;
   /** The records a stream took since start, from every producer (in-process and over HTTP). */
   recordsPut(stream: string): number;
-  /**
-   * Makes every record put so far durable: one synced LevelDB write, which flushes its log with
-   * everything written before it (LevelDB's own writes are not synced).
-   */
+  /** Makes every record put so far durable: an fsync of each shard log written since the last. */
   sync(): Promise<void>;
+  /** Brings the streams' metadata in line with their records (`stream-recovery.ts`), before serving. */
+  recover(): Promise<void>;
   /** Stops listening, drops every connection, and closes kinesalite's LevelDB (a restart can reopen it). */
   close(): Promise<void>;
 }
@@ -158,12 +183,12 @@ function refuse(response: ServerResponse | Http2ServerResponse, refusal: Browser
  * runtime's dashboard and every host name but this machine's (`net/browser-guard.ts`).
  */
 export function createKinesaliteServer(
-  options: Record<string, unknown>,
+  options: Record<string, unknown> & { path?: string; records?: string },
   guard: BrowserGuardOptions,
   disk?: DiskFailures,
 ): KinesaliteServer {
-  const http1 = load()({ ...options, fleetlineDisk: disk });
-  const store = lastStore as object;
+  const http1 = load()({ ...options, fleetlineDisk: disk, fleetlineRecords: options.records });
+  const store = lastStore as KinesaliteStore;
   const [handler] = http1.listeners("request") as Array<
     (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void
   >;
@@ -196,16 +221,13 @@ export function createKinesaliteServer(
   return {
     server,
     store,
-    recordsPut: (stream) => (store as KinesaliteStore).fleetlinePut?.get(stream) ?? 0,
-    sync: () =>
-      new Promise<void>((resolve, reject) => {
-        if (disk?.full) return reject(disk.noSpace("kinesis/000003.log"));
-        if (disk?.syncFails) return reject(disk.ioError("kinesis/000003.log"));
-        // Outside every stream's keys (kinesalite's sublevels begin with "!"); in memory a no-op.
-        (store as KinesaliteStore).db.put(SYNC_KEY, String(Date.now()), { sync: true }, (error) =>
-          error ? reject(error) : resolve(),
-        );
-      }),
+    recordsPut: (stream) => store.fleetlinePut?.get(stream) ?? 0,
+    async sync() {
+      if (disk?.full) throw disk.noSpace("kinesis-records/shard-0");
+      if (disk?.syncFails) throw disk.ioError("kinesis-records/shard-0");
+      await store.fleetlineRecords.sync();
+    },
+    recover: () => recoverStreams(store, store.fleetlineRecords),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -220,6 +242,7 @@ export function createKinesaliteServer(
         ),
       );
       http2.close();
+      store.fleetlineRecords.close();
     },
   };
 }

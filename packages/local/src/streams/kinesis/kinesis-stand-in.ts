@@ -15,7 +15,10 @@ import { localKinesisClient } from "./kinesis-client.js";
 export interface KinesisStandInOptions {
   host: string;
   port: number;
-  /** LevelDB directory; undefined keeps the streams in memory. */
+  /**
+   * LevelDB directory for the streams' metadata, their records in shard logs beside it
+   * (`<path>-records`); undefined keeps the streams in memory.
+   */
   path?: string;
   streams: readonly string[];
   shardCount: number;
@@ -45,19 +48,31 @@ export class KinesisStandIn {
   static async start(options: KinesisStandInOptions): Promise<KinesisStandIn> {
     if (options.path !== undefined) await mkdir(options.path, { recursive: true });
     const kinesalite = createKinesaliteServer(
-      { path: options.path, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 },
+      {
+        path: options.path,
+        records: options.path === undefined ? undefined : `${options.path}-records`,
+        createStreamMs: 0,
+        deleteStreamMs: 0,
+        updateStreamMs: 0,
+        shardLimit: 100,
+      },
       { host: options.host, dashboardPort: options.dashboardPort ?? (() => 0) },
       options.disk,
     );
-    const port = await listen(kinesalite.server, {
-      label: "Kinesis",
-      flag: "--kinesis-port",
-      host: options.host,
-      port: options.port,
-    }).catch(async (error: unknown) => {
-      await kinesalite.close().catch(() => undefined);
-      throw error;
-    });
+    const port = await kinesalite
+      .recover()
+      .then(() =>
+        listen(kinesalite.server, {
+          label: "Kinesis",
+          flag: "--kinesis-port",
+          host: options.host,
+          port: options.port,
+        }),
+      )
+      .catch(async (error: unknown) => {
+        await kinesalite.close().catch(() => undefined);
+        throw error;
+      });
     const endpoint = `http://${options.host}:${port}`;
     const kinesis = new KinesisStandIn(kinesalite, endpoint, localKinesisClient(endpoint));
     for (const stream of options.streams) await kinesis.ensureStream(stream, options.shardCount);
