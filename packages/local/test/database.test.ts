@@ -37,3 +37,43 @@ describe("Database: statements with parameters, prepared once and run again", ()
     expect(await db.all("SELECT count(*) AS n FROM t")).toEqual([{ n: 300n }]);
   });
 });
+
+describe("Database: several statements of a transaction sent together (steps)", () => {
+  it("runs them in order and answers each query's rows", async () => {
+    await db.run("CREATE TEMP TABLE staged (k VARCHAR, v BIGINT)");
+    const answers = await db.transaction((tx) =>
+      tx.steps([
+        {
+          op: "append",
+          table: "staged",
+          rows: [
+            ["a", 1n],
+            ["b", 2n],
+          ],
+        },
+        { op: "all", sql: "INSERT INTO t SELECT * FROM staged RETURNING k" },
+        { op: "run", sql: "DELETE FROM staged" },
+        { op: "all", sql: "SELECT count(*) AS n FROM staged" },
+      ]),
+    );
+    expect(answers).toEqual([[{ k: "a" }, { k: "b" }], [{ n: 0n }]]);
+    expect(await db.all("SELECT k, v FROM t ORDER BY k")).toEqual([
+      { k: "a", v: 1n },
+      { k: "b", v: 2n },
+    ]);
+  });
+
+  it("stops at the first failing statement and rolls the whole transaction back", async () => {
+    await db.run("INSERT INTO t VALUES ('a', 1)");
+    await expect(
+      db.transaction((tx) =>
+        tx.steps([
+          { op: "run", sql: "INSERT INTO t VALUES ('b', 2)" },
+          { op: "run", sql: "INSERT INTO t VALUES ('a', 3)" },
+          { op: "run", sql: "INSERT INTO t VALUES ('c', 4)" },
+        ]),
+      ),
+    ).rejects.toThrow(/Constraint|PRIMARY KEY|Duplicate/i);
+    expect(await db.all("SELECT k, v FROM t ORDER BY k")).toEqual([{ k: "a", v: 1n }]);
+  });
+});

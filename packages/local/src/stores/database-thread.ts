@@ -1,9 +1,15 @@
 import { Worker } from "node:worker_threads";
 
+/** One statement of several sent together (`steps`). */
+export type Step =
+  | { op: "run" | "all"; sql: string; params?: unknown }
+  | { op: "append"; table: string; rows: ReadonlyArray<readonly unknown[]> };
+
 type Request =
   | { op: "connect" }
   | { op: "run" | "all"; connection: number; sql: string; params?: unknown }
   | { op: "append"; connection: number; table: string; rows: ReadonlyArray<readonly unknown[]> }
+  | { op: "steps"; connection: number; steps: readonly Step[] }
   | { op: "disconnect"; connection: number }
   | { op: "close" };
 

@@ -1,6 +1,6 @@
 import type { DuckDBValue } from "@duckdb/node-api";
 import type { DiskFailures } from "../lib/disk-failures.js";
-import { DatabaseThread } from "./database-thread.js";
+import { DatabaseThread, type Step } from "./database-thread.js";
 
 /** Named (`$name`) or positional (`$1`, `$2`, …) parameters; many rows bind faster by position. */
 export type SqlParams = Record<string, DuckDBValue> | DuckDBValue[];
@@ -16,7 +16,18 @@ export interface Transaction {
    * name), within the transaction: the way to stage a batch before one set-based statement.
    */
   appendTemp(table: string, rows: ReadonlyArray<readonly AppendValue[]>): Promise<void>;
+  /**
+   * Several statements sent to the database thread together and run in order: one crossing of the
+   * thread (and one turn of each event loop) instead of one per statement. Answers the rows of each
+   * `all` step, in order.
+   */
+  steps(steps: readonly TransactionStep[]): Promise<Array<Array<Record<string, unknown>>>>;
 }
+
+/** A statement of `Transaction.steps`. */
+export type TransactionStep =
+  | { op: "run" | "all"; sql: string; params?: SqlParams }
+  | { op: "append"; table: string; rows: ReadonlyArray<readonly AppendValue[]> };
 
 /**
  * The runtime's state (registry, checkpoints, dead letters, later telemetry): one DuckDB database,
@@ -93,28 +104,40 @@ export class Database {
     });
   }
 
-  /** Runs `work` in one transaction; nothing else runs on the connection meanwhile. */
+  /**
+   * Runs `work` in one transaction; nothing else runs on the connection meanwhile. BEGIN goes to the
+   * thread with the transaction's first statements, COMMIT (or ROLLBACK) after its work.
+   */
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.serial(async () => {
+      let begun = false;
+      const send = (steps: readonly Step[]) => {
+        for (const step of steps) if (step.op !== "append") this.guard(step.sql);
+        const all = begun ? steps : [{ op: "run" as const, sql: "BEGIN TRANSACTION" }, ...steps];
+        begun = true;
+        return this.thread.call<Array<Array<Record<string, unknown>>>>({
+          op: "steps",
+          connection: this.connection,
+          steps: all,
+        });
+      };
       const tx: Transaction = {
         run: async (sql, params) => {
-          this.guard(sql);
-          await this.execute(sql, params);
+          await send([{ op: "run", sql, params }]);
         },
-        all: async (sql, params) => {
-          this.guard(sql);
-          return this.rows(sql, params);
+        all: async <R>(sql: string, params?: SqlParams) =>
+          ((await send([{ op: "all", sql, params }]))[0] ?? []) as R[],
+        appendTemp: async (table, rows) => {
+          await send([{ op: "append", table, rows }]);
         },
-        appendTemp: (table, rows) =>
-          this.thread.call({ op: "append", connection: this.connection, table, rows }),
+        steps: (steps) => send(steps),
       };
-      await this.execute("BEGIN TRANSACTION");
       try {
         const result = await work(tx);
-        await this.execute("COMMIT");
+        if (begun) await this.execute("COMMIT");
         return result;
       } catch (error) {
-        await this.execute("ROLLBACK");
+        if (begun) await this.execute("ROLLBACK");
         throw error;
       }
     });

@@ -62,33 +62,41 @@ export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
 
   /**
    * Stages the batch with DuckDB's appender and inserts it with one statement per table, in one
-   * transaction: the primary key keeps the first of each (thing, seq, ts); readings are written
-   * for the rows that were new only.
+   * transaction — three crossings of the database thread, not one per statement: the primary key
+   * keeps the first of each (thing, seq, ts); readings are written for the rows that were new only.
    */
   async write(records: readonly TelemetryRecord[]): Promise<WriteResult> {
     if (records.length === 0) return { stored: 0, duplicates: 0 };
     let stored = 0;
     await this.db.transaction(async (tx) => {
-      await tx.appendTemp(
-        "incoming_telemetry",
-        records.map((record) => [
-          record.thing,
-          BigInt(record.seq),
-          record.type,
-          BigInt(record.ts),
-          BigInt(record.receivedAt),
-          record.messageId,
-          record.metrics.state,
-          JSON.stringify(record),
-        ]),
-      );
-      const inserted = await tx.all<{ thing: string; seq: bigint; ts: bigint }>(
-        "INSERT INTO telemetry SELECT * FROM incoming_telemetry ON CONFLICT DO NOTHING RETURNING thing, seq, ts",
-      );
-      await tx.run("DELETE FROM incoming_telemetry");
+      // Two crossings of the database thread for the batch: stage and insert the records (the new
+      // ones' keys come back), then stage and insert their readings.
+      const [inserted = []] = await tx.steps([
+        {
+          op: "append",
+          table: "incoming_telemetry",
+          rows: records.map((record) => [
+            record.thing,
+            BigInt(record.seq),
+            record.type,
+            BigInt(record.ts),
+            BigInt(record.receivedAt),
+            record.messageId,
+            record.metrics.state,
+            JSON.stringify(record),
+          ]),
+        },
+        {
+          op: "all",
+          sql: "INSERT INTO telemetry SELECT * FROM incoming_telemetry ON CONFLICT DO NOTHING RETURNING thing, seq, ts",
+        },
+        { op: "run", sql: "DELETE FROM incoming_telemetry" },
+      ]);
       stored = inserted.length;
       const fresh = new Set(
-        inserted.map((row) => recordKey({ thing: row.thing, seq: Number(row.seq), ts: Number(row.ts) })),
+        inserted.map((row) =>
+          recordKey({ thing: row.thing as string, seq: Number(row.seq), ts: Number(row.ts) }),
+        ),
       );
       const readings = records
         .filter((record) => fresh.delete(recordKey(record)))
@@ -98,9 +106,11 @@ export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
           ),
         );
       if (readings.length === 0) return;
-      await tx.appendTemp("incoming_readings", readings);
-      await tx.run("INSERT INTO readings SELECT * FROM incoming_readings");
-      await tx.run("DELETE FROM incoming_readings");
+      await tx.steps([
+        { op: "append", table: "incoming_readings", rows: readings },
+        { op: "run", sql: "INSERT INTO readings SELECT * FROM incoming_readings" },
+        { op: "run", sql: "DELETE FROM incoming_readings" },
+      ]);
     });
     return { stored, duplicates: records.length - stored };
   }

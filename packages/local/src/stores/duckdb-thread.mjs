@@ -102,6 +102,16 @@ async function handle(request) {
       return connection.rows(request.sql, request.params);
     case "append":
       return connection.append(request.table, request.rows);
+    case "steps": {
+      // Several statements in one crossing, in order; the rows of each "all", the first error ends them.
+      const results = [];
+      for (const step of request.steps) {
+        if (step.op === "append") await connection.append(step.table, step.rows);
+        else if (step.op === "all") results.push(await connection.rows(step.sql, step.params));
+        else await connection.run(step.sql, step.params);
+      }
+      return results;
+    }
     case "disconnect":
       connections.delete(request.connection);
       connection?.close();
