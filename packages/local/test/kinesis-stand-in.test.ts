@@ -16,7 +16,7 @@ beforeAll(async () => {
     host: "127.0.0.1",
     port: 0,
     path: `${dir.path}/kinesis`,
-    streams: ["stand-in-disk"],
+    streams: ["stand-in-disk", "stand-in-sync"],
     shardCount: 1,
     disk,
   });
@@ -62,6 +62,48 @@ describe("the Kinesis stand-in", () => {
     await put("after");
     const shards = await readStream(kinesis.client, "stand-in-disk");
     expect([...shards.values()].flat().map((r) => r.data)).toEqual(["before", "after"]);
+  });
+
+  it("answers a client's put once its records are on disk (fsynced); the runtime's own producers sync a batch of puts themselves", async () => {
+    const syncsBefore = kinesis.synced;
+    disk.syncFails = true;
+    const client = localKinesisClient(kinesis.endpoint);
+    try {
+      await expect(
+        client.send(
+          new PutRecordsCommand({
+            StreamName: "stand-in-sync",
+            Records: [{ PartitionKey: "k", Data: new TextEncoder().encode("not yet durable") }],
+          }),
+        ),
+      ).rejects.toMatchObject({
+        name: "InternalFailure",
+        message: expect.stringContaining("Input/output error"),
+        $metadata: { httpStatusCode: 500 },
+      });
+      // In-process, the put is answered; making it durable is the caller's `sync`, which fails.
+      const inProcess = await kinesis.inProcess.send(
+        new PutRecordsCommand({
+          StreamName: "stand-in-sync",
+          Records: [{ PartitionKey: "k", Data: new TextEncoder().encode("synced by its caller") }],
+        }),
+      );
+      expect(inProcess.FailedRecordCount).toBe(0);
+      await expect(kinesis.sync()).rejects.toMatchObject({ code: "EIO" });
+      expect(kinesis.synced).toBe(syncsBefore);
+    } finally {
+      disk.syncFails = false;
+      client.destroy();
+    }
+    await kinesis.sync();
+    expect(kinesis.synced).toBe(syncsBefore + 1);
+    const answer = await kinesis.client.send(
+      new PutRecordsCommand({
+        StreamName: "stand-in-sync",
+        Records: [{ PartitionKey: "k", Data: new TextEncoder().encode("durable") }],
+      }),
+    );
+    expect(answer.FailedRecordCount).toBe(0);
   });
 
   it("lets go of a request whose connection drops mid-body and goes on serving", async () => {

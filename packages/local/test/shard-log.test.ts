@@ -42,7 +42,7 @@ describe("a shard's log", () => {
     log.append([entry(1), entry(2)]);
     log.append([entry(3)]);
     await log.sync();
-    log.close();
+    await log.close();
     const [file] = segments(path);
     const whole = statSync(join(path, file as string)).size;
     // A crash in the middle of the next write: half a frame at the end of the file.
@@ -53,7 +53,7 @@ describe("a shard's log", () => {
     expect(reopened.lastSeq()).toBe(seq(3));
     reopened.append([entry(5)]);
     expect(seqs(reopened.read(undefined, true))).toEqual([seq(1), seq(2), seq(3), seq(5)]);
-    reopened.close();
+    await reopened.close();
     expect(seqs(new ShardLog(path).read(undefined, true))).toEqual([seq(1), seq(2), seq(3), seq(5)]);
   });
 
@@ -77,7 +77,7 @@ describe("a shard's log", () => {
     log.forgetThrough(seq(count - 1));
     expect(segments(path).length).toBeLessThan(before);
     expect(seqs(log.read(undefined, true))).toEqual([seq(count)]);
-    log.close();
+    await log.close();
   });
 
   it("in memory without a directory, forgetting what kinesalite deletes", () => {

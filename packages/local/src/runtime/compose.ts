@@ -160,9 +160,11 @@ export async function compose(
 
   const failures = config.failures ?? {};
   const counters = await DuckDbCounters.open(standIns.bookkeeping);
-  const telemetry = await DuckDbTelemetryStore.open(db);
+  // The store and alerts functions' writes on connections of their own: DuckDB runs them side by
+  // side, and neither waits behind the other's statements (docs/architecture.md, "The database thread").
+  const telemetry = await DuckDbTelemetryStore.open(await db.connect());
   const quarantine = await DuckDbQuarantine.open(db);
-  const alerts = await DuckDbAlertStore.open(db);
+  const alerts = await DuckDbAlertStore.open(await db.connect());
   const ledger = await DuckDbCommandLedger.open(db);
   const presence = await DuckDbPresenceStore.open(db);
   const producer = new KinesisStreamProducer(standIns.kinesisClient);

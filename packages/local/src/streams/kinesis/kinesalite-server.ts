@@ -37,6 +37,8 @@ interface KinesaliteStore {
   fleetlineRecords: StreamRecords;
   /** This store as a put of records sees it: the next sequence index kept in memory. */
   fleetlinePutting?: KinesaliteStore;
+  /** Set on the store the runtime's own clients call in-process: they make their puts durable themselves. */
+  fleetlineInProcess?: boolean;
   /** Records each stream took since start, from every producer (`recordsPut`). */
   fleetlinePut?: Map<string, number>;
 }
@@ -101,9 +103,29 @@ function wrapActions(): void {
       };
       const disk = store.fleetlineDisk;
       if (disk?.full && WRITES.has(name)) return answer(disk.noSpace("kinesis-records/shard-0"));
-      action((PUTS.has(name) && store.fleetlinePutting) || store, data, answer);
+      if (!PUTS.has(name)) return action(store, data, answer);
+      // A client's put is answered once its records are on disk, as Kinesis answers once they are
+      // stored; the runtime's own producers sync a whole batch of puts at once instead.
+      const durable: Callback = store.fleetlineInProcess
+        ? answer
+        : (error, result) => {
+            if (error) return answer(error, result);
+            syncRecords(store).then(
+              () => answer(null, result),
+              (failure: unknown) => answer(failure),
+            );
+          };
+      action(store.fleetlinePutting ?? store, data, durable);
     };
   }
+}
+
+/** Every record put so far on disk (an fsync of each shard log written since the last). */
+async function syncRecords(store: KinesaliteStore): Promise<void> {
+  const disk = store.fleetlineDisk;
+  if (disk?.full) throw disk.noSpace("kinesis-records/shard-0");
+  if (disk?.syncFails) throw disk.ioError("kinesis-records/shard-0");
+  await store.fleetlineRecords.sync();
 }
 
 let kinesalite: ((options: Record<string, unknown>) => HttpServer) | undefined;
@@ -136,12 +158,10 @@ function load(): (options: Record<string, unknown>) => HttpServer {
     });
     store.getStreamDb = (name) => records.stream(name);
     store.deleteStreamDb = (name, callback) => {
-      try {
-        records.drop(name);
-      } catch (error) {
-        return callback(error as Error);
-      }
-      callback();
+      records.drop(name).then(
+        () => callback(),
+        (error: Error) => callback(error),
+      );
     };
     lastStore = store;
     return store;
@@ -153,7 +173,7 @@ function load(): (options: Record<string, unknown>) => HttpServer {
 export interface KinesaliteServer {
   /** The port's listener: HTTP/1.1 and HTTP/2 with prior knowledge, as the AWS SDK speaks either. */
   readonly server: NetServer;
-  /** What kinesalite's actions work on, for calling them in-process. */
+  /** What kinesalite's actions work on, for the runtime's own clients calling them in-process. */
   readonly store: object;
   /** The records a stream took since start, from every producer (in-process and over HTTP). */
   recordsPut(stream: string): number;
@@ -220,13 +240,9 @@ export function createKinesaliteServer(
   });
   return {
     server,
-    store,
+    store: Object.assign(Object.create(store) as KinesaliteStore, { fleetlineInProcess: true }),
     recordsPut: (stream) => store.fleetlinePut?.get(stream) ?? 0,
-    async sync() {
-      if (disk?.full) throw disk.noSpace("kinesis-records/shard-0");
-      if (disk?.syncFails) throw disk.ioError("kinesis-records/shard-0");
-      await store.fleetlineRecords.sync();
-    },
+    sync: () => syncRecords(store),
     recover: () => recoverStreams(store, store.fleetlineRecords),
     async close() {
       await new Promise<void>((resolve) => {
@@ -242,7 +258,7 @@ export function createKinesaliteServer(
         ),
       );
       http2.close();
-      store.fleetlineRecords.close();
+      await store.fleetlineRecords.close();
     },
   };
 }

@@ -198,8 +198,23 @@ export class ShardLog {
     }
   }
 
-  /** Makes everything appended so far durable: an fsync of each file written since the last. */
-  async sync(): Promise<void> {
+  /**
+   * Makes everything appended so far durable: an fsync of each file written since the last. Syncs
+   * run one after another, so one that finds nothing left to do still waits for the one before,
+   * which may hold its records.
+   */
+  sync(): Promise<void> {
+    const next = this.syncing.then(
+      () => this.syncNow(),
+      () => this.syncNow(),
+    );
+    this.syncing = next.catch(() => undefined);
+    return next;
+  }
+
+  private syncing: Promise<void> = Promise.resolve();
+
+  private async syncNow(): Promise<void> {
     const fds = [...this.unsynced];
     this.unsynced.clear();
     const directory = this.newFiles && this.dir !== undefined ? this.dir : undefined;
@@ -224,8 +239,9 @@ export class ShardLog {
     }
   }
 
-  /** Closes its files. */
-  close(): void {
+  /** Closes its files, once the sync under way (if any) is done with them. */
+  async close(): Promise<void> {
+    await this.syncing;
     for (const fd of this.retiring) closeSync(fd);
     this.retiring.clear();
     this.unsynced.clear();

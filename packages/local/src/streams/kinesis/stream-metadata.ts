@@ -7,8 +7,6 @@ export interface MetaLevel {
   del(key: string, callback: Callback): void;
 }
 
-const copy = <T>(value: T): T => structuredClone(value);
-
 /**
  * The streams' metadata read from memory and written through to LevelDB: kinesalite reads a
  * stream's description on every call, and a producer's call rewrites it for the next sequence
@@ -18,7 +16,8 @@ const copy = <T>(value: T): T => structuredClone(value);
  * they read.
  */
 export class StreamMetadata {
-  private readonly cache = new Map<string, unknown>();
+  /** Each stream's description as JSON: every read parses its own copy (cheaper than cloning). */
+  private readonly cache = new Map<string, string>();
   /** Writes per stream, so a read that was under way during a write does not cache what it read. */
   private readonly writes = new Map<string, number>();
   readonly level: MetaLevel;
@@ -28,7 +27,7 @@ export class StreamMetadata {
     const remember = (key: string, value: unknown) => {
       this.writes.set(key, (this.writes.get(key) ?? 0) + 1);
       if (value === undefined) this.cache.delete(key);
-      else this.cache.set(key, copy(value));
+      else this.cache.set(key, JSON.stringify(value));
     };
     this.level = Object.assign(Object.create(metaDb) as MetaLevel, {
       get: (key: string, callback: Callback) => this.read(key, metaDb.get.bind(metaDb), callback),
@@ -51,14 +50,15 @@ export class StreamMetadata {
 
   /** A stream's description from memory, or through `load` (kinesalite's own, with its errors). */
   read(key: string, load: (key: string, callback: Callback) => void, callback: Callback): void {
-    if (this.cache.has(key)) {
-      const value = copy(this.cache.get(key));
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      const value: unknown = JSON.parse(cached);
       queueMicrotask(() => callback(null, value));
       return;
     }
     const writes = this.writes.get(key) ?? 0;
     load(key, (error, value) => {
-      if (!error && (this.writes.get(key) ?? 0) === writes) this.cache.set(key, copy(value));
+      if (!error && (this.writes.get(key) ?? 0) === writes) this.cache.set(key, JSON.stringify(value));
       callback(error, value);
     });
   }

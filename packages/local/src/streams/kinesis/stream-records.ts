@@ -48,9 +48,10 @@ export class StreamRecords {
   }
 
   /** Deletes a stream's records (DeleteStream). */
-  drop(name: string): void {
-    this.stream(name).close(true);
+  async drop(name: string): Promise<void> {
+    const stream = this.stream(name);
     this.streams.delete(name);
+    await stream.close(true);
   }
 
   /** Makes every record appended so far durable. */
@@ -58,9 +59,10 @@ export class StreamRecords {
     await Promise.all([...this.streams.values()].map((stream) => stream.sync()));
   }
 
-  close(): void {
-    for (const stream of this.streams.values()) stream.close(false);
+  async close(): Promise<void> {
+    const streams = [...this.streams.values()];
     this.streams.clear();
+    await Promise.all(streams.map((stream) => stream.close(false)));
   }
 }
 
@@ -125,9 +127,10 @@ export class StreamShards {
   }
 
   /** Closes its shards' files; `remove` deletes them (the stream was deleted). */
-  close(remove: boolean): void {
-    for (const log of this.shards.values()) log.close();
+  async close(remove: boolean): Promise<void> {
+    const logs = [...this.shards.values()];
     this.shards.clear();
+    await Promise.all(logs.map((log) => log.close()));
     if (remove && this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
   }
 }
