@@ -1,6 +1,6 @@
-import { rmSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { Stream } from "node:stream";
 import type { LogEntry, RecordValue } from "./segment-frames.js";
 import { ShardLog } from "./shard-log.js";
@@ -130,8 +130,18 @@ export class StreamShards {
   async close(remove: boolean): Promise<void> {
     const logs = [...this.shards.values()];
     this.shards.clear();
+    // Moved aside at once, to "deleting-stream-…" (never a stream's directory): a stream created again
+    // under the name starts in a directory of its own while this one's files close.
+    const gone =
+      remove && this.dir !== undefined && existsSync(this.dir)
+        ? join(dirname(this.dir), `deleting-${basename(this.dir)}`)
+        : undefined;
+    if (gone !== undefined) {
+      rmSync(gone, { recursive: true, force: true });
+      renameSync(this.dir as string, gone);
+    }
     await Promise.all(logs.map((log) => log.close()));
-    if (remove && this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
+    if (gone !== undefined) rmSync(gone, { recursive: true, force: true });
   }
 }
 
