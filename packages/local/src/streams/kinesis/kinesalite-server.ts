@@ -16,6 +16,7 @@ import {
 } from "../../lib/net/browser-guard.js";
 import { routeByHttpVersion } from "../../lib/net/http-versions.js";
 import { adviseKeepAlive, holdIdleConnections } from "../../lib/net/keep-alive.js";
+import { GroupCommit } from "../../stores/group-commit.js";
 import { installFastSequences } from "./kinesalite-sequences.js";
 import { type MetaLevel, StreamMetadata } from "./stream-metadata.js";
 import { StreamRecords } from "./stream-records.js";
@@ -39,6 +40,10 @@ interface KinesaliteStore {
   fleetlinePutting?: KinesaliteStore;
   /** Set on the store the runtime's own clients call in-process: they make their puts durable themselves. */
   fleetlineInProcess?: boolean;
+  /** Every record put so far on disk; calls made while one is under way share the next (one fsync a round). */
+  fleetlineSync: () => Promise<void>;
+  /** Rounds of fsyncs done since start. */
+  fleetlineSynced: number;
   /** Records each stream took since start, from every producer (`recordsPut`). */
   fleetlinePut?: Map<string, number>;
 }
@@ -110,7 +115,7 @@ function wrapActions(): void {
         ? answer
         : (error, result) => {
             if (error) return answer(error, result);
-            syncRecords(store).then(
+            store.fleetlineSync().then(
               () => answer(null, result),
               (failure: unknown) => answer(failure),
             );
@@ -163,6 +168,12 @@ function load(): (options: Record<string, unknown>) => HttpServer {
         (error: Error) => callback(error),
       );
     };
+    const syncs = new GroupCommit<true>(async () => {
+      await syncRecords(store);
+      store.fleetlineSynced += 1;
+    });
+    store.fleetlineSync = () => syncs.add([["sync", true]]);
+    store.fleetlineSynced = 0;
     lastStore = store;
     return store;
   };
@@ -177,8 +188,14 @@ export interface KinesaliteServer {
   readonly store: object;
   /** The records a stream took since start, from every producer (in-process and over HTTP). */
   recordsPut(stream: string): number;
-  /** Makes every record put so far durable: an fsync of each shard log written since the last. */
+  /**
+   * Makes every record put so far durable: an fsync of each shard log written since the last. Calls
+   * made while one is under way share the next — and with them a client's put over HTTP, answered
+   * once durable: under load, one round of fsyncs whatever the number of callers.
+   */
   sync(): Promise<void>;
+  /** Rounds of fsyncs done since start. */
+  synced(): number;
   /** Brings the streams' metadata in line with their records (`stream-recovery.ts`), before serving. */
   recover(): Promise<void>;
   /** Stops listening, drops every connection, and closes kinesalite's LevelDB (a restart can reopen it). */
@@ -242,7 +259,8 @@ export function createKinesaliteServer(
     server,
     store: Object.assign(Object.create(store) as KinesaliteStore, { fleetlineInProcess: true }),
     recordsPut: (stream) => store.fleetlinePut?.get(stream) ?? 0,
-    sync: () => syncRecords(store),
+    sync: () => store.fleetlineSync(),
+    synced: () => store.fleetlineSynced,
     recover: () => recoverStreams(store, store.fleetlineRecords),
     async close() {
       await new Promise<void>((resolve) => {

@@ -7,7 +7,6 @@ import {
 } from "@aws-sdk/client-kinesis";
 import type { DiskFailures } from "../../lib/disk-failures.js";
 import { listen } from "../../lib/net/listen.js";
-import { GroupCommit } from "../../stores/group-commit.js";
 import { InProcessKinesis } from "./in-process-kinesis.js";
 import { createKinesaliteServer, type KinesaliteServer } from "./kinesalite-server.js";
 import { localKinesisClient } from "./kinesis-client.js";
@@ -101,20 +100,17 @@ export class KinesisStandIn {
   }
 
   /**
-   * Makes every record put so far durable on disk (one fsync). Calls made while one is under way
-   * share the next: under load, one fsync per round, whatever the number of callers.
+   * Makes every record put so far durable on disk (one fsync per shard written). Calls made while
+   * one is under way share the next: under load, one round per batch, whatever the number of callers.
    */
   sync(): Promise<void> {
-    return this.syncs.add([["sync", true]]);
+    return this.port.sync();
   }
 
-  private readonly syncs = new GroupCommit<true>(async () => {
-    await this.port.sync();
-    this.synced += 1;
-  });
-
-  /** fsyncs done since start. */
-  synced = 0;
+  /** Rounds of fsyncs done since start. */
+  get synced(): number {
+    return this.port.synced();
+  }
 
   /** Told of a listening-socket error (EMFILE …) after start-up, which would otherwise be thrown. */
   onServerError(listener: (error: Error) => void): void {

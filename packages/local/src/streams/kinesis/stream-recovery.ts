@@ -54,11 +54,14 @@ export async function recoverStreams(
     const old = await readAll<RecordValue>(legacy);
     if (old.length > 0) {
       // What an interrupted move already put in a shard log is not put again.
+      const lastOf = new Map<number, string | undefined>();
       stream.apply(
         old
           .filter(({ key }) => {
             const [hex, seq] = key.split("/") as [string, string];
-            const last = stream.shard(Number.parseInt(hex, 16)).lastSeq();
+            const shard = Number.parseInt(hex, 16);
+            if (!lastOf.has(shard)) lastOf.set(shard, stream.shard(shard).lastSeq());
+            const last = lastOf.get(shard);
             return last === undefined || compareSeq(seq, last) > 0;
           })
           .map(({ key, value }) => ({ type: "put" as const, key, value })),
