@@ -33,4 +33,24 @@ describe("a call batcher", () => {
     expect(await Promise.all([batcher.call(5), batcher.call(6), batcher.call(7)])).toEqual([5, 6, 7]);
     expect(Math.max(...rounds)).toBeLessThanOrEqual(2);
   });
+
+  it("is idle only once the round under way and those waiting are done", async () => {
+    const done: number[] = [];
+    let release: () => void = () => undefined;
+    const batcher = new CallBatcher<number, void>(async (inputs) => {
+      if (done.length === 0) await new Promise<void>((resolve) => (release = resolve));
+      done.push(...inputs);
+      return inputs.map(() => undefined);
+    });
+    await batcher.idle();
+    const calls = [batcher.call(1), batcher.call(2), batcher.call(3)];
+    let idle = false;
+    const waiting = batcher.idle().then(() => (idle = true));
+    await Promise.resolve();
+    expect(idle).toBe(false);
+    release();
+    await waiting;
+    expect(done).toEqual([1, 2, 3]);
+    await Promise.all(calls);
+  });
 });

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { systemClock } from "@fleetline/core/common";
@@ -28,13 +31,14 @@ import { DeviceRegistry } from "../src/iot/registry/device-registry.js";
 import { LocalShadowGateway } from "../src/iot/shadows/local-shadow-gateway.js";
 import { ShadowService } from "../src/iot/shadows/shadow-service.js";
 import { ShadowStore } from "../src/iot/shadows/shadow-store.js";
+import { BookkeepingJournal } from "../src/stores/bookkeeping-journal.js";
 import { Database } from "../src/stores/database.js";
 import { DuckDbAlertStore } from "../src/stores/duckdb-alert-store.js";
 import { DuckDbCommandLedger } from "../src/stores/duckdb-command-ledger.js";
-import { DuckDbCounters } from "../src/stores/duckdb-counters.js";
 import { DuckDbPresenceStore } from "../src/stores/duckdb-presence-store.js";
 import { DuckDbQuarantine } from "../src/stores/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../src/stores/duckdb-telemetry-store.js";
+import { JournalCounters } from "../src/stores/journal-counters.js";
 import { streamArn } from "../src/streams/kinesis/kinesis-client.js";
 import { KinesisStandIn } from "../src/streams/kinesis/kinesis-stand-in.js";
 import { InvocationLog } from "../src/streams/lambda/invocation-log.js";
@@ -56,9 +60,17 @@ describeTelemetryStoreContract("DuckDbTelemetryStore", () =>
 describeQuarantineContract("DuckDbQuarantine", () =>
   withDb(async (db) => ({ quarantine: await DuckDbQuarantine.open(db) })),
 );
-describeCountersContract("DuckDbCounters", () =>
-  withDb(async (db) => ({ counters: await DuckDbCounters.open(db) })),
-);
+describeCountersContract("JournalCounters", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "fleetline-counters-"));
+  const journal = await BookkeepingJournal.open(join(dir, "bookkeeping.journal"));
+  return {
+    counters: new JournalCounters(journal),
+    close: async () => {
+      await journal.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
 describeThingRegistryContract("DeviceRegistry (DuckDB)", () =>
   withDb(async (db) => ({
     // Certificates signed by a CA of its own, as fleetline dev's registry has.

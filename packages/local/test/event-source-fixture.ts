@@ -3,6 +3,7 @@ import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { afterEach, expect } from "vitest";
 import type { DiskFailures } from "../src/lib/disk-failures.js";
+import { BookkeepingJournal } from "../src/stores/bookkeeping-journal.js";
 import { Database } from "../src/stores/database.js";
 import { CheckpointStore } from "../src/streams/event-sources/checkpoint-store.js";
 import {
@@ -44,9 +45,12 @@ export async function start(
   });
   const db = await Database.open(dir ? join(dir, "state.duckdb") : ":memory:", disk);
   const queues = await LocalQueues.open(db);
+  const journal = await BookkeepingJournal.open(dir ? join(dir, "bookkeeping.journal") : undefined, {
+    ...(disk ? { disk } : {}),
+  });
   const emulator = new EventSourceEmulator({
     kinesis: kinesis.client,
-    checkpoints: await CheckpointStore.open(db),
+    checkpoints: new CheckpointStore(journal),
     queues,
     ...(now ? { now } : {}),
   });
@@ -61,6 +65,7 @@ export async function start(
       if (index >= 0) running.splice(index, 1);
       await emulator.stop();
       await kinesis.close();
+      await journal.close();
       await db.close();
     },
   };

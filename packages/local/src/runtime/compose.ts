@@ -37,10 +37,10 @@ import { ShadowStore } from "../iot/shadows/shadow-store.js";
 import { OutcomeTracker } from "../lib/outcome-tracker.js";
 import { DuckDbAlertStore } from "../stores/duckdb-alert-store.js";
 import { DuckDbCommandLedger } from "../stores/duckdb-command-ledger.js";
-import { DuckDbCounters } from "../stores/duckdb-counters.js";
 import { DuckDbPresenceStore } from "../stores/duckdb-presence-store.js";
 import { DuckDbQuarantine } from "../stores/duckdb-quarantine.js";
 import { DuckDbTelemetryStore } from "../stores/duckdb-telemetry-store.js";
+import { JournalCounters } from "../stores/journal-counters.js";
 import type { KinesisHandler } from "../streams/event-sources/invoker.js";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "../streams/kinesis/kinesis-client.js";
 import { InvocationLog } from "../streams/lambda/invocation-log.js";
@@ -159,7 +159,7 @@ export async function compose(
   kinesis.onServerError((error) => logger.error("Kinesis server error", { error }));
 
   const failures = config.failures ?? {};
-  const counters = await DuckDbCounters.open(standIns.bookkeeping);
+  const counters = new JournalCounters(standIns.bookkeeping);
   // The store and alerts functions' writes on connections of their own: DuckDB runs them side by
   // side, and neither waits behind the other's statements (docs/architecture.md, "The database thread").
   const telemetry = await DuckDbTelemetryStore.open(await db.connect());

@@ -5,7 +5,7 @@ import type { DeviceType, PresenceStore } from "@fleetline/core/devices";
 import type { DeadLetterQueue } from "@fleetline/core/redrive";
 import * as builtIn from "@fleetline/functions/handlers";
 import type { DuckDbCommandLedger } from "../stores/duckdb-command-ledger.js";
-import type { DuckDbCounters } from "../stores/duckdb-counters.js";
+import type { JournalCounters } from "../stores/journal-counters.js";
 import type { FunctionHandler } from "../streams/lambda/local-functions.js";
 import { crashingAfterWork, type InjectedFailures } from "./injected-failures.js";
 
@@ -32,7 +32,7 @@ export interface FunctionPorts {
   validate: Parameters<typeof builtIn.createValidateHandler>[0];
   store: Parameters<typeof builtIn.createStoreHandler>[0];
   alarms: AlarmPorts & Partial<OfflinePorts>;
-  confirm: { ledger: DuckDbCommandLedger; counters: DuckDbCounters; clock: Clock };
+  confirm: { ledger: DuckDbCommandLedger; counters: JournalCounters; clock: Clock };
   presence: { store: PresenceStore; typeOf(thing: string): Promise<DeviceType | undefined> };
   provisioningHook: { thingPrefix: string };
   deadLetters: DeadLetterQueue;

@@ -12,6 +12,7 @@ import { MqttSource } from "../iot/bus/mqtt-source.js";
 import { CertificateAuthority } from "../iot/registry/certificate-authority.js";
 import { DeviceRegistry } from "../iot/registry/device-registry.js";
 import { RulesEngine, type RulesEngineOptions } from "../iot/rules/rules-engine.js";
+import { BookkeepingJournal } from "../stores/bookkeeping-journal.js";
 import { Database } from "../stores/database.js";
 import { BacklogGate, MAX_BACKLOG } from "../streams/event-sources/backlog-gate.js";
 import { CheckpointStore } from "../streams/event-sources/checkpoint-store.js";
@@ -75,8 +76,8 @@ type Stops = Array<() => Promise<void>>;
 export class StandIns {
   private constructor(
     readonly db: Database,
-    /** A second connection to `db` for checkpoints and counters (`Database.connect`). */
-    readonly bookkeeping: Database,
+    /** The event sources' checkpoints and the pipeline's counters (`BookkeepingJournal`). */
+    readonly bookkeeping: BookkeepingJournal,
     readonly registry: DeviceRegistry,
     /** The local CA: device certificates, claims, the broker's own. */
     readonly ca: CertificateAuthority,
@@ -105,8 +106,12 @@ export class StandIns {
         config.failures?.disk,
       );
       stops.push(() => db.close());
-      // Checkpoints and counters, written after every batch, on a connection of their own.
-      const bookkeeping = await db.connect();
+      // Checkpoints and counters, written after every batch, in a journal of their own.
+      const bookkeeping = await BookkeepingJournal.open(
+        dataDir ? join(dataDir, "bookkeeping.journal") : undefined,
+        { legacy: db, ...(config.failures?.disk ? { disk: config.failures.disk } : {}) },
+      );
+      stops.push(() => bookkeeping.close());
       // The local CA: it signs device certificates and the broker's own (kept in the data dir).
       const ca = await CertificateAuthority.open(dataDir ? join(dataDir, "ca") : undefined);
       const registry = await DeviceRegistry.open(db, ca);
@@ -134,7 +139,7 @@ export class StandIns {
       stops.push(() => asyncInvoker.stop());
       const eventSources: EventSourceEmulator = new EventSourceEmulator({
         kinesis: kinesisClient,
-        checkpoints: await CheckpointStore.open(bookkeeping, () => kinesis.sync()),
+        checkpoints: new CheckpointStore(bookkeeping, () => kinesis.sync()),
         queues,
         onError: config.onEventSourceError,
         onProgress: () => backlog.progressed(),

@@ -26,6 +26,11 @@ export class CallBatcher<I, R> {
     return answered;
   }
 
+  /** Resolves once no round is under way (none waiting either). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   private async drain(): Promise<void> {
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);

@@ -3,7 +3,7 @@ import { Worker } from "node:worker_threads";
 /** One statement of several sent together (`steps`). */
 export type Step =
   | { op: "run" | "all"; sql: string; params?: unknown }
-  | { op: "append"; table: string; rows: ReadonlyArray<readonly unknown[]> };
+  | { op: "append"; table: string; rows: ReadonlyArray<readonly unknown[]>; into?: "temp" | "main" };
 
 type Request =
   | { op: "connect" }

@@ -24,10 +24,13 @@ export interface Transaction {
   steps(steps: readonly TransactionStep[]): Promise<Array<Array<Record<string, unknown>>>>;
 }
 
-/** A statement of `Transaction.steps`. */
+/**
+ * A statement of `Transaction.steps` or `Database.atomically`. An append goes to a temporary table
+ * unless `into: "main"` names one of the database's own tables.
+ */
 export type TransactionStep =
   | { op: "run" | "all"; sql: string; params?: SqlParams }
-  | { op: "append"; table: string; rows: ReadonlyArray<readonly AppendValue[]> };
+  | { op: "append"; table: string; rows: ReadonlyArray<readonly AppendValue[]>; into?: "temp" | "main" };
 
 /**
  * The runtime's state (registry, checkpoints, dead letters, later telemetry): one DuckDB database,
@@ -57,8 +60,8 @@ export class Database {
 
   /**
    * Another connection to the same database, with a queue of its own: its statements run beside
-   * this one's on DuckDB's threads instead of waiting behind them. For small bookkeeping tables
-   * (checkpoints, counters) that only it writes, so the two never conflict on a row.
+   * this one's on DuckDB's threads instead of waiting behind them. For tables only it writes (the
+   * store's, the alerts'), so the two never conflict on a row.
    */
   async connect(): Promise<Database> {
     const connection = await this.thread.call<number>({ op: "connect" });
@@ -138,6 +141,30 @@ export class Database {
         return result;
       } catch (error) {
         if (begun) await this.execute("ROLLBACK");
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Runs `steps` as one transaction in one crossing of the database thread — BEGIN, the steps,
+   * COMMIT — and answers the rows of each `all` step. If any step fails, nothing of them stays
+   * (ROLLBACK) and the step's error is raised.
+   */
+  async atomically(steps: readonly TransactionStep[]): Promise<Array<Array<Record<string, unknown>>>> {
+    return this.serial(async () => {
+      const all: Step[] = [{ op: "run", sql: "BEGIN TRANSACTION" }, ...steps, { op: "run", sql: "COMMIT" }];
+      for (const step of all) if (step.op !== "append") this.guard(step.sql);
+      try {
+        return await this.thread.call<Array<Array<Record<string, unknown>>>>({
+          op: "steps",
+          connection: this.connection,
+          steps: all,
+        });
+      } catch (error) {
+        // Failed before its COMMIT: the transaction is still open (aborted); end it. A failed
+        // COMMIT has ended it already, and this ROLLBACK's own refusal says nothing new.
+        await this.execute("ROLLBACK").catch(() => undefined);
         throw error;
       }
     });

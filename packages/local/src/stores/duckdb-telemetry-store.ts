@@ -9,7 +9,7 @@ import {
   type TelemetryStore,
   type WriteResult,
 } from "@fleetline/core/telemetry";
-import type { Database } from "./database.js";
+import type { AppendValue, Database } from "./database.js";
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS telemetry (
@@ -25,6 +25,25 @@ const STAGING = [
   "CREATE TEMP TABLE IF NOT EXISTS incoming_telemetry AS SELECT * FROM telemetry LIMIT 0",
   "CREATE TEMP TABLE IF NOT EXISTS incoming_readings AS SELECT * FROM readings LIMIT 0",
 ];
+
+/** A record as a row of `telemetry`, in its columns' order. */
+function telemetryRow(record: TelemetryRecord): readonly AppendValue[] {
+  return [
+    record.thing,
+    BigInt(record.seq),
+    record.type,
+    BigInt(record.ts),
+    BigInt(record.receivedAt),
+    record.messageId,
+    record.metrics.state,
+    JSON.stringify(record),
+  ];
+}
+
+/** A record's numeric readings as rows of `readings`. */
+function readingRows(record: TelemetryRecord): Array<readonly AppendValue[]> {
+  return readingsOf(record).map(({ metric, value }) => [record.thing, BigInt(record.ts), metric, value]);
+}
 
 /**
  * Data dirs written before the identity included the device time keyed telemetry by (thing, seq):
@@ -61,31 +80,41 @@ export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
   }
 
   /**
+   * A batch of new records — the usual case — is appended straight to both tables in one
+   * transaction, one crossing of the database thread: the primary key refuses the whole append if
+   * any record is already stored (or repeated in the batch), and nothing of it stays. Then the
+   * batch goes the careful way (`writeStaged`), which keeps the first of each key.
+   */
+  async write(records: readonly TelemetryRecord[]): Promise<WriteResult> {
+    if (records.length === 0) return { stored: 0, duplicates: 0 };
+    const rows = records.map(telemetryRow);
+    try {
+      await this.db.atomically([
+        { op: "append", into: "main", table: "telemetry", rows },
+        { op: "append", into: "main", table: "readings", rows: records.flatMap(readingRows) },
+      ]);
+      return { stored: records.length, duplicates: 0 };
+    } catch {
+      // A key already taken, most likely (a replayed batch); anything else fails the careful way too.
+      return this.writeStaged(records, rows);
+    }
+  }
+
+  /**
    * Stages the batch with DuckDB's appender and inserts it with one statement per table, in one
    * transaction — three crossings of the database thread, not one per statement: the primary key
    * keeps the first of each (thing, seq, ts); readings are written for the rows that were new only.
    */
-  async write(records: readonly TelemetryRecord[]): Promise<WriteResult> {
-    if (records.length === 0) return { stored: 0, duplicates: 0 };
+  private async writeStaged(
+    records: readonly TelemetryRecord[],
+    rows: ReadonlyArray<readonly AppendValue[]>,
+  ): Promise<WriteResult> {
     let stored = 0;
     await this.db.transaction(async (tx) => {
       // Two crossings of the database thread for the batch: stage and insert the records (the new
       // ones' keys come back), then stage and insert their readings.
       const [inserted = []] = await tx.steps([
-        {
-          op: "append",
-          table: "incoming_telemetry",
-          rows: records.map((record) => [
-            record.thing,
-            BigInt(record.seq),
-            record.type,
-            BigInt(record.ts),
-            BigInt(record.receivedAt),
-            record.messageId,
-            record.metrics.state,
-            JSON.stringify(record),
-          ]),
-        },
+        { op: "append", table: "incoming_telemetry", rows },
         {
           op: "all",
           sql: "INSERT INTO telemetry SELECT * FROM incoming_telemetry ON CONFLICT DO NOTHING RETURNING thing, seq, ts",
@@ -98,13 +127,7 @@ export class DuckDbTelemetryStore implements TelemetryStore, TelemetryQuery {
           recordKey({ thing: row.thing as string, seq: Number(row.seq), ts: Number(row.ts) }),
         ),
       );
-      const readings = records
-        .filter((record) => fresh.delete(recordKey(record)))
-        .flatMap((record) =>
-          readingsOf(record).map(
-            ({ metric, value }) => [record.thing, BigInt(record.ts), metric, value] as const,
-          ),
-        );
+      const readings = records.filter((record) => fresh.delete(recordKey(record))).flatMap(readingRows);
       if (readings.length === 0) return;
       await tx.steps([
         { op: "append", table: "incoming_readings", rows: readings },

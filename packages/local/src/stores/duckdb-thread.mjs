@@ -50,9 +50,15 @@ class Connection {
     return reader.getRowObjectsJS();
   }
 
-  /** Rows appended to a temporary table by DuckDB's appender: no SQL to parse, nothing to bind. */
-  async append(table, rows) {
-    const appender = await this.connection.createAppender(table, "main", "temp");
+  /**
+   * Rows appended by DuckDB's appender, to a temporary table or (`into: "main"`) to one of the
+   * database's: no SQL to parse, nothing to bind. A row a key refuses fails the whole append.
+   */
+  async append(table, rows, into = "temp") {
+    const appender =
+      into === "main"
+        ? await this.connection.createAppender(table)
+        : await this.connection.createAppender(table, "main", "temp");
     try {
       for (const row of rows) {
         for (const value of row) {
@@ -106,7 +112,7 @@ async function handle(request) {
       // Several statements in one crossing, in order; the rows of each "all", the first error ends them.
       const results = [];
       for (const step of request.steps) {
-        if (step.op === "append") await connection.append(step.table, step.rows);
+        if (step.op === "append") await connection.append(step.table, step.rows, step.into);
         else if (step.op === "all") results.push(await connection.rows(step.sql, step.params));
         else await connection.run(step.sql, step.params);
       }
