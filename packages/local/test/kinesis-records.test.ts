@@ -6,7 +6,7 @@ import {
   DescribeStreamSummaryCommand,
   PutRecordsCommand,
 } from "@aws-sdk/client-kinesis";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseSequence, stringifySequence } from "../src/streams/kinesis/kinesalite-sequences.js";
 import { KinesisStandIn } from "../src/streams/kinesis/kinesis-stand-in.js";
 import { readStream, tempDir, waitFor } from "./helpers.js";
@@ -138,6 +138,39 @@ describe("the Kinesis stand-in's records (a log per shard)", () => {
       await put(kinesis, "in-process", ["fresh"]);
       expect(await dataOf(kinesis)).toEqual(["fresh"]);
     } finally {
+      await kinesis.close();
+    }
+  });
+
+  it("forgets what arrived past the stream's retention (24 h) though no reader came across it", async () => {
+    const kinesis = await start();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const record = (name: string) => name.padEnd(700 * 1024, ".");
+      const putMany = async (prefix: string) => {
+        for (let i = 0; i < 9; i += 3)
+          await put(
+            kinesis,
+            "in-process",
+            [0, 1, 2].map((j) => record(`${prefix}-${i + j}`)),
+          );
+      };
+      await putMany("old");
+      vi.setSystemTime(Date.now() + 36 * 3_600_000);
+      await putMany("new");
+      await kinesis.sync();
+      // Gone from the disk before any reader came. Each put of three is a segment here: of the old
+      // three, the last one stays (the next began within the day), and the three new ones.
+      const shards = `${dir.path}/kinesis-records/stream-${STREAM}`;
+      const files = readdirSync(shards).flatMap((shard) => readdirSync(`${shards}/${shard}`));
+      expect(files.length).toBe(4);
+      const names = (await dataOf(kinesis)).map((data) => data.replace(/\.+$/, ""));
+      expect(names.slice(-9)).toEqual(Array.from({ length: 9 }, (_, i) => `new-${i}`));
+      // Old records go a segment (three records here) at a time, the last old segment with the next's.
+      expect(names.filter((name) => name.startsWith("old")).length).toBeLessThanOrEqual(3);
+      expect(names).not.toContain("old-0");
+    } finally {
+      vi.useRealTimers();
       await kinesis.close();
     }
   });

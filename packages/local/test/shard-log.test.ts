@@ -87,4 +87,64 @@ describe("a shard's log", () => {
     expect(seqs(log.read(undefined, true))).toEqual([seq(3)]);
     expect(log.lastSeq()).toBe(seq(3));
   });
+
+  it("forgets what arrived past the retention though nobody read it: whole segments on disk, records in memory", async () => {
+    const path = join(dir.path, "shard-2");
+    const hour = 3_600_000;
+    let now = 1_765_000_000_000;
+    const arriving = (n: number, data = "ZGF0YQ=="): LogEntry => ({
+      ...entry(n, data),
+      value: { ...entry(n, data).value, ApproximateArrivalTimestamp: now / 1000 },
+    });
+    const log = new ShardLog(
+      path,
+      () => 24 * hour,
+      () => now,
+    );
+    const big = "x".repeat(64 * 1024);
+    const perSegment = Math.ceil(SEGMENT_BYTES / big.length) + 1;
+    let n = 0;
+    // Two segments' worth, then a day and a half later two more.
+    for (let i = 0; i < 2 * perSegment; i++) log.append([arriving(++n, big)]);
+    const old = n;
+    now += 36 * hour;
+    for (let i = 0; i < 2 * perSegment; i++) log.append([arriving(++n, big)]);
+    await log.sync();
+    const kept = seqs(log.read(undefined, true));
+    // Every record that arrived within the day is kept; of the old ones, at most the last segment's.
+    expect(kept.slice(-2 * perSegment)).toEqual(
+      Array.from({ length: 2 * perSegment }, (_, i) => seq(old + i + 1)),
+    );
+    expect(kept.length).toBeLessThanOrEqual(3 * perSegment + 1);
+    expect(kept).not.toContain(seq(1));
+    expect(segments(path).length).toBeLessThanOrEqual(4);
+    await log.close();
+    // Read back after a restart, the segments' first arrivals from their files.
+    now += 36 * hour;
+    const reopened = new ShardLog(
+      path,
+      () => 24 * hour,
+      () => now,
+    );
+    reopened.expire();
+    const after = seqs(reopened.read(undefined, true));
+    // Only the open segment is left: what follows it began past the cutoff, or nothing does.
+    expect(segments(path).length).toBe(1);
+    expect(after.at(-1)).toBe(seq(n));
+    expect(after.length).toBeLessThanOrEqual(perSegment + 1);
+    await reopened.close();
+
+    const memory = new ShardLog(
+      undefined,
+      () => 24 * hour,
+      () => now,
+    );
+    const start = n;
+    for (let i = 0; i < 5_000; i++) memory.append([arriving(++n)]);
+    now += 36 * hour;
+    for (let i = 0; i < 5_000; i++) memory.append([arriving(++n)]);
+    const inMemory = seqs(memory.read(undefined, true));
+    expect(inMemory).not.toContain(seq(start + 1));
+    expect(inMemory.slice(-5_000)).toEqual(Array.from({ length: 5_000 }, (_, i) => seq(start + 5_001 + i)));
+  });
 });

@@ -113,6 +113,31 @@ export function guardPacketSize(
         setTimeout(() => inner.write(chunk, encoding, callback), fault);
       else inner.write(chunk, encoding, callback);
     },
+    // Packets the broker wrote while the last write was under way — the PUBACKs of one fsync round —
+    // go to the socket in one write, not a system call each; a held one (a fault switch) is written
+    // after those before it, as `write` would.
+    writev(chunks, callback) {
+      const now: Buffer[] = [];
+      for (const [index, { chunk }] of chunks.entries()) {
+        const fault = watch.outgoing?.(chunk);
+        if (fault === "drop") continue;
+        if (typeof fault === "number" && fault > 0) {
+          const rest = chunks.slice(index + 1);
+          if (now.length > 0) inner.write(Buffer.concat(now));
+          sent?.feed(chunk);
+          setTimeout(() => {
+            inner.write(chunk);
+            if (rest.length === 0) callback();
+            else outer._writev?.(rest, callback);
+          }, fault);
+          return;
+        }
+        sent?.feed(chunk);
+        now.push(chunk);
+      }
+      if (now.length === 0) callback();
+      else inner.write(now.length === 1 ? (now[0] as Buffer) : Buffer.concat(now), callback);
+    },
     final(callback) {
       inner.end();
       callback();

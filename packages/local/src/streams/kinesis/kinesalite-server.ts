@@ -148,7 +148,8 @@ function load(): (options: Record<string, unknown>) => HttpServer {
   // The store is what every action gets: it carries this server's injected full-disk switch, and
   // its streams' records are shard logs, not LevelDB's (LevelDB keeps the streams' metadata).
   db.create = (options) => {
-    const records = new StreamRecords(options.fleetlineRecords);
+    // Retention as each stream's description says, once it is in memory (`metadata`, just below).
+    const records = new StreamRecords(options.fleetlineRecords, (name) => metadata.retentionMs(name));
     const store: KinesaliteStore = Object.assign(create(options), {
       fleetlineDisk: options.fleetlineDisk,
       fleetlinePut: new Map<string, number>(),

@@ -6,6 +6,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   writeSync,
 } from "node:fs";
@@ -16,6 +17,8 @@ import { compareSeq, decodeFrames, encodeFrames, type LogEntry } from "./segment
 export const SEGMENT_BYTES = 2 * 1024 * 1024;
 /** Closed segments kept decoded in memory, for readers a little behind. */
 const CACHED_SEGMENTS = 1;
+/** In memory (one segment), what arrived past the retention is looked for once per this many appends. */
+const EXPIRY_APPENDS = 4096;
 
 interface Segment {
   /** The sequence number of its first record: the file's name. */
@@ -24,6 +27,8 @@ interface Segment {
   bytes: number;
   /** Its records, when in memory (always for the open one). */
   entries?: LogEntry[];
+  /** When its first record arrived (seconds since the epoch), once known. */
+  firstArrival?: number;
 }
 
 const fsyncFile = (fd: number) =>
@@ -32,8 +37,10 @@ const fsyncFile = (fd: number) =>
 /**
  * One shard's records, in the order of their sequence numbers: appended to a segment file (a new
  * one past `SEGMENT_BYTES`), the open segment's records in memory for the readers at the tail, a
- * closed one read back when a reader is behind. Without a directory, all in memory. Records older
- * than the stream's retention are forgotten a segment at a time, as kinesalite deletes them.
+ * closed one read back when a reader is behind. Without a directory, all in memory. What arrived
+ * longer ago than the stream's retention (`retentionMs`) is forgotten whether anyone reads it or not,
+ * as Kinesis does — on disk a whole segment at a time, once the next one began before the cutoff —
+ * and whatever kinesalite deletes as a reader comes across it.
  */
 export class ShardLog {
   private readonly segments: Segment[] = [];
@@ -45,8 +52,14 @@ export class ShardLog {
   /** Records at or before this sequence number are forgotten. */
   private horizon: string | undefined;
   private readonly cache: Segment[] = [];
+  private appendsSinceExpiry = 0;
 
-  constructor(private readonly dir: string | undefined) {
+  constructor(
+    private readonly dir: string | undefined,
+    /** The stream's retention, when known; past it records are forgotten. */
+    private readonly retentionMs: () => number | undefined = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {
     if (dir === undefined) return;
     mkdirSync(dir, { recursive: true });
     const names = readdirSync(dir)
@@ -105,10 +118,68 @@ export class ShardLog {
       this.unsynced.add(this.fd);
     }
     (open.entries as LogEntry[]).push(...entries);
+    this.appendsSinceExpiry += 1;
+    if (!onDisk && this.appendsSinceExpiry >= EXPIRY_APPENDS) this.expire();
+  }
+
+  /** Forgets what arrived before the retention's cutoff (see the class). */
+  expire(): void {
+    this.appendsSinceExpiry = 0;
+    const retention = this.retentionMs();
+    if (retention === undefined) return;
+    const cutoff = (this.now() - retention) / 1000;
+    if (this.dir === undefined) {
+      const entries = this.segments[0]?.entries ?? [];
+      let low = 0;
+      let high = entries.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if ((entries[mid] as LogEntry).value.ApproximateArrivalTimestamp < cutoff) low = mid + 1;
+        else high = mid;
+      }
+      if (low > 0) this.forgetThrough((entries[low - 1] as LogEntry).seq);
+      return;
+    }
+    // A closed segment is all past the cutoff when the one after it began before it.
+    while (this.segments.length > 1 && this.firstArrival(this.segments[1] as Segment) < cutoff) {
+      this.drop(this.segments.shift() as Segment);
+    }
+  }
+
+  /** When a segment's first record arrived: from memory, or its file's first frame. */
+  private firstArrival(segment: Segment): number {
+    if (segment.firstArrival !== undefined) return segment.firstArrival;
+    let first = segment.entries?.[0];
+    if (!first && segment.file !== undefined) {
+      const fd = openSync(segment.file, "r");
+      try {
+        const length = Buffer.alloc(4);
+        readSync(fd, length, 0, 4, 0);
+        const frame = Buffer.alloc(length.readUInt32LE(0));
+        readSync(fd, frame, 0, frame.length, 0);
+        first = decodeFrames(frame).entries[0];
+      } finally {
+        closeSync(fd);
+      }
+    }
+    // A segment that cannot say is kept.
+    segment.firstArrival = first?.value.ApproximateArrivalTimestamp ?? Number.POSITIVE_INFINITY;
+    return segment.firstArrival;
+  }
+
+  private drop(segment: Segment): void {
+    if (segment.file) rmSync(segment.file, { force: true });
+    const cached = this.cache.indexOf(segment);
+    if (cached >= 0) this.cache.splice(cached, 1);
   }
 
   private begin(first: LogEntry): Segment {
-    const segment: Segment = { first: first.seq, bytes: 0, entries: [] };
+    const segment: Segment = {
+      first: first.seq,
+      bytes: 0,
+      entries: [],
+      firstArrival: first.value.ApproximateArrivalTimestamp,
+    };
     if (this.dir !== undefined) {
       if (this.fd !== undefined) {
         const closed = this.segments.at(-1) as Segment;
@@ -120,6 +191,7 @@ export class ShardLog {
       this.newFiles = true;
     }
     this.segments.push(segment);
+    if (this.dir !== undefined) this.expire();
     return segment;
   }
 
@@ -185,10 +257,7 @@ export class ShardLog {
     if (this.horizon === undefined || compareSeq(seq, this.horizon) > 0) this.horizon = seq;
     // A segment is all forgotten when the next one begins at or before the horizon.
     while (this.segments.length > 1 && compareSeq((this.segments[1] as Segment).first, seq) <= 0) {
-      const gone = this.segments.shift() as Segment;
-      if (gone.file) rmSync(gone.file, { force: true });
-      const cached = this.cache.indexOf(gone);
-      if (cached >= 0) this.cache.splice(cached, 1);
+      this.drop(this.segments.shift() as Segment);
     }
     const open = this.segments[0];
     if (open && !open.file && open.entries) {

@@ -48,6 +48,14 @@ export class StreamMetadata {
     });
   }
 
+  /** A stream's retention (`RetentionPeriodHours`), when its description is in memory. */
+  retentionMs(stream: string): number | undefined {
+    const cached = this.cache.get(stream);
+    if (cached === undefined) return undefined;
+    const hours = (JSON.parse(cached) as { RetentionPeriodHours?: unknown }).RetentionPeriodHours;
+    return typeof hours === "number" ? hours * 3_600_000 : undefined;
+  }
+
   /** A stream's description from memory, or through `load` (kinesalite's own, with its errors). */
   read(key: string, load: (key: string, callback: Callback) => void, callback: Callback): void {
     const cached = this.cache.get(key);

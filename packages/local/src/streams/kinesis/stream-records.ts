@@ -34,14 +34,20 @@ const later = (callback: Callback, error?: Error) => queueMicrotask(() => callba
 export class StreamRecords {
   private readonly streams = new Map<string, StreamShards>();
 
-  constructor(private readonly dir: string | undefined) {}
+  constructor(
+    private readonly dir: string | undefined,
+    /** A stream's retention, when its description is at hand. */
+    private readonly retentionMs: (stream: string) => number | undefined = () => undefined,
+  ) {}
 
   /** What kinesalite's `getStreamDb(name)` returns. */
   stream(name: string): StreamShards {
     let found = this.streams.get(name);
     if (!found) {
       // Stream names are [a-zA-Z0-9_.-]: the prefix keeps "." and ".." from being paths.
-      found = new StreamShards(this.dir === undefined ? undefined : join(this.dir, `stream-${name}`));
+      found = new StreamShards(this.dir === undefined ? undefined : join(this.dir, `stream-${name}`), () =>
+        this.retentionMs(name),
+      );
       this.streams.set(name, found);
     }
     return found;
@@ -71,12 +77,18 @@ export class StreamShards {
   readonly lock = Lock();
   private readonly shards = new Map<number, ShardLog>();
 
-  constructor(private readonly dir: string | undefined) {}
+  constructor(
+    private readonly dir: string | undefined,
+    private readonly retentionMs: () => number | undefined = () => undefined,
+  ) {}
 
   shard(index: number): ShardLog {
     let log = this.shards.get(index);
     if (!log) {
-      log = new ShardLog(this.dir === undefined ? undefined : join(this.dir, `shard-${index}`));
+      log = new ShardLog(
+        this.dir === undefined ? undefined : join(this.dir, `shard-${index}`),
+        this.retentionMs,
+      );
       this.shards.set(index, log);
     }
     return log;
